@@ -1,0 +1,214 @@
+/*
+ * batch.c
+ *	  rec.batch_recommend: recommendations for every user (or a given set) in
+ *	  one call.
+ *
+ * All histories are read in one pass over the interactions relation, then
+ * scored in blocks of users (one matrix product per block for dense models)
+ * and cut to k per user.  Rows go to a tuplestore, which spills to disk when
+ * the output outgrows work_mem.
+ */
+#include "rec.h"
+
+#include <math.h>
+
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+
+#include "catalog.h"
+#include "dataset.h"
+#include "linalg.h"
+#include "model.h"
+#include "topk.h"
+
+#define BATCH_BLOCK 256
+
+PG_FUNCTION_INFO_V1(rec_batch_recommend);
+
+/* Position of a user id in the dataset, or -1 */
+typedef struct UserSlot
+{
+	int64		user_id;
+	int			ds_user;
+} UserSlot;
+
+static int
+CompareUserSlot(const void *a, const void *b)
+{
+	int64		x = ((const UserSlot *) a)->user_id;
+	int64		y = ((const UserSlot *) b)->user_id;
+
+	return (x > y) - (x < y);
+}
+
+/* List the users to serve, in id order: the given ones, or all with events */
+static UserSlot *
+ListUsers(const RecDataset *ds, const int64 *given, int n_given, int *n_out)
+{
+	UserSlot   *slots;
+	UserSlot   *by_id = palloc(sizeof(UserSlot) * Max(ds->n_users, 1));
+	int			n = 0;
+	int			u;
+	int			i;
+
+	for (u = 0; u < ds->n_users; u++)
+	{
+		by_id[u].user_id = ds->user_ids[u];
+		by_id[u].ds_user = u;
+	}
+	qsort(by_id, ds->n_users, sizeof(UserSlot), CompareUserSlot);
+	if (given == NULL)
+	{
+		*n_out = ds->n_users;
+		return by_id;
+	}
+
+	slots = palloc(sizeof(UserSlot) * Max(n_given, 1));
+	for (i = 0; i < n_given; i++)
+	{
+		UserSlot	key;
+		UserSlot   *hit;
+
+		key.user_id = given[i];
+		hit = bsearch(&key, by_id, ds->n_users, sizeof(UserSlot), CompareUserSlot);
+		slots[n].user_id = given[i];
+		slots[n].ds_user = hit ? hit->ds_user : -1;
+		n++;
+	}
+	qsort(slots, n, sizeof(UserSlot), CompareUserSlot);
+	/* a user given twice is served once */
+	for (i = 0, u = 0; i < n; i++)
+		if (u == 0 || slots[u - 1].user_id != slots[i].user_id)
+			slots[u++] = slots[i];
+	*n_out = u;
+	pfree(by_id);
+	return slots;
+}
+
+/*
+ * rec.batch_recommend(campaign, k, users, exclude_seen) returns
+ * (user_id, rank, item_id, score) for every user with events, or for the
+ * given users.
+ */
+Datum
+rec_batch_recommend(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int32		k;
+	bool		exclude_seen;
+	int64	   *given = NULL;
+	int			n_given = 0;
+	ArrayType  *users_arr = NULL;
+	RecCampaignTarget target;
+	RecModel   *m;
+	RecDataset *ds;
+	int32	   *to_model;
+	UserSlot   *slots;
+	int			n_slots;
+	RecHistory *hs;
+	float	   *scores;
+	bool	   *excluded;
+	RecScored  *best;
+	int			start;
+	int			i;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", PG_ARGISNULL(1) ? "k" : "exclude_seen")));
+	k = PG_GETARG_INT32(1);
+	exclude_seen = PG_GETARG_BOOL(3);
+	RecCheckK(k);
+	InitMaterializedSRF(fcinfo, 0);
+	if (!PG_ARGISNULL(2))
+	{
+		users_arr = PG_GETARG_ARRAYTYPE_P(2);
+		given = RecArrayToIds(users_arr, "users", &n_given);
+		if (given == NULL)
+			return (Datum) 0;	/* no users asked for */
+	}
+	SPI_connect();
+	RecResolveCampaign(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)), &target);
+	m = RecGetModel(&target);
+	ds = RecLoadDataset(&target.binding, NULL, users_arr, false);
+
+	to_model = palloc(sizeof(int32) * Max(ds->n_items, 1));
+	for (i = 0; i < ds->n_items; i++)
+		to_model[i] = RecItemIndex(m, ds->item_ids[i]);
+	slots = ListUsers(ds, given, n_given, &n_slots);
+
+	RecCheckMemory((double) BATCH_BLOCK * m->n_items * (sizeof(float) * 3 + 1),
+				   "scoring a block of users");
+	hs = palloc(sizeof(RecHistory) * BATCH_BLOCK);
+	scores = palloc(sizeof(float) * (Size) BATCH_BLOCK * Max(m->n_items, 1));
+	excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
+	best = palloc(sizeof(RecScored) * k);
+
+	for (start = 0; start < n_slots; start += BATCH_BLOCK)
+	{
+		int			nb = Min(BATCH_BLOCK, n_slots - start);
+		int			b;
+
+		CHECK_FOR_INTERRUPTS();
+		/* each user's newest rec.max_history events, in model indices */
+		for (b = 0; b < nb; b++)
+		{
+			int			u = slots[start + b].ds_user;
+			int64		from = 0,
+						to = 0,
+						e;
+
+			if (u >= 0)
+			{
+				to = ds->user_off[u + 1];
+				from = Max(ds->user_off[u], to - rec_max_history);
+			}
+			hs[b].n = (int) (to - from);
+			hs[b].items = palloc(sizeof(int32) * Max(hs[b].n, 1));
+			hs[b].times = ds->ev_time + from;
+			for (e = from; e < to; e++)
+				hs[b].items[e - from] = to_model[ds->ev_item[e]];
+		}
+		RecModelScoreBlock(m, hs, nb, scores);
+
+		for (b = 0; b < nb; b++)
+		{
+			float	   *row = scores + (Size) b * m->n_items;
+			int			found;
+			int			j;
+			bool		scorable = false;
+
+			memset(excluded, false, sizeof(bool) * m->n_items);
+			for (j = 0; j < hs[b].n; j++)
+			{
+				int32		idx = hs[b].items[j];
+
+				if (idx >= 0 && exclude_seen)
+					excluded[idx] = true;
+				if (idx >= 0 && idx < m->n_warm)
+					scorable = true;
+			}
+			if (!scorable)
+				row = m->popularity;
+			found = RecTopK(row, m->n_items, excluded, k, best);
+			for (j = 0; j < found; j++)
+			{
+				Datum		values[4];
+				bool		nulls[4] = {false, false, false, false};
+
+				values[0] = Int64GetDatum(slots[start + b].user_id);
+				values[1] = Int32GetDatum(j + 1);
+				values[2] = Int64GetDatum(m->item_ids[best[j].idx]);
+				values[3] = Float4GetDatum(best[j].score);
+				nulls[3] = isinf(best[j].score);
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			}
+			pfree(hs[b].items);
+		}
+	}
+	SPI_finish();
+	return (Datum) 0;
+}

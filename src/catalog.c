@@ -1,0 +1,176 @@
+/*
+ * catalog.c
+ *	  Lookups in rec's own tables through SPI, with plans kept per backend.
+ */
+#include "rec.h"
+
+#include "catalog/namespace.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "catalog.h"
+
+/* Columns of a binding, in the order both lookups below select them */
+#define BINDING_COLUMNS \
+	"g.name, g.interactions::oid, g.items::oid, " \
+	"g.columns->>'user_id', g.columns->>'item_id', g.columns->>'ts', " \
+	"coalesce((g.columns->>'ts_is_epoch')::bool, false), g.columns->>'event_type', " \
+	"g.columns->>'event_value', g.columns->>'items_item_id', g.columns->>'categories'"
+#define BINDING_NATTS 11
+
+static SPIPlanPtr group_plan = NULL;
+static SPIPlanPtr campaign_plan = NULL;
+
+/* Prepare and keep a plan taking one text argument */
+static SPIPlanPtr
+KeepPlan(const char *sql)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	SPIPlanPtr	plan = SPI_prepare(sql, 1, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	SPI_keepplan(plan);
+	return plan;
+}
+
+/* Copy a text column of the current SPI row into the caller's context, or NULL */
+static char *
+GetText(HeapTuple tuple, TupleDesc desc, int attno)
+{
+	char	   *value = SPI_getvalue(tuple, desc, attno);
+
+	return value ? MemoryContextStrdup(CurrentMemoryContext, value) : NULL;
+}
+
+/* Fill a binding from columns first..first+BINDING_NATTS-1 of a row */
+static void
+ReadBinding(HeapTuple tuple, TupleDesc desc, int first, RecBinding *b, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	bool		isnull;
+
+	b->group = GetText(tuple, desc, first);
+	b->interactions = DatumGetObjectId(SPI_getbinval(tuple, desc, first + 1, &isnull));
+	b->items = DatumGetObjectId(SPI_getbinval(tuple, desc, first + 2, &isnull));
+	if (isnull)
+		b->items = InvalidOid;
+	b->user_col = GetText(tuple, desc, first + 3);
+	b->item_col = GetText(tuple, desc, first + 4);
+	b->ts_col = GetText(tuple, desc, first + 5);
+	b->ts_is_epoch = DatumGetBool(SPI_getbinval(tuple, desc, first + 6, &isnull));
+	b->event_type_col = GetText(tuple, desc, first + 7);
+	b->event_value_col = GetText(tuple, desc, first + 8);
+	b->items_id_col = GetText(tuple, desc, first + 9);
+	b->categories_col = GetText(tuple, desc, first + 10);
+	MemoryContextSwitchTo(old);
+
+	if (!b->user_col || !b->item_col || !b->ts_col)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("dataset group \"%s\" has an incomplete column mapping", b->group)));
+}
+
+/* Look up a dataset group by name; error if it does not exist */
+void
+RecLookupDatasetGroup(const char *name, RecBinding *binding)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Datum		arg[1];
+	int			ret;
+
+	if (group_plan == NULL)
+		group_plan = KeepPlan("SELECT " BINDING_COLUMNS
+							  " FROM rec.dataset_group g WHERE g.name = $1");
+	arg[0] = CStringGetTextDatum(name);
+	ret = SPI_execute_plan(group_plan, arg, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "dataset group lookup failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("dataset group \"%s\" does not exist", name),
+				 errhint("Create it with rec.create_dataset_group().")));
+	ReadBinding(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, binding, cxt);
+}
+
+/*
+ * Find the solution version a campaign serves: its pinned version, or the
+ * newest version of its solution.  NULL or empty name means rec.campaign.
+ */
+void
+RecResolveCampaign(const char *name, RecCampaignTarget *target)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Datum		arg[1];
+	int			ret;
+	bool		isnull;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+
+	if (name == NULL || name[0] == '\0')
+		name = rec_campaign;
+	if (name == NULL || name[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no campaign given"),
+				 errhint("Pass campaign => 'name' or SET rec.campaign = 'name'.")));
+
+	if (campaign_plan == NULL)
+		campaign_plan = KeepPlan(
+			"SELECT v.id, v.created_at, " BINDING_COLUMNS
+			" FROM rec.campaign c"
+			" JOIN rec.solution s ON s.name = c.solution"
+			" JOIN rec.dataset_group g ON g.name = s.dataset_group"
+			" LEFT JOIN LATERAL (SELECT v.id, v.created_at FROM rec.solution_version v"
+			"   WHERE v.solution = c.solution"
+			"     AND (c.solution_version IS NULL OR v.id = c.solution_version)"
+			"   ORDER BY v.id DESC LIMIT 1) v ON true"
+			" WHERE c.name = $1");
+	arg[0] = CStringGetTextDatum(name);
+	ret = SPI_execute_plan(campaign_plan, arg, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "campaign lookup failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("campaign \"%s\" does not exist", name),
+				 errhint("Create it with rec.deploy().")));
+
+	tuple = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	target->campaign = MemoryContextStrdup(cxt, name);
+	target->version = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("campaign \"%s\" has no trained solution version", name),
+				 errhint("Train its solution with rec.train().")));
+	target->version_created = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 2, &isnull));
+	ReadBinding(tuple, desc, 3, &target->binding, cxt);
+}
+
+/* Return the quoted qualified name of a bound relation; error if it was dropped */
+char *
+RecRelationName(Oid relid, const char *group)
+{
+	char	   *relname = get_rel_name(relid);
+
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("a relation bound to dataset group \"%s\" no longer exists", group),
+				 errhint("Bind the group again with rec.create_dataset_group(..., replace => true).")));
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), relname);
+}
+
+/* Return an SQL expression giving the binding's event time in epoch seconds */
+char *
+RecTimeExpr(const RecBinding *binding)
+{
+	if (binding->ts_is_epoch)
+		return psprintf("%s::float8", quote_identifier(binding->ts_col));
+	return psprintf("extract(epoch from %s)::float8", quote_identifier(binding->ts_col));
+}

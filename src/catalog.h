@@ -1,0 +1,42 @@
+/*
+ * catalog.h
+ *	  Reading rec's own tables: dataset groups, campaigns, solution versions.
+ *
+ * Every function here must be called between SPI_connect and SPI_finish.
+ */
+#ifndef REC_CATALOG_H
+#define REC_CATALOG_H
+
+#include "datatype/timestamp.h"
+
+/* Where a dataset group's data lives, with its column names resolved */
+typedef struct RecBinding
+{
+	char	   *group;			/* dataset group name */
+	Oid			interactions;	/* interactions relation */
+	char	   *user_col;		/* its user id column */
+	char	   *item_col;		/* its item id column */
+	char	   *ts_col;			/* its time column */
+	bool		ts_is_epoch;	/* time column holds epoch seconds */
+	char	   *event_type_col; /* its event type column, or NULL */
+	char	   *event_value_col;	/* its event value column, or NULL */
+	Oid			items;			/* items relation, or InvalidOid */
+	char	   *items_id_col;	/* its item id column */
+	char	   *categories_col; /* its text[] categories column, or NULL */
+} RecBinding;
+
+/* The solution version a campaign serves, and its data */
+typedef struct RecCampaignTarget
+{
+	char	   *campaign;		/* campaign name */
+	int64		version;		/* solution version id */
+	TimestampTz version_created;	/* with the id, the cache key */
+	RecBinding	binding;		/* the dataset group of its solution */
+} RecCampaignTarget;
+
+extern void RecLookupDatasetGroup(const char *name, RecBinding *binding);
+extern void RecResolveCampaign(const char *name, RecCampaignTarget *target);
+extern char *RecRelationName(Oid relid, const char *group);
+extern char *RecTimeExpr(const RecBinding *binding);
+
+#endif							/* REC_CATALOG_H */

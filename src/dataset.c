@@ -1,0 +1,428 @@
+/*
+ * dataset.c
+ *	  Read a dataset group's interactions (and item metadata) in one pass into
+ *	  dense id maps and a user x item CSR, each user's events oldest first.
+ */
+#include "rec.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+
+#include "dataset.h"
+
+#define FETCH_ROWS 10000
+#define CATEGORY_KEY_LEN 256
+
+typedef struct IdEntry
+{
+	int64		id;				/* external id, the hash key */
+	int32		idx;			/* dense index */
+} IdEntry;
+
+typedef struct CategoryEntry
+{
+	char		name[CATEGORY_KEY_LEN];	/* category name, the hash key */
+	int32		idx;			/* dense index */
+} CategoryEntry;
+
+/* Growable arrays of the raw events, in read order */
+typedef struct RawEvents
+{
+	int64		n;
+	int64		cap;
+	int32	   *user;
+	int32	   *item;
+	float8	   *time;
+} RawEvents;
+
+/* Context for sorting one user's events by time, then read order */
+static const float8 *sort_times;
+
+static HTAB *
+CreateIdMap(const char *name)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(IdEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/* Map an external id to its dense index, adding it (and growing ids) if new */
+static int32
+InternId(HTAB *map, int64 id, int64 **ids, int *n, int *cap)
+{
+	bool		found;
+	IdEntry    *e = hash_search(map, &id, HASH_ENTER, &found);
+
+	if (!found)
+	{
+		if (*n >= *cap)
+		{
+			*cap *= 2;
+			*ids = repalloc_huge(*ids, sizeof(int64) * (Size) *cap);
+		}
+		e->idx = (*n)++;
+		(*ids)[e->idx] = id;
+	}
+	return e->idx;
+}
+
+/* Append one event, growing the arrays and checking the memory budget */
+static void
+AppendEvent(RawEvents *raw, int32 user, int32 item, float8 time)
+{
+	if (raw->n >= raw->cap)
+	{
+		raw->cap *= 2;
+		RecCheckMemory((double) raw->cap * 2 * (sizeof(int32) * 2 + sizeof(float8)),
+					   "reading the interactions");
+		raw->user = repalloc_huge(raw->user, sizeof(int32) * raw->cap);
+		raw->item = repalloc_huge(raw->item, sizeof(int32) * raw->cap);
+		raw->time = repalloc_huge(raw->time, sizeof(float8) * raw->cap);
+	}
+	raw->user[raw->n] = user;
+	raw->item[raw->n] = item;
+	raw->time[raw->n] = time;
+	raw->n++;
+}
+
+/* Order event positions by time, then by position (read order) */
+static int
+CompareEventTime(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	if (sort_times[x] < sort_times[y])
+		return -1;
+	if (sort_times[x] > sort_times[y])
+		return 1;
+	return (x > y) - (x < y);
+}
+
+/* Build the CSR, each user's events oldest first, ties in read order */
+static void
+BuildUserCsr(RecDataset *ds, const RawEvents *raw)
+{
+	int64	   *next = palloc0(sizeof(int64) * (ds->n_users + 1));
+	int64	   *order = palloc_extended(sizeof(int64) * Max(raw->n, 1), MCXT_ALLOC_HUGE);
+	int64		e;
+	int			u;
+
+	ds->user_off = palloc0(sizeof(int64) * (ds->n_users + 1));
+	for (e = 0; e < raw->n; e++)
+		ds->user_off[raw->user[e] + 1]++;
+	for (u = 0; u < ds->n_users; u++)
+		ds->user_off[u + 1] += ds->user_off[u];
+	memcpy(next, ds->user_off, sizeof(int64) * ds->n_users);
+	for (e = 0; e < raw->n; e++)
+		order[next[raw->user[e]]++] = e;
+
+	sort_times = raw->time;
+	for (u = 0; u < ds->n_users; u++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		qsort(order + ds->user_off[u], ds->user_off[u + 1] - ds->user_off[u],
+			  sizeof(int64), CompareEventTime);
+	}
+
+	ds->ev_item = palloc_extended(sizeof(int32) * Max(raw->n, 1), MCXT_ALLOC_HUGE);
+	ds->ev_time = palloc_extended(sizeof(float8) * Max(raw->n, 1), MCXT_ALLOC_HUGE);
+	for (e = 0; e < raw->n; e++)
+	{
+		ds->ev_item[e] = raw->item[order[e]];
+		ds->ev_time[e] = raw->time[order[e]];
+	}
+	pfree(order);
+	pfree(next);
+}
+
+/* Read the items relation: add items without events, and every item's categories */
+static void
+LoadItems(RecDataset *ds, const RecBinding *b, HTAB *item_map, int *item_cap)
+{
+	StringInfoData sql;
+	Portal		portal;
+	HTAB	   *cat_map;
+	HASHCTL		ctl;
+	int32	   *pair_item;
+	int32	   *pair_cat;
+	int64		n_pairs = 0;
+	int64		pair_cap = 1024;
+	int			cat_cap = 64;
+	int64		i;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT %s::int8, %s FROM %s WHERE %s IS NOT NULL",
+					 quote_identifier(b->items_id_col),
+					 b->categories_col ? quote_identifier(b->categories_col) : "NULL::text[]",
+					 RecRelationName(b->items, b->group),
+					 quote_identifier(b->items_id_col));
+
+	ctl.keysize = CATEGORY_KEY_LEN;
+	ctl.entrysize = sizeof(CategoryEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	cat_map = hash_create("rec categories", 64, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	ds->category_names = palloc(sizeof(char *) * cat_cap);
+	pair_item = palloc(sizeof(int32) * pair_cap);
+	pair_cat = palloc(sizeof(int32) * pair_cap);
+
+	portal = SPI_cursor_open_with_args(NULL, sql.data, 0, NULL, NULL, NULL, true, 0);
+	for (;;)
+	{
+		uint64		r;
+
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[r];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			int64		id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+			Datum		cats = SPI_getbinval(tuple, desc, 2, &isnull);
+			int32		idx = InternId(item_map, id, &ds->item_ids, &ds->n_items, item_cap);
+			Datum	   *elems;
+			bool	   *nulls;
+			int			nelems;
+			int			c;
+
+			if (isnull)
+				continue;
+			deconstruct_array(DatumGetArrayTypeP(cats), TEXTOID, -1, false, TYPALIGN_INT,
+							  &elems, &nulls, &nelems);
+			for (c = 0; c < nelems; c++)
+			{
+				char		key[CATEGORY_KEY_LEN];
+				CategoryEntry *e;
+				bool		found;
+
+				if (nulls[c])
+					continue;
+				strlcpy(key, TextDatumGetCString(elems[c]), CATEGORY_KEY_LEN);
+				e = hash_search(cat_map, key, HASH_ENTER, &found);
+				if (!found)
+				{
+					if (ds->n_categories >= cat_cap)
+					{
+						cat_cap *= 2;
+						ds->category_names = repalloc(ds->category_names, sizeof(char *) * cat_cap);
+					}
+					e->idx = ds->n_categories++;
+					ds->category_names[e->idx] = pstrdup(key);
+				}
+				if (n_pairs >= pair_cap)
+				{
+					pair_cap *= 2;
+					pair_item = repalloc_huge(pair_item, sizeof(int32) * pair_cap);
+					pair_cat = repalloc_huge(pair_cat, sizeof(int32) * pair_cap);
+				}
+				pair_item[n_pairs] = idx;
+				pair_cat[n_pairs] = e->idx;
+				n_pairs++;
+			}
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+
+	/* item -> categories CSR; an item listed twice keeps every category once per listing */
+	ds->cat_off = palloc0(sizeof(int32) * (ds->n_items + 1));
+	ds->cat_idx = palloc(sizeof(int32) * Max(n_pairs, 1));
+	for (i = 0; i < n_pairs; i++)
+		ds->cat_off[pair_item[i] + 1]++;
+	for (i = 0; i < ds->n_items; i++)
+		ds->cat_off[i + 1] += ds->cat_off[i];
+	{
+		int32	   *next = palloc(sizeof(int32) * (ds->n_items + 1));
+
+		memcpy(next, ds->cat_off, sizeof(int32) * (ds->n_items + 1));
+		for (i = 0; i < n_pairs; i++)
+			ds->cat_idx[next[pair_item[i]]++] = pair_cat[i];
+		pfree(next);
+	}
+	pfree(pair_item);
+	pfree(pair_cat);
+}
+
+/*
+ * Read a dataset group: every interaction (optionally of one event type, or
+ * of some users only) in one cursor pass, then the items relation if asked
+ * and the group has one.
+ */
+RecDataset *
+RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_users,
+			   bool with_items)
+{
+	RecDataset *ds = palloc0(sizeof(RecDataset));
+	StringInfoData sql;
+	HTAB	   *user_map = CreateIdMap("rec users");
+	HTAB	   *item_map = CreateIdMap("rec items");
+	int			user_cap = 1024;
+	int			item_cap = 1024;
+	RawEvents	raw;
+	Portal		portal;
+	Oid			argtypes[2];
+	Datum		args[2];
+	int			nargs = 0;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT %s::int8, %s::int8, %s FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL",
+					 quote_identifier(b->user_col), quote_identifier(b->item_col),
+					 RecTimeExpr(b), RecRelationName(b->interactions, b->group),
+					 quote_identifier(b->user_col), quote_identifier(b->item_col),
+					 quote_identifier(b->ts_col));
+	if (event_type)
+	{
+		if (b->event_type_col == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("dataset group \"%s\" has no event type column", b->group),
+					 errhint("Train without the event_type parameter.")));
+		argtypes[nargs] = TEXTOID;
+		args[nargs++] = CStringGetTextDatum(event_type);
+		appendStringInfo(&sql, " AND %s = $%d", quote_identifier(b->event_type_col), nargs);
+	}
+	if (only_users)
+	{
+		argtypes[nargs] = INT8ARRAYOID;
+		args[nargs++] = PointerGetDatum(only_users);
+		appendStringInfo(&sql, " AND %s = ANY($%d)", quote_identifier(b->user_col), nargs);
+	}
+
+	ds->user_ids = palloc(sizeof(int64) * user_cap);
+	ds->item_ids = palloc(sizeof(int64) * item_cap);
+	raw.n = 0;
+	raw.cap = 65536;
+	raw.user = palloc(sizeof(int32) * raw.cap);
+	raw.item = palloc(sizeof(int32) * raw.cap);
+	raw.time = palloc(sizeof(float8) * raw.cap);
+	ds->max_time = -INFINITY;
+
+	portal = SPI_cursor_open_with_args(NULL, sql.data, nargs, argtypes, args, NULL, true, 0);
+	for (;;)
+	{
+		uint64		r;
+
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[r];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			int64		user = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+			int64		item = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
+			float8		time = DatumGetFloat8(SPI_getbinval(tuple, desc, 3, &isnull));
+
+			AppendEvent(&raw,
+						InternId(user_map, user, &ds->user_ids, &ds->n_users, &user_cap),
+						InternId(item_map, item, &ds->item_ids, &ds->n_items, &item_cap),
+						time);
+			if (time > ds->max_time)
+				ds->max_time = time;
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+
+	ds->n_events = raw.n;
+	ds->n_warm = ds->n_items;
+	BuildUserCsr(ds, &raw);
+	pfree(raw.user);
+	pfree(raw.item);
+	pfree(raw.time);
+
+	if (with_items && OidIsValid(b->items))
+		LoadItems(ds, b, item_map, &item_cap);
+	else
+	{
+		ds->cat_off = palloc0(sizeof(int32) * (ds->n_items + 1));
+		ds->cat_idx = palloc(sizeof(int32));
+	}
+	hash_destroy(user_map);
+	hash_destroy(item_map);
+	return ds;
+}
+
+/*
+ * Copy a dataset keeping only some users, and of each kept user only its
+ * oldest keep_upto[u] events (all when keep_upto is NULL).  Item indices and
+ * metadata are shared with the original.
+ */
+RecDataset *
+RecSubsetUsers(const RecDataset *ds, const bool *keep_user, const int64 *keep_upto)
+{
+	RecDataset *sub = palloc(sizeof(RecDataset));
+	int64		n_events = 0;
+	int			u;
+
+	*sub = *ds;
+	sub->n_users = 0;
+	for (u = 0; u < ds->n_users; u++)
+		if (keep_user[u])
+		{
+			sub->n_users++;
+			n_events += keep_upto ? keep_upto[u] : ds->user_off[u + 1] - ds->user_off[u];
+		}
+	sub->user_ids = palloc(sizeof(int64) * Max(sub->n_users, 1));
+	sub->user_off = palloc(sizeof(int64) * (sub->n_users + 1));
+	sub->ev_item = palloc_extended(sizeof(int32) * Max(n_events, 1), MCXT_ALLOC_HUGE);
+	sub->ev_time = palloc_extended(sizeof(float8) * Max(n_events, 1), MCXT_ALLOC_HUGE);
+	sub->n_events = n_events;
+	sub->n_users = 0;
+	sub->user_off[0] = 0;
+	for (u = 0; u < ds->n_users; u++)
+	{
+		int64		len;
+		int64		at;
+
+		if (!keep_user[u])
+			continue;
+		len = keep_upto ? keep_upto[u] : ds->user_off[u + 1] - ds->user_off[u];
+		at = sub->user_off[sub->n_users];
+		memcpy(sub->ev_item + at, ds->ev_item + ds->user_off[u], sizeof(int32) * len);
+		memcpy(sub->ev_time + at, ds->ev_time + ds->user_off[u], sizeof(float8) * len);
+		sub->user_ids[sub->n_users] = ds->user_ids[u];
+		sub->user_off[++sub->n_users] = at + len;
+	}
+	return sub;
+}
+
+/*
+ * Return the distinct items of user u, in first-event order, in a new array.
+ * mark[] (one slot per item) must hold no value equal to stamp on entry.
+ */
+int32 *
+RecUniqueUserItems(const RecDataset *ds, int u, int32 *mark, int32 stamp, int *n)
+{
+	int64		len = ds->user_off[u + 1] - ds->user_off[u];
+	int32	   *out = palloc(sizeof(int32) * Max(len, 1));
+	int64		e;
+
+	*n = 0;
+	for (e = ds->user_off[u]; e < ds->user_off[u + 1]; e++)
+	{
+		int32		item = ds->ev_item[e];
+
+		if (mark[item] != stamp)
+		{
+			mark[item] = stamp;
+			out[(*n)++] = item;
+		}
+	}
+	return out;
+}

@@ -1,0 +1,134 @@
+/*
+ * events.c
+ *	  rec.log_event: record one interaction in a dataset group.
+ *
+ * The event is an INSERT into the group's interactions relation, in the
+ * caller's transaction, so it commits or rolls back with the caller's work
+ * and the next recommend() in the same transaction already sees it.
+ */
+#include "rec.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "catalog.h"
+
+#define EVENT_PLAN_SLOTS 8
+
+PG_FUNCTION_INFO_V1(rec_log_event);
+
+typedef struct EventPlan
+{
+	char	   *sql;			/* the INSERT text, the cache key */
+	SPIPlanPtr	plan;
+} EventPlan;
+
+static EventPlan plans[EVENT_PLAN_SLOTS];
+static int	next_victim = 0;
+
+/* Return the kept plan for an INSERT, preparing it on first use */
+static SPIPlanPtr
+EventPlanFor(const char *sql, int nargs, Oid *argtypes)
+{
+	EventPlan  *slot;
+	int			i;
+
+	for (i = 0; i < EVENT_PLAN_SLOTS; i++)
+		if (plans[i].sql && strcmp(plans[i].sql, sql) == 0)
+			return plans[i].plan;
+	slot = &plans[next_victim];
+	next_victim = (next_victim + 1) % EVENT_PLAN_SLOTS;
+	if (slot->sql)
+	{
+		SPI_freeplan(slot->plan);
+		pfree(slot->sql);
+		slot->sql = NULL;
+	}
+	slot->plan = SPI_prepare(sql, nargs, argtypes);
+	if (slot->plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	SPI_keepplan(slot->plan);
+	slot->sql = MemoryContextStrdup(TopMemoryContext, sql);
+	return slot->plan;
+}
+
+/*
+ * rec.log_event(user_id, item_id, event_type, event_value, ts, dataset_group)
+ * inserts one event.  Groups bound to relations without event type or value
+ * columns store only the user, item and time.
+ */
+Datum
+rec_log_event(PG_FUNCTION_ARGS)
+{
+	RecBinding	b;
+	StringInfoData cols;
+	StringInfoData vals;
+	Oid			argtypes[5];
+	Datum		args[5];
+	char		nulls[5];
+	int			nargs = 0;
+	int			ret;
+	const char *names[] = {"user_id", "item_id", "event_type", "ts", "dataset_group"};
+	int			required[] = {0, 1, 2, 4, 5};
+	int			i;
+
+	for (i = 0; i < lengthof(required); i++)
+		if (PG_ARGISNULL(required[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be null", names[i])));
+	if (!PG_ARGISNULL(3) && isnan(PG_GETARG_FLOAT4(3)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("event_value must be a number, not NaN")));
+	if (TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(4)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ts must be a finite time")));
+
+	SPI_connect();
+	RecLookupDatasetGroup(text_to_cstring(PG_GETARG_TEXT_PP(5)), &b);
+
+	initStringInfo(&cols);
+	initStringInfo(&vals);
+#define ADD_ARG(col, type, value, isnull) \
+	do { \
+		argtypes[nargs] = (type); \
+		args[nargs] = (value); \
+		nulls[nargs] = (isnull) ? 'n' : ' '; \
+		appendStringInfo(&cols, "%s%s", nargs ? ", " : "", quote_identifier(col)); \
+		appendStringInfo(&vals, "%s$%d", nargs ? ", " : "", nargs + 1); \
+		nargs++; \
+	} while (0)
+
+	ADD_ARG(b.user_col, INT8OID, PG_GETARG_DATUM(0), false);
+	ADD_ARG(b.item_col, INT8OID, PG_GETARG_DATUM(1), false);
+	if (b.ts_is_epoch)
+		ADD_ARG(b.ts_col, FLOAT8OID,
+				Float8GetDatum((float8) PG_GETARG_TIMESTAMPTZ(4) / USECS_PER_SEC +
+							   ((float8) POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY),
+				false);
+	else
+		ADD_ARG(b.ts_col, TIMESTAMPTZOID, PG_GETARG_DATUM(4), false);
+	if (b.event_type_col)
+		ADD_ARG(b.event_type_col, TEXTOID, PG_GETARG_DATUM(2), false);
+	if (b.event_value_col)
+		ADD_ARG(b.event_value_col, FLOAT4OID, PG_GETARG_DATUM(3), PG_ARGISNULL(3));
+#undef ADD_ARG
+
+	ret = SPI_execute_plan(EventPlanFor(psprintf("INSERT INTO %s (%s) VALUES (%s)",
+												 RecRelationName(b.interactions, b.group),
+												 cols.data, vals.data),
+										nargs, argtypes),
+						   args, nulls, false, 0);
+	if (ret != SPI_OK_INSERT)
+		elog(ERROR, "inserting the event failed: %s", SPI_result_code_string(ret));
+	SPI_finish();
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,15 @@
+/*
+ * history.h
+ *	  A user's current history, read at request time.
+ */
+#ifndef REC_HISTORY_H
+#define REC_HISTORY_H
+
+#include "catalog.h"
+#include "model.h"
+
+extern void RecReadHistory(const RecBinding *binding, int64 user_id, const RecModel *m,
+						   RecHistory *h);
+extern int	RecScorableEvents(const RecModel *m, const RecHistory *h);
+
+#endif							/* REC_HISTORY_H */

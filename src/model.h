@@ -1,0 +1,58 @@
+/*
+ * model.h
+ *	  A trained model in memory, its serialized form, and the per-backend cache.
+ */
+#ifndef REC_MODEL_H
+#define REC_MODEL_H
+
+#include "catalog.h"
+
+typedef enum RecModelKind
+{
+	REC_KIND_POPULARITY = 1,	/* one score per item */
+	REC_KIND_ITEM_SPARSE = 2,	/* item-item neighbour lists (sims) */
+	REC_KIND_ITEM_DENSE = 3		/* dense item-item weights (EASE) */
+} RecModelKind;
+
+/* How a model turns a history into scores; stored with the model */
+typedef struct RecServeParams
+{
+	float		recency_half_life;	/* events: the j-th newest weighs 2^(-j/half_life) */
+	float		recency_floor;	/* least weight of an old event */
+	float		session_weight; /* weight of the category term of the newest events */
+	float		session_events; /* how many newest events form the session */
+	float		reserved[12];	/* room for later parameters without a format change */
+} RecServeParams;
+
+typedef struct RecModel
+{
+	int32		kind;			/* RecModelKind */
+	int32		n_items;		/* catalogue size: warm items first */
+	int32		n_warm;			/* items seen in training */
+	int32		n_categories;	/* categories in the metadata */
+	int32		nnz_categories; /* item-category pairs */
+	int64		nnz_neighbors;	/* neighbour entries (sparse kind) */
+	RecServeParams serve;		/* scoring parameters */
+	int64	   *item_ids;		/* [n_items] dense index -> item id */
+	float	   *popularity;		/* [n_items] fallback score, highest = most popular */
+	int32	   *cat_off;		/* [n_items + 1] item -> categories CSR */
+	int32	   *cat_idx;		/* [nnz_categories] */
+	int32	   *nb_off;			/* [n_warm + 1] neighbours CSR (sparse kind) */
+	int32	   *nb_idx;			/* [nnz_neighbors] */
+	float	   *nb_sim;			/* [nnz_neighbors] */
+	float	   *dense;			/* [n_warm * n_warm] row i: weights from item i (dense kind) */
+	int32	   *by_id;			/* [n_items] dense indices in item id order; built on load */
+} RecModel;
+
+struct RecDataset;
+
+extern RecModel *RecNewModel(const struct RecDataset *ds, RecModelKind kind);
+extern bytea *RecSerializeModel(const RecModel *m);
+extern RecModel *RecDeserializeModel(bytea *raw, int64 version);
+extern RecModel *RecGetModel(const RecCampaignTarget *target);
+extern int32 RecItemIndex(const RecModel *m, int64 item_id);
+extern void RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w);
+extern void RecModelScore(const RecModel *m, const RecHistory *h, float *scores);
+extern void RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores);
+
+#endif							/* REC_MODEL_H */

@@ -1,0 +1,130 @@
+/*
+ * rec.c
+ *	  Module entry point and settings of the rec extension.
+ */
+#include "rec.h"
+
+#include <limits.h>
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "linalg.h"
+
+PG_MODULE_MAGIC;
+
+char	   *rec_campaign = NULL;
+int			rec_threads = 0;
+int			rec_max_history = 1000;
+int			rec_train_memory_mb = 4096;
+
+void		_PG_init(void);
+
+/* Define the rec.* settings */
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("rec.campaign",
+							   "Campaign used when a serving function is not given one.",
+							   NULL,
+							   &rec_campaign,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("rec.threads",
+							"Number of BLAS threads used while training (0 means one per CPU).",
+							"Serving always uses one thread per backend.",
+							&rec_threads,
+							0, 0, 256,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("rec.max_history",
+							"Newest events of a user read at serving time.",
+							"Older events neither score nor count as seen.",
+							&rec_max_history,
+							1000, 1, 1000000,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("rec.train_memory_limit",
+							"Memory one training may use.",
+							NULL,
+							&rec_train_memory_mb,
+							4096, 16, INT_MAX / 2,
+							PGC_USERSET,
+							GUC_UNIT_MB,
+							NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("rec");
+
+	/* serving runs one BLAS thread per backend; training raises it to rec.threads */
+	RecSetBlasThreads(1);
+}
+
+/* Reject a k outside 1..REC_MAX_K */
+void
+RecCheckK(int32 k)
+{
+	if (k < 1 || k > REC_MAX_K)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be between 1 and %d", REC_MAX_K)));
+}
+
+/* Reject an allocation plan larger than rec.train_memory_limit, before allocating */
+void
+RecCheckMemory(double bytes, const char *what)
+{
+	double		limit = (double) rec_train_memory_mb * 1024.0 * 1024.0;
+
+	if (bytes > limit || bytes > (double) MaxAllocHugeSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s needs %.0f MB, more than rec.train_memory_limit (%d MB)",
+						what, bytes / (1024.0 * 1024.0), rec_train_memory_mb),
+				 errhint("Raise rec.train_memory_limit, or choose a recipe that needs less memory.")));
+}
+
+/* Copy a one-dimensional bigint array without nulls into a palloc'd array; NULL if empty */
+int64 *
+RecArrayToIds(ArrayType *arr, const char *argname, int *n)
+{
+	Datum	   *elems;
+	int			nelems;
+	int64	   *out;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", argname)));
+	if (array_contains_nulls(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not contain nulls", argname)));
+	Assert(ARR_ELEMTYPE(arr) == INT8OID);
+
+	*n = 0;
+	if (ARR_NDIM(arr) == 0)
+		return NULL;
+
+	deconstruct_array(arr, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+					  TYPALIGN_DOUBLE, &elems, NULL, &nelems);
+	if (nelems == 0)
+	{
+		pfree(elems);
+		return NULL;
+	}
+	out = (int64 *) palloc(sizeof(int64) * nelems);
+	for (int i = 0; i < nelems; i++)
+		out[i] = DatumGetInt64(elems[i]);
+	pfree(elems);
+	*n = nelems;
+	return out;
+}

@@ -1,0 +1,303 @@
+/*
+ * recommend.c
+ *	  Serving entry points: rec.recommend, rec.similar_items, rec.rank.
+ *
+ * Each call resolves its campaign, takes the model from the per-backend
+ * cache, reads the user's current history, scores and selects.  Unknown
+ * users get the popularity fallback, marked 'popular'; an item the model
+ * does not know is an error for similar_items and an unranked (NULL score)
+ * row for rank.
+ */
+#include "rec.h"
+
+#include <math.h>
+
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+
+#include "catalog.h"
+#include "history.h"
+#include "model.h"
+#include "topk.h"
+
+PG_FUNCTION_INFO_V1(rec_recommend);
+PG_FUNCTION_INFO_V1(rec_similar_items);
+PG_FUNCTION_INFO_V1(rec_rank);
+
+/* Error unless argument i is given */
+static void
+RequireArg(FunctionCallInfo fcinfo, int i, const char *name)
+{
+	if (PG_ARGISNULL(i))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+}
+
+/* Return argument i as a C string, or NULL */
+static char *
+OptionalText(FunctionCallInfo fcinfo, int i)
+{
+	return PG_ARGISNULL(i) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(i));
+}
+
+/* Resolve the campaign named by argument i (or rec.campaign) and load its model */
+static RecModel *
+OpenCampaign(FunctionCallInfo fcinfo, int i, RecCampaignTarget *target)
+{
+	RecResolveCampaign(OptionalText(fcinfo, i), target);
+	return RecGetModel(target);
+}
+
+/* Mark the model indices of an optional id array argument in flags */
+static void
+MarkIds(FunctionCallInfo fcinfo, int i, const char *name, const RecModel *m, bool *flags)
+{
+	int64	   *ids;
+	int			n;
+	int			j;
+
+	if (PG_ARGISNULL(i))
+		return;
+	ids = RecArrayToIds(PG_GETARG_ARRAYTYPE_P(i), name, &n);
+	for (j = 0; j < n; j++)
+	{
+		int32		idx = RecItemIndex(m, ids[j]);
+
+		if (idx >= 0)
+			flags[idx] = true;
+	}
+}
+
+/*
+ * rec.recommend(user_id, k, exclude_seen, include_items, exclude_items, campaign)
+ * returns (item_id, score, reason) best first.
+ */
+Datum
+rec_recommend(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int64		user_id;
+	int32		k;
+	bool		exclude_seen;
+	RecCampaignTarget target;
+	RecModel   *m;
+	RecHistory	h;
+	float	   *scores;
+	bool	   *excluded;
+	RecScored  *best;
+	const char *reason;
+	int			found;
+	int			i;
+
+	RequireArg(fcinfo, 0, "user_id");
+	RequireArg(fcinfo, 1, "k");
+	RequireArg(fcinfo, 2, "exclude_seen");
+	user_id = PG_GETARG_INT64(0);
+	k = PG_GETARG_INT32(1);
+	exclude_seen = PG_GETARG_BOOL(2);
+	RecCheckK(k);
+
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	m = OpenCampaign(fcinfo, 5, &target);
+	RecReadHistory(&target.binding, user_id, m, &h);
+
+	scores = palloc(sizeof(float) * Max(m->n_items, 1));
+	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
+	if (RecScorableEvents(m, &h) > 0)
+	{
+		RecModelScore(m, &h, scores);
+		reason = "personalized";
+	}
+	else
+	{
+		memcpy(scores, m->popularity, sizeof(float) * m->n_items);
+		reason = "popular";
+	}
+
+	if (exclude_seen)
+		for (i = 0; i < h.n; i++)
+			if (h.items[i] >= 0)
+				excluded[h.items[i]] = true;
+	MarkIds(fcinfo, 4, "exclude_items", m, excluded);
+	if (!PG_ARGISNULL(3))
+	{
+		bool	   *included = palloc0(sizeof(bool) * Max(m->n_items, 1));
+
+		MarkIds(fcinfo, 3, "include_items", m, included);
+		for (i = 0; i < m->n_items; i++)
+			excluded[i] |= !included[i];
+	}
+
+	best = palloc(sizeof(RecScored) * k);
+	found = RecTopK(scores, m->n_items, excluded, k, best);
+	for (i = 0; i < found; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int64GetDatum(m->item_ids[best[i].idx]);
+		values[1] = Float4GetDatum(best[i].score);
+		values[2] = CStringGetTextDatum(reason);
+		nulls[1] = isinf(best[i].score);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * rec.similar_items(item_id, k, exclude_items, campaign) returns
+ * (item_id, score) best first, from the item's row of the model.
+ */
+Datum
+rec_similar_items(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int64		item_id;
+	int32		k;
+	RecCampaignTarget target;
+	RecModel   *m;
+	RecHistory	h;
+	int32		idx;
+	float	   *scores;
+	bool	   *excluded;
+	RecScored  *best;
+	int			found;
+	int			i;
+
+	RequireArg(fcinfo, 0, "item_id");
+	RequireArg(fcinfo, 1, "k");
+	item_id = PG_GETARG_INT64(0);
+	k = PG_GETARG_INT32(1);
+	RecCheckK(k);
+
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	m = OpenCampaign(fcinfo, 3, &target);
+	idx = RecItemIndex(m, item_id);
+	if (idx < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("item %lld is unknown to campaign \"%s\"",
+						(long long) item_id, target.campaign),
+				 errhint("Items added after training are known once the solution is trained again.")));
+
+	/* the item's own row: score a one-event history */
+	h.n = 1;
+	h.items = &idx;
+	h.times = NULL;
+	scores = palloc(sizeof(float) * Max(m->n_items, 1));
+	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
+	if (idx < m->n_warm && m->kind != REC_KIND_POPULARITY)
+		RecModelScore(m, &h, scores);
+	else
+		memcpy(scores, m->popularity, sizeof(float) * m->n_items);
+	excluded[idx] = true;
+	MarkIds(fcinfo, 2, "exclude_items", m, excluded);
+
+	best = palloc(sizeof(RecScored) * k);
+	found = RecTopK(scores, m->n_items, excluded, k, best);
+	for (i = 0; i < found; i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = Int64GetDatum(m->item_ids[best[i].idx]);
+		values[1] = Float4GetDatum(best[i].score);
+		nulls[1] = isinf(best[i].score);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * rec.rank(user_id, items, campaign) returns the given items as
+ * (item_id, score, rank), best first; items the model does not know come
+ * last, in the order given, with a NULL score.  Repeated ids appear once.
+ */
+Datum
+rec_rank(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int64		user_id;
+	int64	   *ids;
+	int			n;
+	RecCampaignTarget target;
+	RecModel   *m;
+	RecHistory	h;
+	float	   *scores;
+	bool	   *excluded;
+	RecScored  *best;
+	int			found;
+	int			i;
+	int			rank = 0;
+
+	RequireArg(fcinfo, 0, "user_id");
+	RequireArg(fcinfo, 1, "items");
+	user_id = PG_GETARG_INT64(0);
+	ids = RecArrayToIds(PG_GETARG_ARRAYTYPE_P(1), "items", &n);
+	if (n > REC_MAX_CANDIDATES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("items must hold at most %d ids", REC_MAX_CANDIDATES)));
+
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	m = OpenCampaign(fcinfo, 2, &target);
+	RecReadHistory(&target.binding, user_id, m, &h);
+	scores = palloc(sizeof(float) * Max(m->n_items, 1));
+	if (RecScorableEvents(m, &h) > 0)
+		RecModelScore(m, &h, scores);
+	else
+		memcpy(scores, m->popularity, sizeof(float) * m->n_items);
+
+	/* rank the known candidates: everything else excluded */
+	excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
+	memset(excluded, true, sizeof(bool) * m->n_items);
+	for (i = 0; i < n; i++)
+	{
+		int32		idx = RecItemIndex(m, ids[i]);
+
+		if (idx >= 0)
+			excluded[idx] = false;
+	}
+	best = palloc(sizeof(RecScored) * Max(n, 1));
+	found = RecTopK(scores, m->n_items, excluded, Max(n, 1), best);
+	for (i = 0; i < found; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int64GetDatum(m->item_ids[best[i].idx]);
+		values[1] = Float4GetDatum(best[i].score);
+		values[2] = Int32GetDatum(++rank);
+		nulls[1] = isinf(best[i].score);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+
+	/* then the unknown ones, once each */
+	for (i = 0; i < n; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, true, false};
+		int			j;
+
+		if (RecItemIndex(m, ids[i]) >= 0)
+			continue;
+		for (j = 0; j < i && ids[j] != ids[i]; j++)
+			;
+		if (j < i)
+			continue;
+		values[0] = Int64GetDatum(ids[i]);
+		values[1] = (Datum) 0;
+		values[2] = Int32GetDatum(++rank);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * topk.c
+ *	  Bounded heap selection of the k best-scored items.
+ */
+#include "rec.h"
+
+#include <math.h>
+
+#include "topk.h"
+
+/* True if a ranks below b: lower score, or equal score and higher index */
+static inline bool
+Worse(const RecScored *a, const RecScored *b)
+{
+	return a->score < b->score || (a->score == b->score && a->idx > b->idx);
+}
+
+/* Restore the min-heap property below position i */
+static void
+SiftDown(RecScored *heap, int n, int i)
+{
+	for (;;)
+	{
+		int			l = 2 * i + 1;
+		int			r = l + 1;
+		int			m = i;
+		RecScored	t;
+
+		if (l < n && Worse(&heap[l], &heap[m]))
+			m = l;
+		if (r < n && Worse(&heap[r], &heap[m]))
+			m = r;
+		if (m == i)
+			return;
+		t = heap[i];
+		heap[i] = heap[m];
+		heap[m] = t;
+		i = m;
+	}
+}
+
+/* Order best first */
+static int
+CompareBestFirst(const void *a, const void *b)
+{
+	const RecScored *x = a;
+	const RecScored *y = b;
+
+	if (Worse(x, y))
+		return 1;
+	if (Worse(y, x))
+		return -1;
+	return 0;
+}
+
+/*
+ * Select the k best of scores[0..n-1], skipping excluded items and NaN, into
+ * out[] best first; return how many were found.  Ties go to the lower index.
+ */
+int
+RecTopK(const float *scores, int n, const bool *excluded, int k, RecScored *out)
+{
+	int			size = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		RecScored	c;
+
+		if ((excluded && excluded[i]) || isnan(scores[i]))
+			continue;
+		c.idx = i;
+		c.score = scores[i];
+		if (size < k)
+		{
+			int			j = size++;
+
+			/* sift up */
+			out[j] = c;
+			while (j > 0 && Worse(&out[j], &out[(j - 1) / 2]))
+			{
+				RecScored	t = out[j];
+
+				out[j] = out[(j - 1) / 2];
+				out[(j - 1) / 2] = t;
+				j = (j - 1) / 2;
+			}
+		}
+		else if (Worse(&out[0], &c))
+		{
+			out[0] = c;
+			SiftDown(out, size, 0);
+		}
+	}
+	qsort(out, size, sizeof(RecScored), CompareBestFirst);
+	return size;
+}

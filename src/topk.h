@@ -1,0 +1,16 @@
+/*
+ * topk.h
+ *	  Bounded selection of the best-scored items.
+ */
+#ifndef REC_TOPK_H
+#define REC_TOPK_H
+
+typedef struct RecScored
+{
+	int32		idx;			/* dense item index */
+	float		score;			/* its score */
+} RecScored;
+
+extern int	RecTopK(const float *scores, int n, const bool *excluded, int k, RecScored *out);
+
+#endif							/* REC_TOPK_H */
