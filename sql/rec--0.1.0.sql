@@ -100,7 +100,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.campaign', '');
 
 -- Dataset groups -----------------------------------------------------------
 
-CREATE FUNCTION @extschema@.column_type(rel regclass, col text, what text)
+CREATE FUNCTION @extschema@.column_type(rel regclass, col text, what text, hint text DEFAULT NULL)
 RETURNS regtype
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -114,12 +114,12 @@ BEGIN
 	IF t IS NULL AND what IS NOT NULL THEN
 		RAISE EXCEPTION 'relation % has no column "%"', rel, col
 			USING ERRCODE = 'undefined_column',
-				  HINT = format('Map the %s column with columns => ''{"%s": "column_name"}''.', what, what);
+				  HINT = coalesce(hint, format('Map the %s column with columns => ''{"%s": "column_name"}''.', what, what));
 	END IF;
 	RETURN t;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.column_type(regclass, text, text) IS
+COMMENT ON FUNCTION @extschema@.column_type(regclass, text, text, text) IS
 'Internal: the type of a column, or an error naming the mapping key when a required column is missing.';
 
 CREATE FUNCTION @extschema@.create_dataset_group(
@@ -524,8 +524,10 @@ BEGIN
 		RAISE EXCEPTION 'campaign, holdout, user_column and item_column must not be null'
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	PERFORM @extschema@.column_type(holdout, user_column, 'user_column');
-	PERFORM @extschema@.column_type(holdout, item_column, 'item_column');
+	PERFORM @extschema@.column_type(holdout, user_column, 'user_column',
+		'Name the holdout''s columns with user_column => and item_column =>.');
+	PERFORM @extschema@.column_type(holdout, item_column, 'item_column',
+		'Name the holdout''s columns with user_column => and item_column =>.');
 	SELECT sv.n_items INTO catalogue
 	FROM @extschema@.campaign c
 	JOIN @extschema@.solution_version sv ON sv.solution = c.solution

@@ -374,73 +374,164 @@ RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w)
 }
 
 /*
+ * Add the session term: items in categories that the newest events visit
+ * more than the user's whole history does.  With p_s(c) the share of
+ * category c among the newest session_events events and p_h(c) its share in
+ * the whole history, item i gains
+ *     session_weight * top * sum_{c in cats(i)} max(0, p_s(c) - p_h(c)) * q(i)
+ * where top is the best collaborative score of the list (so the term is on
+ * the scale of the user's own scores) and q(i) = log(1 + pop(i)) /
+ * log(1 + max pop) prefers well-known items of the new category.  A user
+ * who keeps to their usual categories is left as the collaborative model
+ * scored them; one who turns to a new category sees it at once, even a rare
+ * category whose items the collaborative model seldom reaches.
+ */
+static void
+AddSessionTerm(const RecModel *m, const RecHistory *h, float *scores)
+{
+	int			n_session = Min(h->n, (int) m->serve.session_events);
+	float	   *drift;
+	float		top = 0;
+	float		max_pop = 0;
+	float		log_max;
+	int			n_hist = 0;
+	int			i;
+	int			c;
+	bool		any = false;
+
+	if (m->serve.session_weight <= 0 || m->n_categories == 0 || n_session <= 0)
+		return;
+
+	/* category shares: session minus whole history */
+	drift = palloc0(sizeof(float) * m->n_categories);
+	for (i = 0; i < h->n; i++)
+	{
+		int32		item = h->items[i];
+		int			nc;
+
+		if (item < 0)
+			continue;
+		nc = m->cat_off[item + 1] - m->cat_off[item];
+		n_hist++;
+		for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
+		{
+			if (i >= h->n - n_session)
+				drift[m->cat_idx[c]] += 1.0f / (nc * n_session);
+		}
+	}
+	for (i = 0; i < h->n; i++)
+	{
+		int32		item = h->items[i];
+		int			nc;
+
+		if (item < 0)
+			continue;
+		nc = m->cat_off[item + 1] - m->cat_off[item];
+		for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
+			drift[m->cat_idx[c]] -= 1.0f / (nc * n_hist);
+	}
+	for (c = 0; c < m->n_categories; c++)
+		any |= drift[c] > 0;
+	if (!any)
+	{
+		pfree(drift);
+		return;
+	}
+
+	for (i = 0; i < m->n_warm; i++)
+		top = Max(top, scores[i]);
+	if (top <= 0)
+		top = 1;
+	for (i = 0; i < m->n_items; i++)
+		max_pop = Max(max_pop, m->popularity[i]);
+	log_max = logf(1.0f + max_pop);
+
+	for (i = 0; i < m->n_warm; i++)
+	{
+		float		affinity = 0;
+
+		for (c = m->cat_off[i]; c < m->cat_off[i + 1]; c++)
+			affinity += Max(drift[m->cat_idx[c]], 0);
+		if (affinity > 0)
+			scores[i] += m->serve.session_weight * top * affinity *
+				logf(1.0f + m->popularity[i]) / log_max;
+	}
+	pfree(drift);
+}
+
+/*
  * Score every item of the catalogue for a history.  Items the model cannot
  * score (items known only from metadata) get -infinity.
  */
 void
 RecModelScore(const RecModel *m, const RecHistory *h, float *scores)
 {
-	float	   *w = palloc(sizeof(float) * Max(h->n, 1));
-	int			i;
-
-	RecHistoryWeights(m, h, w);
-	if (m->kind == REC_KIND_POPULARITY)
-		memcpy(scores, m->popularity, sizeof(float) * m->n_items);
-	else
-	{
-		memset(scores, 0, sizeof(float) * m->n_warm);
-		if (m->kind == REC_KIND_ITEM_SPARSE)
-			RecSimsScore(m, h, w, scores);
-		else
-			RecEaseScore(m, h, w, scores);
-		for (i = m->n_warm; i < m->n_items; i++)
-			scores[i] = -INFINITY;
-	}
-	pfree(w);
+	RecModelScoreBlock(m, h, 1, scores);
 }
 
 /*
  * Score a block of histories into scores[nh x n_items].  Dense models score
- * the block with one matrix product; the others one history at a time.
+ * a block of several users with one matrix product; other models, and
+ * single users, go history by history.
  */
 void
 RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores)
 {
 	int			n = m->n_warm;
-	float	   *x;
-	float	   *s;
 	int			u;
+	int			i;
 
-	if (m->kind != REC_KIND_ITEM_DENSE || nh < 4)
+	if (m->kind == REC_KIND_ITEM_DENSE && nh >= 4)
+	{
+		float	   *x = palloc0(sizeof(float) * (Size) nh * n);
+		float	   *s = palloc(sizeof(float) * (Size) nh * n);
+
+		for (u = 0; u < nh; u++)
+		{
+			float	   *w = palloc(sizeof(float) * Max(hs[u].n, 1));
+
+			RecHistoryWeights(m, &hs[u], w);
+			for (i = 0; i < hs[u].n; i++)
+				if (hs[u].items[i] >= 0 && hs[u].items[i] < n)
+					x[(Size) u * n + hs[u].items[i]] += w[i];
+			pfree(w);
+		}
+		RecGemm(nh, n, n, x, m->dense, s);
+		for (u = 0; u < nh; u++)
+			memcpy(scores + (Size) u * m->n_items, s + (Size) u * n, sizeof(float) * n);
+		pfree(x);
+		pfree(s);
+	}
+	else
 	{
 		for (u = 0; u < nh; u++)
-			RecModelScore(m, &hs[u], scores + (Size) u * m->n_items);
+		{
+			float	   *row = scores + (Size) u * m->n_items;
+			float	   *w = palloc(sizeof(float) * Max(hs[u].n, 1));
+
+			RecHistoryWeights(m, &hs[u], w);
+			if (m->kind == REC_KIND_POPULARITY)
+				memcpy(row, m->popularity, sizeof(float) * m->n_items);
+			else
+			{
+				memset(row, 0, sizeof(float) * n);
+				if (m->kind == REC_KIND_ITEM_SPARSE)
+					RecSimsScore(m, &hs[u], w, row);
+				else
+					RecEaseScore(m, &hs[u], w, row);
+			}
+			pfree(w);
+		}
+	}
+
+	if (m->kind == REC_KIND_POPULARITY)
 		return;
-	}
-
-	x = palloc0(sizeof(float) * (Size) nh * n);
-	s = palloc(sizeof(float) * (Size) nh * n);
-	for (u = 0; u < nh; u++)
-	{
-		float	   *w = palloc(sizeof(float) * Max(hs[u].n, 1));
-		int			i;
-
-		RecHistoryWeights(m, &hs[u], w);
-		for (i = 0; i < hs[u].n; i++)
-			if (hs[u].items[i] >= 0 && hs[u].items[i] < n)
-				x[(Size) u * n + hs[u].items[i]] += w[i];
-		pfree(w);
-	}
-	RecGemm(nh, n, n, x, m->dense, s);
 	for (u = 0; u < nh; u++)
 	{
 		float	   *row = scores + (Size) u * m->n_items;
-		int			i;
 
-		memcpy(row, s + (Size) u * n, sizeof(float) * n);
+		AddSessionTerm(m, &hs[u], row);
 		for (i = n; i < m->n_items; i++)
 			row[i] = -INFINITY;
 	}
-	pfree(x);
-	pfree(s);
 }

@@ -70,6 +70,10 @@ static const ParamSpec param_specs[] = {
 	"events after which a history event's weight halves (0 turns recency off)"},
 	{"recency_floor", PARAM_NUMBER, offsetof(RecParams, recency_floor), 0, 1,
 	"least weight of an old history event"},
+	{"session_weight", PARAM_NUMBER, offsetof(RecParams, session_weight), 0, 100,
+	"weight of the categories the newest events turn to (0 turns it off)"},
+	{"session_events", PARAM_INTEGER, offsetof(RecParams, session_events), 1, 1000,
+	"how many newest events form the session"},
 	{"event_type", PARAM_STRING, offsetof(RecParams, event_type), 0, 0,
 	"train on events of this type only"},
 };
@@ -84,30 +88,31 @@ typedef struct RecRecipe
 	const char *description;
 } RecRecipe;
 
-#define SIMS_PARAMS "neighbors,popularity_discount,recency_half_life,recency_floor,event_type"
-#define EASE_PARAMS "lambda,recency_half_life,recency_floor,event_type"
+#define SERVE_PARAMS "recency_half_life,recency_floor,session_weight,session_events"
+#define SIMS_PARAMS "neighbors,popularity_discount," SERVE_PARAMS ",event_type"
+#define EASE_PARAMS "lambda," SERVE_PARAMS ",event_type"
 
 static const RecRecipe recipes[] = {
 	{"popularity-count", "popularity", RecTrainPopularity, "event_type",
 		{0},
 	"the most popular items, the same for every user"},
 	{"sims", "sims", RecTrainSims, SIMS_PARAMS,
-		{.neighbors = 100,.popularity_discount = 0.5,.recency_floor = 1},
+		{.neighbors = 100,.popularity_discount = 0.5,.recency_floor = 1,.session_events = 5},
 	"item-item co-occurrence with a popularity discount"},
 	{"similar-items", "sims", RecTrainSims, SIMS_PARAMS,
-		{.neighbors = 100,.popularity_discount = 0.5,.recency_floor = 1},
+		{.neighbors = 100,.popularity_discount = 0.5,.recency_floor = 1,.session_events = 5},
 	"items similar to a given item, by co-occurrence"},
 	{"item-knn", "sims", RecTrainSims, SIMS_PARAMS,
-		{.neighbors = 100,.popularity_discount = 0.5,.recency_floor = 1},
+		{.neighbors = 100,.popularity_discount = 0.5,.recency_floor = 1,.session_events = 5},
 	"item-based nearest neighbours (cosine)"},
 	{"user-personalization", "ease", RecTrainEase, EASE_PARAMS,
-		{.lambda = 100,.recency_half_life = 20,.recency_floor = 0.2},
+		{.lambda = 100,.recency_half_life = 20,.recency_floor = 0.2,.session_weight = 1,.session_events = 5},
 	"personalized recommendations from a user's current, recency-weighted history"},
 	{"personalized-ranking", "ease", RecTrainEase, EASE_PARAMS,
-		{.lambda = 100,.recency_half_life = 20,.recency_floor = 0.2},
+		{.lambda = 100,.recency_half_life = 20,.recency_floor = 0.2,.session_weight = 1,.session_events = 5},
 	"re-ranking of a caller's candidate items for a user"},
 	{"ease", "ease", RecTrainEase, EASE_PARAMS,
-		{.lambda = 100,.recency_floor = 1},
+		{.lambda = 100,.recency_floor = 1,.session_events = 5},
 	"EASE: closed-form dense item-item model"},
 };
 
@@ -147,6 +152,24 @@ Accepts(const RecRecipe *r, const char *name)
 	return false;
 }
 
+/* Return a recipe's parameter names as a readable list */
+static char *
+ParamList(const RecRecipe *r)
+{
+	StringInfoData buf;
+	const char *p;
+
+	initStringInfo(&buf);
+	for (p = r->params; *p; p++)
+	{
+		if (*p == ',')
+			appendStringInfoString(&buf, ", ");
+		else
+			appendStringInfoChar(&buf, *p);
+	}
+	return buf.data;
+}
+
 /* Apply a jsonb object of parameters over p, checking names, types and ranges */
 static void
 ApplyParams(const RecRecipe *r, Datum params, RecParams *p)
@@ -182,7 +205,7 @@ ApplyParams(const RecRecipe *r, Datum params, RecParams *p)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("recipe \"%s\" has no parameter \"%s\"", r->name, key),
-					 errdetail("Its parameters are: %s.", r->params)));
+					 errdetail("Its parameters are: %s.", ParamList(r))));
 		if (spec->type == PARAM_STRING)
 		{
 			if (strcmp(type, "string") != 0)
@@ -257,6 +280,8 @@ TrainRecipe(const RecRecipe *r, const RecDataset *ds, const RecParams *p)
 
 	m->serve.recency_half_life = (float) p->recency_half_life;
 	m->serve.recency_floor = (float) p->recency_floor;
+	m->serve.session_weight = (float) p->session_weight;
+	m->serve.session_events = (float) p->session_events;
 	return m;
 }
 
@@ -496,6 +521,13 @@ rec_train(PG_FUNCTION_ARGS)
 		CreateSolution(solution, r, group, PG_GETARG_DATUM(3));
 
 	ds = RecLoadDataset(&binding, p.event_type, NULL, true);
+	if (ds->n_events == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 p.event_type ?
+				 errmsg("dataset group \"%s\" has no interactions of event type \"%s\"", group, p.event_type) :
+				 errmsg("dataset group \"%s\" has no interactions", group),
+				 errhint("Load events with INSERT, COPY or rec.log_event().")));
 	if (ds->n_events < REC_MIN_EVENTS || (r->train != RecTrainPopularity && ds->n_warm < 2))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
