@@ -1,11 +1,82 @@
--- scripts/demo.sql — the rec walkthrough, run by scripts/demo on database
--- rec_demo after data/sample.sql is loaded (psql -e echoes each statement).
--- Each stage starts with an \echo heading.
---
--- Placeholder: only shows the sample data; the stages (train, recommend,
--- log events, evaluate) are to be filled in.
+-- scripts/demo.sql: the rec walkthrough, run by scripts/demo on database
+-- rec_demo after data/sample.sql is loaded.  Each stage starts with a heading.
+\set ON_ERROR_STOP on
+\pset footer off
+SET rec.threads = 0;
 
 \echo
-\echo '=== 1. The sample data ==='
-SELECT count(*) AS items FROM rec.items;
-SELECT count(*) AS interactions FROM rec.interactions;
+\echo '=== 1. The sample data: 400 movies in 8 genres, 600 users, events in time order ==='
+SELECT g AS genre, count(DISTINCT i.item_id) AS items, count(*) AS events
+FROM rec.interactions e JOIN rec.items i USING (item_id), unnest(i.categories) g
+GROUP BY g ORDER BY events DESC;
+
+\echo
+\echo '=== 2. Hold out each user''s newest 10% of events, to evaluate on later ==='
+CREATE TABLE demo_holdout AS
+SELECT user_id, item_id FROM (
+	SELECT user_id, item_id, row_number() OVER w AS n, count(*) OVER (PARTITION BY user_id) AS len
+	FROM rec.interactions WINDOW w AS (PARTITION BY user_id ORDER BY ts DESC, item_id)) e
+WHERE n <= greatest(1, len / 10);
+DELETE FROM rec.interactions i USING demo_holdout h WHERE i.user_id = h.user_id AND i.item_id = h.item_id;
+SELECT (SELECT count(*) FROM rec.interactions) AS training_events, (SELECT count(*) FROM demo_holdout) AS holdout_events;
+
+\echo
+\echo '=== 3. Train one solution per recipe; offline metrics are computed Personalize''s way ==='
+SELECT * FROM rec.recipes();
+SELECT recipe, rec.train(recipe, recipe) AS version
+FROM (VALUES ('popularity-count'), ('sims'), ('user-personalization')) v(recipe);
+SELECT solution, recipe, n_users, n_items, n_interactions, round(training_seconds::numeric, 3) AS seconds,
+       pg_size_pretty(length(model)::bigint) AS model_size
+FROM rec.solution_version ORDER BY id;
+SELECT m.metric, round(p.value::numeric, 4) AS "popularity-count", round(s.value::numeric, 4) AS sims,
+       round(m.value::numeric, 4) AS "user-personalization"
+FROM rec.solution_metrics('user-personalization') m
+JOIN rec.solution_metrics('sims') s USING (metric)
+JOIN rec.solution_metrics('popularity-count') p USING (metric)
+ORDER BY m.metric;
+
+\echo
+\echo '=== 4. Deploy campaigns, and recommend for user 185 ==='
+SELECT rec.deploy('main', 'user-personalization') AS main, rec.deploy('similar', 'sims') AS similar,
+       rec.deploy('popular', 'popularity-count') AS popular;
+SET rec.campaign = 'main';
+-- what user 185 has watched, by genre
+SELECT g AS genre, count(*) AS events FROM rec.interactions e JOIN rec.items i USING (item_id), unnest(i.categories) g
+WHERE e.user_id = 185 GROUP BY g ORDER BY events DESC;
+SELECT r.item_id, i.title, i.categories, round(r.score::numeric, 4) AS score, r.reason
+FROM rec.recommend(185, 10) r JOIN rec.items i USING (item_id) ORDER BY r.score DESC;
+-- a user never seen before gets the popularity fallback, and says so
+SELECT r.item_id, i.title, r.reason FROM rec.recommend(424242, 3) r JOIN rec.items i USING (item_id);
+
+\echo
+\echo '=== 5. Items similar to an item ==='
+SELECT title, categories FROM rec.items WHERE item_id = 1;
+SELECT r.item_id, i.title, i.categories, round(r.score::numeric, 4) AS score
+FROM rec.similar_items(1, 5, campaign => 'similar') r JOIN rec.items i USING (item_id) ORDER BY r.score DESC;
+
+\echo
+\echo '=== 6. Real time: user 185 watches three documentaries; the very next list changes ==='
+SELECT count(rec.log_event(185, item_id)) AS events_logged
+FROM (SELECT item_id FROM rec.items WHERE categories = '{documentary}' ORDER BY item_id LIMIT 3) d;
+SELECT r.item_id, i.title, i.categories, round(r.score::numeric, 4) AS score, r.reason
+FROM rec.recommend(185, 10) r JOIN rec.items i USING (item_id) ORDER BY r.score DESC;
+
+\echo
+\echo '=== 7. Re-rank a caller''s candidates for user 185 ==='
+SELECT r.rank, r.item_id, i.title, round(r.score::numeric, 4) AS score
+FROM rec.rank(185, '{1, 2, 3, 108, 146, 999999}') r LEFT JOIN rec.items i USING (item_id) ORDER BY r.rank;
+
+\echo
+\echo '=== 8. Batch: 25 recommendations for every user in one call, and Personalize''s JSON Lines ==='
+\timing on
+CREATE TABLE demo_batch AS SELECT * FROM rec.batch_recommend('main', 25);
+\timing off
+SELECT count(DISTINCT user_id) AS users, count(*) AS rows FROM demo_batch;
+SELECT * FROM rec.batch_recommend_jsonl('main', 5, '{1, 2}');
+
+\echo
+\echo '=== 9. Evaluate every campaign against the holdout, in SQL ==='
+SELECT c.campaign, e.users, round(e.coverage::numeric, 4) AS coverage, round(e.mrr_at_25::numeric, 4) AS mrr_at_25,
+       round(e.ndcg_at_10::numeric, 4) AS ndcg_at_10, round(e.precision_at_10::numeric, 4) AS precision_at_10,
+       round(e.recall_at_25::numeric, 4) AS recall_at_25
+FROM (VALUES ('popular'), ('similar'), ('main')) c(campaign), LATERAL rec.evaluate(c.campaign, 'demo_holdout') e;

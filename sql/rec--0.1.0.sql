@@ -324,12 +324,13 @@ COMMENT ON FUNCTION @extschema@.drop_solution(text) IS
 -- Campaigns ----------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.deploy(campaign text, solution text DEFAULT NULL, version bigint DEFAULT NULL)
-RETURNS void
+RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	sol text := solution;
+	serving bigint;
 BEGIN
 	IF campaign IS NULL OR (solution IS NULL AND version IS NULL) THEN
 		RAISE EXCEPTION 'campaign and one of solution or version must be given'
@@ -353,10 +354,13 @@ BEGIN
 	ON CONFLICT (name) DO UPDATE
 	SET solution = excluded.solution, solution_version = excluded.solution_version,
 		updated_at = pg_catalog.now();
+	SELECT max(sv.id) INTO serving FROM @extschema@.solution_version sv
+	WHERE sv.solution = sol AND (version IS NULL OR sv.id = version);
+	RETURN serving;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.deploy(text, text, bigint) IS
-'Create or move a campaign: to a pinned solution version, or (version NULL) to whatever the newest version of the solution is. Serving sees the move at once.';
+'Create or move a campaign: to a pinned solution version, or (version NULL) to whatever the newest version of the solution is. Serving sees the move at once. Returns the version the campaign serves now (NULL if its solution has none yet).';
 
 CREATE FUNCTION @extschema@.drop_campaign(name text)
 RETURNS void
