@@ -1,0 +1,640 @@
+#!/usr/bin/env python3
+"""bench/quality.py - rec's quality benchmark (driven by bench/quality).
+
+Reproduces the Amazon Personalize workshop protocol of /work/shared/BENCHMARK.md
+on MovieLens (100K u.data/u.item, or 1M ratings.dat/movies.dat), trains rec's
+recipes in a fresh database per seed, asks rec.batch_recommend() for 25 items
+per holdout user, and scores them with the workshop's and the standard metric
+definitions.  Talks to PostgreSQL through psql (PG* environment variables).
+"""
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_DATA = os.path.normpath(os.path.join(REPO, '..', 'shared', 'data', 'ml-100k'))
+DEFAULT_OUT = os.path.join(REPO, 'bench', 'results')
+DEFAULT_RECIPES = ['popularity-count', 'sims', 'ease', 'user-personalization']
+K = 25
+
+# The quality issue's reference models on ML-100K, same split:
+# (NDCG@10, Recall@25, MRR@25); None where the issue gives no figure.
+REFERENCE = [
+    ('popularity', 0.106, 0.222, 0.187),
+    ('item-kNN cosine', 0.157, 0.323, 0.256),
+    ('iALS', 0.172, 0.381, 0.277),
+    ('EASE', 0.175, 0.397, 0.272),
+    ('SASRec', 0.205, 0.421, None),
+    ('EASE recency-weighted', 0.210, 0.421, 0.334),
+    ('item-kNN last item', 0.159, 0.324, 0.261),
+]
+TARGET_UP_NDCG10 = 0.22
+TARGET_UP_RECALL25 = 0.44
+TARGET_SIMILAR_NDCG10 = 0.17
+# ML-100K, seed 42 (the issue's reference numbers)
+EXPECTED_SPLIT_42 = dict(holdout_users=943, warm_items=841, training_rows=44172, holdout_rows=5375)
+
+
+class Output:
+    """print() that also keeps the lines for quality.txt"""
+
+    def __init__(self):
+        self.lines = []
+
+    def __call__(self, *args):
+        line = ' '.join(str(a) for a in args)
+        self.lines.append(line)
+        print(line, flush=True)
+
+
+out = Output()
+
+
+def die(msg):
+    print('bench/quality: ' + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+# --------------------------------------------------------------------------
+# Data
+
+
+def find_format(data_dir):
+    if os.path.isfile(os.path.join(data_dir, 'ratings.dat')):
+        return 'ml-1m'
+    if os.path.isfile(os.path.join(data_dir, 'u.data')):
+        return 'ml-100k'
+    return None
+
+
+def load_data(data_dir, np):
+    """Interactions (user, item, rating, ts arrays in file order) and items
+    [(item_id, title, [genres])]."""
+    fmt = find_format(data_dir)
+    items = []
+    if fmt == 'ml-100k':
+        d = np.loadtxt(os.path.join(data_dir, 'u.data'), dtype=np.int64, ndmin=2)
+        users, itms, ratings, ts = d[:, 0], d[:, 1], d[:, 2], d[:, 3]
+        genres = []
+        gpath = os.path.join(data_dir, 'u.genre')
+        with open(gpath, encoding='latin-1') as f:
+            for line in f:
+                line = line.strip()
+                if line:
+                    name, idx = line.rsplit('|', 1)
+                    genres.append((int(idx), name))
+        genres = [g for _, g in sorted(genres)]
+        with open(os.path.join(data_dir, 'u.item'), encoding='latin-1') as f:
+            for line in f:
+                line = line.rstrip('\r\n')
+                if not line:
+                    continue
+                fields = line.split('|')
+                flags = fields[-len(genres):]
+                cats = [g for g, flag in zip(genres, flags) if flag == '1']
+                items.append((int(fields[0]), fields[1], cats))
+    elif fmt == 'ml-1m':
+        rows = []
+        with open(os.path.join(data_dir, 'ratings.dat'), encoding='latin-1') as f:
+            for line in f:
+                line = line.strip()
+                if line:
+                    rows.append([int(x) for x in line.split('::')])
+        d = np.array(rows, dtype=np.int64).reshape(-1, 4)
+        users, itms, ratings, ts = d[:, 0], d[:, 1], d[:, 2], d[:, 3]
+        mpath = os.path.join(data_dir, 'movies.dat')
+        if os.path.isfile(mpath):
+            with open(mpath, encoding='latin-1') as f:
+                for line in f:
+                    line = line.rstrip('\r\n')
+                    if line:
+                        mid, title, g = line.split('::', 2)
+                        items.append((int(mid), title, [x for x in g.split('|') if x]))
+    else:
+        die('no u.data or ratings.dat in ' + data_dir)
+    known = {i for i, _, _ in items}
+    for i in np.unique(itms):      # items rated but missing from the metadata
+        if int(i) not in known:
+            items.append((int(i), None, []))
+    return fmt, users, itms, ratings, ts, items
+
+
+def workshop_split(users, itms, ts, seed, np):
+    """The workshop split (BENCHMARK.md): returns dict with index arrays into
+    the file-order rows (training and holdout, each sorted by user, ts, file
+    order), the warm items and the sizes."""
+    _, first = np.unique(itms, return_index=True)
+    unique_items = itms[np.sort(first)]            # order of first appearance
+    perm = np.random.RandomState(seed).permutation(unique_items)
+    n = len(unique_items)
+    cold, warm = perm[:n // 2], perm[n // 2:]
+    rows = np.nonzero(np.isin(itms, warm))[0]       # warm interactions, file order
+    # per user by (ts, file order): pandas rank(pct=True, method='first')
+    order = np.lexsort((rows, ts[rows], users[rows]))
+    s = rows[order]
+    us = users[s]
+    starts = np.r_[0, np.nonzero(np.diff(us))[0] + 1] if len(us) else np.zeros(0, np.int64)
+    counts = np.diff(np.r_[starts, len(us)])
+    pos = np.arange(len(us)) - np.repeat(starts, counts) + 1
+    pct = pos / np.repeat(counts, counts)
+    hold_mask = pct > 0.9
+    train, hold = s[~hold_mask], s[hold_mask]
+    return dict(train=train, hold=hold, warm=warm, cold=cold,
+                sizes=dict(users=int(len(np.unique(users))),
+                           warm_users=int(len(np.unique(us))),
+                           holdout_users=int(len(np.unique(users[hold]))),
+                           warm_items=int(len(warm)), cold_items=int(len(cold)),
+                           training_rows=int(len(train)), holdout_rows=int(len(hold))))
+
+
+# --------------------------------------------------------------------------
+# psql
+
+
+def psql(sql, db, stdin_extra=None, check=True):
+    """Run sql (a script) in database db through psql; returns stdout.
+    stdin_extra: text appended after the script (COPY data)."""
+    text = sql if stdin_extra is None else sql + stdin_extra
+    p = subprocess.run(['psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', db, '-f', '-'],
+                       input=text.encode('utf-8'), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if check and p.returncode != 0:
+        die('psql failed in database %s:\n%s\n-- while running:\n%s' %
+            (db, p.stderr.decode('utf-8', 'replace').strip(), sql[:2000]))
+    return p.stdout.decode('utf-8')
+
+
+def copy_text(v):
+    """a value in COPY text format"""
+    if v is None:
+        return '\\N'
+    s = str(v)
+    return s.replace('\\', '\\\\').replace('\t', '\\t').replace('\n', '\\n').replace('\r', '\\r')
+
+
+def pg_array_text(vals):
+    return '{' + ','.join('"' + v.replace('\\', '\\\\').replace('"', '\\"') + '"' for v in vals) + '}'
+
+
+def copy_block(table_cols, rows):
+    lines = ['COPY %s FROM STDIN;' % table_cols]
+    for r in rows:
+        lines.append('\t'.join(copy_text(v) for v in r))
+    lines.append('\\.')
+    return '\n'.join(lines) + '\n'
+
+
+def fetch_lists(db, query):
+    """query returns (user_id, rank, item_id); {user: [items by rank]}"""
+    res = {}
+    rows = []
+    for line in psql('COPY (%s) TO STDOUT;\n' % query, db).splitlines():
+        u, r, i = line.split('\t')
+        if i == '\\N':
+            continue
+        rows.append((int(u), int(r), int(i)))
+    rows.sort()
+    for u, _, i in rows:
+        res.setdefault(u, []).append(i)
+    return res
+
+
+# --------------------------------------------------------------------------
+# Metrics
+
+
+def workshop_metrics(lists, truth):
+    """The workshop's metrics.py over relevance lists of the returned items."""
+    acc = dict(mrr=0.0, p5=0.0, p10=0.0, p25=0.0, ndcg5=0.0, ndcg10=0.0, ndcg25=0.0)
+
+    def dcg(r, k):
+        r = r[:k]
+        if not r:
+            return 0.0
+        return r[0] + sum(r[i] / math.log2(i + 1) for i in range(1, len(r)))
+
+    def ndcg(r, k):
+        best = dcg(sorted(r, reverse=True), k)
+        return dcg(r, k) / best if best else 0.0
+
+    for u, rel in truth.items():
+        recs = lists.get(u, [])
+        r = [1.0 if i in rel else 0.0 for i in recs]
+        if not r:
+            continue                     # an empty list scores 0 everywhere
+        acc['mrr'] += max(r[i] / (i + 1) for i in range(len(r)))
+        for k in (5, 10, 25):
+            acc['p%d' % k] += sum(r[:k]) / len(r[:k])
+            acc['ndcg%d' % k] += ndcg(r, k)
+    n = len(truth)
+    return {k: v / n for k, v in acc.items()}
+
+
+def standard_metrics(lists, truth, n_warm):
+    acc = dict(ndcg10=0.0, recall10=0.0, recall25=0.0, mrr25=0.0, hit10=0.0)
+    seen = set()
+    short = 0
+    for u, rel in truth.items():
+        recs = lists.get(u, [])[:K]
+        if len(recs) < K:
+            short += 1
+        seen.update(recs)
+        hits = [p for p, i in enumerate(recs, 1) if i in rel]
+        dcg = sum(1.0 / math.log2(p + 1) for p in hits if p <= 10)
+        idcg = sum(1.0 / math.log2(p + 1) for p in range(1, min(10, len(rel)) + 1))
+        acc['ndcg10'] += dcg / idcg
+        acc['recall10'] += sum(1 for p in hits if p <= 10) / len(rel)
+        acc['recall25'] += len(hits) / len(rel)
+        acc['mrr25'] += 1.0 / hits[0] if hits else 0.0
+        acc['hit10'] += 1.0 if hits and hits[0] <= 10 else 0.0
+    n = len(truth)
+    res = {k: v / n for k, v in acc.items()}
+    res['coverage25'] = len(seen) / n_warm
+    res['short_lists'] = short
+    return res
+
+
+def fmt_std(m):
+    return ('ndcg@10 %.4f  recall@10 %.4f  recall@25 %.4f  mrr@25 %.4f  hit@10 %.4f  coverage@25 %.4f'
+            % (m['ndcg10'], m['recall10'], m['recall25'], m['mrr25'], m['hit10'], m['coverage25'])
+            + ('  short_lists %d' % m['short_lists'] if m['short_lists'] else ''))
+
+
+def fmt_ws(m):
+    return ('mrr %.4f  p@5 %.4f  p@10 %.4f  p@25 %.4f  ndcg@5 %.4f  ndcg@10 %.4f  ndcg@25 %.4f'
+            % (m['mrr'], m['p5'], m['p10'], m['p25'], m['ndcg5'], m['ndcg10'], m['ndcg25']))
+
+
+# --------------------------------------------------------------------------
+# One seed
+
+
+BENCH_SQL = r"""
+CREATE EXTENSION rec;
+CREATE TABLE holdout (user_id bigint NOT NULL, item_id bigint NOT NULL);
+CREATE TABLE last_item (user_id bigint PRIMARY KEY, item_id bigint NOT NULL);
+CREATE TABLE stage (ord integer, user_id bigint, item_id bigint, rating real, ts bigint);
+CREATE TABLE bench_errors (campaign text, item_id bigint, message text);
+-- similar_items() without failing the whole query on an item the model does not know
+CREATE FUNCTION bench_similar(item bigint, k integer, camp text, excl bigint[] DEFAULT NULL)
+RETURNS TABLE (sim_item bigint, sim_score real) LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN QUERY SELECT s.item_id, s.score FROM rec.similar_items(item, k, excl, camp) s;
+EXCEPTION WHEN OTHERS THEN
+	INSERT INTO bench_errors VALUES (camp, item, SQLERRM);
+END
+$$;
+"""
+
+
+def run_seed(seed, data, recipes, params_for, dbname, keep, np):
+    fmt, users, itms, ratings, ts, items = data
+    t0 = time.time()
+    sp = workshop_split(users, itms, ts, seed, np)
+    sz = sp['sizes']
+    out('== seed %d' % seed)
+    for k in ('training_rows', 'holdout_rows', 'holdout_users', 'warm_items', 'cold_items', 'users'):
+        out('%s: %d' % (k, sz[k]))
+    if fmt == 'ml-100k' and seed == 42:
+        for k, v in EXPECTED_SPLIT_42.items():
+            if sz[k] != v:
+                die('split check failed for seed 42: %s is %d, expected %d' % (k, sz[k], v))
+        out('split check (seed 42, ML-100K): ok')
+
+    train, hold = sp['train'], sp['hold']
+    truth = {}
+    for r in hold:
+        truth.setdefault(int(users[r]), set()).add(int(itms[r]))
+    # last training item per holdout user: train is sorted by (user, ts, file order)
+    last = {}
+    for r in train:
+        last[int(users[r])] = int(itms[r])
+    n_no_train = sum(1 for u in truth if u not in last)
+    n_warm = sz['warm_items']
+
+    psql('DROP DATABASE IF EXISTS %s;\nCREATE DATABASE %s;\n' % (dbname, dbname), 'postgres')
+    try:
+        load = BENCH_SQL
+        load += copy_block('stage (ord, user_id, item_id, rating, ts)',
+                           ((int(r), int(users[r]), int(itms[r]), int(ratings[r]), int(ts[r]))
+                            for r in np.sort(train)))
+        load += copy_block('rec.items (item_id, title, categories)',
+                           ((i, t, pg_array_text(c)) for i, t, c in items))
+        load += copy_block('holdout (user_id, item_id)',
+                           ((int(users[r]), int(itms[r])) for r in np.sort(hold)))
+        load += copy_block('last_item (user_id, item_id)', sorted(last.items()))
+        load += ("INSERT INTO rec.interactions (user_id, item_id, event_type, event_value, ts)\n"
+                 "SELECT user_id, item_id, 'rating', rating, to_timestamp(ts) FROM stage ORDER BY ord;\n"
+                 "DROP TABLE stage;\nANALYZE;\n"
+                 "SELECT count(*) FROM rec.interactions;\n")
+        n_loaded = int(psql(load, dbname).strip().splitlines()[-1])
+        if n_loaded != sz['training_rows']:
+            die('loaded %d interactions, expected %d' % (n_loaded, sz['training_rows']))
+        out('load: %.2f s' % (time.time() - t0))
+
+        results = {}
+        users_sql = '(SELECT array_agg(DISTINCT user_id) FROM holdout)'
+        for recipe in recipes:
+            camp = 'c_' + recipe
+            params = json.dumps(params_for(recipe))
+            t1 = time.time()
+            res = psql("SELECT rec.train('%s', '%s', NULL, '%s'::jsonb);\n" % (recipe, recipe, params.replace("'", "''")),
+                       dbname).strip()
+            wall = time.time() - t1
+            ver = int(res)
+            info = psql("SELECT rec.deploy('%s', '%s');\n"
+                        "SELECT training_seconds, n_users, n_items, params FROM rec.solution_version WHERE id = %d;\n"
+                        % (camp, recipe, ver), dbname).strip().splitlines()[-1].split('|')
+            t2 = time.time()
+            lists = fetch_lists(dbname, "SELECT user_id, rank, item_id FROM rec.batch_recommend('%s', %d, %s)"
+                                % (camp, K, users_sql))
+            rec_s = time.time() - t2
+            std = standard_metrics(lists, truth, n_warm)
+            ws = workshop_metrics(lists, truth)
+            results[recipe] = dict(std=std, ws=ws, train_wall=wall, train_seconds=float(info[0]),
+                                   recommend_seconds=rec_s, n_users=int(info[1]), n_items=int(info[2]),
+                                   params=json.loads(info[3]), lists=lists)
+            out('%s train: %.3f s (training_seconds %.3f; %s users, %s items; params %s)'
+                % (recipe, wall, float(info[0]), info[1], info[2], info[3]))
+            out('%s batch_recommend: %.3f s for %d users' % (recipe, rec_s, len(truth)))
+            out('%s standard: %s' % (recipe, fmt_std(std)))
+            out('%s workshop: %s' % (recipe, fmt_ws(ws)))
+
+        # cross-check python's standard metrics against rec's SQL functions
+        if results:
+            chk = 'user-personalization' if 'user-personalization' in results else next(iter(results))
+            lists = results[chk]['lists']
+            rows = [(u, '{' + ','.join(map(str, lists.get(u, []))) + '}') for u in sorted(truth)]
+            q = ('CREATE TEMP TABLE py_recs (user_id bigint, items bigint[]);\n'
+                 + copy_block('py_recs (user_id, items)', rows)
+                 + "WITH t AS (SELECT user_id, array_agg(item_id) AS items FROM holdout GROUP BY user_id)\n"
+                   "SELECT avg(rec.ndcg_at_k(r.items, t.items, 10)), avg(rec.recall_at_k(r.items, t.items, 25)),\n"
+                   "       avg(rec.mrr(r.items, t.items, 25)), avg(rec.hit_at_k(r.items, t.items, 10))\n"
+                   "FROM t JOIN py_recs r USING (user_id);\n"
+                   "SELECT users, ndcg_at_10, recall_at_25, mrr_at_25, hit_at_10 FROM rec.evaluate('c_%s', 'holdout');\n"
+                   % chk)
+            o = psql(q, dbname).strip().splitlines()
+            sq = [float(x) for x in o[-2].split('|')]
+            ev = [float(x) for x in o[-1].split('|')]
+            std = results[chk]['std']
+            py = [std['ndcg10'], std['recall25'], std['mrr25'], std['hit10']]
+            out('cross-check %s ndcg@10: python %.12f  sql rec.ndcg_at_k %.12f  rec.evaluate %.12f'
+                % (chk, py[0], sq[0], ev[1]))
+            names = ['ndcg@10', 'recall@25', 'mrr@25', 'hit@10']
+            worst = max(abs(a - b) for a, b in zip(py, sq))
+            worst_ev = max(abs(a - b) for a, b in zip(py, ev[1:]))
+            out('cross-check %s max |python - sql| over %s: %.2e; vs rec.evaluate: %.2e (users %d vs %d)'
+                % (chk, '/'.join(names), worst, worst_ev, int(ev[0]), len(truth)))
+            if worst > 1e-9:
+                out('WARNING: python and rec.*_at_k disagree')
+
+        # similar-items variant: last training item of each holdout user
+        sim = {}
+        # (a diagnostic third variant passes the user's training items as exclude_items)
+        for recipe, excl in (('sims', False), ('user-personalization', False), ('sims', True)):
+            if recipe not in results:
+                continue
+            camp = 'c_' + recipe
+            t3 = time.time()
+            psql("DELETE FROM bench_errors;\n", dbname)
+            lists = fetch_lists(dbname,
+                                "SELECT l.user_id, s.ord, s.sim_item FROM last_item l "
+                                "CROSS JOIN LATERAL bench_similar(l.item_id, %d, '%s', %s) WITH ORDINALITY "
+                                "AS s(sim_item, sim_score, ord) WHERE l.user_id IN (SELECT user_id FROM holdout)"
+                                % (K, camp, '(SELECT array_agg(i.item_id) FROM rec.interactions i '
+                                            'WHERE i.user_id = l.user_id)' if excl else 'NULL'))
+            sec = time.time() - t3
+            errs = psql("SELECT count(*), min(message) FROM bench_errors WHERE campaign = '%s';\n" % camp,
+                        dbname).strip().split('|')
+            std = standard_metrics(lists, truth, n_warm)
+            ws = workshop_metrics(lists, truth)
+            name = 'similar_items(%s, last%s)' % (recipe, ', seen excluded' if excl else '')
+            sim[name] = dict(std=std, ws=ws, seconds=sec, errors=int(errs[0]))
+            out('%s: %.3f s for %d users%s%s' % (name, sec, len(last),
+                                                 ', %d users without training rows' % n_no_train if n_no_train else '',
+                                                 ', %s unknown items (%s)' % (errs[0], errs[1]) if int(errs[0]) else ''))
+            out('%s standard: %s' % (name, fmt_std(std)))
+            out('%s workshop: %s' % (name, fmt_ws(ws)))
+        for r in results.values():
+            del r['lists']
+        results.update(sim)
+        out('seed %d: %.1f s' % (seed, time.time() - t0))
+        return dict(sizes=sz, results=results)
+    finally:
+        if not keep:
+            psql('DROP DATABASE IF EXISTS %s;\n' % dbname, 'postgres', check=False)
+
+
+# --------------------------------------------------------------------------
+# Summary and chart
+
+
+def mean(xs):
+    return sum(xs) / len(xs) if xs else float('nan')
+
+
+def sd(xs):
+    if len(xs) < 2:
+        return 0.0
+    m = mean(xs)
+    return math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1))
+
+
+def summarise(per_seed, names):
+    rows = []
+    for name in names:
+        runs = [s['results'][name] for s in per_seed if name in s['results']]
+        if not runs:
+            continue
+        g = lambda key: [r['std'][key] for r in runs]
+        row = dict(name=name, seeds=len(runs),
+                   ndcg10=mean(g('ndcg10')), ndcg10_sd=sd(g('ndcg10')),
+                   recall25=mean(g('recall25')), recall25_sd=sd(g('recall25')),
+                   mrr25=mean(g('mrr25')), mrr25_sd=sd(g('mrr25')),
+                   recall10=mean(g('recall10')), hit10=mean(g('hit10')), coverage25=mean(g('coverage25')),
+                   ws_ndcg10=mean([r['ws']['ndcg10'] for r in runs]), ws_mrr=mean([r['ws']['mrr'] for r in runs]),
+                   ws_p10=mean([r['ws']['p10'] for r in runs]))
+        if 'train_wall' in runs[0]:
+            row['train_s'] = mean([r['train_wall'] for r in runs])
+        rows.append(row)
+    return rows
+
+
+def print_summary(rows, seeds, per_seed):
+    out('')
+    out('== summary: mean over seeds %s (standard definitions; ± is the sd over seeds)' % ','.join(map(str, seeds)))
+    out('%-42s %-16s %-16s %-16s %8s %8s %8s' % ('rec', 'NDCG@10', 'Recall@25', 'MRR@25', 'hit@10', 'cov@25', 'train s'))
+    for r in rows:
+        out('%-42s %.4f ± %.4f  %.4f ± %.4f  %.4f ± %.4f  %8.4f %8.4f %8s'
+            % (r['name'], r['ndcg10'], r['ndcg10_sd'], r['recall25'], r['recall25_sd'], r['mrr25'], r['mrr25_sd'],
+               r['hit10'], r['coverage25'], '%.3f' % r['train_s'] if 'train_s' in r else '-'))
+    out('')
+    out('%-42s %-16s %-16s %-16s' % ('reference (quality issue, ML-100K)', 'NDCG@10', 'Recall@25', 'MRR@25'))
+    for name, n10, r25, m25 in REFERENCE:
+        out('%-42s %-16s %-16s %-16s' % (name, '%.3f' % n10, '%.3f' % r25, '%.3f' % m25 if m25 is not None else '-'))
+    if 42 in seeds and len(seeds) > 1:
+        # the reference figures match the seed-42 split (popularity, EASE, item-kNN reproduce them there)
+        s42 = per_seed[seeds.index(42)]['results']
+        out('')
+        out('%-42s %-16s %-16s %-16s' % ('rec, seed 42 only (the references\' split)', 'NDCG@10', 'Recall@25', 'MRR@25'))
+        for r in rows:
+            if r['name'] in s42:
+                m = s42[r['name']]['std']
+                out('%-42s %-16s %-16s %-16s' % (r['name'], '%.4f' % m['ndcg10'], '%.4f' % m['recall25'], '%.4f' % m['mrr25']))
+    out('')
+    out('== workshop definitions, mean over seeds')
+    out('%-42s %8s %8s %8s' % ('rec', 'MRR', 'P@10', 'NDCG@10'))
+    for r in rows:
+        out('%-42s %8.4f %8.4f %8.4f' % (r['name'], r['ws_mrr'], r['ws_p10'], r['ws_ndcg10']))
+    out('')
+    by = {r['name']: r for r in rows}
+    checks = []
+    up = by.get('user-personalization')
+    if up:
+        checks.append(('user-personalization ndcg@10', up['ndcg10'], TARGET_UP_NDCG10))
+        checks.append(('user-personalization recall@25', up['recall25'], TARGET_UP_RECALL25))
+    for name in ('similar_items(sims, last)', 'similar_items(user-personalization, last)'):
+        if name in by:
+            checks.append(('%s ndcg@10' % name, by[name]['ndcg10'], TARGET_SIMILAR_NDCG10))
+    for name, v, target in checks:
+        out('%s: %.4f (target >= %.2f: %s)' % (name, v, target, 'met' if v >= target else 'NOT met'))
+    return checks
+
+
+def write_svg(path, rows, checks, seeds):
+    bars = [(r['name'], r['ndcg10'], r['recall25'], 'rec') for r in rows]
+    bars += [(n, a, b, 'ref') for n, a, b, _ in REFERENCE]
+    W, H = 1100, 584
+    left, right, top, bottom = 70, 20, 84, 200
+    pw, ph = W - left - right, H - top - bottom
+    ymax = max([0.5] + [max(a, b) for _, a, b, _ in bars]) * 1.1
+    ymax = math.ceil(ymax * 10) / 10
+    y = lambda v: top + ph - v / ymax * ph
+    gw = pw / len(bars)
+    bw = gw * 0.36
+    col = {('rec', 0): '#1f5fa8', ('rec', 1): '#e07b10', ('ref', 0): '#9db8d9', ('ref', 1): '#f2c08d'}
+    esc = lambda s: s.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
+    s = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" '
+         'font-family="sans-serif" font-size="12">' % (W, H, W, H),
+         '<rect width="100%" height="100%" fill="white"/>',
+         '<text x="%d" y="24" font-size="16" font-weight="bold">rec quality on MovieLens (workshop split), mean over seeds %s</text>'
+         % (left, esc(','.join(map(str, seeds)))),
+         '<text x="%d" y="42" fill="#555">dark bars: rec; light bars: reference models from the quality issue; dashed lines: targets</text>' % left]
+    t = 0.0
+    while t <= ymax + 1e-9:
+        s.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/>' % (left, W - right, y(t), y(t)))
+        s.append('<text x="%d" y="%.1f" text-anchor="end">%.1f</text>' % (left - 6, y(t) + 4, t))
+        t += 0.1
+    for gi, (name, a, b, kind) in enumerate(bars):
+        x0 = left + gi * gw + gw * 0.14
+        for j, v in enumerate((a, b)):
+            x = x0 + j * bw
+            s.append('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s %.4f</title></rect>'
+                     % (x, y(v), bw - 1, top + ph - y(v), col[(kind, j)], esc(name), ('NDCG@10', 'Recall@25')[j], v))
+            s.append('<text x="%.1f" y="%.1f" text-anchor="middle" font-size="9">%.3f</text>' % (x + bw / 2, y(v) - 3, v))
+        cx = left + gi * gw + gw / 2
+        s.append('<text transform="translate(%.1f,%d) rotate(-40)" text-anchor="end" fill="%s">%s</text>'
+                 % (cx + 4, top + ph + 14, '#000' if kind == 'rec' else '#666', esc(name)))
+    if gi_sep := sum(1 for b in bars if b[3] == 'rec'):
+        xs = left + gi_sep * gw
+        s.append('<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#888"/>' % (xs, xs, top, top + ph))
+    targets = [(TARGET_UP_NDCG10, '#1f5fa8', 'target user-personalization NDCG@10 0.22'),
+               (TARGET_UP_RECALL25, '#e07b10', 'target user-personalization Recall@25 0.44'),
+               (TARGET_SIMILAR_NDCG10, '#2a8a3a', 'target similar_items NDCG@10 0.17')]
+    for v, c, label in targets:
+        s.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="1.5" stroke-dasharray="6,4"/>'
+                 % (left, W - right, y(v), y(v), c))
+    s.append('<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#000"/>' % (left, W - right, top + ph, top + ph))
+    lx = left + 10
+    for j, label in enumerate(('NDCG@10', 'Recall@25')):
+        s.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/>' % (lx + j * 110, top - 30, col[('rec', j)]))
+        s.append('<text x="%d" y="%d">%s</text>' % (lx + j * 110 + 16, top - 20, label))
+    for j, (v, c, label) in enumerate(targets):
+        x = lx + 240 + j * 270
+        s.append('<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="1.5" stroke-dasharray="6,4"/>'
+                 % (x, x + 24, top - 24, top - 24, c))
+        s.append('<text x="%d" y="%d" fill="%s" font-size="11">%s</text>' % (x + 28, top - 20, c, label))
+    s.append('</svg>')
+    with open(path, 'w') as f:
+        f.write('\n'.join(s) + '\n')
+
+
+# --------------------------------------------------------------------------
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog='bench/quality', description='rec quality benchmark (workshop protocol, MovieLens)')
+    ap.add_argument('data_dir', nargs='?', default=DEFAULT_DATA,
+                    help='MovieLens 100K (u.data, u.item) or 1M (ratings.dat, movies.dat) directory; default %(default)s')
+    ap.add_argument('--seeds', default='42,7,2024', help='comma separated split seeds (default %(default)s)')
+    ap.add_argument('--out', default=DEFAULT_OUT, help='results directory (default %(default)s)')
+    ap.add_argument('--recipes', default=','.join(DEFAULT_RECIPES), help='recipes to train (default %(default)s)')
+    ap.add_argument('--params', default='{}',
+                    help='JSON params for user-personalization, e.g. \'{"lambda": 300}\'; or per recipe: '
+                         '\'{"sims": {...}, "ease": {...}}\'')
+    ap.add_argument('--keep', action='store_true', help='keep the per-seed databases (rec_quality_<seed>)')
+    ap.add_argument('--check-data', action='store_true', help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    try:
+        a.seeds = [int(x) for x in a.seeds.split(',') if x.strip()]
+    except ValueError:
+        ap.error('--seeds takes comma separated integers')
+    a.recipes = [x.strip() for x in a.recipes.split(',') if x.strip()]
+    try:
+        p = json.loads(a.params)
+    except ValueError as e:
+        ap.error('--params is not JSON: %s' % e)
+    if not isinstance(p, dict):
+        ap.error('--params must be a JSON object')
+    if p and all(isinstance(v, dict) for v in p.values()):
+        a.params_by_recipe = p
+    else:
+        a.params_by_recipe = {'user-personalization': p}
+    return a
+
+
+def main(argv):
+    a = parse_args(argv)
+    if not os.path.isdir(a.data_dir) or find_format(a.data_dir) is None:
+        print('bench/quality: no MovieLens data at %s (MovieLens 100K u.data/u.item or 1M ratings.dat/movies.dat; '
+              'the licence forbids shipping it): skipped' % a.data_dir)
+        sys.exit(3)
+    if a.check_data:
+        return
+    import numpy as np
+    t0 = time.time()
+    data = load_data(a.data_dir, np)
+    out('bench/quality: %s from %s, %d interactions, %d items; seeds %s; recipes %s'
+        % (data[0], a.data_dir, len(data[1]), len(data[5]), ','.join(map(str, a.seeds)), ','.join(a.recipes)))
+    if any(a.params_by_recipe.values()):
+        out('params: %s' % json.dumps(a.params_by_recipe))
+    ver = psql("SELECT coalesce((SELECT default_version FROM pg_available_extensions WHERE name = 'rec'), '');\n"
+               "SELECT version();\n", 'postgres').strip().splitlines()
+    if not ver or not ver[0]:
+        die('the rec extension is not installed on this server (make install)')
+    out('server: %s; rec %s' % (ver[-1].split(',')[0], ver[0]))
+    per_seed = []
+    for seed in a.seeds:
+        db = 'rec_quality_%d' % seed if a.keep else 'rec_quality_%d_%d' % (os.getpid(), seed)
+        per_seed.append(run_seed(seed, data, a.recipes, lambda r: a.params_by_recipe.get(r, {}), db, a.keep, np))
+    names = list(a.recipes) + [n for n in ('similar_items(sims, last)', 'similar_items(user-personalization, last)',
+                                           'similar_items(sims, last, seen excluded)')
+                               if any(n in s['results'] for s in per_seed)]
+    rows = summarise(per_seed, names)
+    checks = print_summary(rows, a.seeds, per_seed)
+    out('total: %.1f s' % (time.time() - t0))
+    os.makedirs(a.out, exist_ok=True)
+    write_svg(os.path.join(a.out, 'quality.svg'), rows, checks, a.seeds)
+    with open(os.path.join(a.out, 'quality.txt'), 'w') as f:
+        f.write('\n'.join(out.lines) + '\n')
+    with open(os.path.join(a.out, 'quality.json'), 'w') as f:
+        json.dump(dict(data_dir=a.data_dir, seeds=a.seeds, recipes=a.recipes, params=a.params_by_recipe,
+                       per_seed=per_seed, summary=rows), f, indent=1, default=str)
+    print('wrote %s/quality.{txt,svg,json}' % a.out)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
