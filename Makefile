@@ -12,6 +12,9 @@ OBJS = \
 	src/recipe_popularity.o \
 	src/recipe_sims.o \
 	src/recipe_ease.o \
+	src/recipe_transition.o \
+	src/recipe_personalization.o \
+	src/holdout.o \
 	src/train.o \
 	src/recommend.o \
 	src/batch.o \
@@ -38,3 +41,6 @@ include $(PGXS)
 .PHONY: prove
 prove:
 	pg_prove --ext .sql -v test/ 2>&1
+
+# every object depends on every header: PGXS tracks no header dependencies
+$(OBJS): $(wildcard $(srcdir)/src/*.h)

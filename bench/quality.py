@@ -393,8 +393,10 @@ def run_seed(seed, data, recipes, params_for, dbname, keep, np):
 
         # similar-items variant: last training item of each holdout user
         sim = {}
-        # (a diagnostic third variant passes the user's training items as exclude_items)
-        for recipe, excl in (('sims', False), ('user-personalization', False), ('sims', True)):
+        # The protocol passes the user's training items as exclude_items (the item-kNN
+        # last-item reference, 0.159 on seed 42, is reproduced only so); a diagnostic variant
+        # without exclusion shows what recommending already seen items costs.
+        for recipe, excl in (('sims', True), ('user-personalization', True), ('sims', False)):
             if recipe not in results:
                 continue
             camp = 'c_' + recipe
@@ -411,7 +413,7 @@ def run_seed(seed, data, recipes, params_for, dbname, keep, np):
                         dbname).strip().split('|')
             std = standard_metrics(lists, truth, n_warm)
             ws = workshop_metrics(lists, truth)
-            name = 'similar_items(%s, last%s)' % (recipe, ', seen excluded' if excl else '')
+            name = 'similar_items(%s, last%s)' % (recipe, '' if excl else ', seen kept')
             sim[name] = dict(std=std, ws=ws, seconds=sec, errors=int(errs[0]))
             out('%s: %.3f s for %d users%s%s' % (name, sec, len(last),
                                                  ', %d users without training rows' % n_no_train if n_no_train else '',
@@ -621,7 +623,7 @@ def main(argv):
         db = 'rec_quality_%d' % seed if a.keep else 'rec_quality_%d_%d' % (os.getpid(), seed)
         per_seed.append(run_seed(seed, data, a.recipes, lambda r: a.params_by_recipe.get(r, {}), db, a.keep, np))
     names = list(a.recipes) + [n for n in ('similar_items(sims, last)', 'similar_items(user-personalization, last)',
-                                           'similar_items(sims, last, seen excluded)')
+                                           'similar_items(sims, last, seen kept)')
                                if any(n in s['results'] for s in per_seed)]
     rows = summarise(per_seed, names)
     checks = print_summary(rows, a.seeds, per_seed)

@@ -7,24 +7,27 @@
 --
 --   items 1..400   8 genres: action 64, comedy 64, drama 64, horror 48,
 --                  romance 48, sci-fi 56, animation 44, documentary 12 (rare).
---                  categories = {primary genre} plus, for ~30%, a second
---                  (never documentary); title 'Action movie 17'; properties
---                  {"year", "price"}; created_at spread over 2025, rising with id.
---                  Within a genre items have a popularity rank k (Zipf, k^-1.2)
---                  and belong to one of 4 sub-clusters (2 for documentary).
---   users 1..600   1 or 2 favourite genres (properties {"favourite_genres": [..]}),
---                  a favourite sub-cluster in each, and an activity level giving
---                  8..80 events (about 22k in all).
---   interactions   per user: ~12% of picks anywhere by global popularity, the
---                  rest in a favourite genre (~65% of those in the user's
---                  sub-cluster, with its own power-law skew, the rest by genre
---                  popularity), so ~88% of events land in favourite genres and
---                  users sharing a sub-cluster co-occur beyond genre popularity.
---                  No repeated (user, item); ts strictly increasing per user
---                  within 2026-01..2026-10 (sessions of minutes, gaps of hours
---                  to days); ~8% 'purchase' with event_value = item price, the
---                  rest 'click' with NULL event_value. Documentary gets ~1% of
---                  events, so a burst of new documentary events stands out.
+--                  categories = {primary genre} plus, for ~25%, a second one
+--                  (never documentary); title 'Action movie 17' (17th action
+--                  item by id); properties {"year", "price"}; created_at spread
+--                  over 2025, rising with item_id. Within its genre an item has
+--                  a popularity rank k (Zipf weight k^-1.3) and one of 4
+--                  sub-clusters (2 for documentary), each with its own Zipf head.
+--   users 1..600   1 or 2 favourite genres (properties {"favourite_genres": [..]};
+--                  active users more often have 2), a hidden favourite
+--                  sub-cluster in each, and 8..80 events (~20.9k in all).
+--   interactions   ~86% of a user's events in the favourite genres (65% of the
+--                  taste on the user's sub-cluster, 35% on genre popularity,
+--                  60/40 between two genres), the rest in other genres by
+--                  global popularity; all drawn without replacement, so no
+--                  repeated (user, item). Users sharing a sub-cluster co-occur
+--                  beyond genre popularity: on a last-2-events holdout item-kNN
+--                  beats favourite-genre popularity, which beats popularity.
+--                  ts strictly increasing per user, 2026-01 .. 2026-08
+--                  (sessions of minutes, gaps of hours to days); ~8% 'purchase'
+--                  with event_value = item price, the rest 'click' (NULL value).
+--                  documentary: 10 fans, ~130 events (0.6%), so a burst of new
+--                  documentary events stands out.
 --
 -- Timestamps are built from seconds only, so the session TimeZone does not matter.
 -- No BEGIN/COMMIT of its own, so a test can \i it inside its transaction;
@@ -43,7 +46,7 @@ END $$;
 -- deterministic uniform number in [0, 1) from a tag and two keys
 CREATE FUNCTION pg_temp.rnd(tag text, a bigint, b bigint DEFAULT 0) RETURNS float8
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT (hashtext(tag || ':' || a || ':' || b) & 2147483647)::float8 / 2147483648 $$;
+AS $$ SELECT (hashtext(tag || ':' || a::text || ':' || b::text) & 2147483647)::float8 / 2147483648 $$;
 
 -- genres: number of items, number of sub-clusters, appeal (fans, global popularity)
 CREATE TEMP TABLE sample_genre (g int PRIMARY KEY, name text, n_items int, n_sub int, appeal float8);
@@ -126,7 +129,7 @@ FROM sample_user
 ORDER BY user_id;
 
 -- events: each user's favourite-genre taste w(item) = share of the genre (60/40
--- with two) x (65% own sub-cluster + 35% genre popularity); about 88% of the
+-- with two) x (65% own sub-cluster + 35% genre popularity); 84-92% of the
 -- user's events are drawn from that taste and the rest from the other genres
 -- by global popularity, both by weighted sampling without replacement
 -- (smallest -ln(1-r)/w); then put in a random order and spaced in sessions.
@@ -136,7 +139,7 @@ WITH fav AS (
     FROM sample_user
     UNION ALL
     SELECT user_id, fav2, sub2, 0.4 FROM sample_user WHERE n_fav = 2
-), quota AS (   -- favourite-genre events: ~88%, at most 80% of the favourite items
+), quota AS (   -- favourite-genre events: 84-92%, at most 80% of the favourite items
     SELECT u.user_id, u.n_events, u.first_ts,
            least(round(u.n_events * (0.84 + 0.08 * pg_temp.rnd('share', u.user_id))),
                  floor(0.8 * sum(g.n_items))) AS n_fav_events

@@ -109,6 +109,7 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	UserSlot   *slots;
 	int			n_slots;
 	RecHistory *hs;
+	bool	   *personalized;
 	float	   *scores;
 	bool	   *excluded;
 	RecScored  *best;
@@ -143,6 +144,7 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	RecCheckMemory((double) BATCH_BLOCK * m->n_items * (sizeof(float) * 3 + 1),
 				   "scoring a block of users");
 	hs = palloc(sizeof(RecHistory) * BATCH_BLOCK);
+	personalized = palloc(sizeof(bool) * BATCH_BLOCK);
 	scores = palloc(sizeof(float) * (Size) BATCH_BLOCK * Max(m->n_items, 1));
 	excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
 	best = palloc(sizeof(RecScored) * k);
@@ -172,27 +174,18 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 			for (e = from; e < to; e++)
 				hs[b].items[e - from] = to_model[ds->ev_item[e]];
 		}
-		RecModelScoreBlock(m, hs, nb, scores);
+		RecModelScoreBlock(m, hs, nb, scores, personalized);
 
 		for (b = 0; b < nb; b++)
 		{
 			float	   *row = scores + (Size) b * m->n_items;
 			int			found;
 			int			j;
-			bool		scorable = false;
 
 			memset(excluded, false, sizeof(bool) * m->n_items);
-			for (j = 0; j < hs[b].n; j++)
-			{
-				int32		idx = hs[b].items[j];
-
-				if (idx >= 0 && exclude_seen)
-					excluded[idx] = true;
-				if (idx >= 0 && idx < m->n_warm)
-					scorable = true;
-			}
-			if (!scorable)
-				row = m->popularity;
+			for (j = 0; j < hs[b].n && exclude_seen; j++)
+				if (hs[b].items[j] >= 0)
+					excluded[hs[b].items[j]] = true;
 			found = RecTopK(row, m->n_items, excluded, k, best);
 			for (j = 0; j < found; j++)
 			{

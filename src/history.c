@@ -96,16 +96,3 @@ RecReadHistory(const RecBinding *b, int64 user_id, const RecModel *m, RecHistory
 	SPI_freetuptable(SPI_tuptable);
 	pfree(sql);
 }
-
-/* Count the events of a history that the model can score from (warm items) */
-int
-RecScorableEvents(const RecModel *m, const RecHistory *h)
-{
-	int			n = 0;
-	int			i;
-
-	for (i = 0; i < h->n; i++)
-		if (h->items[i] >= 0 && h->items[i] < m->n_warm)
-			n++;
-	return n;
-}

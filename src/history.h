@@ -10,6 +10,5 @@
 
 extern void RecReadHistory(const RecBinding *binding, int64 user_id, const RecModel *m,
 						   RecHistory *h);
-extern int	RecScorableEvents(const RecModel *m, const RecHistory *h);
 
 #endif							/* REC_HISTORY_H */

@@ -26,6 +26,7 @@
 #include "linalg.h"
 #include "model.h"
 #include "recipe.h"
+#include "topk.h"
 
 #define REC_MODEL_MAGIC 0x4D434552	/* "RECM" */
 #define REC_MODEL_FORMAT 1
@@ -43,6 +44,7 @@ typedef struct RecModelHeader
 	int32		n_categories;
 	int32		nnz_categories;
 	int64		nnz_neighbors;
+	int32		n_trans;
 	int64		payload_size;	/* bytes after the header */
 	RecServeParams serve;
 } RecModelHeader;
@@ -65,6 +67,9 @@ typedef struct CacheEntry
 static CacheEntry cache[REC_MODEL_CACHE_SIZE];
 static uint64 cache_clock = 0;
 static SPIPlanPtr model_plan = NULL;
+
+#define SESSION_NOVELTY 8.0f	/* a session category must beat 8x its earlier share */
+#define SESSION_ITEMS 5			/* items of the new categories lifted by the session term */
 
 #define ALIGN8(x) (((x) + 7) & ~((Size) 7))
 
@@ -89,6 +94,8 @@ ModelSections(RecModel *m, Section *s)
 	}
 	if (m->kind == REC_KIND_ITEM_DENSE)
 		ADD(dense, (Size) m->n_warm * m->n_warm);
+	if (m->n_trans > 0)
+		ADD(trans, (Size) m->n_trans * m->n_trans);
 #undef ADD
 	Assert(n <= MAX_SECTIONS);
 	return n;
@@ -150,6 +157,7 @@ RecSerializeModel(const RecModel *model)
 	h->n_categories = m.n_categories;
 	h->nnz_categories = m.nnz_categories;
 	h->nnz_neighbors = m.nnz_neighbors;
+	h->n_trans = m.n_trans;
 	h->payload_size = total - ALIGN8(sizeof(RecModelHeader));
 	h->serve = m.serve;
 
@@ -220,6 +228,7 @@ RecDeserializeModel(bytea *raw, int64 version)
 	if (h.payload_size != (int64) (len - ALIGN8(sizeof(RecModelHeader))) ||
 		h.n_items < 0 || h.n_warm < 0 || h.n_warm > h.n_items || h.nnz_categories < 0 ||
 		h.nnz_neighbors < 0 || h.n_categories < 0 ||
+		(h.n_trans != 0 && (h.n_trans != h.n_warm || h.kind != REC_KIND_ITEM_DENSE)) ||
 		(h.kind != REC_KIND_POPULARITY && h.kind != REC_KIND_ITEM_SPARSE && h.kind != REC_KIND_ITEM_DENSE))
 		Damaged(version, "The stored model's header is inconsistent with its size.");
 
@@ -237,6 +246,7 @@ RecDeserializeModel(bytea *raw, int64 version)
 	m->n_categories = h.n_categories;
 	m->nnz_categories = h.nnz_categories;
 	m->nnz_neighbors = h.nnz_neighbors;
+	m->n_trans = h.n_trans;
 	m->serve = h.serve;
 	n = ModelSections(m, s);
 	for (i = 0; i < n; i++)
@@ -375,107 +385,149 @@ RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w)
 
 /*
  * Add the session term: items in categories that the newest events visit
- * more than the user's whole history does.  With p_s(c) the share of
- * category c among the newest session_events events and p_h(c) its share in
- * the whole history, item i gains
- *     session_weight * top * sum_{c in cats(i)} max(0, p_s(c) - p_h(c)) * q(i)
- * where top is the best collaborative score of the list (so the term is on
- * the scale of the user's own scores) and q(i) = log(1 + pop(i)) /
- * log(1 + max pop) prefers well-known items of the new category.  A user
- * who keeps to their usual categories is left as the collaborative model
- * scored them; one who turns to a new category sees it at once, even a rare
- * category whose items the collaborative model seldom reaches.
+ * far more than the user's whole history does.  With p_s(c) the share of
+ * category c among the newest session_events events and p_h(c) its share
+ * among the events before them, an item's drift is the sum over its categories of
+ * max(0, p_s(c) - 8 p_h(c)), doubled and capped at 1 (the factor 8 keeps the
+ * ordinary ups and downs of a user's usual categories out; a category that has
+ * taken half of the session has taken all of it), and the item gains
+ *     session_weight * top * drift(i) * q(i)
+ * where top is the best collaborative score of the list, so the term is on
+ * the scale of the user's own scores, and q(i) = log(1 + pop(i)) / log(1 +
+ * the largest pop among drifting items) puts the best-known items of the new
+ * category first, even in a rare category.  Only the SESSION_ITEMS best of
+ * them are lifted: enough to show the new taste, not so many that the new
+ * category floods the list.  A user who keeps to their usual
+ * categories is scored as the collaborative model scored them; one who turns
+ * to a new category sees it at once.
  */
 static void
 AddSessionTerm(const RecModel *m, const RecHistory *h, float *scores)
 {
 	int			n_session = Min(h->n, (int) m->serve.session_events);
+	float	   *share;
 	float	   *drift;
 	float		top = 0;
 	float		max_pop = 0;
 	float		log_max;
-	int			n_hist = 0;
+	int			n_before = 0;
 	int			i;
 	int			c;
-	bool		any = false;
 
 	if (m->serve.session_weight <= 0 || m->n_categories == 0 || n_session <= 0)
 		return;
 
-	/* category shares: session minus whole history */
-	drift = palloc0(sizeof(float) * m->n_categories);
-	for (i = 0; i < h->n; i++)
+	/* category shares: of the session, minus SESSION_NOVELTY times of the events before it */
+	share = palloc0(sizeof(float) * m->n_categories);
+	for (i = 0; i < h->n - n_session; i++)
+		n_before += h->items[i] >= 0;
+	if (n_before == 0)
 	{
-		int32		item = h->items[i];
-		int			nc;
-
-		if (item < 0)
-			continue;
-		nc = m->cat_off[item + 1] - m->cat_off[item];
-		n_hist++;
-		for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
-		{
-			if (i >= h->n - n_session)
-				drift[m->cat_idx[c]] += 1.0f / (nc * n_session);
-		}
-	}
-	for (i = 0; i < h->n; i++)
-	{
-		int32		item = h->items[i];
-		int			nc;
-
-		if (item < 0)
-			continue;
-		nc = m->cat_off[item + 1] - m->cat_off[item];
-		for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
-			drift[m->cat_idx[c]] -= 1.0f / (nc * n_hist);
-	}
-	for (c = 0; c < m->n_categories; c++)
-		any |= drift[c] > 0;
-	if (!any)
-	{
-		pfree(drift);
+		pfree(share);
 		return;
 	}
+	for (i = 0; i < h->n; i++)
+	{
+		int32		item = h->items[i];
+		bool		in_session = i >= h->n - n_session;
+		int			nc;
 
-	for (i = 0; i < m->n_warm; i++)
-		top = Max(top, scores[i]);
-	if (top <= 0)
-		top = 1;
-	for (i = 0; i < m->n_items; i++)
-		max_pop = Max(max_pop, m->popularity[i]);
-	log_max = logf(1.0f + max_pop);
+		if (item < 0 || (nc = m->cat_off[item + 1] - m->cat_off[item]) == 0)
+			continue;
+		for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
+			share[m->cat_idx[c]] += in_session ? 1.0f / (nc * n_session) :
+				-SESSION_NOVELTY / (nc * n_before);
+	}
 
+	/* each warm item's drift; the largest popularity among drifting items */
+	drift = palloc0(sizeof(float) * Max(m->n_warm, 1));
 	for (i = 0; i < m->n_warm; i++)
 	{
-		float		affinity = 0;
-
 		for (c = m->cat_off[i]; c < m->cat_off[i + 1]; c++)
-			affinity += Max(drift[m->cat_idx[c]], 0);
-		if (affinity > 0)
-			scores[i] += m->serve.session_weight * top * affinity *
-				logf(1.0f + m->popularity[i]) / log_max;
+			drift[i] += Max(share[m->cat_idx[c]], 0);
+		drift[i] = Min(1.0f, 2 * drift[i]);
+		if (drift[i] > 0)
+			max_pop = Max(max_pop, m->popularity[i]);
+		top = Max(top, scores[i]);
 	}
+	if (max_pop > 0)
+	{
+		RecScored	chosen[SESSION_ITEMS];
+		int			n_chosen;
+
+		if (top <= 0)
+			top = 1;
+		log_max = logf(1.0f + max_pop);
+		for (i = 0; i < m->n_warm; i++)
+			drift[i] = drift[i] > 0 ? drift[i] * logf(1.0f + m->popularity[i]) / log_max : NAN;
+		n_chosen = RecTopK(drift, m->n_warm, NULL, SESSION_ITEMS, chosen);
+		for (i = 0; i < n_chosen; i++)
+			scores[chosen[i].idx] += m->serve.session_weight * top * chosen[i].score;
+	}
+	pfree(share);
 	pfree(drift);
 }
 
-/*
- * Score every item of the catalogue for a history.  Items the model cannot
- * score (items known only from metadata) get -infinity.
- */
-void
-RecModelScore(const RecModel *m, const RecHistory *h, float *scores)
+/* Add each history item's weighted row of a dense n x n matrix to scores */
+static void
+AddRows(const float *matrix, int n, const RecHistory *h, const float *w, float *scores)
 {
-	RecModelScoreBlock(m, h, 1, scores);
+	int			i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->items[i] >= 0 && h->items[i] < n && w[i] != 0)
+			RecAxpy(n, w[i], matrix + (Size) h->items[i] * n, scores);
+}
+
+/* Weigh the newest transition_window events by transition_decay^age, the rest 0 */
+static void
+TransitionWeights(const RecModel *m, const RecHistory *h, float *w)
+{
+	int			window = (int) m->serve.transition_window;
+	float		weight = 1.0f;
+	int			i;
+
+	for (i = h->n - 1; i >= 0; i--)
+	{
+		w[i] = (h->n - 1 - i < window) ? weight : 0.0f;
+		if (h->items[i] >= 0)
+			weight *= m->serve.transition_decay;
+	}
+}
+
+/* Scale a row so that its largest value is 1 (left alone when none is positive) */
+static void
+ScaleToMax(float *row, int n, float factor)
+{
+	float		top = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		top = Max(top, row[i]);
+	if (top > 0)
+		for (i = 0; i < n; i++)
+			row[i] *= factor / top;
+}
+
+/* True if a history holds an item the model can score from */
+static bool
+Scorable(const RecModel *m, const RecHistory *h)
+{
+	int			i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->items[i] >= 0 && h->items[i] < m->n_warm)
+			return true;
+	return false;
 }
 
 /*
- * Score a block of histories into scores[nh x n_items].  Dense models score
- * a block of several users with one matrix product; other models, and
- * single users, go history by history.
+ * Score the collaborative part of a block of histories into scores rows
+ * (stride n_items).  Dense models score a block of several users with one
+ * matrix product per matrix; the rest go history by history.
  */
-void
-RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores)
+static void
+ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *scores)
 {
 	int			n = m->n_warm;
 	int			u;
@@ -485,6 +537,7 @@ RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *score
 	{
 		float	   *x = palloc0(sizeof(float) * (Size) nh * n);
 		float	   *s = palloc(sizeof(float) * (Size) nh * n);
+		float	   *t = m->n_trans ? palloc(sizeof(float) * (Size) nh * n) : NULL;
 
 		for (u = 0; u < nh; u++)
 		{
@@ -497,41 +550,107 @@ RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *score
 			pfree(w);
 		}
 		RecGemm(nh, n, n, x, m->dense, s);
-		for (u = 0; u < nh; u++)
-			memcpy(scores + (Size) u * m->n_items, s + (Size) u * n, sizeof(float) * n);
-		pfree(x);
-		pfree(s);
-	}
-	else
-	{
+		if (t)
+		{
+			memset(x, 0, sizeof(float) * (Size) nh * n);
+			for (u = 0; u < nh; u++)
+			{
+				float	   *w = palloc(sizeof(float) * Max(hs[u].n, 1));
+
+				TransitionWeights(m, &hs[u], w);
+				for (i = 0; i < hs[u].n; i++)
+					if (hs[u].items[i] >= 0 && hs[u].items[i] < n)
+						x[(Size) u * n + hs[u].items[i]] += w[i];
+				pfree(w);
+			}
+			RecGemm(nh, n, n, x, m->trans, t);
+		}
 		for (u = 0; u < nh; u++)
 		{
 			float	   *row = scores + (Size) u * m->n_items;
-			float	   *w = palloc(sizeof(float) * Max(hs[u].n, 1));
 
-			RecHistoryWeights(m, &hs[u], w);
-			if (m->kind == REC_KIND_POPULARITY)
-				memcpy(row, m->popularity, sizeof(float) * m->n_items);
-			else
+			memcpy(row, s + (Size) u * n, sizeof(float) * n);
+			if (t)
 			{
-				memset(row, 0, sizeof(float) * n);
-				if (m->kind == REC_KIND_ITEM_SPARSE)
-					RecSimsScore(m, &hs[u], w, row);
-				else
-					RecEaseScore(m, &hs[u], w, row);
+				float	   *trow = t + (Size) u * n;
+
+				ScaleToMax(row, n, 1.0f);
+				ScaleToMax(trow, n, m->serve.transition_weight);
+				for (i = 0; i < n; i++)
+					row[i] += trow[i];
 			}
-			pfree(w);
 		}
+		pfree(x);
+		pfree(s);
+		if (t)
+			pfree(t);
+		return;
 	}
 
-	if (m->kind == REC_KIND_POPULARITY)
-		return;
+	for (u = 0; u < nh; u++)
+	{
+		float	   *row = scores + (Size) u * m->n_items;
+		float	   *w = palloc(sizeof(float) * Max(hs[u].n, 1));
+
+		RecHistoryWeights(m, &hs[u], w);
+		memset(row, 0, sizeof(float) * n);
+		if (m->kind == REC_KIND_ITEM_SPARSE)
+			RecSimsScore(m, &hs[u], w, row);
+		else
+			AddRows(m->dense, n, &hs[u], w, row);
+		if (m->n_trans)
+		{
+			float	   *trow = palloc0(sizeof(float) * Max(n, 1));
+
+			TransitionWeights(m, &hs[u], w);
+			AddRows(m->trans, n, &hs[u], w, trow);
+			ScaleToMax(row, n, 1.0f);
+			ScaleToMax(trow, n, m->serve.transition_weight);
+			for (i = 0; i < n; i++)
+				row[i] += trow[i];
+			pfree(trow);
+		}
+		pfree(w);
+	}
+}
+
+/*
+ * Score a block of histories into scores[nh x n_items].  A history the
+ * model cannot score from gets the popularity fallback and personalized[u]
+ * false; the others get the collaborative scores plus the session term, and
+ * -infinity for items known only from metadata.
+ */
+void
+RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
+				   bool *personalized)
+{
+	int			u;
+	int			i;
+
+	if (m->kind != REC_KIND_POPULARITY)
+		ScoreCollaborative(m, hs, nh, scores);
 	for (u = 0; u < nh; u++)
 	{
 		float	   *row = scores + (Size) u * m->n_items;
 
+		personalized[u] = m->kind != REC_KIND_POPULARITY && Scorable(m, &hs[u]);
+		if (!personalized[u])
+		{
+			memcpy(row, m->popularity, sizeof(float) * m->n_items);
+			continue;
+		}
 		AddSessionTerm(m, &hs[u], row);
-		for (i = n; i < m->n_items; i++)
+		for (i = m->n_warm; i < m->n_items; i++)
 			row[i] = -INFINITY;
 	}
+}
+
+/* Score one history; return whether it was personalized (else popularity) */
+bool
+RecModelScore(const RecModel *m, const RecHistory *h, float *scores)
+{
+	bool		personalized;
+
+	RecModelScoreBlock(m, h, 1, scores, &personalized);
+	return personalized;
 }

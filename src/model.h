@@ -21,7 +21,10 @@ typedef struct RecServeParams
 	float		recency_floor;	/* least weight of an old event */
 	float		session_weight; /* weight of the category term of the newest events */
 	float		session_events; /* how many newest events form the session */
-	float		reserved[12];	/* room for later parameters without a format change */
+	float		transition_weight;	/* weight of the transition term (dense kind) */
+	float		transition_decay;	/* weight ratio between consecutive newest events */
+	float		transition_window;	/* newest events the transition term reads */
+	float		reserved[9];	/* room for later parameters without a format change */
 } RecServeParams;
 
 typedef struct RecModel
@@ -32,6 +35,7 @@ typedef struct RecModel
 	int32		n_categories;	/* categories in the metadata */
 	int32		nnz_categories; /* item-category pairs */
 	int64		nnz_neighbors;	/* neighbour entries (sparse kind) */
+	int32		n_trans;		/* n_warm if the model has a transition matrix, else 0 */
 	RecServeParams serve;		/* scoring parameters */
 	int64	   *item_ids;		/* [n_items] dense index -> item id */
 	float	   *popularity;		/* [n_items] fallback score, highest = most popular */
@@ -41,6 +45,7 @@ typedef struct RecModel
 	int32	   *nb_idx;			/* [nnz_neighbors] */
 	float	   *nb_sim;			/* [nnz_neighbors] */
 	float	   *dense;			/* [n_warm * n_warm] row i: weights from item i (dense kind) */
+	float	   *trans;			/* [n_trans * n_trans] row i: items that follow item i */
 	int32	   *by_id;			/* [n_items] dense indices in item id order; built on load */
 } RecModel;
 
@@ -52,7 +57,8 @@ extern RecModel *RecDeserializeModel(bytea *raw, int64 version);
 extern RecModel *RecGetModel(const RecCampaignTarget *target);
 extern int32 RecItemIndex(const RecModel *m, int64 item_id);
 extern void RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w);
-extern void RecModelScore(const RecModel *m, const RecHistory *h, float *scores);
-extern void RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores);
+extern bool RecModelScore(const RecModel *m, const RecHistory *h, float *scores);
+extern void RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
+							   bool *personalized);
 
 #endif							/* REC_MODEL_H */

@@ -14,18 +14,30 @@ typedef struct RecParams
 	double		lambda;			/* EASE: L2 regularisation */
 	double		popularity_discount;	/* sims: exponent on the neighbour's popularity */
 	int			neighbors;		/* sims: neighbours kept per item */
+	double		proximity_half_life;	/* sims: positions apart until a pair counts half (0: off) */
+	double		proximity_floor;	/* sims: least weight of a pair far apart */
 	double		recency_half_life;	/* serving: events until a weight halves (0: off) */
 	double		recency_floor;	/* serving: least weight of an old event */
 	double		session_weight; /* serving: weight of the newest events' categories */
 	int			session_events; /* serving: how many newest events form the session */
+	double		transition_weight;	/* serving: weight of the transition term (0: none) */
+	double		transition_decay;	/* transitions: weight ratio of consecutive events */
+	int			transition_window;	/* transitions: events before the next one that count */
+	double		transition_lambda;	/* transitions: L2 regularisation (0: lambda's) */
+	bool		tune;			/* choose the parameters on an inner split first */
 	char	   *event_type;		/* train on this event type only, or NULL */
+	double		tuned_ndcg10;	/* out: NDCG@10 of the chosen parameters on the inner split */
+	int			tuned_users;	/* out: users scored while tuning (0: not tuned) */
 } RecParams;
 
-extern RecModel *RecTrainPopularity(const RecDataset *ds, const RecParams *p);
-extern RecModel *RecTrainSims(const RecDataset *ds, const RecParams *p);
-extern RecModel *RecTrainEase(const RecDataset *ds, const RecParams *p);
+extern RecModel *RecTrainPopularity(const RecDataset *ds, RecParams *p);
+extern RecModel *RecTrainSims(const RecDataset *ds, RecParams *p);
+extern RecModel *RecTrainEase(const RecDataset *ds, RecParams *p);
+extern RecModel *RecTrainPersonalization(const RecDataset *ds, RecParams *p);
 
+extern float *RecGram(const RecDataset *ds);
+extern float *RecEaseSolve(const float *gram, int n, double lambda);
+extern float *RecTransitionSolve(const RecDataset *ds, double decay, int window, double lambda);
 extern void RecSimsScore(const RecModel *m, const RecHistory *h, const float *w, float *scores);
-extern void RecEaseScore(const RecModel *m, const RecHistory *h, const float *w, float *scores);
 
 #endif							/* REC_RECIPE_H */

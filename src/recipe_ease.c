@@ -6,8 +6,8 @@
  * minimising |X - XB|^2 + lambda |B|^2 subject to diag(B) = 0 are
  * B = I - P diag(1 / diag(P)) with P = G^-1, that is B[i][j] = -P[i][j] / P[j][j]
  * off the diagonal.  A user is scored as sum_h w_h B[h][:], so the model
- * folds in a user's current history with no retraining.  G and B share one
- * n x n buffer: memory is 4 n^2 bytes, which bounds the catalogue.
+ * folds in a user's current history with no retraining.  G, P and B share
+ * one n x n buffer: memory is 4 n^2 bytes, which bounds the catalogue.
  */
 #include "rec.h"
 
@@ -16,28 +16,25 @@
 #include "linalg.h"
 #include "recipe.h"
 
-/* Train EASE over the warm items */
-RecModel *
-RecTrainEase(const RecDataset *ds, const RecParams *p)
+/* Return the Gram matrix X'X of the binary user x warm item matrix */
+float *
+RecGram(const RecDataset *ds)
 {
-	RecModel   *m = RecNewModel(ds, REC_KIND_ITEM_DENSE);
 	int			n = ds->n_warm;
 	float	   *g;
 	int32	   *mark;
 	int			u;
-	int			i,
-				j;
 
-	RecCheckMemory((double) n * n * sizeof(float) + (double) ds->n_events * 16,
-				   "the EASE item x item matrix");
+	RecCheckMemory((double) n * n * sizeof(float) * 2 + (double) ds->n_events * 16,
+				   "the item x item matrix");
 	g = palloc_extended(sizeof(float) * (Size) n * n + 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	mark = palloc0(sizeof(int32) * Max(ds->n_items, 1));
-
-	/* Gram matrix of the binary user x item matrix */
 	for (u = 0; u < ds->n_users; u++)
 	{
 		int			len;
 		int32	   *items = RecUniqueUserItems(ds, u, mark, u + 1, &len);
+		int			i,
+					j;
 
 		for (i = 0; i < len; i++)
 		{
@@ -49,10 +46,23 @@ RecTrainEase(const RecDataset *ds, const RecParams *p)
 		pfree(items);
 		CHECK_FOR_INTERRUPTS();
 	}
-	for (i = 0; i < n; i++)
-		g[(Size) i * n + i] += (float) p->lambda;
+	pfree(mark);
+	return g;
+}
 
-	if (!RecInvertSpd(g, n))
+/* Return the EASE weights for a Gram matrix and lambda; gram is left unchanged */
+float *
+RecEaseSolve(const float *gram, int n, double lambda)
+{
+	float	   *b = palloc_extended(sizeof(float) * (Size) n * n + 1, MCXT_ALLOC_HUGE);
+	float	   *inv_diag = palloc(sizeof(float) * Max(n, 1));
+	int			i,
+				j;
+
+	memcpy(b, gram, sizeof(float) * (Size) n * n);
+	for (i = 0; i < n; i++)
+		b[(Size) i * n + i] += (float) lambda;
+	if (!RecInvertSpd(b, n))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("EASE Gram matrix is not positive definite"),
@@ -60,33 +70,28 @@ RecTrainEase(const RecDataset *ds, const RecParams *p)
 	CHECK_FOR_INTERRUPTS();
 
 	/* B[i][j] = -P[i][j] / P[j][j], zero diagonal; the diagonal is read before it is cleared */
+	for (j = 0; j < n; j++)
+		inv_diag[j] = 1.0f / b[(Size) j * n + j];
+	for (i = 0; i < n; i++)
 	{
-		float	   *inv_diag = palloc(sizeof(float) * Max(n, 1));
+		float	   *row = b + (Size) i * n;
 
 		for (j = 0; j < n; j++)
-			inv_diag[j] = 1.0f / g[(Size) j * n + j];
-		for (i = 0; i < n; i++)
-		{
-			float	   *row = g + (Size) i * n;
-
-			for (j = 0; j < n; j++)
-				row[j] = -row[j] * inv_diag[j];
-			row[i] = 0.0f;
-		}
-		pfree(inv_diag);
+			row[j] = -row[j] * inv_diag[j];
+		row[i] = 0.0f;
 	}
-	m->dense = g;
-	pfree(mark);
-	return m;
+	pfree(inv_diag);
+	return b;
 }
 
-/* Add each history item's weighted row of B to the scores */
-void
-RecEaseScore(const RecModel *m, const RecHistory *h, const float *w, float *scores)
+/* Train plain EASE over the warm items */
+RecModel *
+RecTrainEase(const RecDataset *ds, RecParams *p)
 {
-	int			i;
+	RecModel   *m = RecNewModel(ds, REC_KIND_ITEM_DENSE);
+	float	   *g = RecGram(ds);
 
-	for (i = 0; i < h->n; i++)
-		if (h->items[i] >= 0 && h->items[i] < m->n_warm)
-			RecAxpy(m->n_warm, w[i], m->dense + (Size) h->items[i] * m->n_warm, scores);
+	m->dense = RecEaseSolve(g, ds->n_warm, p->lambda);
+	pfree(g);
+	return m;
 }

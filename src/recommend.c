@@ -107,16 +107,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
 	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
-	if (RecScorableEvents(m, &h) > 0)
-	{
-		RecModelScore(m, &h, scores);
-		reason = "personalized";
-	}
-	else
-	{
-		memcpy(scores, m->popularity, sizeof(float) * m->n_items);
-		reason = "popular";
-	}
+	reason = RecModelScore(m, &h, scores) ? "personalized" : "popular";
 
 	if (exclude_seen)
 		for (i = 0; i < h.n; i++)
@@ -192,10 +183,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	h.times = NULL;
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
 	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
-	if (idx < m->n_warm && m->kind != REC_KIND_POPULARITY)
-		RecModelScore(m, &h, scores);
-	else
-		memcpy(scores, m->popularity, sizeof(float) * m->n_items);
+	RecModelScore(m, &h, scores);
 	excluded[idx] = true;
 	MarkIds(fcinfo, 2, "exclude_items", m, excluded);
 
@@ -251,10 +239,7 @@ rec_rank(PG_FUNCTION_ARGS)
 	m = OpenCampaign(fcinfo, 2, &target);
 	RecReadHistory(&target.binding, user_id, m, &h);
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
-	if (RecScorableEvents(m, &h) > 0)
-		RecModelScore(m, &h, scores);
-	else
-		memcpy(scores, m->popularity, sizeof(float) * m->n_items);
+	RecModelScore(m, &h, scores);
 
 	/* rank the known candidates: everything else excluded */
 	excluded = palloc(sizeof(bool) * Max(m->n_items, 1));

@@ -1,0 +1,158 @@
+/*
+ * holdout.c
+ *	  Time splits of a dataset, and the offline evaluation of a model on one.
+ *
+ * The split is the workshop's: of each evaluated user's events, ordered by
+ * time, those whose rank / count is above 0.9 are the truth and the rest the
+ * input.  Used for Personalize-style solution metrics and for tuning.
+ */
+#include "rec.h"
+
+#include "miscadmin.h"
+
+#include "holdout.h"
+#include "topk.h"
+
+#define EVAL_BLOCK 256
+
+/*
+ * Split each candidate user (all users when candidates is NULL) with at least
+ * two events: the oldest 90% are input, the newest 10% (at least one) truth.
+ */
+void
+RecTimeSplit(const RecDataset *ds, const bool *candidates, RecSplit *split)
+{
+	int			u;
+
+	split->n_eval = 0;
+	split->eval_users = palloc(sizeof(int32) * Max(ds->n_users, 1));
+	split->input_len = palloc(sizeof(int64) * Max(ds->n_users, 1));
+	for (u = 0; u < ds->n_users; u++)
+	{
+		int64		len = ds->user_off[u + 1] - ds->user_off[u];
+
+		split->input_len[u] = len;
+		if (len < 2 || (candidates && !candidates[u]))
+			continue;
+		split->input_len[u] = Max(1, (int64) (0.9 * len));
+		split->eval_users[split->n_eval++] = u;
+	}
+}
+
+/* Return the dataset of every user's input events only, to train on */
+RecDataset *
+RecSplitInputs(const RecDataset *ds, const RecSplit *split)
+{
+	bool	   *all = palloc(sizeof(bool) * Max(ds->n_users, 1));
+	RecDataset *inputs;
+
+	memset(all, true, sizeof(bool) * ds->n_users);
+	inputs = RecSubsetUsers(ds, all, split->input_len);
+	pfree(all);
+	return inputs;
+}
+
+/*
+ * Recommend REC_HOLDOUT_K items to every evaluated user from its input
+ * (input items excluded) and average the metrics against its truth; return
+ * the catalogue coverage (distinct items recommended / warm items).
+ */
+double
+RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
+				 RecListMetrics *mean)
+{
+	RecHistory *hs = palloc(sizeof(RecHistory) * EVAL_BLOCK);
+	bool	   *personalized = palloc(sizeof(bool) * EVAL_BLOCK);
+	float	   *scores = palloc_extended(sizeof(float) * (Size) EVAL_BLOCK * Max(m->n_items, 1),
+										 MCXT_ALLOC_HUGE);
+	bool	   *excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
+	bool	   *covered = palloc0(sizeof(bool) * Max(m->n_items, 1));
+	RecScored  *best = palloc(sizeof(RecScored) * REC_HOLDOUT_K);
+	int64		rec_ids[REC_HOLDOUT_K];
+	int64	   *truth = palloc(sizeof(int64) * Max(ds->n_events, 1));
+	int			n_covered = 0;
+	int			start;
+
+	memset(mean, 0, sizeof(RecListMetrics));
+	for (start = 0; start < split->n_eval; start += EVAL_BLOCK)
+	{
+		int			nb = Min(EVAL_BLOCK, split->n_eval - start);
+		int			b;
+
+		CHECK_FOR_INTERRUPTS();
+		for (b = 0; b < nb; b++)
+		{
+			int			u = split->eval_users[start + b];
+			int64		first = ds->user_off[u];
+			int64		n = Min(split->input_len[u], rec_max_history);
+
+			hs[b].n = (int) n;
+			hs[b].items = ds->ev_item + first + split->input_len[u] - n;
+			hs[b].times = ds->ev_time + first + split->input_len[u] - n;
+		}
+		RecModelScoreBlock(m, hs, nb, scores, personalized);
+
+		for (b = 0; b < nb; b++)
+		{
+			int			u = split->eval_users[start + b];
+			int64		first = ds->user_off[u];
+			int64		len = ds->user_off[u + 1] - first;
+			RecListMetrics one;
+			int			n_truth = 0;
+			int			found;
+			int64		e;
+			int			i;
+
+			memset(excluded, false, sizeof(bool) * m->n_items);
+			for (e = first; e < first + split->input_len[u]; e++)
+				excluded[ds->ev_item[e]] = true;
+			found = RecTopK(scores + (Size) b * m->n_items, m->n_items, excluded,
+							REC_HOLDOUT_K, best);
+			for (i = 0; i < found; i++)
+			{
+				rec_ids[i] = m->item_ids[best[i].idx];
+				if (!covered[best[i].idx])
+				{
+					covered[best[i].idx] = true;
+					n_covered++;
+				}
+			}
+			for (e = first + split->input_len[u]; e < first + len; e++)
+				truth[n_truth++] = ds->item_ids[ds->ev_item[e]];
+			RecScoreList(rec_ids, found, truth, n_truth, &one);
+			mean->mrr25 += one.mrr25;
+			mean->ndcg5 += one.ndcg5;
+			mean->ndcg10 += one.ndcg10;
+			mean->ndcg25 += one.ndcg25;
+			mean->p5 += one.p5;
+			mean->p10 += one.p10;
+			mean->p25 += one.p25;
+			mean->recall10 += one.recall10;
+			mean->recall25 += one.recall25;
+			mean->hit10 += one.hit10;
+		}
+	}
+	if (split->n_eval > 0)
+	{
+		double		n = split->n_eval;
+
+		mean->mrr25 /= n;
+		mean->ndcg5 /= n;
+		mean->ndcg10 /= n;
+		mean->ndcg25 /= n;
+		mean->p5 /= n;
+		mean->p10 /= n;
+		mean->p25 /= n;
+		mean->recall10 /= n;
+		mean->recall25 /= n;
+		mean->hit10 /= n;
+	}
+	pfree(hs);
+	pfree(personalized);
+	pfree(scores);
+	pfree(excluded);
+	pfree(covered);
+	pfree(best);
+	pfree(truth);
+	return (double) n_covered / Max(ds->n_warm, 1);
+}

@@ -1,0 +1,80 @@
+/*
+ * recipe_transition.c
+ *	  Item transitions: which items follow the newest events of a history.
+ *
+ * A closed-form linear model of the next item, in the spirit of SLIT
+ * (Choi et al., 2021).  For every event t of every user the input is the
+ * window of the `window` events before it, the newest weighing 1 and each
+ * older one `decay` times the next; the target is the item of event t.  With
+ * X the stacked inputs and Y the one-hot targets, the weights
+ *     T = (X'X + lambda I)^-1 X'Y
+ * minimise |Y - XT|^2 + lambda |T|^2.  X'X and X'Y are summed event by event
+ * (window^2 work each), so the cost grows with the events, and the solve
+ * with the cube of the catalogue, like EASE's.
+ */
+#include "rec.h"
+
+#include "miscadmin.h"
+
+#include "linalg.h"
+#include "recipe.h"
+
+/* Return the transition weights T[n_warm x n_warm]: row i, items that follow item i */
+float *
+RecTransitionSolve(const RecDataset *ds, double decay, int window, double lambda)
+{
+	int			n = ds->n_warm;
+	float	   *xx;
+	float	   *xy;
+	float	   *t;
+	float	   *w = palloc(sizeof(float) * Max(window, 1));
+	int			u;
+	int			i;
+
+	RecCheckMemory((double) n * n * sizeof(float) * 3, "the item transition matrices");
+	xx = palloc_extended(sizeof(float) * (Size) n * n + 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	xy = palloc_extended(sizeof(float) * (Size) n * n + 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (i = 0; i < window; i++)
+		w[i] = (i == 0) ? 1.0f : w[i - 1] * (float) decay;
+
+	for (u = 0; u < ds->n_users; u++)
+	{
+		int64		start = ds->user_off[u];
+		int64		end = ds->user_off[u + 1];
+		int64		e;
+
+		for (e = start + 1; e < end; e++)
+		{
+			int32		target = ds->ev_item[e];
+			int64		first = Max(start, e - window);
+			int64		a,
+						b;
+
+			for (a = first; a < e; a++)
+			{
+				float		wa = w[e - 1 - a];
+				float	   *row = xx + (Size) ds->ev_item[a] * n;
+
+				xy[(Size) ds->ev_item[a] * n + target] += wa;
+				for (b = first; b < e; b++)
+					row[ds->ev_item[b]] += wa * w[e - 1 - b];
+			}
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	for (i = 0; i < n; i++)
+		xx[(Size) i * n + i] += (float) lambda;
+	if (!RecInvertSpd(xx, n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("item transition matrix is not positive definite"),
+				 errhint("Use a larger lambda.")));
+	CHECK_FOR_INTERRUPTS();
+	t = palloc_extended(sizeof(float) * (Size) n * n + 1, MCXT_ALLOC_HUGE);
+	RecGemm(n, n, n, xx, xy, t);
+	pfree(xx);
+	pfree(xy);
+	pfree(w);
+	return t;
+}
