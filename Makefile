@@ -9,6 +9,8 @@ OBJS = \
 	src/history.o \
 	src/catalog.o \
 	src/model.o \
+	src/score.o \
+	src/explain.o \
 	src/recipe_popularity.o \
 	src/recipe_sims.o \
 	src/recipe_ease.o \

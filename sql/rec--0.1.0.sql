@@ -49,7 +49,7 @@ INSERT INTO @extschema@.dataset_group (name, interactions, items, users, columns
 VALUES ('default', '@extschema@.interactions', '@extschema@.items', '@extschema@.users',
 		'{"user_id": "user_id", "item_id": "item_id", "ts": "ts", "ts_is_epoch": false,
 		  "event_type": "event_type", "event_value": "event_value",
-		  "items_item_id": "item_id", "categories": "categories"}');
+		  "items_item_id": "item_id", "categories": "categories", "created_at": "created_at"}');
 
 CREATE TABLE @extschema@.solution (
 	name text PRIMARY KEY CHECK (name <> ''),
@@ -152,10 +152,10 @@ BEGIN
 		RAISE EXCEPTION 'columns must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	FOR k IN SELECT jsonb_object_keys(columns) LOOP
-		IF k <> ALL ('{user_id,item_id,ts,event_type,event_value,items_item_id,categories}') THEN
+		IF k <> ALL ('{user_id,item_id,ts,event_type,event_value,items_item_id,categories,created_at}') THEN
 			RAISE EXCEPTION 'unknown column mapping key "%"', k
 				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Keys are user_id, item_id, ts, event_type, event_value, items_item_id and categories.';
+					  HINT = 'Keys are user_id, item_id, ts, event_type, event_value, items_item_id, categories and created_at.';
 		END IF;
 		IF jsonb_typeof(columns -> k) <> 'string' THEN
 			RAISE EXCEPTION 'column mapping "%" must be a column name string', k
@@ -218,7 +218,17 @@ BEGIN
 			END IF;
 			m := m || jsonb_build_object('categories', coalesce(columns ->> 'categories', 'categories'));
 		END IF;
-	ELSIF columns ?| '{items_item_id,categories}' THEN
+		t := @extschema@.column_type(items, coalesce(columns ->> 'created_at', 'created_at'),
+									 CASE WHEN columns ? 'created_at' THEN 'created_at' END);
+		IF t IS NOT NULL THEN
+			IF t <> ALL ('{timestamptz,timestamp}'::regtype[]) THEN
+				RAISE EXCEPTION 'column "%" of relation % must be a timestamp, not %',
+					coalesce(columns ->> 'created_at', 'created_at'), items, t
+					USING ERRCODE = 'datatype_mismatch';
+			END IF;
+			m := m || jsonb_build_object('created_at', coalesce(columns ->> 'created_at', 'created_at'));
+		END IF;
+	ELSIF columns ?| '{items_item_id,categories,created_at}' THEN
 		RAISE EXCEPTION 'columns maps item metadata but no items relation is given'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
@@ -240,7 +250,7 @@ EXCEPTION WHEN unique_violation THEN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.create_dataset_group(text, regclass, regclass, regclass, jsonb, boolean) IS
-'Bind a dataset group to your own tables or views. columns maps rec''s names (user_id, item_id, ts, event_type, event_value, items_item_id, categories) to yours; ts may be a timestamp or epoch seconds.';
+'Bind a dataset group to your own tables or views. columns maps rec''s names (user_id, item_id, ts, event_type, event_value; items_item_id, categories, created_at of the items) to yours; ts may be a timestamp or epoch seconds.';
 
 CREATE FUNCTION @extschema@.drop_dataset_group(name text)
 RETURNS void
@@ -385,11 +395,21 @@ CREATE FUNCTION @extschema@.recommend(
 	include_items bigint[] DEFAULT NULL,
 	exclude_items bigint[] DEFAULT NULL,
 	campaign text DEFAULT NULL)
-RETURNS TABLE (item_id bigint, score real, reason text)
+RETURNS TABLE (item_id bigint, score real, reason text, because_item_id bigint)
 LANGUAGE C STABLE PARALLEL SAFE ROWS 25
 AS 'MODULE_PATHNAME', 'rec_recommend';
 COMMENT ON FUNCTION @extschema@.recommend(bigint, integer, boolean, bigint[], bigint[], text) IS
-'Top-k items for a user from the user''s current history, best first. reason is ''personalized'', or ''popular'' for a user with no usable history (the popularity fallback). Campaign defaults to rec.campaign.';
+'Top-k items for a user from the user''s current history, best first. reason is ''personalized'' (because_item_id: the history item that contributes most), ''session'' (a new category the newest events turned to; because_item_id: the newest such event), ''exploration'' (a new item matching the user''s categories) or ''popular'' (the fallback for a user with no usable history). Campaign defaults to rec.campaign.';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id bigint,
+	item_id bigint,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id bigint, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(bigint, bigint, text) IS
+'The user''s history items behind an item''s score, largest contribution first, with their share of the positive total. Exact: the models are linear in the history.';
 
 CREATE FUNCTION @extschema@.similar_items(
 	item_id bigint,

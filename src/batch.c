@@ -22,6 +22,7 @@
 #include "dataset.h"
 #include "linalg.h"
 #include "model.h"
+#include "score.h"
 #include "topk.h"
 
 #define BATCH_BLOCK 256

@@ -17,8 +17,9 @@
 	"g.name, g.interactions::oid, g.items::oid, " \
 	"g.columns->>'user_id', g.columns->>'item_id', g.columns->>'ts', " \
 	"coalesce((g.columns->>'ts_is_epoch')::bool, false), g.columns->>'event_type', " \
-	"g.columns->>'event_value', g.columns->>'items_item_id', g.columns->>'categories'"
-#define BINDING_NATTS 11
+	"g.columns->>'event_value', g.columns->>'items_item_id', g.columns->>'categories', " \
+	"g.columns->>'created_at'"
+#define BINDING_NATTS 12
 
 static SPIPlanPtr group_plan = NULL;
 static SPIPlanPtr campaign_plan = NULL;
@@ -65,6 +66,7 @@ ReadBinding(HeapTuple tuple, TupleDesc desc, int first, RecBinding *b, MemoryCon
 	b->event_value_col = GetText(tuple, desc, first + 8);
 	b->items_id_col = GetText(tuple, desc, first + 9);
 	b->categories_col = GetText(tuple, desc, first + 10);
+	b->created_at_col = GetText(tuple, desc, first + 11);
 	MemoryContextSwitchTo(old);
 
 	if (!b->user_col || !b->item_col || !b->ts_col)

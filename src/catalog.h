@@ -23,6 +23,7 @@ typedef struct RecBinding
 	Oid			items;			/* items relation, or InvalidOid */
 	char	   *items_id_col;	/* its item id column */
 	char	   *categories_col; /* its text[] categories column, or NULL */
+	char	   *created_at_col; /* its creation time column, or NULL */
 } RecBinding;
 
 /* The solution version a campaign serves, and its data */

@@ -159,12 +159,17 @@ LoadItems(RecDataset *ds, const RecBinding *b, HTAB *item_map, int *item_cap)
 	int64		n_pairs = 0;
 	int64		pair_cap = 1024;
 	int			cat_cap = 64;
+	float8	   *created_at;
+	int			created_cap;
 	int64		i;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT %s::int8, %s FROM %s WHERE %s IS NOT NULL",
+	appendStringInfo(&sql, "SELECT %s::int8, %s, %s FROM %s WHERE %s IS NOT NULL",
 					 quote_identifier(b->items_id_col),
 					 b->categories_col ? quote_identifier(b->categories_col) : "NULL::text[]",
+					 b->created_at_col ?
+					 psprintf("extract(epoch from %s)::float8", quote_identifier(b->created_at_col)) :
+					 "NULL::float8",
 					 RecRelationName(b->items, b->group),
 					 quote_identifier(b->items_id_col));
 
@@ -173,6 +178,10 @@ LoadItems(RecDataset *ds, const RecBinding *b, HTAB *item_map, int *item_cap)
 	ctl.hcxt = CurrentMemoryContext;
 	cat_map = hash_create("rec categories", 64, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	ds->category_names = palloc(sizeof(char *) * cat_cap);
+	created_cap = ds->n_items;
+	created_at = palloc(sizeof(float8) * Max(created_cap, 1));
+	for (i = 0; i < created_cap; i++)
+		created_at[i] = NAN;
 	pair_item = palloc(sizeof(int32) * pair_cap);
 	pair_cat = palloc(sizeof(int32) * pair_cap);
 
@@ -190,6 +199,8 @@ LoadItems(RecDataset *ds, const RecBinding *b, HTAB *item_map, int *item_cap)
 			TupleDesc	desc = SPI_tuptable->tupdesc;
 			bool		isnull;
 			int64		id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+			bool		no_time;
+			Datum		created = SPI_getbinval(tuple, desc, 3, &no_time);
 			Datum		cats = SPI_getbinval(tuple, desc, 2, &isnull);
 			int32		idx = InternId(item_map, id, &ds->item_ids, &ds->n_items, item_cap);
 			Datum	   *elems;
@@ -197,6 +208,17 @@ LoadItems(RecDataset *ds, const RecBinding *b, HTAB *item_map, int *item_cap)
 			int			nelems;
 			int			c;
 
+			if (idx >= created_cap)
+			{
+				int			old = created_cap;
+
+				created_cap = Max(*item_cap, idx + 1);
+				created_at = repalloc(created_at, sizeof(float8) * created_cap);
+				for (c = old; c < created_cap; c++)
+					created_at[c] = NAN;
+			}
+			if (!no_time)
+				created_at[idx] = DatumGetFloat8(created);
 			if (isnull)
 				continue;
 			deconstruct_array(DatumGetArrayTypeP(cats), TEXTOID, -1, false, TYPALIGN_INT,
@@ -236,6 +258,13 @@ LoadItems(RecDataset *ds, const RecBinding *b, HTAB *item_map, int *item_cap)
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(portal);
+	ds->item_created = created_at;
+	if (created_cap < ds->n_items)
+	{
+		ds->item_created = repalloc(created_at, sizeof(float8) * ds->n_items);
+		for (i = created_cap; i < ds->n_items; i++)
+			ds->item_created[i] = NAN;
+	}
 
 	/* item -> categories CSR; an item listed twice keeps every category once per listing */
 	ds->cat_off = palloc0(sizeof(int32) * (ds->n_items + 1));
@@ -350,8 +379,13 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 		LoadItems(ds, b, item_map, &item_cap);
 	else
 	{
+		int			i;
+
 		ds->cat_off = palloc0(sizeof(int32) * (ds->n_items + 1));
 		ds->cat_idx = palloc(sizeof(int32));
+		ds->item_created = palloc(sizeof(float8) * Max(ds->n_items, 1));
+		for (i = 0; i < ds->n_items; i++)
+			ds->item_created[i] = NAN;
 	}
 	hash_destroy(user_map);
 	hash_destroy(item_map);

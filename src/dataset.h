@@ -22,6 +22,7 @@ typedef struct RecDataset
 	char	  **category_names; /* [n_categories] */
 	int32	   *cat_off;		/* [n_items + 1] CSR offsets of each item's categories */
 	int32	   *cat_idx;		/* category indices */
+	float8	   *item_created;	/* [n_items] creation time, epoch seconds; NaN if unknown */
 	float8		max_time;		/* newest event time */
 } RecDataset;
 

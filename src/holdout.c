@@ -11,6 +11,7 @@
 #include "miscadmin.h"
 
 #include "holdout.h"
+#include "score.h"
 #include "topk.h"
 
 #define EVAL_BLOCK 256

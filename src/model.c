@@ -23,10 +23,7 @@
 #include "utils/memutils.h"
 
 #include "dataset.h"
-#include "linalg.h"
 #include "model.h"
-#include "recipe.h"
-#include "topk.h"
 
 #define REC_MODEL_MAGIC 0x4D434552	/* "RECM" */
 #define REC_MODEL_FORMAT 1
@@ -68,8 +65,6 @@ static CacheEntry cache[REC_MODEL_CACHE_SIZE];
 static uint64 cache_clock = 0;
 static SPIPlanPtr model_plan = NULL;
 
-#define SESSION_NOVELTY 8.0f	/* a session category must beat 8x its earlier share */
-#define SESSION_ITEMS 5			/* items of the new categories lifted by the session term */
 
 #define ALIGN8(x) (((x) + 7) & ~((Size) 7))
 
@@ -84,6 +79,7 @@ ModelSections(RecModel *m, Section *s)
 
 	ADD(item_ids, m->n_items);
 	ADD(popularity, m->n_items);
+	ADD(item_age, m->n_items);
 	ADD(cat_off, m->n_items + 1);
 	ADD(cat_idx, m->nnz_categories);
 	if (m->kind == REC_KIND_ITEM_SPARSE)
@@ -121,6 +117,9 @@ RecNewModel(const RecDataset *ds, RecModelKind kind)
 	m->popularity = palloc0(sizeof(float) * Max(ds->n_items, 1));
 	for (e = 0; e < ds->n_events; e++)
 		m->popularity[ds->ev_item[e]] += 1.0f;
+	m->item_age = palloc(sizeof(float) * Max(ds->n_items, 1));
+	for (e = 0; e < ds->n_items; e++)
+		m->item_age[e] = (float) ((ds->max_time - ds->item_created[e]) / SECS_PER_DAY);
 	return m;
 }
 
@@ -362,295 +361,4 @@ RecItemIndex(const RecModel *m, int64 item_id)
 			hi = mid - 1;
 	}
 	return -1;
-}
-
-/*
- * Weigh each event of a history by recency: the j-th newest event weighs
- * floor + (1 - floor) * 2^(-j / half_life); a half-life of 0 weighs all 1.
- */
-void
-RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w)
-{
-	float		half = m->serve.recency_half_life;
-	float		floor = m->serve.recency_floor;
-	int			i;
-
-	for (i = 0; i < h->n; i++)
-	{
-		int			j = h->n - 1 - i;
-
-		w[i] = half > 0 ? floor + (1.0f - floor) * exp2f(-(float) j / half) : 1.0f;
-	}
-}
-
-/*
- * Add the session term: items in categories that the newest events visit
- * far more than the user's whole history does.  With p_s(c) the share of
- * category c among the newest session_events events and p_h(c) its share
- * among the events before them, an item's drift is the sum over its categories of
- * max(0, p_s(c) - 8 p_h(c)), doubled and capped at 1 (the factor 8 keeps the
- * ordinary ups and downs of a user's usual categories out; a category that has
- * taken half of the session has taken all of it), and the item gains
- *     session_weight * top * drift(i) * q(i)
- * where top is the best collaborative score of the list, so the term is on
- * the scale of the user's own scores, and q(i) = log(1 + pop(i)) / log(1 +
- * the largest pop among drifting items) puts the best-known items of the new
- * category first, even in a rare category.  Only the SESSION_ITEMS best of
- * them are lifted: enough to show the new taste, not so many that the new
- * category floods the list.  A user who keeps to their usual
- * categories is scored as the collaborative model scored them; one who turns
- * to a new category sees it at once.
- */
-static void
-AddSessionTerm(const RecModel *m, const RecHistory *h, float *scores)
-{
-	int			n_session = Min(h->n, (int) m->serve.session_events);
-	float	   *share;
-	float	   *drift;
-	float		top = 0;
-	float		max_pop = 0;
-	float		log_max;
-	int			n_before = 0;
-	int			i;
-	int			c;
-
-	if (m->serve.session_weight <= 0 || m->n_categories == 0 || n_session <= 0)
-		return;
-
-	/* category shares: of the session, minus SESSION_NOVELTY times of the events before it */
-	share = palloc0(sizeof(float) * m->n_categories);
-	for (i = 0; i < h->n - n_session; i++)
-		n_before += h->items[i] >= 0;
-	if (n_before == 0)
-	{
-		pfree(share);
-		return;
-	}
-	for (i = 0; i < h->n; i++)
-	{
-		int32		item = h->items[i];
-		bool		in_session = i >= h->n - n_session;
-		int			nc;
-
-		if (item < 0 || (nc = m->cat_off[item + 1] - m->cat_off[item]) == 0)
-			continue;
-		for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
-			share[m->cat_idx[c]] += in_session ? 1.0f / (nc * n_session) :
-				-SESSION_NOVELTY / (nc * n_before);
-	}
-
-	/* each warm item's drift; the largest popularity among drifting items */
-	drift = palloc0(sizeof(float) * Max(m->n_warm, 1));
-	for (i = 0; i < m->n_warm; i++)
-	{
-		for (c = m->cat_off[i]; c < m->cat_off[i + 1]; c++)
-			drift[i] += Max(share[m->cat_idx[c]], 0);
-		drift[i] = Min(1.0f, 2 * drift[i]);
-		if (drift[i] > 0)
-			max_pop = Max(max_pop, m->popularity[i]);
-		top = Max(top, scores[i]);
-	}
-	if (max_pop > 0)
-	{
-		RecScored	chosen[SESSION_ITEMS];
-		int			n_chosen;
-
-		if (top <= 0)
-			top = 1;
-		log_max = logf(1.0f + max_pop);
-		for (i = 0; i < m->n_warm; i++)
-			drift[i] = drift[i] > 0 ? drift[i] * logf(1.0f + m->popularity[i]) / log_max : NAN;
-		n_chosen = RecTopK(drift, m->n_warm, NULL, SESSION_ITEMS, chosen);
-		for (i = 0; i < n_chosen; i++)
-			scores[chosen[i].idx] += m->serve.session_weight * top * chosen[i].score;
-	}
-	pfree(share);
-	pfree(drift);
-}
-
-/* Add each history item's weighted row of a dense n x n matrix to scores */
-static void
-AddRows(const float *matrix, int n, const RecHistory *h, const float *w, float *scores)
-{
-	int			i;
-
-	for (i = 0; i < h->n; i++)
-		if (h->items[i] >= 0 && h->items[i] < n && w[i] != 0)
-			RecAxpy(n, w[i], matrix + (Size) h->items[i] * n, scores);
-}
-
-/* Weigh the newest transition_window events by transition_decay^age, the rest 0 */
-static void
-TransitionWeights(const RecModel *m, const RecHistory *h, float *w)
-{
-	int			window = (int) m->serve.transition_window;
-	float		weight = 1.0f;
-	int			i;
-
-	for (i = h->n - 1; i >= 0; i--)
-	{
-		w[i] = (h->n - 1 - i < window) ? weight : 0.0f;
-		if (h->items[i] >= 0)
-			weight *= m->serve.transition_decay;
-	}
-}
-
-/* Scale a row so that its largest value is 1 (left alone when none is positive) */
-static void
-ScaleToMax(float *row, int n, float factor)
-{
-	float		top = 0;
-	int			i;
-
-	for (i = 0; i < n; i++)
-		top = Max(top, row[i]);
-	if (top > 0)
-		for (i = 0; i < n; i++)
-			row[i] *= factor / top;
-}
-
-/* True if a history holds an item the model can score from */
-static bool
-Scorable(const RecModel *m, const RecHistory *h)
-{
-	int			i;
-
-	for (i = 0; i < h->n; i++)
-		if (h->items[i] >= 0 && h->items[i] < m->n_warm)
-			return true;
-	return false;
-}
-
-/*
- * Score the collaborative part of a block of histories into scores rows
- * (stride n_items).  Dense models score a block of several users with one
- * matrix product per matrix; the rest go history by history.
- */
-static void
-ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *scores)
-{
-	int			n = m->n_warm;
-	int			u;
-	int			i;
-
-	if (m->kind == REC_KIND_ITEM_DENSE && nh >= 4)
-	{
-		float	   *x = palloc0(sizeof(float) * (Size) nh * n);
-		float	   *s = palloc(sizeof(float) * (Size) nh * n);
-		float	   *t = m->n_trans ? palloc(sizeof(float) * (Size) nh * n) : NULL;
-
-		for (u = 0; u < nh; u++)
-		{
-			float	   *w = palloc(sizeof(float) * Max(hs[u].n, 1));
-
-			RecHistoryWeights(m, &hs[u], w);
-			for (i = 0; i < hs[u].n; i++)
-				if (hs[u].items[i] >= 0 && hs[u].items[i] < n)
-					x[(Size) u * n + hs[u].items[i]] += w[i];
-			pfree(w);
-		}
-		RecGemm(nh, n, n, x, m->dense, s);
-		if (t)
-		{
-			memset(x, 0, sizeof(float) * (Size) nh * n);
-			for (u = 0; u < nh; u++)
-			{
-				float	   *w = palloc(sizeof(float) * Max(hs[u].n, 1));
-
-				TransitionWeights(m, &hs[u], w);
-				for (i = 0; i < hs[u].n; i++)
-					if (hs[u].items[i] >= 0 && hs[u].items[i] < n)
-						x[(Size) u * n + hs[u].items[i]] += w[i];
-				pfree(w);
-			}
-			RecGemm(nh, n, n, x, m->trans, t);
-		}
-		for (u = 0; u < nh; u++)
-		{
-			float	   *row = scores + (Size) u * m->n_items;
-
-			memcpy(row, s + (Size) u * n, sizeof(float) * n);
-			if (t)
-			{
-				float	   *trow = t + (Size) u * n;
-
-				ScaleToMax(row, n, 1.0f);
-				ScaleToMax(trow, n, m->serve.transition_weight);
-				for (i = 0; i < n; i++)
-					row[i] += trow[i];
-			}
-		}
-		pfree(x);
-		pfree(s);
-		if (t)
-			pfree(t);
-		return;
-	}
-
-	for (u = 0; u < nh; u++)
-	{
-		float	   *row = scores + (Size) u * m->n_items;
-		float	   *w = palloc(sizeof(float) * Max(hs[u].n, 1));
-
-		RecHistoryWeights(m, &hs[u], w);
-		memset(row, 0, sizeof(float) * n);
-		if (m->kind == REC_KIND_ITEM_SPARSE)
-			RecSimsScore(m, &hs[u], w, row);
-		else
-			AddRows(m->dense, n, &hs[u], w, row);
-		if (m->n_trans)
-		{
-			float	   *trow = palloc0(sizeof(float) * Max(n, 1));
-
-			TransitionWeights(m, &hs[u], w);
-			AddRows(m->trans, n, &hs[u], w, trow);
-			ScaleToMax(row, n, 1.0f);
-			ScaleToMax(trow, n, m->serve.transition_weight);
-			for (i = 0; i < n; i++)
-				row[i] += trow[i];
-			pfree(trow);
-		}
-		pfree(w);
-	}
-}
-
-/*
- * Score a block of histories into scores[nh x n_items].  A history the
- * model cannot score from gets the popularity fallback and personalized[u]
- * false; the others get the collaborative scores plus the session term, and
- * -infinity for items known only from metadata.
- */
-void
-RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
-				   bool *personalized)
-{
-	int			u;
-	int			i;
-
-	if (m->kind != REC_KIND_POPULARITY)
-		ScoreCollaborative(m, hs, nh, scores);
-	for (u = 0; u < nh; u++)
-	{
-		float	   *row = scores + (Size) u * m->n_items;
-
-		personalized[u] = m->kind != REC_KIND_POPULARITY && Scorable(m, &hs[u]);
-		if (!personalized[u])
-		{
-			memcpy(row, m->popularity, sizeof(float) * m->n_items);
-			continue;
-		}
-		AddSessionTerm(m, &hs[u], row);
-		for (i = m->n_warm; i < m->n_items; i++)
-			row[i] = -INFINITY;
-	}
-}
-
-/* Score one history; return whether it was personalized (else popularity) */
-bool
-RecModelScore(const RecModel *m, const RecHistory *h, float *scores)
-{
-	bool		personalized;
-
-	RecModelScoreBlock(m, h, 1, scores, &personalized);
-	return personalized;
 }

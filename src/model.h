@@ -24,7 +24,9 @@ typedef struct RecServeParams
 	float		transition_weight;	/* weight of the transition term (dense kind) */
 	float		transition_decay;	/* weight ratio between consecutive newest events */
 	float		transition_window;	/* newest events the transition term reads */
-	float		reserved[9];	/* room for later parameters without a format change */
+	float		exploration_weight; /* weight of new items matching the user's categories */
+	float		exploration_age_cutoff; /* days: only items younger than this are explored */
+	float		reserved[7];	/* room for later parameters without a format change */
 } RecServeParams;
 
 typedef struct RecModel
@@ -39,6 +41,7 @@ typedef struct RecModel
 	RecServeParams serve;		/* scoring parameters */
 	int64	   *item_ids;		/* [n_items] dense index -> item id */
 	float	   *popularity;		/* [n_items] fallback score, highest = most popular */
+	float	   *item_age;		/* [n_items] days from creation to the newest event; NaN if unknown */
 	int32	   *cat_off;		/* [n_items + 1] item -> categories CSR */
 	int32	   *cat_idx;		/* [nnz_categories] */
 	int32	   *nb_off;			/* [n_warm + 1] neighbours CSR (sparse kind) */
@@ -56,9 +59,5 @@ extern bytea *RecSerializeModel(const RecModel *m);
 extern RecModel *RecDeserializeModel(bytea *raw, int64 version);
 extern RecModel *RecGetModel(const RecCampaignTarget *target);
 extern int32 RecItemIndex(const RecModel *m, int64 item_id);
-extern void RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w);
-extern bool RecModelScore(const RecModel *m, const RecHistory *h, float *scores);
-extern void RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
-							   bool *personalized);
 
 #endif							/* REC_MODEL_H */

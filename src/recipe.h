@@ -24,6 +24,8 @@ typedef struct RecParams
 	double		transition_decay;	/* transitions: weight ratio of consecutive events */
 	int			transition_window;	/* transitions: events before the next one that count */
 	double		transition_lambda;	/* transitions: L2 regularisation (0: lambda's) */
+	double		exploration_weight; /* serving: weight of new items (0..1) */
+	double		exploration_item_age_cutoff;	/* serving: days; older new items are not explored */
 	bool		tune;			/* choose the parameters on an inner split first */
 	char	   *event_type;		/* train on this event type only, or NULL */
 	double		tuned_ndcg10;	/* out: NDCG@10 of the chosen parameters on the inner split */

@@ -43,6 +43,8 @@ SetServe(RecModel *m, const RecParams *p)
 	m->serve.transition_weight = (float) p->transition_weight;
 	m->serve.transition_decay = (float) p->transition_decay;
 	m->serve.transition_window = (float) p->transition_window;
+	m->serve.exploration_weight = (float) p->exploration_weight;
+	m->serve.exploration_age_cutoff = (float) p->exploration_item_age_cutoff;
 }
 
 /* Score candidate parameters q with model m; adopt them into p if they beat best */

@@ -20,6 +20,7 @@
 #include "catalog.h"
 #include "history.h"
 #include "model.h"
+#include "score.h"
 #include "topk.h"
 
 PG_FUNCTION_INFO_V1(rec_recommend);
@@ -73,7 +74,7 @@ MarkIds(FunctionCallInfo fcinfo, int i, const char *name, const RecModel *m, boo
 
 /*
  * rec.recommend(user_id, k, exclude_seen, include_items, exclude_items, campaign)
- * returns (item_id, score, reason) best first.
+ * returns (item_id, score, reason, because_item_id) best first.
  */
 Datum
 rec_recommend(PG_FUNCTION_ARGS)
@@ -87,8 +88,9 @@ rec_recommend(PG_FUNCTION_ARGS)
 	RecHistory	h;
 	float	   *scores;
 	bool	   *excluded;
+	bool	   *lifted;
+	bool		personalized;
 	RecScored  *best;
-	const char *reason;
 	int			found;
 	int			i;
 
@@ -107,7 +109,8 @@ rec_recommend(PG_FUNCTION_ARGS)
 
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
 	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
-	reason = RecModelScore(m, &h, scores) ? "personalized" : "popular";
+	lifted = palloc0(sizeof(bool) * Max(m->n_items, 1));
+	personalized = RecModelScore(m, &h, scores, lifted);
 
 	if (exclude_seen)
 		for (i = 0; i < h.n; i++)
@@ -127,13 +130,17 @@ rec_recommend(PG_FUNCTION_ARGS)
 	found = RecTopK(scores, m->n_items, excluded, k, best);
 	for (i = 0; i < found; i++)
 	{
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		int32		because;
+		RecReason	reason = RecExplainItem(m, &h, personalized, lifted, best[i].idx, &because);
 
 		values[0] = Int64GetDatum(m->item_ids[best[i].idx]);
 		values[1] = Float4GetDatum(best[i].score);
-		values[2] = CStringGetTextDatum(reason);
+		values[2] = CStringGetTextDatum(RecReasonName(reason));
+		values[3] = Int64GetDatum(because >= 0 ? m->item_ids[because] : 0);
 		nulls[1] = isinf(best[i].score);
+		nulls[3] = because < 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	SPI_finish();
@@ -142,7 +149,8 @@ rec_recommend(PG_FUNCTION_ARGS)
 
 /*
  * rec.similar_items(item_id, k, exclude_items, campaign) returns
- * (item_id, score) best first, from the item's row of the model.
+ * (item_id, score) best first, from the item's row of the model; an item
+ * known only from metadata gets the items sharing its categories.
  */
 Datum
 rec_similar_items(PG_FUNCTION_ARGS)
@@ -183,7 +191,10 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	h.times = NULL;
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
 	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
-	RecModelScore(m, &h, scores);
+	if (idx < m->n_warm || m->kind == REC_KIND_POPULARITY)
+		RecModelScore(m, &h, scores, NULL);
+	else
+		RecCategorySimilar(m, idx, scores);
 	excluded[idx] = true;
 	MarkIds(fcinfo, 2, "exclude_items", m, excluded);
 
@@ -239,7 +250,7 @@ rec_rank(PG_FUNCTION_ARGS)
 	m = OpenCampaign(fcinfo, 2, &target);
 	RecReadHistory(&target.binding, user_id, m, &h);
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
-	RecModelScore(m, &h, scores);
+	RecModelScore(m, &h, scores, NULL);
 
 	/* rank the known candidates: everything else excluded */
 	excluded = palloc(sizeof(bool) * Max(m->n_items, 1));

@@ -85,6 +85,10 @@ static const ParamSpec param_specs[] = {
 	"events before the next one that predict it"},
 	{"transition_lambda", PARAM_NUMBER, offsetof(RecParams, transition_lambda), 0, 1e9,
 	"L2 regularisation of the transitions (0: the same as lambda)"},
+	{"exploration_weight", PARAM_NUMBER, offsetof(RecParams, exploration_weight), 0, 1,
+	"how much new items (in the items relation, without events) are explored, 0 to 1"},
+	{"exploration_item_age_cutoff", PARAM_NUMBER, offsetof(RecParams, exploration_item_age_cutoff), 1e-3, 1e6,
+	"days before the newest event after which an item is too old to explore"},
 	{"tune", PARAM_BOOLEAN, offsetof(RecParams, tune), 0, 1,
 	"choose lambda, recency, transition and session parameters on an inner time split"},
 	{"event_type", PARAM_STRING, offsetof(RecParams, event_type), 0, 0,
@@ -107,12 +111,13 @@ typedef struct RecRecipe
 #define SIMS_DEFAULTS {.neighbors = 100,.popularity_discount = 0.25,.proximity_half_life = 5, \
 	.proximity_floor = 0.1,.recency_floor = 1,.session_events = 5}
 #define EASE_PARAMS "lambda," SERVE_PARAMS ",event_type"
-#define PERSONALIZATION_PARAMS "lambda,tune,transition_weight,transition_decay,transition_window," \
+#define PERSONALIZATION_PARAMS "lambda,tune,exploration_weight,exploration_item_age_cutoff,transition_weight,transition_decay,transition_window," \
 	"transition_lambda," \
 	SERVE_PARAMS ",event_type"
 #define PERSONALIZATION_DEFAULTS {.lambda = 100,.recency_half_life = 5,.recency_floor = 0.05, \
 	.session_weight = 0.5,.session_events = 5,.transition_weight = 0.75,.transition_decay = 0.8, \
-	.transition_window = 10,.transition_lambda = 1000,.tune = true}
+	.transition_window = 10,.transition_lambda = 1000,.exploration_weight = 0.3, \
+	.exploration_item_age_cutoff = 30,.tune = true}
 
 static const RecRecipe recipes[] = {
 	{"popularity-count", "popularity", RecTrainPopularity, "event_type",

@@ -3,7 +3,7 @@
 \set QUIET on
 BEGIN;
 LOAD 'rec';
-SELECT plan(33);
+SELECT plan(34);
 
 SELECT has_function('rec', 'train', ARRAY['text', 'text', 'text', 'jsonb']);
 SELECT has_function('rec', 'recipes', ARRAY[]::text[]);
@@ -19,6 +19,7 @@ SELECT has_function('rec', 'rank', ARRAY['bigint', 'bigint[]', 'text']);
 SELECT has_function('rec', 'batch_recommend', ARRAY['text', 'integer', 'bigint[]', 'boolean']);
 SELECT has_function('rec', 'batch_recommend_jsonl', ARRAY['text', 'integer', 'bigint[]']);
 SELECT has_function('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'real', 'timestamp with time zone', 'text']);
+SELECT has_function('rec', 'explain', ARRAY['bigint', 'bigint', 'text']);
 SELECT has_function('rec', 'evaluate', ARRAY['text', 'regclass', 'text', 'text']);
 SELECT has_function('rec', 'ndcg_at_k', ARRAY['bigint[]', 'bigint[]', 'integer']);
 SELECT has_function('rec', 'precision_at_k', ARRAY['bigint[]', 'bigint[]', 'integer']);

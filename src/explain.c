@@ -1,0 +1,113 @@
+/*
+ * explain.c
+ *	  rec.explain: which of a user's history items make an item's score.
+ *
+ * No other recommender explains a single recommendation; here it is exact,
+ * because the models are linear in the history: an item's collaborative
+ * score is the sum of one term per history event, and each row returned is
+ * the sum over the events of one history item, with its share of the
+ * positive total.
+ */
+#include "rec.h"
+
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+
+#include "catalog.h"
+#include "history.h"
+#include "model.h"
+#include "score.h"
+#include "topk.h"
+
+PG_FUNCTION_INFO_V1(rec_explain);
+
+/* Order contributions largest first, ties by item index */
+static int
+CompareContribution(const void *a, const void *b)
+{
+	const RecScored *x = a;
+	const RecScored *y = b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? 1 : -1;
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/*
+ * rec.explain(user_id, item_id, campaign) returns (history_item_id,
+ * contribution, share) for the user's current history, largest first; items
+ * that add nothing are left out.
+ */
+Datum
+rec_explain(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int64		user_id;
+	int64		item_id;
+	RecCampaignTarget target;
+	RecModel   *m;
+	RecHistory	h;
+	int32		item;
+	float	   *contrib;
+	float	   *by_item;
+	RecScored  *rows;
+	int			n_rows = 0;
+	double		total = 0;
+	int			i;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", PG_ARGISNULL(0) ? "user_id" : "item_id")));
+	user_id = PG_GETARG_INT64(0);
+	item_id = PG_GETARG_INT64(1);
+
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	RecResolveCampaign(PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)), &target);
+	m = RecGetModel(&target);
+	item = RecItemIndex(m, item_id);
+	if (item < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("item %lld is unknown to campaign \"%s\"",
+						(long long) item_id, target.campaign),
+				 errhint("Items added after training are known once the solution is trained again.")));
+	RecReadHistory(&target.binding, user_id, m, &h);
+
+	/* contributions per event, summed per history item, largest first */
+	contrib = palloc(sizeof(float) * Max(h.n, 1));
+	by_item = palloc0(sizeof(float) * Max(m->n_items, 1));
+	rows = palloc(sizeof(RecScored) * Max(h.n, 1));
+	RecContributions(m, &h, item, contrib);
+	for (i = 0; i < h.n; i++)
+		if (h.items[i] >= 0)
+			by_item[h.items[i]] += contrib[i];
+	for (i = 0; i < h.n; i++)
+	{
+		int32		from = h.items[i];
+
+		if (from < 0 || by_item[from] <= 0)
+			continue;
+		rows[n_rows].idx = from;
+		rows[n_rows++].score = by_item[from];
+		total += by_item[from];
+		by_item[from] = 0;		/* once per history item */
+	}
+	qsort(rows, n_rows, sizeof(RecScored), CompareContribution);
+
+	for (i = 0; i < n_rows; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = Int64GetDatum(m->item_ids[rows[i].idx]);
+		values[1] = Float4GetDatum(rows[i].score);
+		values[2] = Float4GetDatum((float) (rows[i].score / total));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}

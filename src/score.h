@@ -1,0 +1,29 @@
+/*
+ * score.h
+ *	  Scoring a history over a model's catalogue, and explaining a score.
+ */
+#ifndef REC_SCORE_H
+#define REC_SCORE_H
+
+#include "model.h"
+
+/* Why an item of a list is there */
+typedef enum RecReason
+{
+	REC_REASON_PERSONALIZED,	/* the collaborative model */
+	REC_REASON_POPULAR,			/* the popularity fallback */
+	REC_REASON_SESSION,			/* lifted by the session term */
+	REC_REASON_EXPLORATION		/* a new item explored through its categories */
+} RecReason;
+
+extern void RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w);
+extern bool RecModelScore(const RecModel *m, const RecHistory *h, float *scores, bool *lifted);
+extern void RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
+							   bool *personalized);
+extern void RecContributions(const RecModel *m, const RecHistory *h, int32 item, float *contrib);
+extern RecReason RecExplainItem(const RecModel *m, const RecHistory *h, bool personalized,
+								const bool *lifted, int32 item, int32 *because);
+extern const char *RecReasonName(RecReason reason);
+extern void RecCategorySimilar(const RecModel *m, int32 item, float *scores);
+
+#endif							/* REC_SCORE_H */
