@@ -6,11 +6,17 @@ on MovieLens (100K u.data/u.item, or 1M ratings.dat/movies.dat), trains rec's
 recipes in a fresh database per seed, asks rec.batch_recommend() for 25 items
 per holdout user, and scores them with the workshop's and the standard metric
 definitions.  Talks to PostgreSQL through psql (PG* environment variables).
+
+Items are loaded with their release date as rec.items.created_at (exploration's
+item age).  With user-personalization it also measures cold items (in rec.items,
+no training events): the share of each holdout user's cold-item interactions in
+the holdout period retrieved in the top 25, with exploration on and off.
 """
 import argparse
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -37,6 +43,15 @@ TARGET_UP_RECALL25 = 0.44
 TARGET_SIMILAR_NDCG10 = 0.17
 # ML-100K, seed 42 (the issue's reference numbers)
 EXPECTED_SPLIT_42 = dict(holdout_users=943, warm_items=841, training_rows=44172, holdout_rows=5375)
+# Cold items (the quality issue): user-personalization with exploration on and off, trained with
+# the default solution's tuned parameters.  MovieLens release dates are years before the
+# ratings, hence the huge age cutoff (days) for "on".
+COLD_VARIANTS = [
+    ('user-personalization exploration on', 'up_explore_on',
+     {'exploration_weight': 0.3, 'exploration_item_age_cutoff': 100000}),
+    ('user-personalization exploration off', 'up_explore_off', {'exploration_weight': 0}),
+]
+COLD_MIN_USERS = 50       # below this many users with cold holdout-period interactions, use all of them
 
 
 class Output:
@@ -71,9 +86,29 @@ def find_format(data_dir):
     return None
 
 
+MONTHS = {m: i for i, m in enumerate(('jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct',
+                                      'nov', 'dec'), 1)}
+
+
+def release_date_100k(s):
+    """u.item's release date ('01-Jan-1995') as a timestamptz literal, or None"""
+    m = re.match(r'^\s*(\d{1,2})-([A-Za-z]{3})-(\d{4})\s*$', s or '')
+    if not m or m.group(2).lower() not in MONTHS:
+        return None
+    return '%s-%02d-%02d 00:00:00+00' % (m.group(3), MONTHS[m.group(2).lower()], int(m.group(1)))
+
+
+def release_date_1m(title):
+    """the year in a movies.dat title ('Toy Story (1995)') as January 1st, or None"""
+    m = re.search(r'\((\d{4})\)\s*$', title or '')
+    return '%s-01-01 00:00:00+00' % m.group(1) if m else None
+
+
 def load_data(data_dir, np):
     """Interactions (user, item, rating, ts arrays in file order) and items
-    [(item_id, title, [genres])]."""
+    [(item_id, title, [genres], created_at literal or None)]: created_at is the
+    release date (ML-100K u.item's third field; ML-1M: January 1st of the year
+    in the title), the item's creation time for exploration's age cutoff."""
     fmt = find_format(data_dir)
     items = []
     if fmt == 'ml-100k':
@@ -96,7 +131,7 @@ def load_data(data_dir, np):
                 fields = line.split('|')
                 flags = fields[-len(genres):]
                 cats = [g for g, flag in zip(genres, flags) if flag == '1']
-                items.append((int(fields[0]), fields[1], cats))
+                items.append((int(fields[0]), fields[1], cats, release_date_100k(fields[2])))
     elif fmt == 'ml-1m':
         rows = []
         with open(os.path.join(data_dir, 'ratings.dat'), encoding='latin-1') as f:
@@ -113,13 +148,13 @@ def load_data(data_dir, np):
                     line = line.rstrip('\r\n')
                     if line:
                         mid, title, g = line.split('::', 2)
-                        items.append((int(mid), title, [x for x in g.split('|') if x]))
+                        items.append((int(mid), title, [x for x in g.split('|') if x], release_date_1m(title)))
     else:
         die('no u.data or ratings.dat in ' + data_dir)
-    known = {i for i, _, _ in items}
+    known = {it[0] for it in items}
     for i in np.unique(itms):      # items rated but missing from the metadata
         if int(i) not in known:
-            items.append((int(i), None, []))
+            items.append((int(i), None, [], None))
     return fmt, users, itms, ratings, ts, items
 
 
@@ -317,12 +352,25 @@ def run_seed(seed, data, recipes, params_for, dbname, keep, np):
 
     psql('DROP DATABASE IF EXISTS %s;\nCREATE DATABASE %s;\n' % (dbname, dbname), 'postgres')
     try:
-        load = BENCH_SQL
-        load += copy_block('stage (ord, user_id, item_id, rating, ts)',
+        notnull = psql(BENCH_SQL + "SELECT attnotnull FROM pg_attribute "
+                                   "WHERE attrelid = 'rec.items'::regclass AND attname = 'created_at';\n",
+                       dbname).strip().splitlines()[-1] == 't'
+        dated = [it for it in items if it[3] is not None]
+        undated = [it for it in items if it[3] is None]
+        load = copy_block('stage (ord, user_id, item_id, rating, ts)',
                            ((int(r), int(users[r]), int(itms[r]), int(ratings[r]), int(ts[r]))
                             for r in np.sort(train)))
-        load += copy_block('rec.items (item_id, title, categories)',
-                           ((i, t, pg_array_text(c)) for i, t, c in items))
+        # items with their release date as created_at (exploration's item age); an unknown date
+        # stays NULL (always eligible), or takes the column default if the column is NOT NULL
+        # (now(): younger than every event, which exploration treats the same way)
+        if notnull:
+            load += copy_block('rec.items (item_id, title, categories, created_at)',
+                               ((i, t, pg_array_text(c), d) for i, t, c, d in dated))
+            load += copy_block('rec.items (item_id, title, categories)',
+                               ((i, t, pg_array_text(c)) for i, t, c, d in undated))
+        else:
+            load += copy_block('rec.items (item_id, title, categories, created_at)',
+                               ((i, t, pg_array_text(c), d) for i, t, c, d in items))
         load += copy_block('holdout (user_id, item_id)',
                            ((int(users[r]), int(itms[r])) for r in np.sort(hold)))
         load += copy_block('last_item (user_id, item_id)', sorted(last.items()))
@@ -334,6 +382,9 @@ def run_seed(seed, data, recipes, params_for, dbname, keep, np):
         if n_loaded != sz['training_rows']:
             die('loaded %d interactions, expected %d' % (n_loaded, sz['training_rows']))
         out('load: %.2f s' % (time.time() - t0))
+        if notnull and undated:
+            out('note: rec.items.created_at is NOT NULL, so the %d items without a date got the default now()'
+                % len(undated))
 
         results = {}
         users_sql = '(SELECT array_agg(DISTINCT user_id) FROM holdout)'
@@ -391,6 +442,67 @@ def run_seed(seed, data, recipes, params_for, dbname, keep, np):
             if worst > 1e-9:
                 out('WARNING: python and rec.*_at_k disagree')
 
+        # Cold items: the cold truth of a holdout user is the user's interactions (in the original
+        # file) on the split's cold items from the user's first holdout timestamp on, i.e. during
+        # the holdout period.  Cold items are in rec.items but have no training events, so only
+        # exploration can recommend them.
+        cold_runs = {}
+        if 'user-personalization' in results:
+            cold_set = set(int(i) for i in sp['cold'])
+            first_hold = {}
+            for r in hold:
+                u = int(users[r])
+                first_hold[u] = min(first_hold.get(u, int(ts[r])), int(ts[r]))
+            cold_all, cold_truth = {}, {}
+            for r in np.nonzero(np.isin(itms, sp['cold']) & np.isin(users, list(truth)))[0]:
+                u, i = int(users[r]), int(itms[r])
+                cold_all.setdefault(u, set()).add(i)
+                if int(ts[r]) >= first_hold[u]:
+                    cold_truth.setdefault(u, set()).add(i)
+            basis = 'holdout period'
+            out('cold truth: %d holdout users with %d (user, cold item) pairs in their holdout period '
+                '(of %d users, %d pairs over all time)'
+                % (len(cold_truth), sum(map(len, cold_truth.values())), len(cold_all),
+                   sum(map(len, cold_all.values()))))
+            if len(cold_truth) < COLD_MIN_USERS:
+                cold_truth, basis = cold_all, 'all time'
+                out('cold truth: fewer than %d users, so all cold interactions of the holdout users are used'
+                    % COLD_MIN_USERS)
+
+            def cold_stats(lists):
+                pairs = sum(map(len, cold_truth.values()))
+                hits = sum(1 for u, rel in cold_truth.items() for i in lists.get(u, [])[:K] if i in rel)
+                per_list = mean([sum(1 for i in lists.get(u, [])[:K] if i in cold_set) for u in truth])
+                return dict(retrieval=hits / pairs if pairs else float('nan'), hits=hits, pairs=pairs,
+                            per_list=per_list, users=len(cold_truth), basis=basis)
+
+            def fmt_cold(name, c, std):
+                return ('cold %s: retrieval@25 %.4f (%d of %d pairs)  cold items/list %.2f  '
+                        'warm ndcg@10 %.4f  recall@25 %.4f'
+                        % (name, c['retrieval'], c['hits'], c['pairs'], c['per_list'], std['ndcg10'], std['recall25']))
+
+            up = results['user-personalization']
+            up['cold'] = cold_stats(up['lists'])
+            out(fmt_cold('user-personalization', up['cold'], up['std']))
+            base = {k: v for k, v in up['params'].items() if k != 'tuning'}
+            for name, sol, extra in COLD_VARIANTS:
+                params = dict(base, tune=False, **extra)
+                pj = json.dumps(params).replace("'", "''")
+                t1 = time.time()
+                ver = int(psql("SELECT rec.train('%s', 'user-personalization', NULL, '%s'::jsonb);\n" % (sol, pj),
+                               dbname).strip())
+                wall = time.time() - t1
+                info = psql("SELECT rec.deploy('c_%s', '%s');\n"
+                            "SELECT training_seconds, params FROM rec.solution_version WHERE id = %d;\n"
+                            % (sol, sol, ver), dbname).strip().splitlines()[-1].split('|')
+                lists = fetch_lists(dbname, "SELECT user_id, rank, item_id FROM rec.batch_recommend('c_%s', %d, %s)"
+                                    % (sol, K, users_sql))
+                std = standard_metrics(lists, truth, n_warm)
+                cold_runs[name] = dict(std=std, ws=workshop_metrics(lists, truth), cold=cold_stats(lists),
+                                       train_wall=wall, train_seconds=float(info[0]), params=json.loads(info[1]))
+                out('%s train: %.3f s (params %s)' % (name, wall, info[1]))
+                out(fmt_cold(name, cold_runs[name]['cold'], std))
+
         # similar-items variant: last training item of each holdout user
         sim = {}
         # The protocol passes the user's training items as exclude_items (the issue's item-kNN
@@ -422,6 +534,7 @@ def run_seed(seed, data, recipes, params_for, dbname, keep, np):
             out('%s workshop: %s' % (name, fmt_ws(ws)))
         for r in results.values():
             del r['lists']
+        results.update(cold_runs)
         results.update(sim)
         out('seed %d: %.1f s' % (seed, time.time() - t0))
         return dict(sizes=sz, results=results)
@@ -461,6 +574,13 @@ def summarise(per_seed, names):
                    ws_p10=mean([r['ws']['p10'] for r in runs]))
         if 'train_wall' in runs[0]:
             row['train_s'] = mean([r['train_wall'] for r in runs])
+        if all('cold' in r for r in runs):
+            c = [r['cold']['retrieval'] for r in runs]
+            row.update(cold_retrieval=mean(c), cold_retrieval_sd=sd(c),
+                       cold_per_list=mean([r['cold']['per_list'] for r in runs]),
+                       cold_users=mean([r['cold']['users'] for r in runs]),
+                       cold_pairs=mean([r['cold']['pairs'] for r in runs]),
+                       cold_basis=', '.join(sorted(set(r['cold']['basis'] for r in runs))))
         rows.append(row)
     return rows
 
@@ -491,6 +611,17 @@ def print_summary(rows, seeds, per_seed):
     out('%-42s %8s %8s %8s' % ('rec', 'MRR', 'P@10', 'NDCG@10'))
     for r in rows:
         out('%-42s %8.4f %8.4f %8.4f' % (r['name'], r['ws_mrr'], r['ws_p10'], r['ws_ndcg10']))
+    cold = [r for r in rows if 'cold_retrieval' in r]
+    if cold:
+        out('')
+        out('== cold items, mean over seeds: share of the holdout users\' (user, cold item) pairs (%s; '
+            '%.0f users, %.0f pairs per seed) retrieved in the top %d; warm metrics on the usual holdout'
+            % (cold[0]['cold_basis'], cold[0]['cold_users'], cold[0]['cold_pairs'], K))
+        out('%-42s %-18s %10s %16s %16s' % ('rec', 'cold retrieval@25', 'cold/list', 'warm NDCG@10', 'warm Recall@25'))
+        for r in cold:
+            out('%-42s %.4f ± %.4f    %10.2f %16.4f %16.4f'
+                % (r['name'], r['cold_retrieval'], r['cold_retrieval_sd'], r['cold_per_list'], r['ndcg10'],
+                   r['recall25']))
     out('')
     by = {r['name']: r for r in rows}
     checks = []
@@ -611,6 +742,9 @@ def main(argv):
     data = load_data(a.data_dir, np)
     out('bench/quality: %s from %s, %d interactions, %d items; seeds %s; recipes %s'
         % (data[0], a.data_dir, len(data[1]), len(data[5]), ','.join(map(str, a.seeds)), ','.join(a.recipes)))
+    dates = sorted(it[3] for it in data[5] if it[3] is not None)
+    out('items with a date (rec.items.created_at): %d of %d%s' % (len(dates), len(data[5]),
+        ' (%s .. %s; the rest NULL)' % (dates[0][:10], dates[-1][:10]) if dates else ''))
     if any(a.params_by_recipe.values()):
         out('params: %s' % json.dumps(a.params_by_recipe))
     ver = psql("SELECT coalesce((SELECT default_version FROM pg_available_extensions WHERE name = 'rec'), '');\n"
@@ -622,7 +756,8 @@ def main(argv):
     for seed in a.seeds:
         db = 'rec_quality_%d' % seed if a.keep else 'rec_quality_%d_%d' % (os.getpid(), seed)
         per_seed.append(run_seed(seed, data, a.recipes, lambda r: a.params_by_recipe.get(r, {}), db, a.keep, np))
-    names = list(a.recipes) + [n for n in ('similar_items(sims, last)', 'similar_items(user-personalization, last)',
+    names = list(a.recipes) + [n for n, _, _ in COLD_VARIANTS if any(n in s['results'] for s in per_seed)]
+    names += [n for n in ('similar_items(sims, last)', 'similar_items(user-personalization, last)',
                                            'similar_items(sims, last, seen kept)')
                                if any(n in s['results'] for s in per_seed)]
     rows = summarise(per_seed, names)

@@ -29,7 +29,7 @@ SELECT count(*) AS comedies_before
 FROM rec.recommend(185, 10) r JOIN rec.items i USING (item_id) WHERE 'comedy' = ANY (i.categories);
 SELECT rec.log_event(185, item_id, 'click', NULL, '2026-12-02'::timestamptz + item_id * interval '1 minute')
 FROM (SELECT item_id FROM rec.items WHERE categories = '{comedy}' ORDER BY item_id LIMIT 3) v;
-SELECT count(*) >= 5 AS comedies_rise
+SELECT count(*) >= 3 AS comedies_rise
 FROM rec.recommend(185, 10) r JOIN rec.items i USING (item_id) WHERE 'comedy' = ANY (i.categories);
 
 -- a brand-new user becomes personalized from the first event

@@ -7,8 +7,10 @@ INSERT INTO rec.items (item_id, title, categories, created_at) VALUES
 	(9002, 'New documentary 2', '{documentary}', '2026-08-01'),
 	(9003, 'Old documentary', '{documentary}', '2020-01-01');
 SELECT rec.train('up', 'user-personalization') > 0 AS trained;
+SELECT rec.train('up_explore', 'user-personalization', params => '{"exploration_weight": 0.5}') > 0 AS trained;
 SELECT rec.train('up_no_explore', 'user-personalization', params => '{"exploration_weight": 0}') > 0 AS trained;
-SELECT rec.deploy('main', 'up') > 0 AS deployed, rec.deploy('no_explore', 'up_no_explore') > 0 AS deployed;
+SELECT rec.deploy('main', 'up') > 0 AS deployed, rec.deploy('explore', 'up_explore') > 0 AS deployed,
+       rec.deploy('no_explore', 'up_no_explore') > 0 AS deployed;
 SET rec.campaign = 'main';
 
 -- every personalized row names the history item behind it, which explain ranks first
@@ -35,7 +37,7 @@ SELECT r.reason, count(*) AS rows, bool_and(r.because_item_id IN (108, 115, 134)
 FROM rec.recommend(185, 10) r JOIN rec.items i USING (item_id)
 WHERE 'documentary' = ANY (i.categories) GROUP BY r.reason ORDER BY r.reason;
 -- exploration: the newest documentary makes the list (freshness falls with age), the old one is past the cutoff
-SELECT item_id, reason, because_item_id FROM rec.recommend(185, 25) WHERE item_id > 9000 ORDER BY score DESC;
+SELECT item_id, reason, because_item_id FROM rec.recommend(185, 25, campaign => 'explore') WHERE item_id > 9000 ORDER BY score DESC;
 SELECT count(*) AS explored_without_exploration FROM rec.recommend(185, 25, campaign => 'no_explore') WHERE item_id > 9000;
 ROLLBACK;
 

@@ -10,7 +10,7 @@
  * raises NDCG@10 on the held-out events: EASE's lambda (one inverse per
  * value), the recency weights, the transitions' decay and regularisation
  * (one solve per pair) with their weight, and the session weight (never
- * below 0.5: reacting to a change of taste at once is a promise of the
+ * below 0.75: reacting to a change of taste at once is a promise of the
  * recipe, not a hyperparameter).  Scoring parameters need no retraining, so
  * most of the grid costs one scoring pass.  The final model is trained on
  * all the data with the chosen values, which the solution version records.
@@ -72,7 +72,7 @@ Tune(const RecDataset *ds, RecParams *p)
 	static const double decays[] = {0.6, 0.8};
 	static const double transition_scales[] = {1, 10, 30};
 	static const double weights[] = {0.25, 0.5, 0.75, 1};
-	static const double sessions[] = {0.5, 1};
+	static const double sessions[] = {0.75, 1};
 	bool	   *sample = palloc(sizeof(bool) * Max(ds->n_users, 1));
 	int			keep_one_in = Max(1, ds->n_users / TUNE_USERS);
 	RecSplit	split;
@@ -83,6 +83,7 @@ Tune(const RecDataset *ds, RecParams *p)
 	double		mean_pop = 0;
 	double		best = -1;
 	RecParams	q;
+	double		exploration = p->exploration_weight;
 	int			u,
 				i,
 				j,
@@ -99,6 +100,9 @@ Tune(const RecDataset *ds, RecParams *p)
 	for (i = 0; i < ds->n_warm; i++)
 		mean_pop += gram[(Size) i * ds->n_warm + i];
 	mean_pop = Max(1.0, mean_pop / Max(ds->n_warm, 1));
+
+	/* new items are not in the inner holdout: tune without exploring them */
+	p->exploration_weight = 0;
 
 	/* lambda, with the current recency and neither transitions nor session */
 	for (i = 0; i < lengthof(lambda_scales); i++)
@@ -164,6 +168,7 @@ Tune(const RecDataset *ds, RecParams *p)
 	}
 	p->tuned_ndcg10 = best;
 	p->tuned_users = split.n_eval;
+	p->exploration_weight = exploration;
 }
 
 /* Train user-personalization, tuning it first when asked */

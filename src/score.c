@@ -19,7 +19,7 @@
 #include "topk.h"
 
 #define SESSION_NOVELTY 8.0f	/* a session category must beat 8x its earlier share */
-#define SESSION_ITEMS 5			/* items of the new categories lifted by the session term */
+#define SESSION_ITEMS 3			/* items of the new categories lifted by the session term */
 
 /*
  * Weigh each event of a history by recency: the j-th newest event weighs
@@ -117,6 +117,9 @@ AddSessionTerm(const RecModel *m, const RecHistory *h, float *scores, bool *lift
 		log_max = logf(1.0f + max_pop);
 		for (i = 0; i < m->n_warm; i++)
 			drift[i] = drift[i] > 0 ? drift[i] * logf(1.0f + m->popularity[i]) / log_max : NAN;
+		for (i = 0; i < h->n; i++)
+			if (h->items[i] >= 0 && h->items[i] < m->n_warm)
+				drift[h->items[i]] = NAN;	/* lift what the user has not had yet */
 		n_chosen = RecTopK(drift, m->n_warm, NULL, SESSION_ITEMS, chosen);
 		for (i = 0; i < n_chosen; i++)
 		{
@@ -133,13 +136,14 @@ AddSessionTerm(const RecModel *m, const RecHistory *h, float *scores, bool *lift
  * Score the items known only from metadata (cold items): exploration, as
  * Personalize's exploration_weight does it.  An item younger than the age
  * cutoff (or of unknown age) scores
- *     top * sqrt(exploration_weight) * affinity(i) / best affinity * freshness(i)
+ *     top * exploration_weight * affinity(i) / best affinity * freshness(i)
  * where top is the best score of the list, affinity is the summed share of
  * the item's categories in the user's recency-weighted history, and
  * freshness falls from 1 for an item created at the newest event to 0 at the
  * cutoff.  So with weight 1 the best-matching new item competes with the
- * best known one, with the default 0.3 it lands about halfway down a list
- * of 25, and with 0 there is no exploration.  Other cold items get -infinity.
+ * best known one, with the default 0.3 it reaches a list of 25 only for users
+ * whose own scores fall off fast, and with 0 there is no exploration.  Other
+ * cold items get -infinity.
  */
 static void
 ScoreExploration(const RecModel *m, const RecHistory *h, const float *w, float *scores)
@@ -189,7 +193,7 @@ ScoreExploration(const RecModel *m, const RecHistory *h, const float *w, float *
 	}
 	for (i = m->n_warm; i < m->n_items && best > 0; i++)
 		if (!isinf(scores[i]))
-			scores[i] *= top * sqrtf(m->serve.exploration_weight) / best;
+			scores[i] *= top * m->serve.exploration_weight / best;
 	pfree(profile);
 }
 

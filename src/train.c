@@ -116,7 +116,7 @@ typedef struct RecRecipe
 	SERVE_PARAMS ",event_type"
 #define PERSONALIZATION_DEFAULTS {.lambda = 100,.recency_half_life = 5,.recency_floor = 0.05, \
 	.session_weight = 0.5,.session_events = 5,.transition_weight = 0.75,.transition_decay = 0.8, \
-	.transition_window = 10,.transition_lambda = 1000,.exploration_weight = 0.3, \
+	.transition_window = 10,.transition_lambda = 1000,.exploration_weight = 0.1, \
 	.exploration_item_age_cutoff = 30,.tune = true}
 
 static const RecRecipe recipes[] = {
