@@ -19,10 +19,10 @@ CREATE TABLE @extschema@.items (
 	title text,
 	categories text[] NOT NULL DEFAULT '{}',
 	properties jsonb NOT NULL DEFAULT '{}',
-	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+	created_at timestamptz DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE @extschema@.items IS
-'Items of the default dataset group with their metadata (Personalize''s Items dataset). Items listed here but absent from the interactions are cold items.';
+'Items of the default dataset group with their metadata (Personalize''s Items dataset). Items listed here but absent from the interactions are cold items; created_at (NULL if unknown) dates them for exploration.';
 
 CREATE TABLE @extschema@.users (
 	user_id bigint PRIMARY KEY,
