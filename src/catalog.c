@@ -9,6 +9,7 @@
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include "catalog.h"
 
@@ -21,20 +22,46 @@
 	"g.columns->>'created_at'"
 #define BINDING_NATTS 12
 
-static SPIPlanPtr group_plan = NULL;
-static SPIPlanPtr campaign_plan = NULL;
+#define KEPT_PLAN_SLOTS 16
 
-/* Prepare and keep a plan taking one text argument */
-static SPIPlanPtr
-KeepPlan(const char *sql)
+typedef struct KeptPlan
 {
-	Oid			argtypes[1] = {TEXTOID};
-	SPIPlanPtr	plan = SPI_prepare(sql, 1, argtypes);
+	char	   *sql;			/* the query text, the cache key */
+	SPIPlanPtr	plan;
+} KeptPlan;
 
-	if (plan == NULL)
+static KeptPlan kept_plans[KEPT_PLAN_SLOTS];
+static int	next_victim = 0;
+
+/*
+ * Return a plan for sql prepared once per backend and kept (the slot used
+ * longest ago is reused when all are taken).  Plans are revalidated by
+ * PostgreSQL when the tables they read change.
+ */
+SPIPlanPtr
+RecKeptPlan(const char *sql, int nargs, Oid *argtypes)
+{
+	KeptPlan   *slot;
+	int			i;
+
+	for (i = 0; i < KEPT_PLAN_SLOTS; i++)
+		if (kept_plans[i].sql && strcmp(kept_plans[i].sql, sql) == 0)
+			return kept_plans[i].plan;
+
+	slot = &kept_plans[next_victim];
+	next_victim = (next_victim + 1) % KEPT_PLAN_SLOTS;
+	if (slot->sql)
+	{
+		SPI_freeplan(slot->plan);
+		pfree(slot->sql);
+		slot->sql = NULL;
+	}
+	slot->plan = SPI_prepare(sql, nargs, argtypes);
+	if (slot->plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	SPI_keepplan(plan);
-	return plan;
+	SPI_keepplan(slot->plan);
+	slot->sql = MemoryContextStrdup(TopMemoryContext, sql);
+	return slot->plan;
 }
 
 /* Copy a text column of the current SPI row into the caller's context, or NULL */
@@ -80,14 +107,15 @@ void
 RecLookupDatasetGroup(const char *name, RecBinding *binding)
 {
 	MemoryContext cxt = CurrentMemoryContext;
+	Oid			argtypes[1] = {TEXTOID};
 	Datum		arg[1];
 	int			ret;
 
-	if (group_plan == NULL)
-		group_plan = KeepPlan("SELECT " BINDING_COLUMNS
-							  " FROM rec.dataset_group g WHERE g.name = $1");
 	arg[0] = CStringGetTextDatum(name);
-	ret = SPI_execute_plan(group_plan, arg, NULL, true, 1);
+	ret = SPI_execute_plan(RecKeptPlan("SELECT " BINDING_COLUMNS
+									   " FROM rec.dataset_group g WHERE g.name = $1",
+									   1, argtypes),
+						   arg, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "dataset group lookup failed: %s", SPI_result_code_string(ret));
 	if (SPI_processed == 0)
@@ -106,6 +134,7 @@ void
 RecResolveCampaign(const char *name, RecCampaignTarget *target)
 {
 	MemoryContext cxt = CurrentMemoryContext;
+	Oid			argtypes[1] = {TEXTOID};
 	Datum		arg[1];
 	int			ret;
 	bool		isnull;
@@ -120,8 +149,8 @@ RecResolveCampaign(const char *name, RecCampaignTarget *target)
 				 errmsg("no campaign given"),
 				 errhint("Pass campaign => 'name' or SET rec.campaign = 'name'.")));
 
-	if (campaign_plan == NULL)
-		campaign_plan = KeepPlan(
+	arg[0] = CStringGetTextDatum(name);
+	ret = SPI_execute_plan(RecKeptPlan(
 			"SELECT v.id, v.created_at, " BINDING_COLUMNS
 			" FROM rec.campaign c"
 			" JOIN rec.solution s ON s.name = c.solution"
@@ -130,9 +159,8 @@ RecResolveCampaign(const char *name, RecCampaignTarget *target)
 			"   WHERE v.solution = c.solution"
 			"     AND (c.solution_version IS NULL OR v.id = c.solution_version)"
 			"   ORDER BY v.id DESC LIMIT 1) v ON true"
-			" WHERE c.name = $1");
-	arg[0] = CStringGetTextDatum(name);
-	ret = SPI_execute_plan(campaign_plan, arg, NULL, true, 1);
+			" WHERE c.name = $1", 1, argtypes),
+						   arg, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "campaign lookup failed: %s", SPI_result_code_string(ret));
 	if (SPI_processed == 0)

@@ -8,6 +8,7 @@
 #define REC_CATALOG_H
 
 #include "datatype/timestamp.h"
+#include "executor/spi.h"
 
 /* Where a dataset group's data lives, with its column names resolved */
 typedef struct RecBinding
@@ -35,6 +36,7 @@ typedef struct RecCampaignTarget
 	RecBinding	binding;		/* the dataset group of its solution */
 } RecCampaignTarget;
 
+extern SPIPlanPtr RecKeptPlan(const char *sql, int nargs, Oid *argtypes);
 extern void RecLookupDatasetGroup(const char *name, RecBinding *binding);
 extern void RecResolveCampaign(const char *name, RecCampaignTarget *target);
 extern char *RecRelationName(Oid relid, const char *group);

@@ -14,49 +14,11 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
-#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "catalog.h"
 
-#define EVENT_PLAN_SLOTS 8
-
 PG_FUNCTION_INFO_V1(rec_log_event);
-
-typedef struct EventPlan
-{
-	char	   *sql;			/* the INSERT text, the cache key */
-	SPIPlanPtr	plan;
-} EventPlan;
-
-static EventPlan plans[EVENT_PLAN_SLOTS];
-static int	next_victim = 0;
-
-/* Return the kept plan for an INSERT, preparing it on first use */
-static SPIPlanPtr
-EventPlanFor(const char *sql, int nargs, Oid *argtypes)
-{
-	EventPlan  *slot;
-	int			i;
-
-	for (i = 0; i < EVENT_PLAN_SLOTS; i++)
-		if (plans[i].sql && strcmp(plans[i].sql, sql) == 0)
-			return plans[i].plan;
-	slot = &plans[next_victim];
-	next_victim = (next_victim + 1) % EVENT_PLAN_SLOTS;
-	if (slot->sql)
-	{
-		SPI_freeplan(slot->plan);
-		pfree(slot->sql);
-		slot->sql = NULL;
-	}
-	slot->plan = SPI_prepare(sql, nargs, argtypes);
-	if (slot->plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	SPI_keepplan(slot->plan);
-	slot->sql = MemoryContextStrdup(TopMemoryContext, sql);
-	return slot->plan;
-}
 
 /*
  * rec.log_event(user_id, item_id, event_type, event_value, ts, dataset_group)
@@ -122,10 +84,10 @@ rec_log_event(PG_FUNCTION_ARGS)
 		ADD_ARG(b.event_value_col, FLOAT4OID, PG_GETARG_DATUM(3), PG_ARGISNULL(3));
 #undef ADD_ARG
 
-	ret = SPI_execute_plan(EventPlanFor(psprintf("INSERT INTO %s (%s) VALUES (%s)",
-												 RecRelationName(b.interactions, b.group),
-												 cols.data, vals.data),
-										nargs, argtypes),
+	ret = SPI_execute_plan(RecKeptPlan(psprintf("INSERT INTO %s (%s) VALUES (%s)",
+												RecRelationName(b.interactions, b.group),
+												cols.data, vals.data),
+									   nargs, argtypes),
 						   args, nulls, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "inserting the event failed: %s", SPI_result_code_string(ret));

@@ -12,48 +12,8 @@
 
 #include "executor/spi.h"
 #include "utils/builtins.h"
-#include "utils/memutils.h"
 
 #include "history.h"
-
-#define HISTORY_PLAN_SLOTS 8
-
-typedef struct HistoryPlan
-{
-	char	   *sql;			/* the query text, the cache key */
-	SPIPlanPtr	plan;
-} HistoryPlan;
-
-static HistoryPlan plans[HISTORY_PLAN_SLOTS];
-static int	next_victim = 0;
-
-/* Return the kept plan for a history query, preparing it on first use */
-static SPIPlanPtr
-HistoryPlanFor(const char *sql)
-{
-	Oid			argtypes[2] = {INT8OID, INT4OID};
-	HistoryPlan *slot;
-	int			i;
-
-	for (i = 0; i < HISTORY_PLAN_SLOTS; i++)
-		if (plans[i].sql && strcmp(plans[i].sql, sql) == 0)
-			return plans[i].plan;
-
-	slot = &plans[next_victim];
-	next_victim = (next_victim + 1) % HISTORY_PLAN_SLOTS;
-	if (slot->sql)
-	{
-		SPI_freeplan(slot->plan);
-		pfree(slot->sql);
-		slot->sql = NULL;
-	}
-	slot->plan = SPI_prepare(sql, 2, argtypes);
-	if (slot->plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	SPI_keepplan(slot->plan);
-	slot->sql = MemoryContextStrdup(TopMemoryContext, sql);
-	return slot->plan;
-}
 
 /*
  * Read the newest rec.max_history events of a user, oldest first, mapped to
@@ -70,13 +30,14 @@ RecReadHistory(const RecBinding *b, int64 user_id, const RecModel *m, RecHistory
 							   item, RecTimeExpr(b),
 							   RecRelationName(b->interactions, b->group),
 							   quote_identifier(b->user_col), item, ts, ts);
+	Oid			argtypes[2] = {INT8OID, INT4OID};
 	Datum		args[2];
 	int			ret;
 	uint64		r;
 
 	args[0] = Int64GetDatum(user_id);
 	args[1] = Int32GetDatum(rec_max_history);
-	ret = SPI_execute_plan(HistoryPlanFor(sql), args, NULL, true, 0);
+	ret = SPI_execute_plan(RecKeptPlan(sql, 2, argtypes), args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "history query failed: %s", SPI_result_code_string(ret));
 

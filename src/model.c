@@ -63,7 +63,6 @@ typedef struct CacheEntry
 
 static CacheEntry cache[REC_MODEL_CACHE_SIZE];
 static uint64 cache_clock = 0;
-static SPIPlanPtr model_plan = NULL;
 
 
 #define ALIGN8(x) (((x) + 7) & ~((Size) 7))
@@ -295,6 +294,7 @@ RecModel *
 RecGetModel(const RecCampaignTarget *target)
 {
 	CacheEntry *slot = &cache[0];
+	Oid			argtypes[1] = {INT8OID};
 	Datum		arg[1];
 	bool		isnull;
 	int			ret;
@@ -312,17 +312,10 @@ RecGetModel(const RecCampaignTarget *target)
 			slot = &cache[i];
 	}
 
-	if (model_plan == NULL)
-	{
-		Oid			argtypes[1] = {INT8OID};
-
-		model_plan = SPI_prepare("SELECT model FROM rec.solution_version WHERE id = $1", 1, argtypes);
-		if (model_plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(model_plan);
-	}
 	arg[0] = Int64GetDatum(target->version);
-	ret = SPI_execute_plan(model_plan, arg, NULL, true, 1);
+	ret = SPI_execute_plan(RecKeptPlan("SELECT model FROM rec.solution_version WHERE id = $1",
+									   1, argtypes),
+						   arg, NULL, true, 1);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "solution version %lld vanished", (long long) target->version);
 
