@@ -36,15 +36,19 @@ JOIN rec.solution_metrics('popularity-count') p USING (metric)
 ORDER BY m.metric;
 
 \echo
-\echo '=== 4. Deploy campaigns, and recommend for user 185 ==='
+\echo '=== 4. Deploy campaigns; recommend for user 185, each row with its reason, and explain one ==='
 SELECT rec.deploy('main', 'user-personalization') AS main, rec.deploy('similar', 'sims') AS similar,
        rec.deploy('popular', 'popularity-count') AS popular;
 SET rec.campaign = 'main';
 -- what user 185 has watched, by genre
 SELECT g AS genre, count(*) AS events FROM rec.interactions e JOIN rec.items i USING (item_id), unnest(i.categories) g
 WHERE e.user_id = 185 GROUP BY g ORDER BY events DESC;
-SELECT r.item_id, i.title, i.categories, round(r.score::numeric, 4) AS score, r.reason
+SELECT r.item_id, i.title, i.categories, round(r.score::numeric, 4) AS score, r.reason, r.because_item_id
 FROM rec.recommend(185, 10) r JOIN rec.items i USING (item_id) ORDER BY r.score DESC;
+-- why the first one: the history items behind its score, exactly
+SELECT e.history_item_id, i.title, round(e.contribution::numeric, 4) AS contribution, round(e.share::numeric, 3) AS share
+FROM rec.explain(185, (SELECT item_id FROM rec.recommend(185, 1))) e JOIN rec.items i ON i.item_id = e.history_item_id
+LIMIT 5;
 -- a user never seen before gets the popularity fallback, and says so
 SELECT r.item_id, i.title, r.reason FROM rec.recommend(424242, 3) r JOIN rec.items i USING (item_id);
 
@@ -58,7 +62,7 @@ FROM rec.similar_items(1, 5, campaign => 'similar') r JOIN rec.items i USING (it
 \echo '=== 6. Real time: user 185 watches three documentaries; the very next list changes ==='
 SELECT count(rec.log_event(185, item_id)) AS events_logged
 FROM (SELECT item_id FROM rec.items WHERE categories = '{documentary}' ORDER BY item_id LIMIT 3) d;
-SELECT r.item_id, i.title, i.categories, round(r.score::numeric, 4) AS score, r.reason
+SELECT r.item_id, i.title, i.categories, round(r.score::numeric, 4) AS score, r.reason, r.because_item_id
 FROM rec.recommend(185, 10) r JOIN rec.items i USING (item_id) ORDER BY r.score DESC;
 
 \echo
