@@ -5,6 +5,8 @@
 #include "rec.h"
 
 #include "catalog/namespace.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
@@ -14,19 +16,27 @@
 #include "catalog.h"
 
 /* Columns of a binding, in the order both lookups below select them */
+/*
+ * Internal queries name every operator and function with its schema, so that
+ * a caller's search_path cannot put its own in their place.
+ */
+#define COL(key) "g.columns OPERATOR(pg_catalog.->>) '" key "'"
+#define EQ " OPERATOR(pg_catalog.=) "
 #define BINDING_COLUMNS \
 	"g.name, g.interactions::oid, g.items::oid, " \
-	"g.columns->>'user_id', g.columns->>'item_id', g.columns->>'ts', " \
-	"coalesce((g.columns->>'ts_is_epoch')::bool, false), g.columns->>'event_type', " \
-	"g.columns->>'event_value', g.columns->>'items_item_id', g.columns->>'categories', " \
-	"g.columns->>'created_at'"
+	COL("user_id") ", " COL("item_id") ", " COL("ts") ", " \
+	"(" COL("ts_is_epoch") ")::bool, " COL("event_type") ", " \
+	COL("event_value") ", " COL("items_item_id") ", " COL("categories") ", " \
+	COL("created_at")
 #define BINDING_NATTS 12
 
 #define KEPT_PLAN_SLOTS 16
 
 typedef struct KeptPlan
 {
-	char	   *sql;			/* the query text, the cache key */
+	char	   *sql;			/* the query text, with the argument types the cache key */
+	int			nargs;
+	Oid			argtypes[REC_KEPT_PLAN_MAX_ARGS];
 	SPIPlanPtr	plan;
 } KeptPlan;
 
@@ -44,8 +54,11 @@ RecKeptPlan(const char *sql, int nargs, Oid *argtypes)
 	KeptPlan   *slot;
 	int			i;
 
+	Assert(nargs <= REC_KEPT_PLAN_MAX_ARGS);
 	for (i = 0; i < KEPT_PLAN_SLOTS; i++)
-		if (kept_plans[i].sql && strcmp(kept_plans[i].sql, sql) == 0)
+		if (kept_plans[i].sql && kept_plans[i].nargs == nargs &&
+			memcmp(kept_plans[i].argtypes, argtypes, sizeof(Oid) * nargs) == 0 &&
+			strcmp(kept_plans[i].sql, sql) == 0)
 			return kept_plans[i].plan;
 
 	slot = &kept_plans[next_victim];
@@ -61,6 +74,8 @@ RecKeptPlan(const char *sql, int nargs, Oid *argtypes)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	SPI_keepplan(slot->plan);
 	slot->sql = MemoryContextStrdup(TopMemoryContext, sql);
+	slot->nargs = nargs;
+	memcpy(slot->argtypes, argtypes, sizeof(Oid) * nargs);
 	return slot->plan;
 }
 
@@ -88,7 +103,7 @@ ReadBinding(HeapTuple tuple, TupleDesc desc, int first, RecBinding *b, MemoryCon
 	b->user_col = GetText(tuple, desc, first + 3);
 	b->item_col = GetText(tuple, desc, first + 4);
 	b->ts_col = GetText(tuple, desc, first + 5);
-	b->ts_is_epoch = DatumGetBool(SPI_getbinval(tuple, desc, first + 6, &isnull));
+	b->ts_is_epoch = DatumGetBool(SPI_getbinval(tuple, desc, first + 6, &isnull)) && !isnull;
 	b->event_type_col = GetText(tuple, desc, first + 7);
 	b->event_value_col = GetText(tuple, desc, first + 8);
 	b->items_id_col = GetText(tuple, desc, first + 9);
@@ -113,7 +128,7 @@ RecLookupDatasetGroup(const char *name, RecBinding *binding)
 
 	arg[0] = CStringGetTextDatum(name);
 	ret = SPI_execute_plan(RecKeptPlan("SELECT " BINDING_COLUMNS
-									   " FROM rec.dataset_group g WHERE g.name = $1",
+									   " FROM rec.dataset_group g WHERE g.name" EQ "$1",
 									   1, argtypes),
 						   arg, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
@@ -140,6 +155,7 @@ RecResolveCampaign(const char *name, RecCampaignTarget *target)
 	bool		isnull;
 	HeapTuple	tuple;
 	TupleDesc	desc;
+	AclResult	aclresult;
 
 	if (name == NULL || name[0] == '\0')
 		name = rec_campaign;
@@ -153,13 +169,13 @@ RecResolveCampaign(const char *name, RecCampaignTarget *target)
 	ret = SPI_execute_plan(RecKeptPlan(
 			"SELECT v.id, v.created_at, " BINDING_COLUMNS
 			" FROM rec.campaign c"
-			" JOIN rec.solution s ON s.name = c.solution"
-			" JOIN rec.dataset_group g ON g.name = s.dataset_group"
+			" JOIN rec.solution s ON s.name" EQ "c.solution"
+			" JOIN rec.dataset_group g ON g.name" EQ "s.dataset_group"
 			" LEFT JOIN LATERAL (SELECT v.id, v.created_at FROM rec.solution_version v"
-			"   WHERE v.solution = c.solution"
-			"     AND (c.solution_version IS NULL OR v.id = c.solution_version)"
+			"   WHERE v.solution" EQ "c.solution"
+			"     AND (c.solution_version IS NULL OR v.id" EQ "c.solution_version)"
 			"   ORDER BY v.id DESC LIMIT 1) v ON true"
-			" WHERE c.name = $1", 1, argtypes),
+			" WHERE c.name" EQ "$1", 1, argtypes),
 						   arg, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "campaign lookup failed: %s", SPI_result_code_string(ret));
@@ -180,6 +196,12 @@ RecResolveCampaign(const char *name, RecCampaignTarget *target)
 				 errhint("Train its solution with rec.train().")));
 	target->version_created = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 2, &isnull));
 	ReadBinding(tuple, desc, 3, &target->binding, cxt);
+
+	/* serving from a model is reading its data: the caller must be allowed to */
+	(void) RecRelationName(target->binding.interactions, target->binding.group);	/* still there? */
+	aclresult = pg_class_aclcheck(target->binding.interactions, GetUserId(), ACL_SELECT);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_TABLE, get_rel_name(target->binding.interactions));
 }
 
 /* Return the quoted qualified name of a bound relation; error if it was dropped */

@@ -36,6 +36,8 @@ typedef struct RecCampaignTarget
 	RecBinding	binding;		/* the dataset group of its solution */
 } RecCampaignTarget;
 
+#define REC_KEPT_PLAN_MAX_ARGS 8
+
 extern SPIPlanPtr RecKeptPlan(const char *sql, int nargs, Oid *argtypes);
 extern void RecLookupDatasetGroup(const char *name, RecBinding *binding);
 extern void RecResolveCampaign(const char *name, RecCampaignTarget *target);

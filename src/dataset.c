@@ -166,7 +166,8 @@ LoadItems(RecDataset *ds, const RecBinding *b, HTAB *item_map, int *item_cap)
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT %s::int8, %s, %s FROM %s WHERE %s IS NOT NULL",
 					 quote_identifier(b->items_id_col),
-					 b->categories_col ? quote_identifier(b->categories_col) : "NULL::text[]",
+					 b->categories_col ? psprintf("%s::text[]", quote_identifier(b->categories_col)) :
+					 "NULL::text[]",
 					 b->created_at_col ?
 					 psprintf("extract(epoch from %s)::float8", quote_identifier(b->created_at_col)) :
 					 "NULL::float8",
@@ -321,13 +322,15 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 					 errhint("Train without the event_type parameter.")));
 		argtypes[nargs] = TEXTOID;
 		args[nargs++] = CStringGetTextDatum(event_type);
-		appendStringInfo(&sql, " AND %s = $%d", quote_identifier(b->event_type_col), nargs);
+		appendStringInfo(&sql, " AND %s OPERATOR(pg_catalog.=) $%d",
+						 quote_identifier(b->event_type_col), nargs);
 	}
 	if (only_users)
 	{
 		argtypes[nargs] = INT8ARRAYOID;
 		args[nargs++] = PointerGetDatum(only_users);
-		appendStringInfo(&sql, " AND %s = ANY($%d)", quote_identifier(b->user_col), nargs);
+		appendStringInfo(&sql, " AND %s OPERATOR(pg_catalog.=) ANY($%d)",
+						 quote_identifier(b->user_col), nargs);
 	}
 
 	ds->user_ids = palloc(sizeof(int64) * user_cap);

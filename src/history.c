@@ -24,7 +24,7 @@ RecReadHistory(const RecBinding *b, int64 user_id, const RecModel *m, RecHistory
 {
 	const char *ts = quote_identifier(b->ts_col);
 	const char *item = quote_identifier(b->item_col);
-	char	   *sql = psprintf("SELECT %s::int8, %s FROM %s WHERE %s = $1"
+	char	   *sql = psprintf("SELECT %s::int8, %s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1"
 							   " AND %s IS NOT NULL AND %s IS NOT NULL"
 							   " ORDER BY %s DESC LIMIT $2",
 							   item, RecTimeExpr(b),

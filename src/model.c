@@ -183,6 +183,21 @@ Damaged(int64 version, const char *detail)
 			 errhint("Train the solution again with rec.train().")));
 }
 
+/* True if every scoring parameter is a finite number in its range */
+static bool
+ServeParamsValid(const RecServeParams *sp)
+{
+	const float *f = (const float *) sp;
+	int			i;
+
+	for (i = 0; i < (int) (sizeof(RecServeParams) / sizeof(float)); i++)
+		if (!isfinite(f[i]) || fabsf(f[i]) > 1e9f)
+			return false;
+	return sp->session_events >= 0 && sp->session_events <= 1e6f &&
+		sp->transition_window >= 0 && sp->transition_window <= 1e6f &&
+		sp->recency_half_life >= 0 && sp->exploration_age_cutoff >= 0;
+}
+
 /* Order dense indices by item id, for RecItemIndex */
 static const int64 *sort_ids;
 static int
@@ -210,6 +225,7 @@ RecDeserializeModel(bytea *raw, int64 version)
 	char	   *data;
 	char	   *p;
 	pg_crc32c	crc;
+	double		payload;
 	int			i;
 
 	if (len < ALIGN8(sizeof(RecModelHeader)))
@@ -223,12 +239,21 @@ RecDeserializeModel(bytea *raw, int64 version)
 				 errmsg("model of solution version %lld has format version %u, this rec reads format %d",
 						(long long) version, h.format, REC_MODEL_FORMAT),
 				 errhint("Train the solution again with rec.train().")));
-	if (h.payload_size != (int64) (len - ALIGN8(sizeof(RecModelHeader))) ||
+	payload = (double) len - ALIGN8(sizeof(RecModelHeader));
+	if (h.payload_size != (int64) payload ||
 		h.n_items < 0 || h.n_warm < 0 || h.n_warm > h.n_items || h.nnz_categories < 0 ||
 		h.nnz_neighbors < 0 || h.n_categories < 0 ||
 		(h.n_trans != 0 && (h.n_trans != h.n_warm || h.kind != REC_KIND_ITEM_DENSE)) ||
-		(h.kind != REC_KIND_POPULARITY && h.kind != REC_KIND_ITEM_SPARSE && h.kind != REC_KIND_ITEM_DENSE))
+		(h.kind != REC_KIND_POPULARITY && h.kind != REC_KIND_ITEM_SPARSE && h.kind != REC_KIND_ITEM_DENSE) ||
+		/* every count bounded by the bytes there are, so no size below can overflow */
+		(double) h.n_items * sizeof(int64) > payload ||
+		(double) h.nnz_categories * sizeof(int32) > payload ||
+		(double) h.nnz_neighbors * sizeof(int32) > payload ||
+		(h.kind == REC_KIND_ITEM_DENSE && (double) h.n_warm * h.n_warm * sizeof(float) > payload) ||
+		(double) h.n_trans * h.n_trans * sizeof(float) > payload)
 		Damaged(version, "The stored model's header is inconsistent with its size.");
+	if (!ServeParamsValid(&h.serve))
+		Damaged(version, "The stored model's scoring parameters are out of range.");
 
 	data = VARDATA_ANY(raw) + ALIGN8(sizeof(RecModelHeader));
 	INIT_CRC32C(crc);
@@ -313,7 +338,7 @@ RecGetModel(const RecCampaignTarget *target)
 	}
 
 	arg[0] = Int64GetDatum(target->version);
-	ret = SPI_execute_plan(RecKeptPlan("SELECT model FROM rec.solution_version WHERE id = $1",
+	ret = SPI_execute_plan(RecKeptPlan("SELECT model FROM rec.solution_version WHERE id OPERATOR(pg_catalog.=) $1",
 									   1, argtypes),
 						   arg, NULL, true, 1);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)

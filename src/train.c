@@ -204,14 +204,15 @@ ApplyParams(const RecRecipe *r, Datum params, RecParams *p)
 	uint64		i;
 	int			ret;
 
-	ret = SPI_execute_with_args("SELECT jsonb_typeof($1)", 1, argtypes, args, NULL, true, 1);
+	ret = SPI_execute_with_args("SELECT pg_catalog.jsonb_typeof($1)", 1, argtypes, args, NULL, true, 1);
 	if (ret != SPI_OK_SELECT ||
 		strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "object") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("params must be a JSON object")));
 
-	ret = SPI_execute_with_args("SELECT key, jsonb_typeof(value), value #>> '{}' FROM jsonb_each($1)"
+	ret = SPI_execute_with_args("SELECT key, pg_catalog.jsonb_typeof(value),"
+								" value OPERATOR(pg_catalog.#>>) '{}' FROM pg_catalog.jsonb_each($1)"
 								" ORDER BY key", 1, argtypes, args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "reading params failed: %s", SPI_result_code_string(ret));
@@ -374,63 +375,7 @@ OfflineMetrics(const RecRecipe *r, const RecDataset *ds, const RecParams *p, Str
 					 mean.p5, mean.p10, mean.p25, split.n_eval);
 }
 
-/*
- * Find the solution, or create it; fill the recipe, dataset group and
- * stored parameters it trains with.
- */
-static const RecRecipe *
-OpenSolution(const char *solution, const char *recipe_name, const char *group,
-			 char **group_out, Datum *stored_params)
-{
-	Oid			argtypes[4] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID};
-	Datum		args[4];
-	const RecRecipe *r;
-	int			ret;
-
-	args[0] = CStringGetTextDatum(solution);
-	ret = SPI_execute_with_args("SELECT recipe, dataset_group, params FROM rec.solution"
-								" WHERE name = $1 FOR UPDATE",
-								1, argtypes, args, NULL, false, 1);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "solution lookup failed: %s", SPI_result_code_string(ret));
-
-	if (SPI_processed == 1)
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[0];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		char	   *has_recipe = SPI_getvalue(tuple, desc, 1);
-		char	   *has_group = SPI_getvalue(tuple, desc, 2);
-		bool		isnull;
-
-		if (recipe_name && strcmp(recipe_name, has_recipe) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("solution \"%s\" uses recipe \"%s\", not \"%s\"",
-							solution, has_recipe, recipe_name),
-					 errhint("Train a solution of another name, or drop this one with rec.drop_solution().")));
-		if (group && strcmp(group, has_group) != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("solution \"%s\" belongs to dataset group \"%s\", not \"%s\"",
-							solution, has_group, group)));
-		*group_out = has_group;
-		*stored_params = SPI_getbinval(tuple, desc, 3, &isnull);
-		*stored_params = datumCopy(*stored_params, false, -1);
-		return FindRecipe(has_recipe);
-	}
-
-	if (recipe_name == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("solution \"%s\" does not exist", solution),
-				 errhint("Give a recipe to create it: rec.train('%s', 'user-personalization').", solution)));
-	r = FindRecipe(recipe_name);
-	*group_out = pstrdup(group ? group : "default");
-	*stored_params = DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
-	return r;
-}
-
-/* Insert the solution row for a new solution */
+/* Insert the solution row for a new solution, unless another session just did */
 static void
 CreateSolution(const char *solution, const RecRecipe *r, const char *group, Datum params)
 {
@@ -445,6 +390,66 @@ CreateSolution(const char *solution, const RecRecipe *r, const char *group, Datu
 							  " VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
 							  4, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "creating solution \"%s\" failed", solution);
+}
+
+/*
+ * Find the solution, creating it first when a recipe is given and it does
+ * not exist, and lock it (FOR NO KEY UPDATE: deploying it meanwhile still
+ * works); fill the dataset group and stored parameters it trains with.  The
+ * row is read again after creating it, so a session that created the same
+ * solution at the same time with another recipe or group is caught.
+ */
+static const RecRecipe *
+OpenSolution(const char *solution, const char *recipe_name, const char *group,
+			 Datum call_params, char **group_out, Datum *stored_params)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	int			attempt;
+
+	args[0] = CStringGetTextDatum(solution);
+	for (attempt = 0;; attempt++)
+	{
+		int			ret = SPI_execute_with_args("SELECT recipe, dataset_group, params FROM rec.solution"
+												" WHERE name OPERATOR(pg_catalog.=) $1 FOR NO KEY UPDATE",
+												1, argtypes, args, NULL, false, 1);
+		RecBinding	binding;
+
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "solution lookup failed: %s", SPI_result_code_string(ret));
+		if (SPI_processed == 1)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[0];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			char	   *has_recipe = SPI_getvalue(tuple, desc, 1);
+			char	   *has_group = SPI_getvalue(tuple, desc, 2);
+			bool		isnull;
+
+			if (recipe_name && strcmp(recipe_name, has_recipe) != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("solution \"%s\" uses recipe \"%s\", not \"%s\"",
+								solution, has_recipe, recipe_name),
+						 errhint("Train a solution of another name, or drop this one with rec.drop_solution().")));
+			if (group && strcmp(group, has_group) != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("solution \"%s\" belongs to dataset group \"%s\", not \"%s\"",
+								solution, has_group, group)));
+			*group_out = has_group;
+			*stored_params = datumCopy(SPI_getbinval(tuple, desc, 3, &isnull), false, -1);
+			return FindRecipe(has_recipe);
+		}
+		if (recipe_name == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("solution \"%s\" does not exist", solution),
+					 errhint("Give a recipe to create it: rec.train('%s', 'user-personalization').", solution)));
+		if (attempt > 0)
+			elog(ERROR, "solution \"%s\" vanished while being created", solution);
+		RecLookupDatasetGroup(group ? group : "default", &binding);
+		CreateSolution(solution, FindRecipe(recipe_name), binding.group, call_params);
+	}
 }
 
 /*
@@ -484,13 +489,11 @@ rec_train(PG_FUNCTION_ARGS)
 	SPI_connect();
 	old = MemoryContextSwitchTo(train_cxt);
 
-	r = OpenSolution(solution, recipe_name, group_arg, &group, &stored_params);
+	r = OpenSolution(solution, recipe_name, group_arg, PG_GETARG_DATUM(3), &group, &stored_params);
 	p = r->defaults;
 	ApplyParams(r, stored_params, &p);
 	ApplyParams(r, PG_GETARG_DATUM(3), &p);
 	RecLookupDatasetGroup(group, &binding);
-	if (recipe_name)
-		CreateSolution(solution, r, group, PG_GETARG_DATUM(3));
 
 	ds = RecLoadDataset(&binding, p.event_type, NULL, true);
 	if (ds->n_events == 0)

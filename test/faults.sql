@@ -1,0 +1,109 @@
+-- Faults: a training cancelled at any point (statement_timeout, or
+-- pg_cancel_backend) leaves no solution version and no solution behind, does
+-- not make the backend's memory grow, and leaves the backend able to train
+-- and serve.  The long version, with 20 random cancellations from another
+-- session, a SIGKILL and a pg_dump round trip, is bench/faults.
+-- One transaction, rolled back.
+\set ON_ERROR_STOP on
+\set QUIET on
+BEGIN;
+SET client_min_messages = warning;
+DELETE FROM rec.solution;
+DELETE FROM rec.dataset_group WHERE name <> 'default';
+TRUNCATE rec.interactions, rec.items, rec.users;
+-- big enough for a training of a few hundred milliseconds
+INSERT INTO rec.interactions (user_id, item_id, ts)
+SELECT u, 1 + abs(hashint8(u * 1000 + e)) % (300 + abs(hashint4(u)) % 1300),
+       timestamptz '2026-01-01' + make_interval(secs => u * 60 + e)
+FROM generate_series(1, 3000) u, generate_series(1, 25) e;
+ANALYZE rec.interactions;
+SET rec.threads = 1;
+SELECT rec.deploy('live', version => rec.train('live', 'sims')) AS v_live \gset
+CREATE TEMP TABLE live_before AS
+SELECT array_agg(item_id ORDER BY score DESC, item_id) AS items FROM rec.recommend(42, 20, campaign => 'live');
+
+-- train, and say how it ended: 'finished', or 'cancelled' with nothing left behind
+CREATE FUNCTION pg_temp.train_run(solution text, recipe text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM rec.train(solution, recipe);
+	RETURN 'finished';
+EXCEPTION WHEN query_canceled THEN
+	RETURN 'cancelled';
+END
+$$;
+CREATE FUNCTION pg_temp.cancel_self_then_train(solution text, recipe text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_cancel_backend(pg_backend_pid());
+	PERFORM rec.train(solution, recipe);
+	RETURN 'finished';
+EXCEPTION WHEN query_canceled THEN
+	RETURN 'cancelled';
+END
+$$;
+CREATE FUNCTION pg_temp.memory() RETURNS bigint LANGUAGE sql AS
+$$ SELECT sum(total_bytes)::bigint FROM pg_backend_memory_contexts $$;
+CREATE TEMP TABLE runs (n serial, how text, outcome text, versions bigint, solutions bigint, memory bigint);
+
+SELECT plan(14);
+
+-- warm up: one full training (loads BLAS, prepares plans)
+SELECT is(pg_temp.train_run('warm', 'ease'), 'finished', 'a training runs to the end');
+INSERT INTO runs (how, outcome, versions, solutions, memory)
+VALUES ('warm-up', 'finished', (SELECT count(*) FROM rec.solution_version), (SELECT count(*) FROM rec.solution), pg_temp.memory());
+
+-- cancellations at many points: statement_timeout from 1 ms up to past the training time
+SET statement_timeout = '1ms';
+INSERT INTO runs (how, outcome) VALUES ('timeout 1 ms', pg_temp.train_run('cancelled-up', 'user-personalization'));
+SET statement_timeout = '5ms';
+INSERT INTO runs (how, outcome) VALUES ('timeout 5 ms', pg_temp.train_run('cancelled-up', 'user-personalization'));
+SET statement_timeout = '20ms';
+INSERT INTO runs (how, outcome) VALUES ('timeout 20 ms', pg_temp.train_run('cancelled-up', 'user-personalization'));
+SET statement_timeout = '60ms';
+INSERT INTO runs (how, outcome) VALUES ('timeout 60 ms', pg_temp.train_run('cancelled-up', 'user-personalization'));
+SET statement_timeout = '120ms';
+INSERT INTO runs (how, outcome) VALUES ('timeout 120 ms', pg_temp.train_run('cancelled-up', 'user-personalization'));
+SET statement_timeout = '10ms';
+INSERT INTO runs (how, outcome) VALUES ('timeout 10 ms, sims', pg_temp.train_run('cancelled-sims', 'sims'));
+SET statement_timeout = '40ms';
+INSERT INTO runs (how, outcome) VALUES ('timeout 40 ms, sims', pg_temp.train_run('cancelled-sims', 'sims'));
+RESET statement_timeout;
+INSERT INTO runs (how, outcome) VALUES ('pg_cancel_backend', pg_temp.cancel_self_then_train('cancelled-up', 'user-personalization'));
+INSERT INTO runs (how, outcome) VALUES ('pg_cancel_backend, existing solution', pg_temp.cancel_self_then_train('live', NULL));
+INSERT INTO runs (how, outcome, versions, solutions, memory)
+VALUES ('after', 'finished', (SELECT count(*) FROM rec.solution_version), (SELECT count(*) FROM rec.solution), pg_temp.memory());
+
+SELECT cmp_ok((SELECT count(*) FROM runs WHERE outcome = 'cancelled'), '>=', 7::bigint,
+              'most trainings were cancelled (the longest timeouts may let a training finish)');
+SELECT is((SELECT count(*) FROM runs WHERE outcome NOT IN ('cancelled', 'finished')), 0::bigint,
+          'every run was cancelled or finished, none failed otherwise');
+SELECT is((SELECT count(*) FROM rec.solution_version WHERE solution LIKE 'cancelled-%'),
+          (SELECT count(*) FROM runs WHERE outcome = 'finished' AND how LIKE 'timeout%'),
+          'a cancelled training leaves no solution version');
+SELECT ok((SELECT count(*) FROM rec.solution WHERE name LIKE 'cancelled-%') <=
+          (SELECT count(*) FROM runs WHERE outcome = 'finished' AND how LIKE 'timeout%'),
+          'a cancelled first training of a solution leaves no solution either');
+SELECT is((SELECT outcome FROM runs WHERE how = 'pg_cancel_backend'), 'cancelled', 'pg_cancel_backend at the start of a training cancels it');
+SELECT is((SELECT count(*) FROM rec.solution_version WHERE solution = 'live'), 1::bigint,
+          'a cancelled training of an existing solution adds no version');
+SELECT cmp_ok((SELECT a.memory - w.memory FROM runs a, runs w WHERE a.how = 'after' AND w.how = 'warm-up'), '<', 1048576::bigint,
+              'backend memory (all contexts) grows by less than 1 MB over the cancelled runs');
+
+-- the backend is fine afterwards
+SELECT is(pg_temp.train_run('after', 'sims'), 'finished', 'the backend trains again after the cancellations');
+SELECT is((SELECT array_agg(item_id ORDER BY score DESC, item_id) FROM rec.recommend(42, 20, campaign => 'live')),
+          (SELECT items FROM live_before), 'a campaign deployed before serves the same list');
+SELECT lives_ok($$SELECT rec.deploy('live', 'after')$$, 'and can be moved to a new version');
+SELECT is((SELECT count(*) FROM rec.recommend(42, 20, campaign => 'live')), 20::bigint, 'which serves');
+
+-- an error inside training (here: the memory budget) leaves nothing either:
+-- 800 more items make EASE's item x item matrix larger than 16 MB
+INSERT INTO rec.interactions (user_id, item_id, ts)
+SELECT u, 5000 + u % 800, timestamptz '2026-02-01' + make_interval(secs => u) FROM generate_series(1, 3000) u;
+SET rec.train_memory_limit = '16MB';
+SELECT throws_ok($$SELECT rec.train('too-big', 'user-personalization')$$, '54000', NULL,
+                 'a training over rec.train_memory_limit fails before allocating');
+RESET rec.train_memory_limit;
+SELECT is((SELECT count(*) FROM rec.solution WHERE name = 'too-big'), 0::bigint, 'and leaves no solution behind');
+
+SELECT * FROM finish();
+ROLLBACK;
