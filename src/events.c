@@ -20,6 +20,16 @@
 
 PG_FUNCTION_INFO_V1(rec_log_event);
 
+/* The columns of rec.interactions, which the default group is bound to (rec--0.1.0.sql) */
+static const RecBinding default_binding = {
+	.group = "default",
+	.user_col = "user_id",
+	.item_col = "item_id",
+	.ts_col = "ts",
+	.event_type_col = "event_type",
+	.event_value_col = "event_value",
+};
+
 /*
  * rec.log_event(user_id, item_id, event_type, event_value, ts, dataset_group)
  * inserts one event.  Groups bound to relations without event type or value
@@ -29,6 +39,8 @@ Datum
 rec_log_event(PG_FUNCTION_ARGS)
 {
 	RecBinding	b;
+	char	   *group;
+	const char *relation;
 	StringInfoData cols;
 	StringInfoData vals;
 	Oid			argtypes[5];
@@ -55,7 +67,18 @@ rec_log_event(PG_FUNCTION_ARGS)
 				 errmsg("ts must be a finite time")));
 
 	SPI_connect();
-	RecLookupDatasetGroup(text_to_cstring(PG_GETARG_TEXT_PP(5)), &b);
+	group = text_to_cstring(PG_GETARG_TEXT_PP(5));
+	if (strcmp(group, "default") == 0)
+	{
+		/* the default group is bound to rec's own table for good: no lookup */
+		b = default_binding;
+		relation = "rec.interactions";
+	}
+	else
+	{
+		RecLookupDatasetGroup(group, &b);
+		relation = RecRelationName(b.interactions, b.group);
+	}
 
 	initStringInfo(&cols);
 	initStringInfo(&vals);
@@ -85,8 +108,7 @@ rec_log_event(PG_FUNCTION_ARGS)
 #undef ADD_ARG
 
 	ret = SPI_execute_plan(RecKeptPlan(psprintf("INSERT INTO %s (%s) VALUES (%s)",
-												RecRelationName(b.interactions, b.group),
-												cols.data, vals.data),
+												relation, cols.data, vals.data),
 									   nargs, argtypes),
 						   args, nulls, false, 0);
 	if (ret != SPI_OK_INSERT)

@@ -53,6 +53,7 @@ rec_explain(PG_FUNCTION_ARGS)
 	float	   *contrib;
 	float	   *by_item;
 	RecScored  *rows;
+	RecExplainer ex;
 	int			n_rows = 0;
 	double		total = 0;
 	int			i;
@@ -81,7 +82,8 @@ rec_explain(PG_FUNCTION_ARGS)
 	contrib = palloc(sizeof(float) * Max(h.n, 1));
 	by_item = palloc0(sizeof(float) * Max(m->n_items, 1));
 	rows = palloc(sizeof(RecScored) * Max(h.n, 1));
-	RecContributions(m, &h, item, contrib);
+	RecExplainerInit(&ex, m, &h);
+	RecContributions(&ex, item, contrib);
 	for (i = 0; i < h.n; i++)
 		if (h.items[i] >= 0)
 			by_item[h.items[i]] += contrib[i];

@@ -23,7 +23,7 @@
 #include "holdout.h"
 #include "recipe.h"
 
-#define TUNE_USERS 2000			/* most users scored per tuning step */
+#define TUNE_USERS 1000			/* most users scored per tuning step */
 
 /* The transitions' regularisation: their own, or EASE's */
 static double

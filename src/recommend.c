@@ -90,6 +90,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 	bool	   *excluded;
 	bool	   *lifted;
 	bool		personalized;
+	RecExplainer ex;
 	RecScored  *best;
 	int			found;
 	int			i;
@@ -128,12 +129,13 @@ rec_recommend(PG_FUNCTION_ARGS)
 
 	best = palloc(sizeof(RecScored) * k);
 	found = RecTopK(scores, m->n_items, excluded, k, best);
+	RecExplainerInit(&ex, m, &h);
 	for (i = 0; i < found; i++)
 	{
 		Datum		values[4];
 		bool		nulls[4] = {false, false, false, false};
 		int32		because;
-		RecReason	reason = RecExplainItem(m, &h, personalized, lifted, best[i].idx, &because);
+		RecReason	reason = RecExplainItem(&ex, personalized, lifted, best[i].idx, &because);
 
 		values[0] = Int64GetDatum(m->item_ids[best[i].idx]);
 		values[1] = Float4GetDatum(best[i].score);

@@ -18,6 +18,9 @@
 #include "score.h"
 #include "topk.h"
 
+#define GEMM_MIN_DENSITY 16		/* a block of histories scores with one sgemm when they
+								 * average more than n_items / 16 events; below that, summing
+								 * the rows of each event reads less memory */
 #define SESSION_NOVELTY 8.0f	/* a session category must beat 8x its earlier share */
 #define SESSION_ITEMS 3			/* items of the new categories lifted by the session term */
 
@@ -267,10 +270,13 @@ static void
 ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *scores)
 {
 	int			n = m->n_warm;
+	int64		events = 0;
 	int			u;
 	int			i;
 
-	if (m->kind == REC_KIND_ITEM_DENSE && nh >= 4)
+	for (u = 0; u < nh; u++)
+		events += hs[u].n;
+	if (m->kind == REC_KIND_ITEM_DENSE && nh >= 4 && events * GEMM_MIN_DENSITY >= (int64) nh * n)
 	{
 		float	   *x = palloc0(sizeof(float) * (Size) nh * n);
 		float	   *s = palloc(sizeof(float) * (Size) nh * n);
@@ -406,70 +412,84 @@ RecModelScore(const RecModel *m, const RecHistory *h, float *scores, bool *lifte
 }
 
 /*
+ * Prepare to explain scores of one history: its weights, and the scales
+ * ScoreCollaborative applied (one pass over the history's rows), so that
+ * each item's explanation then costs one lookup per event.
+ */
+void
+RecExplainerInit(RecExplainer *ex, const RecModel *m, const RecHistory *h)
+{
+	int			n = m->n_warm;
+
+	ex->m = m;
+	ex->h = h;
+	ex->w = palloc(sizeof(float) * Max(h->n, 1));
+	ex->tw = palloc(sizeof(float) * Max(h->n, 1));
+	ex->scale = 1.0f;
+	ex->trans_scale = 0.0f;
+	RecHistoryWeights(m, h, ex->w);
+	if (m->kind == REC_KIND_ITEM_DENSE && m->n_trans)
+	{
+		float	   *row = palloc0(sizeof(float) * Max(n, 1));
+
+		AddRows(m->dense, n, h, ex->w, row);
+		ex->scale = RowScale(row, n, 1.0f);
+		memset(row, 0, sizeof(float) * n);
+		TransitionWeights(m, h, ex->tw);
+		AddRows(m->trans, n, h, ex->tw, row);
+		ex->trans_scale = RowScale(row, n, m->serve.transition_weight);
+		pfree(row);
+	}
+}
+
+/*
  * Fill contrib[i] with what history event i adds to the collaborative score
  * of item: its weighted row entry (EASE), neighbour similarity (sims), and
  * its transition entry, each scaled as ScoreCollaborative scales it.
  */
 void
-RecContributions(const RecModel *m, const RecHistory *h, int32 item, float *contrib)
+RecContributions(const RecExplainer *ex, int32 item, float *contrib)
 {
+	const RecModel *m = ex->m;
+	const RecHistory *h = ex->h;
 	int			n = m->n_warm;
-	float	   *w = palloc(sizeof(float) * Max(h->n, 1));
 	int			i;
 
 	memset(contrib, 0, sizeof(float) * h->n);
 	if (m->kind == REC_KIND_POPULARITY || item < 0 || item >= n)
 		return;
-	RecHistoryWeights(m, h, w);
-	if (m->kind == REC_KIND_ITEM_SPARSE)
+	for (i = 0; i < h->n; i++)
 	{
-		for (i = 0; i < h->n; i++)
-		{
-			int32		from = h->items[i];
-			int32		k;
+		int32		from = h->items[i];
+		int32		k;
 
-			if (from < 0 || from >= n)
-				continue;
+		if (from < 0 || from >= n)
+			continue;
+		if (m->kind == REC_KIND_ITEM_SPARSE)
+		{
 			for (k = m->nb_off[from]; k < m->nb_off[from + 1]; k++)
 				if (m->nb_idx[k] == item)
-					contrib[i] = w[i] * m->nb_sim[k];
+					contrib[i] = ex->w[i] * m->nb_sim[k];
+			continue;
 		}
-	}
-	else
-	{
-		float	   *row = palloc0(sizeof(float) * n);
-		float		scale;
-
-		AddRows(m->dense, n, h, w, row);
-		scale = m->n_trans ? RowScale(row, n, 1.0f) : 1.0f;
-		for (i = 0; i < h->n; i++)
-			if (h->items[i] >= 0 && h->items[i] < n)
-				contrib[i] = scale * w[i] * m->dense[(Size) h->items[i] * n + item];
+		contrib[i] = ex->scale * ex->w[i] * m->dense[(Size) from * n + item];
 		if (m->n_trans)
-		{
-			memset(row, 0, sizeof(float) * n);
-			TransitionWeights(m, h, w);
-			AddRows(m->trans, n, h, w, row);
-			scale = RowScale(row, n, m->serve.transition_weight);
-			for (i = 0; i < h->n; i++)
-				if (h->items[i] >= 0 && h->items[i] < n)
-					contrib[i] += scale * w[i] * m->trans[(Size) h->items[i] * n + item];
-		}
-		pfree(row);
+			contrib[i] += ex->trans_scale * ex->tw[i] * m->trans[(Size) from * n + item];
 	}
-	pfree(w);
 }
 
 /*
- * Say why item is in a list scored from history h, and which history item
- * (model index, or -1) is behind it: for a personalized item the event that
- * contributes most, for a session item the newest event sharing one of its
- * categories.
+ * Say why item is in a list scored from the explainer's history, and which
+ * history item (model index, or -1) is behind it: for a personalized item
+ * the event that contributes most, for a session item the newest event
+ * sharing one of its categories.
  */
 RecReason
-RecExplainItem(const RecModel *m, const RecHistory *h, bool personalized,
-			   const bool *lifted, int32 item, int32 *because)
+RecExplainItem(const RecExplainer *ex, bool personalized, const bool *lifted, int32 item,
+			   int32 *because)
 {
+	const RecModel *m = ex->m;
+	const RecHistory *h = ex->h;
 	float	   *contrib;
 	float		best = 0;
 	int			i;
@@ -497,7 +517,7 @@ RecExplainItem(const RecModel *m, const RecHistory *h, bool personalized,
 		return REC_REASON_SESSION;
 	}
 	contrib = palloc(sizeof(float) * Max(h->n, 1));
-	RecContributions(m, h, item, contrib);
+	RecContributions(ex, item, contrib);
 	for (i = 0; i < h->n; i++)
 		if (contrib[i] > best)
 		{

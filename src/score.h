@@ -20,9 +20,21 @@ extern void RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w);
 extern bool RecModelScore(const RecModel *m, const RecHistory *h, float *scores, bool *lifted);
 extern void RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
 							   bool *personalized);
-extern void RecContributions(const RecModel *m, const RecHistory *h, int32 item, float *contrib);
-extern RecReason RecExplainItem(const RecModel *m, const RecHistory *h, bool personalized,
-								const bool *lifted, int32 item, int32 *because);
+/* What explaining the scores of one history needs, computed once */
+typedef struct RecExplainer
+{
+	const RecModel *m;
+	const RecHistory *h;
+	float	   *w;				/* recency weight of each event */
+	float	   *tw;				/* transition weight of each event */
+	float		scale;			/* factor applied to the EASE part */
+	float		trans_scale;	/* factor applied to the transition part */
+} RecExplainer;
+
+extern void RecExplainerInit(RecExplainer *ex, const RecModel *m, const RecHistory *h);
+extern void RecContributions(const RecExplainer *ex, int32 item, float *contrib);
+extern RecReason RecExplainItem(const RecExplainer *ex, bool personalized, const bool *lifted,
+								int32 item, int32 *because);
 extern const char *RecReasonName(RecReason reason);
 extern void RecCategorySimilar(const RecModel *m, int32 item, float *scores);
 
