@@ -89,6 +89,21 @@ CREATE TABLE @extschema@.campaign (
 COMMENT ON TABLE @extschema@.campaign IS
 'A named deployment: a pinned solution version, or (solution_version NULL) the newest version of a solution.';
 
+CREATE FUNCTION @extschema@.catalogue_changed()
+RETURNS trigger
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'rec_catalogue_changed';
+COMMENT ON FUNCTION @extschema@.catalogue_changed() IS
+'Internal trigger: tells every backend''s campaign cache that rec''s catalogue changed.';
+CREATE TRIGGER dataset_group_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.dataset_group
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.catalogue_changed();
+CREATE TRIGGER solution_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.solution
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.catalogue_changed();
+CREATE TRIGGER solution_version_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.solution_version
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.catalogue_changed();
+CREATE TRIGGER campaign_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.campaign
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.catalogue_changed();
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.interactions', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.items', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.users', '');

@@ -5,8 +5,12 @@
 #include "rec.h"
 
 #include "catalog/namespace.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/inval.h"
+#include "access/xact.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
@@ -42,6 +46,17 @@ typedef struct KeptPlan
 
 static KeptPlan kept_plans[KEPT_PLAN_SLOTS];
 static int	next_victim = 0;
+
+#define CAMPAIGN_CACHE_SIZE 16
+
+static RecCampaignTarget cached_campaigns[CAMPAIGN_CACHE_SIZE];
+static Oid	cached_for[CAMPAIGN_CACHE_SIZE];	/* the role that read each entry */
+static int	n_cached_campaigns = 0;
+static uint64 campaign_generation = 0;	/* bumped by every invalidation */
+static MemoryContext campaign_cxt = NULL;
+static bool callback_registered = false;
+static TransactionId changed_by = InvalidTransactionId;	/* last transaction of ours that
+														 * changed rec's catalogue */
 
 /*
  * Return a plan for sql prepared once per backend and kept (the slot used
@@ -141,29 +156,16 @@ RecLookupDatasetGroup(const char *name, RecBinding *binding)
 	ReadBinding(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, binding, cxt);
 }
 
-/*
- * Find the solution version a campaign serves: its pinned version, or the
- * newest version of its solution.  NULL or empty name means rec.campaign.
- */
-void
-RecResolveCampaign(const char *name, RecCampaignTarget *target)
+/* Read what a campaign serves from the catalogue into target, in cxt */
+static void
+LookupCampaign(const char *name, RecCampaignTarget *target, MemoryContext cxt)
 {
-	MemoryContext cxt = CurrentMemoryContext;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		arg[1];
 	int			ret;
 	bool		isnull;
 	HeapTuple	tuple;
 	TupleDesc	desc;
-	AclResult	aclresult;
-
-	if (name == NULL || name[0] == '\0')
-		name = rec_campaign;
-	if (name == NULL || name[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("no campaign given"),
-				 errhint("Pass campaign => 'name' or SET rec.campaign = 'name'.")));
 
 	arg[0] = CStringGetTextDatum(name);
 	ret = SPI_execute_plan(RecKeptPlan(
@@ -196,6 +198,92 @@ RecResolveCampaign(const char *name, RecCampaignTarget *target)
 				 errhint("Train its solution with rec.train().")));
 	target->version_created = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 2, &isnull));
 	ReadBinding(tuple, desc, 3, &target->binding, cxt);
+}
+
+/* Copy a campaign target with its strings into cxt */
+static void
+CopyTarget(const RecCampaignTarget *from, RecCampaignTarget *to, MemoryContext cxt)
+{
+#define COPY(field) (to->field = from->field ? MemoryContextStrdup(cxt, from->field) : NULL)
+	*to = *from;
+	COPY(campaign);
+	COPY(binding.group);
+	COPY(binding.user_col);
+	COPY(binding.item_col);
+	COPY(binding.ts_col);
+	COPY(binding.event_type_col);
+	COPY(binding.event_value_col);
+	COPY(binding.items_id_col);
+	COPY(binding.categories_col);
+	COPY(binding.created_at_col);
+#undef COPY
+}
+
+/* Forget every cached campaign: called on any relcache invalidation */
+static void
+InvalidateCampaigns(Datum arg, Oid relid)
+{
+	campaign_generation++;
+	n_cached_campaigns = 0;
+	if (campaign_cxt)
+		MemoryContextReset(campaign_cxt);
+}
+
+/*
+ * Find the solution version a campaign serves: its pinned version, or the
+ * newest version of its solution.  NULL or empty name means rec.campaign.
+ *
+ * Serving asks this on every call, so answers are cached per backend.
+ * Triggers on rec's catalogue tables send a relcache invalidation on every
+ * change (rec_catalogue_changed), which empties the cache in every backend
+ * when the change commits (and in this one at once).  An answer is kept only
+ * if no invalidation arrived while it was read, and only under READ
+ * COMMITTED: a transaction snapshot could predate the change it missed.  An
+ * answer serves only the role that read it, whose privileges it reflects.
+ * A transaction that changed the catalogue itself reads without the cache:
+ * what it sees may yet roll back.
+ */
+void
+RecResolveCampaign(const char *name, RecCampaignTarget *target)
+{
+	AclResult	aclresult;
+	bool		cacheable = !IsolationUsesXactSnapshot() &&
+		!(TransactionIdIsValid(changed_by) && changed_by == GetTopTransactionIdIfAny());
+	int			i;
+
+	if (name == NULL || name[0] == '\0')
+		name = rec_campaign;
+	if (name == NULL || name[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no campaign given"),
+				 errhint("Pass campaign => 'name' or SET rec.campaign = 'name'.")));
+
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(InvalidateCampaigns, (Datum) 0);
+		campaign_cxt = AllocSetContextCreate(TopMemoryContext, "rec campaign cache",
+											 ALLOCSET_SMALL_SIZES);
+		callback_registered = true;
+	}
+
+	for (i = 0; i < n_cached_campaigns && cacheable; i++)
+		if (cached_for[i] == GetUserId() && strcmp(cached_campaigns[i].campaign, name) == 0)
+			break;
+	if (cacheable && i < n_cached_campaigns)
+		CopyTarget(&cached_campaigns[i], target, CurrentMemoryContext);
+	else
+	{
+		uint64		generation = campaign_generation;
+
+		LookupCampaign(name, target, CurrentMemoryContext);
+		if (cacheable && generation == campaign_generation &&
+			n_cached_campaigns < CAMPAIGN_CACHE_SIZE)
+		{
+			cached_for[n_cached_campaigns] = GetUserId();
+			CopyTarget(target, &cached_campaigns[n_cached_campaigns++], campaign_cxt);
+		}
+	}
 
 	/* serving from a model is reading its data: the caller must be allowed to */
 	(void) RecRelationName(target->binding.interactions, target->binding.group);	/* still there? */
@@ -225,4 +313,25 @@ RecTimeExpr(const RecBinding *binding)
 	if (binding->ts_is_epoch)
 		return psprintf("%s::float8", quote_identifier(binding->ts_col));
 	return psprintf("extract(epoch from %s)::float8", quote_identifier(binding->ts_col));
+}
+
+PG_FUNCTION_INFO_V1(rec_catalogue_changed);
+
+/*
+ * Trigger on rec's catalogue tables: announce the change to every other
+ * backend's campaign cache, through a relcache invalidation of the changed
+ * table that they accept at their next transaction, and empty this one's.
+ */
+Datum
+rec_catalogue_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "rec_catalogue_changed: not called by trigger manager");
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	/* this backend forgets at once, and reads around the cache until the end */
+	InvalidateCampaigns((Datum) 0, InvalidOid);
+	changed_by = GetTopTransactionId();
+	return PointerGetDatum(NULL);
 }

@@ -539,11 +539,12 @@ rec_train(PG_FUNCTION_ARGS)
 		args[6] = Int64GetDatum(ds->n_events);
 		args[7] = Float8GetDatum((double) (GetCurrentTimestamp() - started) / USECS_PER_SEC);
 		args[8] = PointerGetDatum(RecSerializeModel(m));
+		/* no row count: a count stops the statement before its AFTER STATEMENT triggers */
 		if (SPI_execute_with_args("INSERT INTO rec.solution_version"
 								  " (solution, recipe, params, metrics, n_users, n_items, n_interactions,"
 								  "  training_seconds, model)"
 								  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-								  9, argtypes, args, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
+								  9, argtypes, args, NULL, false, 0) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "storing the solution version failed");
 		version = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
