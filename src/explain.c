@@ -69,13 +69,7 @@ rec_explain(PG_FUNCTION_ARGS)
 	SPI_connect();
 	RecResolveCampaign(PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)), &target);
 	m = RecGetModel(&target);
-	item = RecItemIndex(m, item_id);
-	if (item < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("item %lld is unknown to campaign \"%s\"",
-						(long long) item_id, target.campaign),
-				 errhint("Items added after training are known once the solution is trained again.")));
+	item = RecRequireItem(m, item_id, target.campaign);
 	RecReadHistory(&target.binding, user_id, m, &h);
 
 	/* contributions per event, summed per history item, largest first */

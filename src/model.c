@@ -380,3 +380,17 @@ RecItemIndex(const RecModel *m, int64 item_id)
 	}
 	return -1;
 }
+
+/* Return the dense index of an item id; error if the campaign's model does not know it */
+int32
+RecRequireItem(const RecModel *m, int64 item_id, const char *campaign)
+{
+	int32		idx = RecItemIndex(m, item_id);
+
+	if (idx < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("item %lld is unknown to campaign \"%s\"", (long long) item_id, campaign),
+				 errhint("Items added after training are known once the solution is trained again.")));
+	return idx;
+}

@@ -59,5 +59,6 @@ extern bytea *RecSerializeModel(const RecModel *m);
 extern RecModel *RecDeserializeModel(bytea *raw, int64 version);
 extern RecModel *RecGetModel(const RecCampaignTarget *target);
 extern int32 RecItemIndex(const RecModel *m, int64 item_id);
+extern int32 RecRequireItem(const RecModel *m, int64 item_id, const char *campaign);
 
 #endif							/* REC_MODEL_H */

@@ -179,13 +179,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	m = OpenCampaign(fcinfo, 3, &target);
-	idx = RecItemIndex(m, item_id);
-	if (idx < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("item %lld is unknown to campaign \"%s\"",
-						(long long) item_id, target.campaign),
-				 errhint("Items added after training are known once the solution is trained again.")));
+	idx = RecRequireItem(m, item_id, target.campaign);
 
 	/* the item's own row: score a one-event history */
 	h.n = 1;
