@@ -30,6 +30,7 @@ typedef struct RecParams
 	char	   *event_type;		/* train on this event type only, or NULL */
 	double		tuned_ndcg10;	/* out: NDCG@10 of the chosen parameters on the inner split */
 	int			tuned_users;	/* out: users scored while tuning (0: not tuned) */
+	const char *algorithm;		/* out: the algorithm used, when not the recipe's own */
 } RecParams;
 
 extern RecModel *RecTrainPopularity(const RecDataset *ds, RecParams *p);

@@ -19,6 +19,7 @@
 
 #include "common/hashfn.h"
 #include "miscadmin.h"
+#include "utils/memutils.h"
 
 #include "holdout.h"
 #include "recipe.h"
@@ -171,13 +172,37 @@ Tune(const RecDataset *ds, RecParams *p)
 	p->exploration_weight = exploration;
 }
 
-/* Train user-personalization, tuning it first when asked */
+/*
+ * Train user-personalization, tuning it first when asked.  A catalogue too
+ * large for two dense n x n matrices (the memory limit, or the 1 GB a stored
+ * model may take: about 11,500 warm items) trains the sparse item-item
+ * model of the similar-items recipe instead, with the same recency and
+ * session scoring; the version's params say so.
+ */
 RecModel *
 RecTrainPersonalization(const RecDataset *ds, RecParams *p)
 {
-	RecModel   *m = RecNewModel(ds, REC_KIND_ITEM_DENSE);
+	RecModel   *m;
 	float	   *gram;
+	double		dense_bytes = 2.0 * ds->n_warm * ds->n_warm * sizeof(float);
 
+	if (dense_bytes * 1.5 > (double) rec_train_memory_mb * 1024 * 1024 ||
+		dense_bytes > (double) MaxAllocSize * 0.95)
+	{
+		p->algorithm = "sims (the catalogue is too large for EASE)";
+		p->neighbors = 100;
+		p->popularity_discount = 0.25;
+		p->proximity_half_life = 5;
+		p->proximity_floor = 0.1;
+		m = RecTrainSims(ds, p);
+		m->serve.recency_half_life = (float) p->recency_half_life;
+		m->serve.recency_floor = (float) p->recency_floor;
+		m->serve.session_weight = (float) p->session_weight;
+		m->serve.session_events = (float) p->session_events;
+		return m;
+	}
+
+	m = RecNewModel(ds, REC_KIND_ITEM_DENSE);
 	if (p->tune)
 		Tune(ds, p);
 	gram = RecGram(ds);

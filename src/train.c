@@ -307,6 +307,11 @@ ParamsJson(const RecRecipe *r, const RecParams *p)
 	if (p->tuned_users > 0)
 		appendStringInfo(&buf, ", \"tuning\": {\"users\": %d, \"ndcg_at_10\": %.6f}",
 						 p->tuned_users, p->tuned_ndcg10);
+	if (p->algorithm)
+	{
+		appendStringInfoString(&buf, ", \"algorithm\": ");
+		escape_json(&buf, p->algorithm);
+	}
 	appendStringInfoChar(&buf, '}');
 	return buf.data;
 }
