@@ -76,7 +76,7 @@ rec_explain(PG_FUNCTION_ARGS)
 	contrib = palloc(sizeof(float) * Max(h.n, 1));
 	by_item = palloc0(sizeof(float) * Max(m->n_items, 1));
 	rows = palloc(sizeof(RecScored) * Max(h.n, 1));
-	RecExplainerInit(&ex, m, &h);
+	RecExplainerInit(&ex, m, &h, true);
 	RecContributions(&ex, item, contrib);
 	for (i = 0; i < h.n; i++)
 		if (h.items[i] >= 0)

@@ -111,7 +111,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
 	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
 	lifted = palloc0(sizeof(bool) * Max(m->n_items, 1));
-	personalized = RecModelScore(m, &h, scores, lifted);
+	personalized = RecModelScore(m, &h, scores, lifted, &ex);
 
 	if (exclude_seen)
 		for (i = 0; i < h.n; i++)
@@ -129,7 +129,6 @@ rec_recommend(PG_FUNCTION_ARGS)
 
 	best = palloc(sizeof(RecScored) * k);
 	found = RecTopK(scores, m->n_items, excluded, k, best);
-	RecExplainerInit(&ex, m, &h);
 	for (i = 0; i < found; i++)
 	{
 		Datum		values[4];
@@ -188,7 +187,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
 	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
 	if (idx < m->n_warm || m->kind == REC_KIND_POPULARITY)
-		RecModelScore(m, &h, scores, NULL);
+		RecModelScore(m, &h, scores, NULL, NULL);
 	else
 		RecCategorySimilar(m, idx, scores);
 	excluded[idx] = true;
@@ -246,7 +245,7 @@ rec_rank(PG_FUNCTION_ARGS)
 	m = OpenCampaign(fcinfo, 2, &target);
 	RecReadHistory(&target.binding, user_id, m, &h);
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
-	RecModelScore(m, &h, scores, NULL);
+	RecModelScore(m, &h, scores, NULL, NULL);
 
 	/* rank the known candidates: everything else excluded */
 	excluded = palloc(sizeof(bool) * Max(m->n_items, 1));

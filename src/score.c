@@ -267,7 +267,7 @@ Scorable(const RecModel *m, const RecHistory *h)
  * matrix product per matrix; the rest go history by history.
  */
 static void
-ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *scores)
+ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *scores, RecExplainer *ex)
 {
 	int			n = m->n_warm;
 	int64		events = 0;
@@ -334,6 +334,9 @@ ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *score
 	{
 		float	   *row = scores + (Size) u * m->n_items;
 		float	   *w = palloc(sizeof(float) * Max(hs[u].n, 1));
+		float	   *tw = palloc(sizeof(float) * Max(hs[u].n, 1));
+		float		scale = 1.0f;
+		float		trans_scale = 0.0f;
 
 		RecHistoryWeights(m, &hs[u], w);
 		memset(row, 0, sizeof(float) * n);
@@ -345,15 +348,29 @@ ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *score
 		{
 			float	   *trow = palloc0(sizeof(float) * Max(n, 1));
 
-			TransitionWeights(m, &hs[u], w);
-			AddRows(m->trans, n, &hs[u], w, trow);
-			ScaleRow(row, n, RowScale(row, n, 1.0f));
-			ScaleRow(trow, n, RowScale(trow, n, m->serve.transition_weight));
+			TransitionWeights(m, &hs[u], tw);
+			AddRows(m->trans, n, &hs[u], tw, trow);
+			scale = RowScale(row, n, 1.0f);
+			trans_scale = RowScale(trow, n, m->serve.transition_weight);
+			ScaleRow(row, n, scale);
+			ScaleRow(trow, n, trans_scale);
 			for (i = 0; i < n; i++)
 				row[i] += trow[i];
 			pfree(trow);
 		}
+		if (ex)
+		{
+			/* what explaining this list needs, from the pass just made */
+			ex->m = m;
+			ex->h = &hs[u];
+			ex->w = w;
+			ex->tw = tw;
+			ex->scale = scale;
+			ex->trans_scale = trans_scale;
+			continue;
+		}
 		pfree(w);
+		pfree(tw);
 	}
 }
 
@@ -365,13 +382,13 @@ ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *score
  */
 static void
 ScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
-		   bool *personalized, bool *lifted)
+		   bool *personalized, bool *lifted, RecExplainer *ex)
 {
 	float	   *w;
 	int			u;
 
 	if (m->kind != REC_KIND_POPULARITY)
-		ScoreCollaborative(m, hs, nh, scores);
+		ScoreCollaborative(m, hs, nh, scores, nh == 1 ? ex : NULL);
 	for (u = 0; u < nh; u++)
 	{
 		float	   *row = scores + (Size) u * m->n_items;
@@ -395,29 +412,36 @@ void
 RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
 				   bool *personalized)
 {
-	ScoreBlock(m, hs, nh, scores, personalized, NULL);
+	ScoreBlock(m, hs, nh, scores, personalized, NULL, NULL);
 }
 
 /*
  * Score one history; return whether it was personalized (else popularity).
- * lifted, if not NULL, gets true for the items the session term lifted.
+ * lifted, if not NULL, gets true for the items the session term lifted;
+ * ex, if not NULL, is prepared to explain the list (see RecExplainerInit),
+ * from the scoring pass itself.
  */
 bool
-RecModelScore(const RecModel *m, const RecHistory *h, float *scores, bool *lifted)
+RecModelScore(const RecModel *m, const RecHistory *h, float *scores, bool *lifted,
+			  RecExplainer *ex)
 {
 	bool		personalized;
 
-	ScoreBlock(m, h, 1, scores, &personalized, lifted);
+	if (ex)
+		RecExplainerInit(ex, m, h, false);
+	ScoreBlock(m, h, 1, scores, &personalized, lifted, ex);
 	return personalized;
 }
 
 /*
  * Prepare to explain scores of one history: its weights, and the scales
- * ScoreCollaborative applied (one pass over the history's rows), so that
- * each item's explanation then costs one lookup per event.
+ * ScoreCollaborative applied, so that each item's explanation then costs
+ * one lookup per event.  With compute, the scales take one pass over the
+ * history's rows; without, they stay to be filled by the scoring pass
+ * (RecModelScore does that).
  */
 void
-RecExplainerInit(RecExplainer *ex, const RecModel *m, const RecHistory *h)
+RecExplainerInit(RecExplainer *ex, const RecModel *m, const RecHistory *h, bool compute)
 {
 	int			n = m->n_warm;
 
@@ -428,7 +452,8 @@ RecExplainerInit(RecExplainer *ex, const RecModel *m, const RecHistory *h)
 	ex->scale = 1.0f;
 	ex->trans_scale = 0.0f;
 	RecHistoryWeights(m, h, ex->w);
-	if (m->kind == REC_KIND_ITEM_DENSE && m->n_trans)
+	memset(ex->tw, 0, sizeof(float) * Max(h->n, 1));
+	if (compute && m->kind == REC_KIND_ITEM_DENSE && m->n_trans)
 	{
 		float	   *row = palloc0(sizeof(float) * Max(n, 1));
 

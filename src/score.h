@@ -17,7 +17,6 @@ typedef enum RecReason
 } RecReason;
 
 extern void RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w);
-extern bool RecModelScore(const RecModel *m, const RecHistory *h, float *scores, bool *lifted);
 extern void RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
 							   bool *personalized);
 /* What explaining the scores of one history needs, computed once */
@@ -31,7 +30,9 @@ typedef struct RecExplainer
 	float		trans_scale;	/* factor applied to the transition part */
 } RecExplainer;
 
-extern void RecExplainerInit(RecExplainer *ex, const RecModel *m, const RecHistory *h);
+extern void RecExplainerInit(RecExplainer *ex, const RecModel *m, const RecHistory *h, bool compute);
+extern bool RecModelScore(const RecModel *m, const RecHistory *h, float *scores, bool *lifted,
+						  RecExplainer *ex);
 extern void RecContributions(const RecExplainer *ex, int32 item, float *contrib);
 extern RecReason RecExplainItem(const RecExplainer *ex, bool personalized, const bool *lifted,
 								int32 item, int32 *because);
