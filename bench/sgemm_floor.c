@@ -11,14 +11,16 @@
  * --sparse instead scores each user as the sum of its items' rows of B
  * (cblas_saxpy per event), the work of the one-user serving path.
  *
- * User history lengths are read from stdin, one per line (the real
- * distribution: `SELECT count(*) FROM rec.interactions GROUP BY user_id`);
- * items are drawn uniformly with a fixed seed.  B is random.  Only the
- * scoring loop is timed; the figure is printed as "seconds <s>".
+ * The events are read from stdin as "user item" lines grouped by user (the
+ * real data: `COPY (SELECT user_id, item_id FROM rec.interactions ORDER BY
+ * user_id, ts) TO STDOUT`), so the sparsity pattern and the item popularity
+ * (hence the cache behaviour of the sparse variant) are the real ones; a
+ * user's repeated items count once.  Item ids are mapped to dense indices;
+ * B is random.  Only the scoring loop is timed; the figure is printed as
+ * "seconds <s>".
  *
  *   gcc -O2 -o sgemm_floor sgemm_floor.c $(pkg-config --cflags --libs openblas)
- *   ... | ./sgemm_floor --items 3706 --k 25 [--block 256] [--threads 1]
- *                       [--products 1] [--sparse]
+ *   ... | ./sgemm_floor --k 25 [--block 256] [--threads 1] [--products 1] [--sparse]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,18 +117,24 @@ int
 main(int argc, char **argv)
 {
 	int			n_items = 0,
+				n_ids = 0,
 				k = 25,
 				block = 256,
 				threads = 1,
 				products = 1,
 				sparse = 0;
-	int			n_users = 0,
-				cap = 1024;
-	long	   *len = malloc(sizeof(long) * cap);
-	long	   *off;
-	int		   *items;
+	int			n_users = 0;
+	long		cap = 1 << 20;
+	long	   *off = malloc(sizeof(long) * (cap + 1));
+	int		   *items = malloc(sizeof(int) * cap);
 	long		nnz = 0,
-				v;
+				ucap = cap;
+	long long	user,
+				item,
+				last_user = 0;
+	int		   *dense_id = NULL;	/* item id -> dense index + 1 (0: not seen) */
+	long long	id_cap = 0;
+	char	   *seen;
 	float	   *b;
 	float	   *x;
 	float	   *s;
@@ -140,9 +148,7 @@ main(int argc, char **argv)
 
 	for (i = 1; i < argc; i++)
 	{
-		if (strcmp(argv[i], "--items") == 0 && i + 1 < argc)
-			n_items = atoi(argv[++i]);
-		else if (strcmp(argv[i], "--k") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "--k") == 0 && i + 1 < argc)
 			k = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--block") == 0 && i + 1 < argc)
 			block = atoi(argv[++i]);
@@ -154,51 +160,79 @@ main(int argc, char **argv)
 			sparse = 1;
 		else
 		{
-			fprintf(stderr, "usage: sgemm_floor --items N [--k 25] [--block 256] [--threads 1] [--products 1] [--sparse] < lengths\n");
+			fprintf(stderr, "usage: sgemm_floor [--k 25] [--block 256] [--threads 1] [--products 1] [--sparse] < \"user item\" lines\n");
 			return 2;
 		}
 	}
-	if (n_items <= 0 || k <= 0 || block <= 0 || products <= 0)
+	if (k <= 0 || block <= 0 || products <= 0)
 	{
-		fprintf(stderr, "sgemm_floor: --items, --k, --block and --products must be positive\n");
+		fprintf(stderr, "sgemm_floor: --k, --block and --products must be positive\n");
 		return 2;
 	}
-	while (scanf("%ld", &v) == 1)
+
+	/* the events, as a user -> dense items CSR */
+	off[0] = 0;
+	while (scanf("%lld %lld", &user, &item) == 2)
 	{
-		if (n_users == cap)
-			len = realloc(len, sizeof(long) * (cap *= 2));
-		len[n_users++] = v < n_items ? v : n_items;
-		nnz += len[n_users - 1];
+		if (item < 0)
+			continue;
+		if (item >= id_cap)
+		{
+			long long	c = id_cap ? id_cap : 1024;
+
+			while (c <= item)
+				c *= 2;
+			dense_id = realloc(dense_id, sizeof(int) * c);
+			memset(dense_id + id_cap, 0, sizeof(int) * (c - id_cap));
+			id_cap = c;
+		}
+		if (dense_id[item] == 0)
+			dense_id[item] = ++n_ids;
+		if (n_users == 0 || user != last_user)
+		{
+			if (n_users == ucap)
+				off = realloc(off, sizeof(long) * ((ucap *= 2) + 1));
+			n_users++;
+			off[n_users] = off[n_users - 1];
+			last_user = user;
+		}
+		if (nnz == cap)
+			items = realloc(items, sizeof(int) * (cap *= 2));
+		items[nnz++] = dense_id[item] - 1;
+		off[n_users]++;
 	}
-	openblas_set_num_threads(threads);
-
-	/* each user's distinct items, uniformly drawn */
-	off = malloc(sizeof(long) * (n_users + 1));
-	items = malloc(sizeof(int) * (nnz > 0 ? nnz : 1));
+	n_items = n_ids;
+	if (n_items == 0)
 	{
-		char	   *seen = calloc(n_items, 1);
+		fprintf(stderr, "sgemm_floor: no events on stdin\n");
+		return 2;
+	}
 
-		off[0] = 0;
+	/* a user's repeated items count once */
+	seen = calloc(n_items, 1);
+	{
+		long		w = 0;
+
 		for (u = 0; u < n_users; u++)
 		{
-			long		e;
+			long		e,
+						from = off[u];
 
-			for (e = 0; e < len[u]; e++)
-			{
-				int			it;
-
-				do
-					it = (int) (Next() % (unsigned long long) n_items);
-				while (seen[it]);
-				seen[it] = 1;
-				items[off[u] + e] = it;
-			}
-			off[u + 1] = off[u] + len[u];
-			for (e = off[u]; e < off[u + 1]; e++)
+			off[u] = w;
+			for (e = from; e < off[u + 1]; e++)
+				if (!seen[items[e]])
+				{
+					seen[items[e]] = 1;
+					items[w++] = items[e];
+				}
+			for (e = off[u]; e < w; e++)
 				seen[items[e]] = 0;
 		}
-		free(seen);
+		off[n_users] = w;
+		nnz = w;
 	}
+	free(seen);
+	openblas_set_num_threads(threads);
 
 	b = malloc(sizeof(float) * (size_t) n_items * n_items * products);
 	for (size_t j = 0; j < (size_t) n_items * n_items * products; j++)
