@@ -1,5 +1,5 @@
 EXTENSION = rec
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 MODULE_big = rec
 OBJS = \
 	src/rec.o \

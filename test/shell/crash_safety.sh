@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-export REC_USE_EXISTING=0
+export REC_USE_EXISTING=0 REC_PG_DURABLE=1   # a crash must not lose committed work
 source scripts/pg-cluster
 pg_cluster_start >/dev/null
 db=rec_crash_safety
