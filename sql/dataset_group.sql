@@ -22,7 +22,7 @@ SELECT (SELECT array_agg(item_id ORDER BY score DESC, item_id) FROM rec.recommen
      AS same_recommendations;
 
 -- log_event writes through the mapping (epoch seconds, varchar kind)
-SELECT rec.log_event(7, 42, 'purchase', 9.5, '2026-12-01 00:00:00+00', dataset_group => 'shop');
+SELECT rec.log_event(7, 42, 'purchase', 9.5, '2026-09-01 00:00:00+00', dataset_group => 'shop');
 SELECT * FROM shop_events WHERE uid = 7 AND sku = 42;
 
 -- a view works as the interactions relation
@@ -51,11 +51,14 @@ SELECT count(*) AS groups FROM rec.dataset_group;
 SELECT rec.create_dataset_group('shop', 'shop_events', columns => '{"user_id": "uid", "item_id": "sku", "ts": "happened"}', replace => true);
 SELECT columns FROM rec.dataset_group WHERE name = 'shop';
 
--- a bound relation that disappears gives a clear error
+-- a bound relation cannot be dropped from under its group, even by a cascade
 CREATE TABLE doomed (user_id bigint, item_id bigint, ts timestamptz);
-SELECT rec.create_dataset_group('doomed', 'doomed');
-DROP TABLE doomed;
-SELECT rec.train('doomed', 'popularity-count', 'doomed');
+CREATE VIEW doomed_view AS SELECT * FROM doomed;
+SELECT rec.create_dataset_group('doomed', 'doomed_view');
+DROP VIEW doomed_view;
+DROP TABLE doomed CASCADE;
+DROP TABLE rec.interactions CASCADE;
+SELECT count(*) AS still_there FROM doomed_view;
 
 -- dropping a group drops its solutions, versions and campaigns, not the tables
 SELECT rec.drop_dataset_group('shop');
@@ -65,6 +68,7 @@ SELECT count(*) > 0 AS events_kept FROM shop_events;
 SELECT rec.drop_dataset_group('shop');
 SELECT rec.drop_dataset_group('default');
 SELECT rec.drop_dataset_group('doomed');
+DROP TABLE doomed CASCADE;
 SELECT rec.drop_dataset_group('recent');
 DROP VIEW recent_events;
 DROP TABLE shop_events, shop_items;

@@ -5,7 +5,8 @@
 INSERT INTO rec.items (item_id, title, categories, created_at) VALUES
 	(9001, 'New documentary 1', '{documentary}', '2026-08-15'),
 	(9002, 'New documentary 2', '{documentary}', '2026-08-01'),
-	(9003, 'Old documentary', '{documentary}', '2020-01-01');
+	(9003, 'Old documentary', '{documentary}', '2020-01-01'),
+	(9004, 'Lone western', '{western}', '2026-08-20');	-- a category no other item has
 SELECT rec.train('up', 'user-personalization') > 0 AS trained;
 SELECT rec.train('up_explore', 'user-personalization', params => '{"exploration_weight": 0.5}') > 0 AS trained;
 SELECT rec.train('up_no_explore', 'user-personalization', params => '{"exploration_weight": 0}') > 0 AS trained;
@@ -31,7 +32,7 @@ SELECT DISTINCT reason, because_item_id FROM rec.recommend(999999, 5);
 
 -- documentaries after three documentary events: session rows name a documentary event
 BEGIN;
-SELECT count(rec.log_event(185, item_id, ts => '2026-12-01'::timestamptz + item_id * interval '1 minute')) AS logged
+SELECT count(rec.log_event(185, item_id, ts => '2026-09-01'::timestamptz + item_id * interval '1 minute')) AS logged
 FROM (VALUES (108), (115), (134)) v(item_id);
 SELECT r.reason, count(*) AS rows, bool_and(r.because_item_id IN (108, 115, 134)) AS because_documentary
 FROM rec.recommend(185, 10) r JOIN rec.items i USING (item_id)
@@ -42,7 +43,13 @@ SELECT count(*) AS explored_without_exploration FROM rec.recommend(185, 25, camp
 ROLLBACK;
 
 -- a cold item's similar items share its categories
-SELECT s.item_id, i.categories FROM rec.similar_items(9001, 3) s JOIN rec.items i USING (item_id) ORDER BY s.score DESC, s.item_id;
+SELECT s.item_id, i.categories, s.reason FROM rec.similar_items(9001, 3) s JOIN rec.items i USING (item_id) ORDER BY s.score DESC, s.item_id;
+-- after the items sharing a category, and for a cold item sharing none, the most popular with score 0
+SELECT reason, count(*), bool_and('documentary' = ANY (i.categories)) AS documentaries, max(score) = 0 AS zero
+FROM rec.similar_items(9001, 20) s JOIN rec.items i USING (item_id) GROUP BY reason ORDER BY reason;
+SELECT item_id, score, reason FROM rec.similar_items(9004, 3);
+SELECT array_agg(item_id) = (SELECT array_agg(item_id) FROM rec.recommend(999999, 3)) AS as_popular
+FROM rec.similar_items(9004, 3);
 SELECT count(*) AS explained FROM rec.explain(1, 9001);
 
 -- bad input

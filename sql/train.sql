@@ -1,7 +1,11 @@
 -- rec.train, rec.recipes, rec.solution_metrics, rec.drop_solution
 \i data/reset_sample.psql
 
-SELECT name, algorithm, default_params FROM rec.recipes() ORDER BY name;
+SELECT * FROM rec.recipes() ORDER BY name;
+SELECT parameter, type, default_value, min_value, max_value FROM rec.recipe_parameters('ease');
+SELECT recipe, count(*) AS parameters, count(*) FILTER (WHERE type = 'number') AS numbers
+FROM rec.recipe_parameters() GROUP BY recipe ORDER BY recipe;
+SELECT * FROM rec.recipe_parameters('no-such-recipe');
 
 -- each recipe trains, and records what it was trained with
 SELECT rec.train('pop', 'popularity-count') > 0 AS trained;
@@ -70,6 +74,8 @@ SELECT rec.create_dataset_group('wide', 'wide');
 SET rec.train_memory_limit = '16MB';
 SELECT rec.train('wide_up', 'user-personalization', 'wide') > 0 AS trained;
 RESET rec.train_memory_limit;
+SET rec.train_memory_limit = '1MB';
+SET rec.train_memory_limit = '2TB';
 SELECT n_items, params->>'algorithm' AS algorithm FROM rec.solution_version WHERE solution = 'wide_up';
 SELECT rec.deploy('wide', 'wide_up') > 0 AS deployed;
 SELECT count(*) AS recommended, min(reason) AS reason FROM rec.recommend(1, 10, campaign => 'wide');
@@ -86,4 +92,5 @@ SELECT rec.drop_solution('up');
 SELECT count(*) AS versions, (SELECT count(*) FROM rec.campaign WHERE name = 'c_up') AS campaigns
 FROM rec.solution_version WHERE solution = 'up';
 SELECT rec.drop_solution('up');
+SELECT rec.drop_dataset_group('tiny');
 DROP TABLE tiny CASCADE;

@@ -7,6 +7,7 @@
 
 #include <math.h>
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -14,6 +15,7 @@
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/timestamp.h"
 
 #include "dataset.h"
 
@@ -289,7 +291,9 @@ LoadItems(RecDataset *ds, const RecBinding *b, HTAB *item_map, int *item_cap)
 /*
  * Read a dataset group: every interaction (optionally of one event type, or
  * of some users only) in one cursor pass, then the items relation if asked
- * and the group has one.
+ * and the group has one.  An event dated after now() counts as happening
+ * now (with a notice), so that one wrong clock cannot become the training's
+ * "newest event" that new items are dated against.
  */
 RecDataset *
 RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_users,
@@ -306,6 +310,8 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 	Oid			argtypes[2];
 	Datum		args[2];
 	int			nargs = 0;
+	float8		now;
+	int64		n_future = 0;
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT %s::int8, %s::int8, %s FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL",
@@ -341,6 +347,8 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 	raw.item = palloc(sizeof(int32) * raw.cap);
 	raw.time = palloc(sizeof(float8) * raw.cap);
 	ds->max_time = -INFINITY;
+	now = (float8) GetCurrentTransactionStartTimestamp() / USECS_PER_SEC +
+		((float8) POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
 
 	portal = SPI_cursor_open_with_args(NULL, sql.data, nargs, argtypes, args, NULL, true, 0);
 	for (;;)
@@ -359,6 +367,11 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 			int64		item = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
 			float8		time = DatumGetFloat8(SPI_getbinval(tuple, desc, 3, &isnull));
 
+			if (time > now)
+			{
+				time = now;
+				n_future++;
+			}
 			AppendEvent(&raw,
 						InternId(user_map, user, &ds->user_ids, &ds->n_users, &user_cap),
 						InternId(item_map, item, &ds->item_ids, &ds->n_items, &item_cap),
@@ -370,6 +383,11 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(portal);
+	if (n_future > 0)
+		ereport(NOTICE,
+				(errmsg_plural("%lld event of dataset group \"%s\" is dated after now() and is trained as if it happened now",
+							   "%lld events of dataset group \"%s\" are dated after now() and are trained as if they happened now",
+							   n_future, (long long) n_future, b->group)));
 
 	ds->n_events = raw.n;
 	ds->n_warm = ds->n_items;

@@ -10,6 +10,7 @@
 
 #include <math.h>
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -30,10 +31,28 @@ static const RecBinding default_binding = {
 	.event_value_col = "event_value",
 };
 
+#define MAX_CLOCK_SKEW_USECS USECS_PER_DAY	/* events dated later than now() + a day are refused */
+
+/* Error if the group has no column for an optional argument the caller gave */
+static void
+RequireColumn(const RecBinding *b, const char *col, const char *key)
+{
+	if (col == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dataset group \"%s\" has no %s column", b->group,
+						strcmp(key, "event_type") == 0 ? "event type" : "event value"),
+				 errhint("Bind one with rec.create_dataset_group(..., columns => '{\"%s\": \"column_name\"}', replace => true), or leave %s out.",
+						 key, key)));
+}
+
 /*
  * rec.log_event(user_id, item_id, event_type, event_value, ts, dataset_group)
- * inserts one event.  Groups bound to relations without event type or value
- * columns store only the user, item and time.
+ * inserts one event.  event_type and event_value are stored only when given
+ * (a NULL leaves the column to its default); giving one to a group bound to
+ * a relation without that column is an error, not a silent drop.  An event
+ * dated more than a day after now() is refused: one such event would
+ * otherwise become the newest of its user's history for good.
  */
 Datum
 rec_log_event(PG_FUNCTION_ARGS)
@@ -48,8 +67,8 @@ rec_log_event(PG_FUNCTION_ARGS)
 	char		nulls[5];
 	int			nargs = 0;
 	int			ret;
-	const char *names[] = {"user_id", "item_id", "event_type", "ts", "dataset_group"};
-	int			required[] = {0, 1, 2, 4, 5};
+	const char *names[] = {"user_id", "item_id", "ts", "dataset_group"};
+	int			required[] = {0, 1, 4, 5};
 	int			i;
 
 	for (i = 0; i < lengthof(required); i++)
@@ -65,6 +84,12 @@ rec_log_event(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("ts must be a finite time")));
+	if (PG_GETARG_TIMESTAMPTZ(4) > GetCurrentTransactionStartTimestamp() + MAX_CLOCK_SKEW_USECS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("event time %s is more than a day after now()",
+						timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(4))),
+				 errhint("Log the time the event happened; a clock far ahead would make it the user's newest event for good.")));
 
 	SPI_connect();
 	group = text_to_cstring(PG_GETARG_TEXT_PP(5));
@@ -101,10 +126,16 @@ rec_log_event(PG_FUNCTION_ARGS)
 				false);
 	else
 		ADD_ARG(b.ts_col, TIMESTAMPTZOID, PG_GETARG_DATUM(4), false);
-	if (b.event_type_col)
+	if (!PG_ARGISNULL(2))
+	{
+		RequireColumn(&b, b.event_type_col, "event_type");
 		ADD_ARG(b.event_type_col, TEXTOID, PG_GETARG_DATUM(2), false);
-	if (b.event_value_col)
-		ADD_ARG(b.event_value_col, FLOAT4OID, PG_GETARG_DATUM(3), PG_ARGISNULL(3));
+	}
+	if (!PG_ARGISNULL(3))
+	{
+		RequireColumn(&b, b.event_value_col, "event_value");
+		ADD_ARG(b.event_value_col, FLOAT4OID, PG_GETARG_DATUM(3), false);
+	}
 #undef ADD_ARG
 
 	ret = SPI_execute_plan(RecKeptPlan(psprintf("INSERT INTO %s (%s) VALUES (%s)",

@@ -22,6 +22,19 @@ int			rec_train_memory_mb = 4096;
 
 void		_PG_init(void);
 
+#define TRAIN_MEMORY_MIN_MB 16
+#define TRAIN_MEMORY_MAX_MB (1024 * 1024)	/* 1TB */
+
+/* Check rec.train_memory_limit, naming its bounds with their unit */
+static bool
+CheckTrainMemoryLimit(int *newval, void **extra, GucSource source)
+{
+	if (*newval >= TRAIN_MEMORY_MIN_MB && *newval <= TRAIN_MEMORY_MAX_MB)
+		return true;
+	GUC_check_errdetail("rec.train_memory_limit must be between 16MB and 1TB.");
+	return false;
+}
+
 /* Define the rec.* settings */
 void
 _PG_init(void)
@@ -57,10 +70,10 @@ _PG_init(void)
 							"Memory one training may use.",
 							NULL,
 							&rec_train_memory_mb,
-							4096, 16, INT_MAX / 2,
+							4096, 0, INT_MAX / 2,	/* CheckTrainMemoryLimit says the real bounds */
 							PGC_USERSET,
 							GUC_UNIT_MB,
-							NULL, NULL, NULL);
+							CheckTrainMemoryLimit, NULL, NULL);
 
 	MarkGUCPrefixReserved("rec");
 

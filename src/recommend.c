@@ -150,8 +150,11 @@ rec_recommend(PG_FUNCTION_ARGS)
 
 /*
  * rec.similar_items(item_id, k, exclude_items, campaign) returns
- * (item_id, score) best first, from the item's row of the model; an item
- * known only from metadata gets the items sharing its categories.
+ * (item_id, score, reason) best first: the items the model's row of the
+ * item scores above zero ('similar'), or for an item known only from
+ * metadata the items sharing its categories ('category'); when fewer than k
+ * are, the most popular of the rest follow with score 0 ('popular').  A
+ * popularity-count campaign ranks by popularity share ('popular').
  */
 Datum
 rec_similar_items(PG_FUNCTION_ARGS)
@@ -166,7 +169,9 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	float	   *scores;
 	bool	   *excluded;
 	RecScored  *best;
+	RecReason	reason;
 	int			found;
+	int			filled = 0;
 	int			i;
 
 	RequireArg(fcinfo, 0, "item_id");
@@ -186,23 +191,46 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	h.times = NULL;
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
 	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
-	if (idx < m->n_warm || m->kind == REC_KIND_POPULARITY)
+	if (m->kind == REC_KIND_POPULARITY)
+	{
 		RecModelScore(m, &h, scores, NULL, NULL);
+		reason = REC_REASON_POPULAR;
+	}
+	else if (idx < m->n_warm)
+	{
+		RecModelScore(m, &h, scores, NULL, NULL);
+		reason = REC_REASON_SIMILAR;
+	}
 	else
+	{
 		RecCategorySimilar(m, idx, scores);
+		RecNormalizeScores(scores, m->n_items);
+		reason = REC_REASON_CATEGORY;
+	}
 	excluded[idx] = true;
 	MarkIds(fcinfo, 2, "exclude_items", m, excluded);
 
+	/* items with a similarity first, then the most popular of the rest */
 	best = palloc(sizeof(RecScored) * k);
+	if (reason != REC_REASON_POPULAR)
+		for (i = 0; i < m->n_items; i++)
+			excluded[i] |= !(scores[i] > 0 && !isinf(scores[i]));
 	found = RecTopK(scores, m->n_items, excluded, k, best);
-	for (i = 0; i < found; i++)
+	if (found < k && reason != REC_REASON_POPULAR)
 	{
-		Datum		values[2];
-		bool		nulls[2] = {false, false};
+		for (i = 0; i < m->n_items; i++)
+			excluded[i] = (scores[i] > 0 && !isinf(scores[i])) || i == idx;
+		MarkIds(fcinfo, 2, "exclude_items", m, excluded);
+		filled = RecTopK(m->popularity, m->n_items, excluded, k - found, best + found);
+	}
+	for (i = 0; i < found + filled; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
 
 		values[0] = Int64GetDatum(m->item_ids[best[i].idx]);
-		values[1] = Float4GetDatum(best[i].score);
-		nulls[1] = isinf(best[i].score);
+		values[1] = Float4GetDatum(i < found ? best[i].score : 0.0f);
+		values[2] = CStringGetTextDatum(RecReasonName(i < found ? reason : REC_REASON_POPULAR));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	SPI_finish();

@@ -375,10 +375,37 @@ ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *score
 }
 
 /*
+ * Bring a row of scores to rec's one scale: divide by the sum of the
+ * positive finite scores, so that an item's score is its share of the
+ * positive score mass over the whole catalogue (the positive scores sum to
+ * 1, as Personalize's do, and the popularity fallback scores an item by its
+ * share of all events).  Return the factor applied.
+ */
+float
+RecNormalizeScores(float *row, int n)
+{
+	double		total = 0;
+	float		factor;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (row[i] > 0 && !isinf(row[i]))
+			total += row[i];
+	if (total <= 0)
+		return 1.0f;
+	factor = (float) (1.0 / total);
+	for (i = 0; i < n; i++)
+		if (!isinf(row[i]))
+			row[i] *= factor;
+	return factor;
+}
+
+/*
  * Score a block of histories into scores[nh x n_items].  A history the
  * model cannot score from gets the popularity fallback and personalized[u]
  * false; the others get the collaborative scores plus the session term,
  * and exploration scores (or -infinity) for items known only from metadata.
+ * Every row ends on the scale of RecNormalizeScores.
  */
 static void
 ScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
@@ -392,18 +419,22 @@ ScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
 	for (u = 0; u < nh; u++)
 	{
 		float	   *row = scores + (Size) u * m->n_items;
+		float		norm;
 
 		personalized[u] = m->kind != REC_KIND_POPULARITY && Scorable(m, &hs[u]);
 		if (!personalized[u])
-		{
 			memcpy(row, m->popularity, sizeof(float) * m->n_items);
-			continue;
+		else
+		{
+			AddSessionTerm(m, &hs[u], row, nh == 1 ? lifted : NULL);
+			w = palloc(sizeof(float) * Max(hs[u].n, 1));
+			RecHistoryWeights(m, &hs[u], w);
+			ScoreExploration(m, &hs[u], w, row);
+			pfree(w);
 		}
-		AddSessionTerm(m, &hs[u], row, nh == 1 ? lifted : NULL);
-		w = palloc(sizeof(float) * Max(hs[u].n, 1));
-		RecHistoryWeights(m, &hs[u], w);
-		ScoreExploration(m, &hs[u], w, row);
-		pfree(w);
+		norm = RecNormalizeScores(row, m->n_items);
+		if (ex && nh == 1)
+			ex->norm = norm;
 	}
 }
 
@@ -428,49 +459,36 @@ RecModelScore(const RecModel *m, const RecHistory *h, float *scores, bool *lifte
 	bool		personalized;
 
 	if (ex)
-		RecExplainerInit(ex, m, h, false);
+		RecExplainerInit(ex, m, h);
 	ScoreBlock(m, h, 1, scores, &personalized, lifted, ex);
 	return personalized;
 }
 
 /*
- * Prepare to explain scores of one history: its weights, and the scales
- * ScoreCollaborative applied, so that each item's explanation then costs
- * one lookup per event.  With compute, the scales take one pass over the
- * history's rows; without, they stay to be filled by the scoring pass
- * (RecModelScore does that).
+ * Prepare to explain the scores of one history: its weights; the scales
+ * ScoreCollaborative and RecNormalizeScores apply are filled in by the scoring
+ * pass itself (RecModelScore), so that each item's explanation then costs
+ * one lookup per event.
  */
 void
-RecExplainerInit(RecExplainer *ex, const RecModel *m, const RecHistory *h, bool compute)
+RecExplainerInit(RecExplainer *ex, const RecModel *m, const RecHistory *h)
 {
-	int			n = m->n_warm;
-
 	ex->m = m;
 	ex->h = h;
 	ex->w = palloc(sizeof(float) * Max(h->n, 1));
 	ex->tw = palloc(sizeof(float) * Max(h->n, 1));
 	ex->scale = 1.0f;
 	ex->trans_scale = 0.0f;
+	ex->norm = 1.0f;
 	RecHistoryWeights(m, h, ex->w);
 	memset(ex->tw, 0, sizeof(float) * Max(h->n, 1));
-	if (compute && m->kind == REC_KIND_ITEM_DENSE && m->n_trans)
-	{
-		float	   *row = palloc0(sizeof(float) * Max(n, 1));
-
-		AddRows(m->dense, n, h, ex->w, row);
-		ex->scale = RowScale(row, n, 1.0f);
-		memset(row, 0, sizeof(float) * n);
-		TransitionWeights(m, h, ex->tw);
-		AddRows(m->trans, n, h, ex->tw, row);
-		ex->trans_scale = RowScale(row, n, m->serve.transition_weight);
-		pfree(row);
-	}
 }
 
 /*
  * Fill contrib[i] with what history event i adds to the collaborative score
  * of item: its weighted row entry (EASE), neighbour similarity (sims), and
- * its transition entry, each scaled as ScoreCollaborative scales it.
+ * its transition entry, each scaled as ScoreCollaborative and RecNormalizeScores
+ * scale it.
  */
 void
 RecContributions(const RecExplainer *ex, int32 item, float *contrib)
@@ -494,12 +512,13 @@ RecContributions(const RecExplainer *ex, int32 item, float *contrib)
 		{
 			for (k = m->nb_off[from]; k < m->nb_off[from + 1]; k++)
 				if (m->nb_idx[k] == item)
-					contrib[i] = ex->w[i] * m->nb_sim[k];
+					contrib[i] = ex->norm * ex->w[i] * m->nb_sim[k];
 			continue;
 		}
 		contrib[i] = ex->scale * ex->w[i] * m->dense[(Size) from * n + item];
 		if (m->n_trans)
 			contrib[i] += ex->trans_scale * ex->tw[i] * m->trans[(Size) from * n + item];
+		contrib[i] *= ex->norm;
 	}
 }
 
@@ -567,6 +586,10 @@ RecReasonName(RecReason reason)
 			return "session";
 		case REC_REASON_EXPLORATION:
 			return "exploration";
+		case REC_REASON_SIMILAR:
+			return "similar";
+		case REC_REASON_CATEGORY:
+			return "category";
 	}
 	return "personalized";
 }

@@ -13,9 +13,12 @@ typedef enum RecReason
 	REC_REASON_PERSONALIZED,	/* the collaborative model */
 	REC_REASON_POPULAR,			/* the popularity fallback */
 	REC_REASON_SESSION,			/* lifted by the session term */
-	REC_REASON_EXPLORATION		/* a new item explored through its categories */
+	REC_REASON_EXPLORATION,		/* a new item explored through its categories */
+	REC_REASON_SIMILAR,			/* similar_items: the model's row of the item */
+	REC_REASON_CATEGORY			/* similar_items: shares categories with a cold item */
 } RecReason;
 
+extern float RecNormalizeScores(float *row, int n);
 extern void RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w);
 extern void RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
 							   bool *personalized);
@@ -28,9 +31,10 @@ typedef struct RecExplainer
 	float	   *tw;				/* transition weight of each event */
 	float		scale;			/* factor applied to the EASE part */
 	float		trans_scale;	/* factor applied to the transition part */
+	float		norm;			/* factor NormalizeRow applied to the whole row */
 } RecExplainer;
 
-extern void RecExplainerInit(RecExplainer *ex, const RecModel *m, const RecHistory *h, bool compute);
+extern void RecExplainerInit(RecExplainer *ex, const RecModel *m, const RecHistory *h);
 extern bool RecModelScore(const RecModel *m, const RecHistory *h, float *scores, bool *lifted,
 						  RecExplainer *ex);
 extern void RecContributions(const RecExplainer *ex, int32 item, float *contrib);

@@ -39,6 +39,7 @@
 
 PG_FUNCTION_INFO_V1(rec_train);
 PG_FUNCTION_INFO_V1(rec_recipes);
+PG_FUNCTION_INFO_V1(rec_recipe_parameters);
 
 typedef enum ParamType
 {
@@ -560,7 +561,7 @@ rec_train(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(version);
 }
 
-/* rec.recipes() lists the recipes with their algorithm, parameters and defaults */
+/* rec.recipes() lists the recipes with their algorithm and description */
 Datum
 rec_recipes(PG_FUNCTION_ARGS)
 {
@@ -570,15 +571,85 @@ rec_recipes(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	for (i = 0; i < lengthof(recipes); i++)
 	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
 
 		values[0] = CStringGetTextDatum(recipes[i].name);
 		values[1] = CStringGetTextDatum(recipes[i].algorithm);
-		values[2] = DirectFunctionCall1(jsonb_in,
-										CStringGetDatum(ParamsJson(&recipes[i], &recipes[i].defaults)));
-		values[3] = CStringGetTextDatum(recipes[i].description);
+		values[2] = CStringGetTextDatum(recipes[i].description);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* Return the SQL name of a parameter type */
+static const char *
+ParamTypeName(ParamType type)
+{
+	switch (type)
+	{
+		case PARAM_NUMBER:
+			return "number";
+		case PARAM_INTEGER:
+			return "integer";
+		case PARAM_BOOLEAN:
+			return "boolean";
+		case PARAM_STRING:
+			return "string";
+	}
+	return "number";
+}
+
+/*
+ * rec.recipe_parameters(recipe) returns (recipe, parameter, type,
+ * default_value, min_value, max_value, description): one row per parameter
+ * a recipe accepts (of every recipe when recipe is NULL).
+ */
+Datum
+rec_recipe_parameters(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const RecRecipe *only = PG_ARGISNULL(0) ? NULL : FindRecipe(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	int			i;
+	int			s;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; i < lengthof(recipes); i++)
+	{
+		const RecRecipe *r = &recipes[i];
+
+		if (only && only != r)
+			continue;
+		for (s = 0; s < lengthof(param_specs); s++)
+		{
+			const ParamSpec *spec = &param_specs[s];
+			const char *at = (const char *) &r->defaults + spec->offset;
+			bool		ranged = spec->type == PARAM_NUMBER || spec->type == PARAM_INTEGER;
+			Datum		values[7];
+			bool		nulls[7] = {false, false, false, false, !ranged, !ranged, false};
+
+			if (!Accepts(r, spec->name))
+				continue;
+			values[0] = CStringGetTextDatum(r->name);
+			values[1] = CStringGetTextDatum(spec->name);
+			values[2] = CStringGetTextDatum(ParamTypeName(spec->type));
+			if (spec->type == PARAM_STRING)
+			{
+				nulls[3] = *(char *const *) at == NULL;
+				if (!nulls[3])
+					values[3] = CStringGetTextDatum(*(char *const *) at);
+			}
+			else if (spec->type == PARAM_BOOLEAN)
+				values[3] = CStringGetTextDatum(*(const bool *) at ? "true" : "false");
+			else if (spec->type == PARAM_INTEGER)
+				values[3] = CStringGetTextDatum(psprintf("%d", *(const int *) at));
+			else
+				values[3] = CStringGetTextDatum(psprintf("%.15g", *(const double *) at));
+			values[4] = Float8GetDatum(spec->min);
+			values[5] = Float8GetDatum(spec->max);
+			values[6] = CStringGetTextDatum(spec->description);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
 	}
 	return (Datum) 0;
 }

@@ -26,7 +26,7 @@ GROUP BY p.user_id;
 SELECT is((SELECT count(*) FROM probe), 20::bigint, 'twenty probe users');
 SELECT is((SELECT sum(docs) FROM before), 0::numeric, 'no documentary in their top 10 before');
 
-SELECT rec.log_event(p.user_id, d.item_id, ts => '2026-12-01'::timestamptz + d.n * interval '1 minute')
+SELECT rec.log_event(p.user_id, d.item_id, ts => '2026-09-01'::timestamptz + d.n * interval '1 minute')
 FROM probe p
 CROSS JOIN (SELECT item_id, row_number() OVER (ORDER BY item_id) AS n FROM rec.items
             WHERE categories = '{documentary}' ORDER BY item_id LIMIT 3) d;
