@@ -57,6 +57,8 @@ static MemoryContext campaign_cxt = NULL;
 static bool callback_registered = false;
 static TransactionId changed_by = InvalidTransactionId;	/* last transaction of ours that
 														 * changed rec's catalogue */
+static Oid	catalogue_oids[4];	/* rec.dataset_group, solution, solution_version, campaign */
+static bool catalogue_oids_known = false;
 
 /*
  * Return a plan for sql prepared once per backend and kept (the slot used
@@ -219,10 +221,45 @@ CopyTarget(const RecCampaignTarget *from, RecCampaignTarget *to, MemoryContext c
 #undef COPY
 }
 
-/* Forget every cached campaign: called on any relcache invalidation */
+/*
+ * Remember the OIDs of rec's catalogue tables, whose invalidations are the
+ * ones that can change a campaign's answer (looked up again after any of
+ * them is invalidated, which covers the extension being dropped and created
+ * again).
+ */
+static void
+RememberCatalogueOids(void)
+{
+	static const char *const names[] = {"dataset_group", "solution", "solution_version", "campaign"};
+	Oid			nsp = get_namespace_oid("rec", true);
+	int			i;
+
+	for (i = 0; i < lengthof(names); i++)
+		catalogue_oids[i] = OidIsValid(nsp) ? get_relname_relid(names[i], nsp) : InvalidOid;
+	catalogue_oids_known = true;
+}
+
+/*
+ * Forget every cached campaign when one of rec's catalogue tables (or every
+ * relation: relid InvalidOid) is invalidated.  These invalidations are sent
+ * by rec_catalogue_changed and replayed on hot standbys with the commit that
+ * sent them, so a standby's cache follows the primary; those of other
+ * relations, which a busy primary sends all the time, leave it alone.
+ */
 static void
 InvalidateCampaigns(Datum arg, Oid relid)
 {
+	int			i;
+
+	if (OidIsValid(relid) && catalogue_oids_known)
+	{
+		for (i = 0; i < lengthof(catalogue_oids); i++)
+			if (catalogue_oids[i] == relid)
+				break;
+		if (i == lengthof(catalogue_oids))
+			return;
+	}
+	catalogue_oids_known = false;
 	campaign_generation++;
 	n_cached_campaigns = 0;
 	if (campaign_cxt)
@@ -267,6 +304,8 @@ RecResolveCampaign(const char *name, RecCampaignTarget *target)
 		callback_registered = true;
 	}
 
+	if (!catalogue_oids_known)
+		RememberCatalogueOids();
 	for (i = 0; i < n_cached_campaigns && cacheable; i++)
 		if (cached_for[i] == GetUserId() && strcmp(cached_campaigns[i].campaign, name) == 0)
 			break;

@@ -91,6 +91,9 @@ rec_log_event(PG_FUNCTION_ARGS)
 						timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(4))),
 				 errhint("Log the time the event happened; a clock far ahead would make it the user's newest event for good.")));
 
+	RecRequirePrimary("log events",
+					  "Log events on the primary server; this standby serves them once they are replayed.");
+
 	SPI_connect();
 	group = text_to_cstring(PG_GETARG_TEXT_PP(5));
 	if (strcmp(group, "default") == 0)

@@ -6,6 +6,7 @@
 
 #include <limits.h>
 
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "utils/guc.h"
@@ -79,6 +80,21 @@ _PG_init(void)
 
 	/* serving runs one BLAS thread per backend; training raises it to rec.threads */
 	RecSetBlasThreads(1);
+}
+
+/*
+ * Refuse a write on a hot standby with a hint to send it to the primary,
+ * before anything else is done (PostgreSQL's own error would come later,
+ * after the work, and say nothing of where to go).
+ */
+void
+RecRequirePrimary(const char *action, const char *hint)
+{
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot %s on a hot standby", action),
+				 errhint("%s", hint)));
 }
 
 /* Reject a k outside 1..REC_MAX_K */

@@ -27,6 +27,7 @@ typedef struct RecHistory
 } RecHistory;
 
 extern void RecCheckK(int32 k);
+extern void RecRequirePrimary(const char *action, const char *hint);
 
 extern void RecCheckMemory(double bytes, const char *what);
 extern int64 *RecArrayToIds(ArrayType *arr, const char *argname, int *n);

@@ -490,6 +490,8 @@ rec_train(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("params must not be null")));
 	solution = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	RecRequirePrimary("train",
+					  "Train on the primary server; this standby serves the new version once it is replayed.");
 
 	train_cxt = AllocSetContextCreate(CurrentMemoryContext, "rec training", ALLOCSET_DEFAULT_SIZES);
 	SPI_connect();
