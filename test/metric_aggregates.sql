@@ -1,15 +1,17 @@
--- Contracts of the metric aggregates.
+-- Contracts of the metric aggregates and of evaluation "as of" the holdout.
 \set ON_ERROR_STOP on
 \set QUIET on
 BEGIN;
 LOAD 'rec';
-SELECT plan(15);
+SELECT plan(17);
 
 SELECT is_aggregate('rec', 'ndcg_agg', ARRAY['bigint', 'boolean', 'integer', 'integer']);
 SELECT is_aggregate('rec', 'recall_agg', ARRAY['bigint', 'boolean', 'integer', 'integer']);
 SELECT is_aggregate('rec', 'precision_agg', ARRAY['bigint', 'boolean', 'integer']);
 SELECT is_aggregate('rec', 'mrr_agg', ARRAY['bigint', 'boolean', 'integer']);
 SELECT is_aggregate('rec', 'hit_agg', ARRAY['bigint', 'boolean', 'integer']);
+SELECT has_function('rec', 'holdout_recommend', ARRAY['text', 'regclass', 'integer', 'text', 'text', 'text', 'boolean']);
+SELECT volatility_is('rec', 'evaluate', ARRAY['text', 'regclass', 'text', 'text', 'text', 'boolean'], 'stable');
 
 -- every metric aggregate can run in parallel workers
 SELECT is((SELECT array_agg(a.aggfnoid::regproc::text ORDER BY 1) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
