@@ -101,6 +101,13 @@ CREATE TABLE tiny_holdout (user_id bigint, item_id bigint);
 INSERT INTO tiny_holdout VALUES (1, 12), (3, 11), (3, NULL), (NULL, 10);
 SELECT * FROM rec.holdout_recommend('tiny', 'tiny_holdout') ORDER BY user_id, rank;
 SELECT users, mrr_at_25, ndcg_at_10, recall_at_25, hit_at_10, coverage FROM rec.evaluate('tiny', 'tiny_holdout');
+-- the history ends at the first holdout event: an event at the same time
+-- stays (user 1 has seen both items: no recommendation), a later one is left out
+CREATE TABLE tiny_holdout_ts (user_id bigint, item_id bigint, ts timestamptz);
+INSERT INTO tiny_holdout_ts VALUES (1, 12, '2024-01-02');
+SELECT user_id, rank, item_id FROM rec.holdout_recommend('tiny', 'tiny_holdout_ts', ts_column => 'ts');
+UPDATE tiny_holdout_ts SET ts = ts - interval '1 second';
+SELECT user_id, rank, item_id FROM rec.holdout_recommend('tiny', 'tiny_holdout_ts', ts_column => 'ts');
 -- an empty holdout
 TRUNCATE tiny_holdout;
 SELECT * FROM rec.evaluate('tiny', 'tiny_holdout');
@@ -125,4 +132,4 @@ SELECT * FROM rec.holdout_recommend('main', 'holdout', item_column => 'no_such_c
 SELECT * FROM rec.holdout_recommend('main', 1::regclass);
 SELECT * FROM rec.holdout_recommend('no-such-campaign', 'holdout');
 SELECT rec.drop_dataset_group('tiny');
-DROP TABLE holdout, holdout_epoch, holdout_text_ts, clicks_later, tiny_events, tiny_holdout;
+DROP TABLE holdout, holdout_epoch, holdout_text_ts, clicks_later, tiny_events, tiny_holdout, tiny_holdout_ts;

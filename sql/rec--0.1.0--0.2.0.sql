@@ -129,7 +129,7 @@ RETURNS TABLE (user_id bigint, rank integer, item_id bigint, relevant boolean, n
 LANGUAGE C STABLE
 AS 'MODULE_PATHNAME', 'rec_holdout_recommend';
 COMMENT ON FUNCTION @extschema@.holdout_recommend(text, regclass, integer, text, text, text, boolean) IS
-'Top-k of every holdout user as of the holdout, each row marked relevant (in that user''s holdout) or not, with the user''s number of distinct holdout items: the rows the metric aggregates take. Each user''s history leaves out its events on its holdout items (exclude_holdout) and, with ts_column, ends before its first holdout event. A user with no recommendation gets one row with a NULL rank.';
+'Top-k of every holdout user as of the holdout, each row marked relevant (in that user''s holdout) or not, with the user''s number of distinct holdout items: the rows the metric aggregates take. Each user''s history leaves out its events on its holdout items (exclude_holdout) and, with ts_column, leaves out its events after its first holdout event. A user with no recommendation gets one row with a NULL rank.';
 
 DROP FUNCTION @extschema@.evaluate(text, regclass, text, text);
 CREATE FUNCTION @extschema@.evaluate(
@@ -223,4 +223,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.evaluate(text, regclass, text, text, text, boolean) IS
-'Score a campaign against any holdout relation of (user, item) rows, as of the holdout: each holdout user gets 25 recommendations from its history without its holdout items (exclude_holdout) and, with ts_column, before its first holdout event; seen items excluded. A NOTICE counts holdout rows also in the interactions. Metric aggregates per user, means rounded to 6 decimals; coverage is distinct recommended items over the catalogue.';
+'Score a campaign against any holdout relation of (user, item) rows, as of the holdout: each holdout user gets 25 recommendations from its history without its holdout items (exclude_holdout) and, with ts_column, without its events after its first holdout event; seen items excluded. A NOTICE counts holdout rows also in the interactions. Metric aggregates per user, means rounded to 6 decimals; coverage is distinct recommended items over the catalogue.';

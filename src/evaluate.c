@@ -8,8 +8,9 @@
  * training, the usual case), scoring from the full current history would
  * treat the holdout items as seen: excluded, never hit, every metric 0.  So
  * by default each user's events on that user's holdout items are left out of
- * the history; with a time column, the history also ends before the user's
- * first holdout event.  The history so filtered is what is scored and what
+ * the history; with a time column, the history also ends at the user's
+ * first holdout event: later events are left out, events at the same time
+ * stay (a split that breaks ties by order put them in training).  The history so filtered is what is scored and what
  * counts as seen.  A NOTICE (a WARNING when the holdout rows are kept) says
  * how many holdout (user, item) pairs were found in the interactions.
  */
@@ -203,7 +204,7 @@ FindItem(const HoldoutPair *pairs, const HoldoutUser *hu, int64 item_id)
 /*
  * Build a holdout user's history as of the holdout: its events, oldest
  * first, without those on its holdout items (when exclude) and without those
- * at or after its first holdout time; the newest rec.max_history of them, in
+ * after its first holdout time; the newest rec.max_history of them, in
  * model indices.  Mark in found the holdout items met among all its events.
  */
 static void
@@ -228,7 +229,7 @@ AsOfHistory(const RecDataset *ds, const int32 *to_model, const HoldoutPair *pair
 
 		if (at >= 0)
 			found[hu->first + at] = true;
-		if ((at >= 0 && exclude) || ds->ev_time[e] >= hu->cut)
+		if ((at >= 0 && exclude) || ds->ev_time[e] > hu->cut)
 			continue;
 		h->items[n] = to_model[ds->ev_item[e]];
 		h->times[n] = ds->ev_time[e];
@@ -291,7 +292,7 @@ ReportOverlap(int64 n_found, int64 n_pairs, bool exclude, bool with_ts)
 				(errmsg("%lld of the holdout's %lld (user, item) pairs are also in the interactions",
 						(long long) n_found, (long long) n_pairs),
 				 with_ts ?
-				 errdetail("They are left out of each user's history, which ends before the user's first holdout event, so they can be recommended and hit.") :
+				 errdetail("They are left out of each user's history, which ends at the user's first holdout event, so they can be recommended and hit.") :
 				 errdetail("They are left out of each user's history, so they can be recommended and hit.")));
 	else
 		ereport(WARNING,
