@@ -21,7 +21,8 @@ OBJS = \
 	src/recommend.o \
 	src/batch.o \
 	src/events.o \
-	src/metrics.o
+	src/metrics.o \
+	src/evaluate.o
 
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 PGFILEDESC = "rec - recommendations inside PostgreSQL"

@@ -47,6 +47,13 @@ extern double RecMrrAtK(const int64 *rec, int nrec,
 extern double RecHitAtK(const int64 *rec, int nrec,
 						const RecRelevantSet *rel, int k);
 
+/* The same metrics from a hit vector of the first len <= k positions */
+extern double RecPrecisionFromHits(const bool *hits, int len, int k);
+extern double RecRecallFromHits(const bool *hits, int len, int n_relevant, int k);
+extern double RecNdcgFromHits(const bool *hits, int len, int n_relevant, int k);
+extern double RecMrrFromHits(const bool *hits, int len);
+extern double RecHitFromHits(const bool *hits, int len);
+
 extern void RecScoreList(const int64 *rec, int nrec,
 						 const int64 *relevant, int nrel,
 						 RecListMetrics *out);

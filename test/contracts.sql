@@ -20,7 +20,7 @@ SELECT has_function('rec', 'batch_recommend', ARRAY['text', 'integer', 'bigint[]
 SELECT has_function('rec', 'batch_recommend_jsonl', ARRAY['text', 'integer', 'bigint[]']);
 SELECT has_function('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'real', 'timestamp with time zone', 'text']);
 SELECT has_function('rec', 'explain', ARRAY['bigint', 'bigint', 'text']);
-SELECT has_function('rec', 'evaluate', ARRAY['text', 'regclass', 'text', 'text']);
+SELECT has_function('rec', 'evaluate', ARRAY['text', 'regclass', 'text', 'text', 'text', 'boolean']);
 SELECT has_function('rec', 'ndcg_at_k', ARRAY['bigint[]', 'bigint[]', 'integer']);
 SELECT has_function('rec', 'precision_at_k', ARRAY['bigint[]', 'bigint[]', 'integer']);
 SELECT has_function('rec', 'recall_at_k', ARRAY['bigint[]', 'bigint[]', 'integer']);
