@@ -21,11 +21,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 
-#include "topk.h"
-#if __has_include("score.h")
 #include "score.h"
-#define HAVE_SCORE_H
-#endif
+#include "topk.h"
 
 #include "shim.h"
 
@@ -64,12 +61,12 @@ Exercise(const RecModel *m, uint8_t mode)
 		items[i] = (int32) ((i * 2654435761u + mode) % (uint32) (n + 1)) - 1;
 		times[i] = times_pool[(i + (mode >> 3)) % lengthof(times_pool)] + i;
 	}
-#ifdef HAVE_SCORE_H
 	{
 		/* rec.recommend: score, select, give each row its reason; rec.explain */
 		bool	   *lifted = palloc0(sizeof(bool) * Max(n, 1));
-		float	   *contrib = palloc(sizeof(float) * h.n);
-		bool		personalized = RecModelScore(m, &h, scores, lifted);
+		float	   *contrib = palloc(sizeof(float) * Max(h.n, 1));
+		RecExplainer ex;
+		bool		personalized = RecModelScore(m, &h, scores, lifted, &ex);
 
 		for (i = 0; i < h.n; i++)
 			if (items[i] >= 0)
@@ -81,24 +78,11 @@ Exercise(const RecModel *m, uint8_t mode)
 			int32		because;
 
 			CHECK(best[i].idx >= 0 && best[i].idx < n && !excluded[best[i].idx]);
-			(void) RecExplainItem(m, &h, personalized, lifted, best[i].idx, &because);
+			(void) RecExplainItem(&ex, personalized, lifted, best[i].idx, &because);
 			CHECK(because >= -1 && because < n);
-			RecContributions(m, &h, best[i].idx, contrib);
+			RecContributions(&ex, best[i].idx, contrib);
 		}
 	}
-#else
-	if (m->kind != REC_KIND_POPULARITY)
-		(void) RecModelScore(m, &h, scores);
-	else
-		memcpy(scores, m->popularity, sizeof(float) * n);
-	for (i = 0; i < h.n; i++)
-		if (items[i] >= 0)
-			excluded[items[i]] = true;
-	found = RecTopK(scores, n, excluded, 25, best);
-	CHECK(found >= 0 && found <= Min(n, 25));
-	for (i = 0; i < found; i++)
-		CHECK(best[i].idx >= 0 && best[i].idx < n && !excluded[best[i].idx]);
-#endif
 
 	/* similar_items: the one-event history of a warm item, no times; a cold item by categories */
 	if (n > 0 && m->kind != REC_KIND_POPULARITY)
@@ -109,13 +93,9 @@ Exercise(const RecModel *m, uint8_t mode)
 		h.items = &idx;
 		h.times = NULL;
 		if (idx < m->n_warm)
-#ifdef HAVE_SCORE_H
-			(void) RecModelScore(m, &h, scores, NULL);
+			(void) RecModelScore(m, &h, scores, NULL, NULL);
 		else
 			RecCategorySimilar(m, idx, scores);
-#else
-			(void) RecModelScore(m, &h, scores);
-#endif
 		found = RecTopK(scores, n, NULL, 25, best);
 		CHECK(found >= 0 && found <= Min(n, 25));
 	}

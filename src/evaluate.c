@@ -10,8 +10,8 @@
  * by default each user's events on that user's holdout items are left out of
  * the history; with a time column, the history also ends at the user's
  * first holdout event: later events are left out, events at the same time
- * stay (a split that breaks ties by order put them in training).  The history so filtered is what is scored and what
- * counts as seen.  A NOTICE (a WARNING when the holdout rows are kept) says
+ * stay (a split that breaks ties by order put them in training).  The
+ * history so filtered is what is scored and what counts as seen.  A NOTICE (a WARNING when the holdout rows are kept) says
  * how many holdout (user, item) pairs were found in the interactions.
  */
 #include "rec.h"
