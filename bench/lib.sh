@@ -2,8 +2,11 @@
 #
 # bench_start              start a throwaway server (scripts/pg-cluster) tuned for
 #                          benchmarking, or use the one in PGHOST/PGPORT; create rec
-# bench_data SCALE [ITEMS] make rec.items/rec.interactions hold bench/synth.sql data at
-#                          SCALE, loading only if what is there differs
+# bench_data SCALE [ITEMS [USERS EVENTS]]
+#                          make rec.items/rec.interactions hold bench/synth.sql data at
+#                          SCALE (or with those sizes), loading only if what is there differs
+# bench_wide               the wide catalogue's sizes for bench_data: 200,000 items,
+#                          200,000 users, 20 M events
 # bench_solution NAME RECIPE [PARAMS]
 #                          make solution NAME (trained on the current data) and a
 #                          campaign of the same name exist; trains only if needed
@@ -31,12 +34,14 @@ q() {
     psql -X -At -v ON_ERROR_STOP=1 -c "$1"
 }
 
+bench_wide=(1 200000 200000 20000000)
+
 bench_data() {
-    local scale=$1 items=${2:-0} want have
-    want="$scale/$items/$(q 'SELECT count(*) FROM rec.interactions')"
+    local scale=$1 items=${2:-0} users=${3:-0} target=${4:-0} want have
+    want="$scale/$items/$users/$target/$(q 'SELECT count(*) FROM rec.interactions')"
     have=
     if [[ $(q "SELECT to_regclass('public.rec_bench_data') IS NOT NULL") == t ]]; then
-        have=$(q "SELECT scale || '/' || items || '/' || events FROM public.rec_bench_data")
+        have=$(q "SELECT scale || '/' || items || '/' || users || '/' || target || '/' || events FROM public.rec_bench_data")
     fi
     if [[ $want == "$have" ]]; then
         echo "data: scale $scale already loaded ($(q 'SELECT events FROM public.rec_bench_data') events)" >&2
@@ -44,13 +49,14 @@ bench_data() {
     fi
     local t0 t1
     t0=$(date +%s.%N)
-    psql -X -q -v ON_ERROR_STOP=1 -v scale="$scale" -v items="$items" -f "$bench_repo/bench/synth.sql" >&2
+    psql -X -q -v ON_ERROR_STOP=1 -v scale="$scale" -v items="$items" -v users="$users" -v events="$target" \
+        -f "$bench_repo/bench/synth.sql" >&2
     t1=$(date +%s.%N)
     psql -X -q -v ON_ERROR_STOP=1 >&2 <<SQL
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS public.rec_bench_data;
 CREATE TABLE public.rec_bench_data AS
-SELECT $scale::text AS scale, $items::text AS items, count(*) AS events,
+SELECT $scale::text AS scale, $items::text AS items, $users::text AS users, $target::text AS target, count(*) AS events,
        clock_timestamp() AS loaded_at, $(awk "BEGIN{print $t1 - $t0}")::float8 AS load_seconds
 FROM rec.interactions;
 SQL

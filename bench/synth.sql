@@ -2,6 +2,8 @@
 --
 --   psql -v scale=1 -f bench/synth.sql            (scale 1, 5, 20, ... ; default 1)
 --   psql -v scale=20 -v items=16000 -f bench/synth.sql
+--   psql -v items=200000 -v users=200000 -v events=20000000 -f bench/synth.sql
+--                                                 (the wide catalogue)
 --
 -- REPLACES the contents of rec.items and rec.interactions (the default
 -- dataset group) with synthetic data shaped like MovieLens 1M, which at
@@ -13,6 +15,8 @@
 --           (scale 5: 8,287 items, 275 MB; scale 20: 16,574 items, 1.1 GB).
 --   events  about 1,000,209 x scale (the exact count is printed): every user
 --           draws the same activity distribution, so events grow with users.
+--   -v users=N and -v events=N set those two directly (the activity
+--   distribution is scaled to the events per user they give).
 --
 -- Distributions (all from hashes of the row's key and -v seed, default 42,
 -- so the same arguments give the same rows on every run):
@@ -46,6 +50,14 @@
 \else
 \set items 0
 \endif
+\if :{?users}
+\else
+\set users 0
+\endif
+\if :{?events}
+\else
+\set events 0
+\endif
 \if :{?seed}
 \else
 \set seed 42
@@ -65,8 +77,8 @@ AS $$ SELECT (((pg_catalog.hashint8extended(k, s) >> 11) & 9007199254740991)::fl
 CREATE TEMP TABLE synth_param AS
 SELECT :scale::float8 AS scale,
        CASE WHEN :items > 0 THEN :items ELSE round(3706 * sqrt(:scale::float8))::int END AS n_items,
-       round(6040 * :scale::float8)::int AS n_users,
-       round(1000209 * :scale::float8)::bigint AS n_events,
+       CASE WHEN :users > 0 THEN :users ELSE round(6040 * :scale::float8)::int END AS n_users,
+       CASE WHEN :events > 0 THEN :events ELSE round(1000209 * :scale::float8)::bigint END AS n_events,
        :seed::bigint AS seed,
        2097152 AS m_all,        -- popularity buckets over the whole catalogue
        65536 AS m_genre;        -- popularity buckets per genre
