@@ -363,3 +363,8 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.evaluate(text, regclass, text, text, text, boolean) IS
 'Score a campaign against any holdout relation of (user, item) rows, as of the holdout: each holdout user gets 25 recommendations from its history without its holdout items (exclude_holdout) and, with ts_column, without its events after its first holdout event; seen items excluded. A NOTICE counts holdout rows also in the interactions. Metric aggregates per user, means rounded to 6 decimals; coverage is distinct recommended items over the catalogue.';
+
+-- Serving: the history read of the default group can be index-only -------------
+
+DROP INDEX @extschema@.interactions_user_ts_idx;
+CREATE INDEX interactions_user_ts_idx ON @extschema@.interactions (user_id, ts) INCLUDE (item_id);

@@ -4,7 +4,8 @@
 # partition and reads it through its (user, time) index, both as a custom
 # plan and as the generic plan a kept plan becomes; on interactions
 # partitioned by time it reads the partitions newest first, each through its
-# index, without a sort, so the limit of rec.max_history rows stops it early.  The plans are those of the query recommend()
+# index, without a sort, so the limit of rec.max_history rows stops it early;
+# on rec.interactions itself it is an index-only scan.  The plans are those of the query recommend()
 # itself runs, logged by auto_explain (log_nested_statements), which is why
 # this is a shell test: the log lines carry durations.  About 5 s.
 set -euo pipefail
@@ -36,6 +37,7 @@ SELECT rec.create_dataset_group('by_user', 'events_by_user');
 SELECT rec.create_dataset_group('by_month', 'events_by_month');
 SELECT rec.deploy('by_user', version => rec.train('by_user', 'popularity-count', 'by_user'));
 SELECT rec.deploy('by_month', version => rec.train('by_month', 'popularity-count', 'by_month'));
+SELECT rec.deploy('default-up', version => rec.train('default-up', 'popularity-count'));
 SQL
 
 # history_plan CAMPAIGN PLAN_CACHE_MODE: the plan of recommend()'s history read
@@ -72,6 +74,11 @@ plan=$(history_plan by_month force_generic_plan)
 scans=$(grep -c 'Index Scan Backward using events_20[0-9_]*_user_id_ts_idx' <<<"$plan" || true)
 ok=0; [[ $plan == *"Append"* && $scans -ge 12 && $plan != *"Seq Scan"* && $plan != *"Sort"* ]] || ok=1
 check "range by month: the months newest first, each through its index, no sort ($scans index scans)" $ok "$plan"
+
+psql -X -q -d $db -c "VACUUM rec.interactions"
+plan=$(history_plan default-up force_generic_plan)
+ok=0; [[ $plan == *"Index Only Scan Backward using interactions_user_ts_idx on interactions"* ]] || ok=1
+check "rec.interactions (not partitioned): an index-only scan of (user_id, ts) INCLUDE (item_id)" $ok "$plan"
 
 echo "1..$n"
 [[ $failed -eq 0 ]]
