@@ -306,6 +306,15 @@ RecResolveCampaign(const char *name, RecCampaignTarget *target)
 
 	if (!catalogue_oids_known)
 		RememberCatalogueOids();
+
+	/*
+	 * A transaction that already holds its locks on rec's tables processes
+	 * invalidations only when told to: do it here (cheap when there are
+	 * none), so that a long transaction in READ COMMITTED sees a campaign
+	 * moved meanwhile at its next call, as its next snapshot would.
+	 */
+	if (cacheable)
+		AcceptInvalidationMessages();
 	for (i = 0; i < n_cached_campaigns && cacheable; i++)
 		if (cached_for[i] == GetUserId() && strcmp(cached_campaigns[i].campaign, name) == 0)
 			break;

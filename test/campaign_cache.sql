@@ -9,7 +9,7 @@ DELETE FROM rec.solution;
 TRUNCATE rec.interactions, rec.items, rec.users;
 \i data/sample.sql
 \set ON_ERROR_STOP on
-SELECT plan(6);
+SELECT plan(7);
 
 SELECT rec.train('live', 'sims', params => '{"neighbors": 100}') AS v1 \gset
 SELECT rec.train('pop', 'popularity-count') > 0 AS trained \gset
@@ -43,6 +43,17 @@ SELECT is((SELECT array_agg(item_id ORDER BY score DESC, item_id) FROM rec.recom
 SELECT is((SELECT items FROM dblink('other', $$SELECT array_agg(item_id ORDER BY score DESC, item_id)
                                               FROM rec.recommend(1, 10, campaign => 'live')$$) AS t(items bigint[])),
           (SELECT items FROM list_v1), 'and in the other backend');
+-- a transaction that has already served the campaign (and holds its locks) sees a move
+-- committed meanwhile at its next call, as a new READ COMMITTED snapshot would
+-- (nothing else in the transaction may lock a relation for the first time: that too
+-- processes invalidations)
+SELECT items::text AS want_v2 FROM list_v2 \gset
+BEGIN;
+SELECT count(*) AS served FROM rec.recommend(1, 10, campaign => 'live') \gset
+SELECT * FROM dblink('other', format('SELECT rec.deploy(%L, %L)::text', 'live', 'live')) AS t(done text) \gset
+SELECT is((SELECT array_agg(item_id ORDER BY score DESC, item_id) FROM rec.recommend(1, 10, campaign => 'live'))::text,
+          :'want_v2', 'a move committed during a transaction is seen at its next call');
+COMMIT;
 -- dropping the campaign elsewhere is seen here too
 SELECT * FROM dblink('other', $$SELECT rec.drop_campaign('live')::text$$) AS t(done text) \gset
 SELECT throws_ok($$SELECT * FROM rec.recommend(1, 10, campaign => 'live')$$, '42704',

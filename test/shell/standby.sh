@@ -20,15 +20,6 @@ pg_stat_statements.track = all"
 source scripts/pg-cluster
 pg_cluster_start >/dev/null
 db=rec_standby
-standby_dir=$PG_CLUSTER_DIR/standby
-
-stop_standby() {
-    if [[ -f $standby_dir/postmaster.pid ]]; then
-        (cd "$PG_CLUSTER_DIR" && "${PG_CLUSTER_RUNAS[@]}" "$PG_CLUSTER_BINDIR/pg_ctl" -D "$standby_dir" \
-            -m immediate -w -s stop) >/dev/null 2>&1 || true
-    fi
-}
-trap 'stop_standby; pg_cluster_stop' EXIT
 
 pq() { psql -X -q -At -v ON_ERROR_STOP=1 -d $db -c "$1"; }
 sq() { psql -X -q -At -v ON_ERROR_STOP=1 -p "$standby_port" -d $db -c "$1"; }
@@ -41,19 +32,8 @@ pq "SELECT rec.train('pop', 'popularity-count'), rec.train('sims', 'sims'),
     CREATE TABLE holdout AS SELECT user_id, item_id FROM rec.interactions WHERE user_id <= 50 AND item_id % 7 = 0;" >/dev/null
 
 # the standby: a base backup of the primary that streams from it
-standby_port=
-for i in $(seq 0 99); do
-    p=$((5400 + (RANDOM + i) % 100))
-    if [[ $p != "$PGPORT" ]] && ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then standby_port=$p; break; fi
-done
-(cd "$PG_CLUSTER_DIR" && "${PG_CLUSTER_RUNAS[@]}" "$PG_CLUSTER_BINDIR/pg_basebackup" -D "$standby_dir" -R -X stream -c fast \
-    -h "$PGHOST" -p "$PGPORT" -U postgres)
-cat >>"$standby_dir/postgresql.conf" <<CONF
-port = $standby_port
-hot_standby = on
-CONF
-(cd "$PG_CLUSTER_DIR" && "${PG_CLUSTER_RUNAS[@]}" "$PG_CLUSTER_BINDIR/pg_ctl" -D "$standby_dir" \
-    -l "$PG_CLUSTER_DIR/standby.log" -w -t 60 -s start)
+pg_cluster_start_standby
+standby_port=$PG_STANDBY_PORT
 
 # wait until the standby has replayed everything the primary wrote so far
 wait_replay() {
