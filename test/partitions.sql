@@ -13,26 +13,7 @@ TRUNCATE rec.interactions, rec.items, rec.users;
 \set ON_ERROR_STOP on
 SELECT plan(12);
 
-CREATE TABLE events_by_user (user_id bigint NOT NULL, item_id bigint NOT NULL, ts timestamptz NOT NULL)
-	PARTITION BY HASH (user_id);
-CREATE TABLE events_by_user_0 PARTITION OF events_by_user FOR VALUES WITH (MODULUS 4, REMAINDER 0);
-CREATE TABLE events_by_user_1 PARTITION OF events_by_user FOR VALUES WITH (MODULUS 4, REMAINDER 1);
-CREATE TABLE events_by_user_2 PARTITION OF events_by_user FOR VALUES WITH (MODULUS 4, REMAINDER 2);
-CREATE TABLE events_by_user_3 PARTITION OF events_by_user FOR VALUES WITH (MODULUS 4, REMAINDER 3);
-CREATE INDEX ON events_by_user (user_id, ts);
-INSERT INTO events_by_user SELECT user_id, item_id, ts FROM rec.interactions;
-
-CREATE TABLE events_by_month (user_id bigint NOT NULL, item_id bigint NOT NULL, ts timestamptz NOT NULL)
-	PARTITION BY RANGE (ts);
-SELECT format('CREATE TABLE %I PARTITION OF events_by_month FOR VALUES FROM (%L) TO (%L)',
-			  'events_' || to_char(m, 'YYYY_MM'), m, m + interval '1 month')
-FROM generate_series(timestamptz '2025-12-01', '2026-11-01', interval '1 month') m \gexec
-CREATE TABLE events_later PARTITION OF events_by_month DEFAULT;
-CREATE INDEX ON events_by_month (user_id, ts);
-INSERT INTO events_by_month SELECT user_id, item_id, ts FROM rec.interactions;
-
-SELECT rec.create_dataset_group('by_user', 'events_by_user', 'rec.items');
-SELECT rec.create_dataset_group('by_month', 'events_by_month', 'rec.items');
+\i test/partitioned_events.psql
 SELECT rec.deploy('plain', version => rec.train('plain', 'sims'));
 SELECT rec.deploy('by_user', version => rec.train('by_user', 'sims', 'by_user'));
 SELECT rec.deploy('by_month', version => rec.train('by_month', 'sims', 'by_month'));
