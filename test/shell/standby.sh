@@ -22,7 +22,7 @@ pg_cluster_start >/dev/null
 db=rec_standby
 
 pq() { psql -X -q -At -v ON_ERROR_STOP=1 -d $db -c "$1"; }
-sq() { psql -X -q -At -v ON_ERROR_STOP=1 -p "$standby_port" -d $db -c "$1"; }
+sq() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -At -v ON_ERROR_STOP=1 -p "$standby_port" -d $db -c "$1"; }
 
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db"
 psql -X -q -v ON_ERROR_STOP=1 -d $db -c 'SET client_min_messages = warning' \
