@@ -3,7 +3,7 @@
 \set QUIET on
 BEGIN;
 LOAD 'rec';
-SELECT plan(34);
+SELECT plan(41);
 
 SELECT has_function('rec', 'train', ARRAY['text', 'text', 'text', 'jsonb']);
 SELECT has_function('rec', 'recipes', ARRAY[]::text[]);
@@ -13,6 +13,10 @@ SELECT has_function('rec', 'drop_dataset_group', ARRAY['text']);
 SELECT has_function('rec', 'drop_solution', ARRAY['text']);
 SELECT has_function('rec', 'deploy', ARRAY['text', 'text', 'bigint', 'jsonb']);
 SELECT has_function('rec', 'drop_campaign', ARRAY['text']);
+SELECT has_function('rec', 'variant', ARRAY['text', 'bigint']);
+SELECT has_function('rec', 'log_impression', ARRAY['bigint', 'bigint[]', 'text', 'text', 'timestamp with time zone']);
+SELECT has_function('rec', 'campaign_report', ARRAY['text', 'timestamp with time zone', 'text', 'text']);
+SELECT has_function('rec', 'user_history', ARRAY['bigint', 'integer', 'text']);
 SELECT has_function('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text']);
 SELECT has_function('rec', 'similar_items', ARRAY['bigint', 'integer', 'bigint[]', 'text']);
 SELECT has_function('rec', 'rank', ARRAY['bigint', 'bigint[]', 'text']);
@@ -33,6 +37,9 @@ SELECT volatility_is('rec', 'similar_items', ARRAY['bigint', 'integer', 'bigint[
 SELECT volatility_is('rec', 'train', ARRAY['text', 'text', 'text', 'jsonb'], 'volatile');
 SELECT volatility_is('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'real', 'timestamp with time zone', 'text', 'text', 'text', 'integer'], 'volatile');
 SELECT volatility_is('rec', 'ndcg_at_k', ARRAY['bigint[]', 'bigint[]', 'integer'], 'immutable');
+SELECT volatility_is('rec', 'variant', ARRAY['text', 'bigint'], 'stable');
+SELECT volatility_is('rec', 'campaign_report', ARRAY['text', 'timestamp with time zone', 'text', 'text'], 'stable');
+SELECT volatility_is('rec', 'log_impression', ARRAY['bigint', 'bigint[]', 'text', 'text', 'timestamp with time zone'], 'volatile');
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
            WHERE p.pronamespace = 'rec'::regnamespace AND p.proname IN ('recommend', 'similar_items', 'rank', 'ndcg_at_k')
              AND p.proparallel <> 's'), NULL, 'serving and metric functions are parallel safe');
