@@ -368,3 +368,411 @@ COMMENT ON FUNCTION @extschema@.evaluate(text, regclass, text, text, text, boole
 
 DROP INDEX @extschema@.interactions_user_ts_idx;
 CREATE INDEX interactions_user_ts_idx ON @extschema@.interactions (user_id, ts) INCLUDE (item_id);
+
+-- A/B tests between solution versions (src/catalog.c, src/recommend.c, src/events.c)
+-- A campaign may split its traffic between variants, each a campaign of its
+-- own; a user's variant is a hash of the user id and the campaign name.
+-- recommend says which variant served, the application logs what it showed
+-- (log_impression) and what was clicked (log_event's campaign, variant,
+-- rank), and campaign_report is plain SQL over those rows.
+
+CREATE TABLE @extschema@.campaign_variant (
+	campaign text NOT NULL REFERENCES @extschema@.campaign ON DELETE CASCADE ON UPDATE CASCADE,
+	variant text NOT NULL REFERENCES @extschema@.campaign ON DELETE CASCADE ON UPDATE CASCADE,
+	share double precision NOT NULL CHECK (share > 0 AND share <= 1),
+	PRIMARY KEY (campaign, variant),
+	CHECK (variant <> campaign)
+);
+CREATE INDEX campaign_variant_variant_idx ON @extschema@.campaign_variant (variant);
+COMMENT ON TABLE @extschema@.campaign_variant IS
+'The variants of an A/B campaign: other campaigns, each with its share of the users.';
+CREATE TRIGGER campaign_variant_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.campaign_variant
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.catalogue_changed();
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.campaign_variant', '');
+
+CREATE TABLE @extschema@.impression (
+	campaign text NOT NULL,
+	variant text NOT NULL,
+	user_id bigint NOT NULL,
+	items bigint[] NOT NULL,
+	ts timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX impression_campaign_ts_idx ON @extschema@.impression (campaign, ts);
+COMMENT ON TABLE @extschema@.impression IS
+'Recommendation lists an application showed (rec.log_impression): one row per list, the items in the order shown.';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.impression', '');
+
+CREATE TABLE @extschema@.event_attribution (
+	campaign text NOT NULL,
+	variant text NOT NULL,
+	rank integer CHECK (rank >= 1),
+	user_id bigint NOT NULL,
+	item_id bigint NOT NULL,
+	event_type text NOT NULL,
+	ts timestamptz NOT NULL
+);
+CREATE INDEX event_attribution_campaign_ts_idx ON @extschema@.event_attribution (campaign, ts);
+COMMENT ON TABLE @extschema@.event_attribution IS
+'Events attributed to the recommendation that led to them (rec.log_event with campaign): campaign, variant that served, rank shown.';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_attribution', '');
+
+CREATE FUNCTION @extschema@.variant(campaign text, user_id bigint)
+RETURNS text
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_variant';
+COMMENT ON FUNCTION @extschema@.variant(text, bigint) IS
+'The campaign that serves a user: an A/B campaign''s variant for this user (a hash of the user id and the campaign name against the cumulative shares, stable while the shares stay), or the campaign itself.';
+
+DROP FUNCTION @extschema@.deploy(text, text, bigint);
+CREATE FUNCTION @extschema@.deploy(
+	campaign text,
+	solution text DEFAULT NULL,
+	version bigint DEFAULT NULL,
+	variants jsonb DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	sol text := solution;
+	ver bigint := version;
+	serving bigint;
+	total double precision;
+	bad record;
+	main text;
+BEGIN
+	IF variants IS NOT NULL THEN
+		IF campaign IS NULL THEN
+			RAISE EXCEPTION 'campaign must not be null' USING ERRCODE = 'null_value_not_allowed';
+		END IF;
+		IF solution IS NOT NULL OR version IS NOT NULL THEN
+			RAISE EXCEPTION 'give variants or a solution or version, not both'
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Each variant is a campaign of its own: deploy the versions to those first.';
+		END IF;
+		IF jsonb_typeof(variants) <> 'object' OR variants = '{}' THEN
+			RAISE EXCEPTION 'variants must be a JSON object of campaign names and shares'
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'For example ''{"up-v7": 0.9, "up-v8": 0.1}''.';
+		END IF;
+		SELECT v.key, v.value INTO bad FROM jsonb_each(variants) v
+		WHERE jsonb_typeof(v.value) <> 'number' OR v.value::text::float8 <= 0 OR v.value::text::float8 > 1
+		ORDER BY v.key LIMIT 1;
+		IF FOUND THEN
+			RAISE EXCEPTION 'share of variant "%" must be a number above 0 and at most 1, not %', bad.key, bad.value
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		SELECT sum(v.value::text::float8) INTO total FROM jsonb_each(variants) v;
+		IF abs(total - 1) > 1e-6 THEN
+			RAISE EXCEPTION 'variant shares must add up to 1, not %', round(total::numeric, 6)
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		SELECT v.key INTO main FROM jsonb_each(variants) v
+		WHERE v.key = campaign OR NOT EXISTS (SELECT FROM @extschema@.campaign c WHERE c.name = v.key)
+		ORDER BY v.key LIMIT 1;
+		IF FOUND THEN
+			IF main = campaign THEN
+				RAISE EXCEPTION 'campaign "%" cannot be a variant of itself', campaign
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+			RAISE EXCEPTION 'variant campaign "%" does not exist', main
+				USING ERRCODE = 'undefined_object',
+					  HINT = 'Deploy each variant as a campaign first, e.g. rec.deploy(''up-v8'', version => 8).';
+		END IF;
+		SELECT v.key INTO main FROM jsonb_each(variants) v
+		JOIN @extschema@.campaign_variant cv ON cv.campaign = v.key ORDER BY v.key LIMIT 1;
+		IF FOUND THEN
+			RAISE EXCEPTION 'variant campaign "%" has variants itself', main
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF EXISTS (SELECT FROM @extschema@.campaign_variant cv WHERE cv.variant = deploy.campaign) THEN
+			RAISE EXCEPTION 'campaign "%" is a variant of campaign "%"', campaign,
+				(SELECT min(cv.campaign) FROM @extschema@.campaign_variant cv WHERE cv.variant = deploy.campaign)
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		-- the row itself serves what the main variant (largest share) serves
+		SELECT c.solution, c.solution_version INTO sol, ver
+		FROM jsonb_each(variants) v JOIN @extschema@.campaign c ON c.name = v.key
+		ORDER BY v.value::text::float8 DESC, v.key LIMIT 1;
+	ELSE
+		IF campaign IS NULL OR (solution IS NULL AND version IS NULL) THEN
+			RAISE EXCEPTION 'campaign and one of solution or version must be given'
+				USING ERRCODE = 'null_value_not_allowed';
+		END IF;
+		IF version IS NOT NULL THEN
+			SELECT sv.solution INTO sol FROM @extschema@.solution_version sv WHERE sv.id = version;
+			IF NOT FOUND THEN
+				RAISE EXCEPTION 'solution version % does not exist', version USING ERRCODE = 'undefined_object';
+			END IF;
+			IF solution IS NOT NULL AND sol <> solution THEN
+				RAISE EXCEPTION 'solution version % belongs to solution "%", not "%"', version, sol, solution
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+		ELSIF NOT EXISTS (SELECT FROM @extschema@.solution s WHERE s.name = sol) THEN
+			RAISE EXCEPTION 'solution "%" does not exist', sol
+				USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.train().';
+		END IF;
+	END IF;
+	IF campaign = '' THEN
+		RAISE EXCEPTION 'campaign name must not be empty' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	INSERT INTO @extschema@.campaign AS c (name, solution, solution_version)
+	VALUES (campaign, sol, ver)
+	ON CONFLICT (name) DO UPDATE
+	SET solution = excluded.solution, solution_version = excluded.solution_version,
+		updated_at = pg_catalog.now();
+	DELETE FROM @extschema@.campaign_variant cv WHERE cv.campaign = deploy.campaign;
+	IF variants IS NOT NULL THEN
+		INSERT INTO @extschema@.campaign_variant (campaign, variant, share)
+		SELECT deploy.campaign, v.key, v.value::text::float8 FROM jsonb_each(variants) v;
+	END IF;
+	SELECT max(sv.id) INTO serving FROM @extschema@.solution_version sv
+	WHERE sv.solution = sol AND (ver IS NULL OR sv.id = ver);
+	RETURN serving;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.deploy(text, text, bigint, jsonb) IS
+'Create or move a campaign: to a pinned solution version, to whatever the newest version of a solution is (version NULL), or (variants) to an A/B test between other campaigns with their shares of the users, e.g. ''{"up-v7": 0.9, "up-v8": 0.1}''. Serving sees the move at once. Returns the version the campaign (its main variant) serves now.';
+
+CREATE OR REPLACE VIEW @extschema@.campaign_status AS
+SELECT c.name AS campaign, c.solution, c.solution_version IS NULL AS follows_newest,
+	v.id AS serving_version, v.recipe, v.created_at AS version_created_at, c.updated_at,
+	(SELECT pg_catalog.jsonb_object_agg(cv.variant, cv.share ORDER BY cv.variant)
+	 FROM @extschema@.campaign_variant cv WHERE cv.campaign = c.name) AS variants
+FROM @extschema@.campaign c
+LEFT JOIN LATERAL (
+	SELECT sv.id, sv.recipe, sv.created_at FROM @extschema@.solution_version sv
+	WHERE sv.solution = c.solution AND (c.solution_version IS NULL OR sv.id = c.solution_version)
+	ORDER BY sv.id DESC LIMIT 1) v ON true;
+COMMENT ON VIEW @extschema@.campaign_status IS
+'Each campaign with the solution version it serves now: its pinned version, or (follows_newest) the newest version of its solution; serving_version is NULL while the solution has none. variants: an A/B campaign''s variants and shares (its own row serves what its main variant served when deployed).';
+
+DROP FUNCTION @extschema@.recommend(bigint, integer, boolean, bigint[], bigint[], text);
+CREATE FUNCTION @extschema@.recommend(
+	user_id bigint,
+	k integer DEFAULT 25,
+	exclude_seen boolean DEFAULT true,
+	include_items bigint[] DEFAULT NULL,
+	exclude_items bigint[] DEFAULT NULL,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (item_id bigint, score real, reason text, because_item_id bigint, variant text)
+LANGUAGE C STABLE PARALLEL SAFE ROWS 25
+AS 'MODULE_PATHNAME', 'rec_recommend';
+COMMENT ON FUNCTION @extschema@.recommend(bigint, integer, boolean, bigint[], bigint[], text) IS
+'Top-k items for a user from the user''s current history, best first. score is the item''s share of the positive scores over the whole catalogue (they sum to 1; the popularity fallback''s is the item''s share of all events), on one scale for every user and model. reason is ''personalized'' (because_item_id: the history item that contributes most), ''session'' (a new category the newest events turned to; because_item_id: the newest such event), ''exploration'' (a new item matching the user''s categories) or ''popular'' (the fallback for a user with no usable history). variant is the campaign that served: an A/B campaign''s variant for this user, or the campaign itself. Campaign defaults to rec.campaign.';
+
+CREATE FUNCTION @extschema@.attributed_variant(campaign text, variant text, user_id bigint)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM @extschema@.campaign c WHERE c.name = attributed_variant.campaign) THEN
+		RAISE EXCEPTION 'campaign "%" does not exist', campaign
+			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.deploy().';
+	END IF;
+	IF variant IS NULL THEN
+		RETURN @extschema@.variant(campaign, user_id);
+	END IF;
+	IF variant <> campaign AND NOT EXISTS (SELECT FROM @extschema@.campaign_variant cv
+			WHERE cv.campaign = attributed_variant.campaign AND cv.variant = attributed_variant.variant) THEN
+		RAISE EXCEPTION 'campaign "%" has no variant "%"', campaign, variant
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass the variant column of rec.recommend(), or leave variant out to take the user''s.';
+	END IF;
+	RETURN variant;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.attributed_variant(text, text, bigint) IS
+'Internal: the variant an attributed event or impression is logged under (the given one, checked, or the user''s).';
+
+DROP FUNCTION @extschema@.log_event(bigint, bigint, text, real, timestamptz, text);
+CREATE FUNCTION @extschema@.log_event(
+	user_id bigint,
+	item_id bigint,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(bigint, bigint, text, real, timestamptz, text, text, text, integer) IS
+'Record one event in a dataset group''s interactions (Personalize''s PutEvents). The next recommend(), even in the same transaction, reflects it. event_type and event_value left NULL take the column''s default (''click'' in rec.interactions); giving one to a group without that column is an error. An event dated more than a day after now() is refused. With campaign, the event is also attributed to the recommendation that led to it (rec.event_attribution): variant defaults to the user''s variant, rank is the position it was shown at.';
+
+CREATE FUNCTION @extschema@.log_impression(
+	user_id bigint,
+	items bigint[],
+	campaign text,
+	variant text DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now())
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF user_id IS NULL OR items IS NULL OR campaign IS NULL OR ts IS NULL THEN
+		RAISE EXCEPTION 'user_id, items, campaign and ts must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF cardinality(items) = 0 OR array_position(items, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'items must hold at least one item and no NULL'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	INSERT INTO @extschema@.impression (campaign, variant, user_id, items, ts)
+	VALUES (campaign, @extschema@.attributed_variant(campaign, variant, user_id), user_id, items, ts);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.log_impression(bigint, bigint[], text, text, timestamptz) IS
+'Record a recommendation list an application showed to a user, in the order shown (recommend() itself never writes). variant defaults to the user''s variant.';
+
+CREATE FUNCTION @extschema@.normal_cdf(z double precision)
+RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+SET search_path = pg_catalog, pg_temp
+RETURN (SELECT CASE WHEN z >= 0 THEN 1 - 0.5 * t.tail ELSE 0.5 * t.tail END
+	FROM (SELECT 1 / pow(1 + 0.0705230784 * x + 0.0422820123 * x ^ 2 + 0.0092705272 * x ^ 3
+		+ 0.0001520143 * x ^ 4 + 0.0002765672 * x ^ 5 + 0.0000430638 * x ^ 6, 16) AS tail
+		FROM (SELECT abs(z) / sqrt(2::float8) AS x) a) t);
+COMMENT ON FUNCTION @extschema@.normal_cdf(double precision) IS
+'Internal: the standard normal distribution function (erf by Abramowitz and Stegun 7.1.28, error below 3e-7).';
+
+CREATE FUNCTION @extschema@.campaign_report(
+	campaign text,
+	since timestamptz DEFAULT '-infinity',
+	click_event text DEFAULT 'click',
+	conversion_event text DEFAULT NULL)
+RETURNS TABLE (
+	variant text,
+	share double precision,
+	control boolean,
+	users bigint,
+	impressions bigint,
+	clicks bigint,
+	ctr double precision,
+	ctr_low double precision,
+	ctr_high double precision,
+	conversions bigint,
+	conversion double precision,
+	conversion_low double precision,
+	conversion_high double precision,
+	ctr_p_value double precision,
+	conversion_p_value double precision,
+	significant boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+	WITH configured AS (
+		SELECT cv.variant, cv.share FROM @extschema@.campaign_variant cv
+		WHERE cv.campaign = campaign_report.campaign
+		UNION ALL
+		SELECT c.name, 1 FROM @extschema@.campaign c
+		WHERE c.name = campaign_report.campaign
+			AND NOT EXISTS (SELECT FROM @extschema@.campaign_variant cv WHERE cv.campaign = c.name)),
+	shown AS (
+		SELECT i.variant, count(DISTINCT i.user_id) AS users,
+			sum(cardinality(i.items))::bigint AS impressions
+		FROM @extschema@.impression i
+		WHERE i.campaign = campaign_report.campaign AND i.ts >= campaign_report.since
+		GROUP BY i.variant),
+	clicked AS (
+		SELECT a.variant, count(*) AS clicks FROM @extschema@.event_attribution a
+		WHERE a.campaign = campaign_report.campaign AND a.ts >= campaign_report.since
+			AND a.event_type = campaign_report.click_event
+		GROUP BY a.variant),
+	converted AS (
+		SELECT a.variant, count(DISTINCT a.user_id) AS conversions FROM @extschema@.event_attribution a
+		WHERE a.campaign = campaign_report.campaign AND a.ts >= campaign_report.since
+			AND (campaign_report.conversion_event IS NULL OR a.event_type = campaign_report.conversion_event)
+			AND EXISTS (SELECT FROM @extschema@.impression i WHERE i.campaign = a.campaign
+				AND i.variant = a.variant AND i.user_id = a.user_id AND i.ts >= campaign_report.since)
+		GROUP BY a.variant),
+	figures AS (
+		SELECT v.variant, v.share,
+			coalesce(s.users, 0) AS users, coalesce(s.impressions, 0) AS impressions,
+			coalesce(k.clicks, 0) AS clicks, coalesce(cv.conversions, 0) AS conversions,
+			k.clicks::float8 / nullif(s.impressions, 0) AS ctr,
+			cv.conversions::float8 / nullif(s.users, 0) AS conv,
+			row_number() OVER (ORDER BY v.share DESC NULLS LAST, v.variant) = 1 AS control
+		FROM (SELECT cf.variant, cf.share FROM configured cf
+			  UNION SELECT s2.variant, NULL::float8 FROM shown s2
+			  WHERE s2.variant NOT IN (SELECT cf2.variant FROM configured cf2)) v
+		LEFT JOIN shown s ON s.variant = v.variant
+		LEFT JOIN clicked k ON k.variant = v.variant
+		LEFT JOIN converted cv ON cv.variant = v.variant),
+	tested AS (
+		SELECT f.*,
+			-- two-proportion z-tests against the control, pooled variance
+			CASE WHEN NOT f.control AND f.impressions > 0 AND c.impressions > 0 THEN
+				(f.ctr - c.ctr) / nullif(sqrt(((f.clicks + c.clicks)::float8 / (f.impressions + c.impressions))
+					* (1 - least(1, (f.clicks + c.clicks)::float8 / (f.impressions + c.impressions)))
+					* (1.0 / f.impressions + 1.0 / c.impressions)), 0) END AS ctr_z,
+			CASE WHEN NOT f.control AND f.users > 0 AND c.users > 0 THEN
+				(f.conv - c.conv) / nullif(sqrt(((f.conversions + c.conversions)::float8 / (f.users + c.users))
+					* (1 - (f.conversions + c.conversions)::float8 / (f.users + c.users))
+					* (1.0 / f.users + 1.0 / c.users)), 0) END AS conv_z
+		FROM figures f CROSS JOIN (SELECT * FROM figures WHERE control) c),
+	wilson AS (
+		-- Wilson score intervals at 95% (z = 1.959964)
+		SELECT t.*,
+			least(t.clicks, t.impressions)::float8 AS kc, t.impressions::float8 AS nc,
+			t.conversions::float8 AS kv, t.users::float8 AS nv, 1.959964::float8 AS z
+		FROM tested t)
+	SELECT w.variant, w.share, w.control, w.users, w.impressions, w.clicks,
+		round(w.ctr::numeric, 6)::float8,
+		CASE WHEN w.nc > 0 THEN round(((w.kc / w.nc + w.z ^ 2 / (2 * w.nc)
+			- w.z * sqrt(w.kc / w.nc * (1 - w.kc / w.nc) / w.nc + w.z ^ 2 / (4 * w.nc ^ 2)))
+			/ (1 + w.z ^ 2 / w.nc))::numeric, 6)::float8 END,
+		CASE WHEN w.nc > 0 THEN round(((w.kc / w.nc + w.z ^ 2 / (2 * w.nc)
+			+ w.z * sqrt(w.kc / w.nc * (1 - w.kc / w.nc) / w.nc + w.z ^ 2 / (4 * w.nc ^ 2)))
+			/ (1 + w.z ^ 2 / w.nc))::numeric, 6)::float8 END,
+		w.conversions,
+		round(w.conv::numeric, 6)::float8,
+		CASE WHEN w.nv > 0 THEN round(((w.kv / w.nv + w.z ^ 2 / (2 * w.nv)
+			- w.z * sqrt(w.kv / w.nv * (1 - w.kv / w.nv) / w.nv + w.z ^ 2 / (4 * w.nv ^ 2)))
+			/ (1 + w.z ^ 2 / w.nv))::numeric, 6)::float8 END,
+		CASE WHEN w.nv > 0 THEN round(((w.kv / w.nv + w.z ^ 2 / (2 * w.nv)
+			+ w.z * sqrt(w.kv / w.nv * (1 - w.kv / w.nv) / w.nv + w.z ^ 2 / (4 * w.nv ^ 2)))
+			/ (1 + w.z ^ 2 / w.nv))::numeric, 6)::float8 END,
+		round((2 * (1 - @extschema@.normal_cdf(abs(w.ctr_z))))::numeric, 4)::float8,
+		round((2 * (1 - @extschema@.normal_cdf(abs(w.conv_z))))::numeric, 4)::float8,
+		CASE WHEN w.ctr_z IS NOT NULL THEN 2 * (1 - @extschema@.normal_cdf(abs(w.ctr_z))) < 0.05 END
+	FROM wilson w
+	ORDER BY w.control DESC, w.variant;
+END;
+COMMENT ON FUNCTION @extschema@.campaign_report(text, timestamptz, text, text) IS
+'A/B report of a campaign since a time, per variant: users shown a list and impressions (items shown, rec.log_impression), clicks (attributed events of click_event), click-through rate (clicks per impression), conversion (share of users shown a list with an attributed event of conversion_event, any type when NULL), Wilson 95% intervals of both, and two-proportion z-test p-values against the control (the variant with the largest share); significant is the CTR difference at the 5% level. Plain SQL over logged rows: runs on hot standbys.';
+
+CREATE FUNCTION @extschema@.user_history(user_id bigint, k integer DEFAULT 25, dataset_group text DEFAULT 'default')
+RETURNS TABLE (item_id bigint, ts timestamptz)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	g record;
+BEGIN
+	IF user_id IS NULL OR k IS NULL OR dataset_group IS NULL THEN
+		RAISE EXCEPTION 'user_id, k and dataset_group must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF k < 1 THEN
+		RAISE EXCEPTION 'k must be at least 1' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT dg.interactions, dg.columns INTO g FROM @extschema@.dataset_group dg WHERE dg.name = dataset_group;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'dataset group "%" does not exist', dataset_group
+			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.create_dataset_group().';
+	END IF;
+	RETURN QUERY EXECUTE format(
+		'SELECT %I::bigint, %s FROM %s WHERE %I OPERATOR(pg_catalog.=) $1 ORDER BY %I DESC LIMIT $2',
+		g.columns->>'item_id',
+		CASE WHEN (g.columns->>'ts_is_epoch')::bool THEN format('pg_catalog.to_timestamp(%I)', g.columns->>'ts')
+			 ELSE format('%I::timestamptz', g.columns->>'ts') END,
+		g.interactions, g.columns->>'user_id', g.columns->>'ts')
+	USING user_id, k;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.user_history(bigint, integer, text) IS
+'A user''s newest k events in a dataset group, newest first: what serving reads as the user''s history.';

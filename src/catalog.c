@@ -5,6 +5,7 @@
 #include "rec.h"
 
 #include "catalog/namespace.h"
+#include "common/hashfn.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -57,7 +58,8 @@ static MemoryContext campaign_cxt = NULL;
 static bool callback_registered = false;
 static TransactionId changed_by = InvalidTransactionId;	/* last transaction of ours that
 														 * changed rec's catalogue */
-static Oid	catalogue_oids[4];	/* rec.dataset_group, solution, solution_version, campaign */
+static Oid	catalogue_oids[5];	/* rec.dataset_group, solution, solution_version,
+								 * campaign, campaign_variant */
 static bool catalogue_oids_known = false;
 
 /*
@@ -158,6 +160,40 @@ RecLookupDatasetGroup(const char *name, RecBinding *binding)
 	ReadBinding(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, binding, cxt);
 }
 
+/* Read a campaign's A/B variants and their shares into target, in cxt */
+static void
+ReadVariants(const char *name, RecCampaignTarget *target, MemoryContext cxt)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		arg[1];
+	int			ret;
+	uint64		i;
+
+	arg[0] = CStringGetTextDatum(name);
+	ret = SPI_execute_plan(RecKeptPlan("SELECT cv.variant, cv.share FROM rec.campaign_variant cv"
+									   " WHERE cv.campaign" EQ "$1 ORDER BY cv.variant",
+									   1, argtypes),
+						   arg, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "campaign variant lookup failed: %s", SPI_result_code_string(ret));
+	target->n_variants = (int) SPI_processed;
+	target->variants = NULL;
+	target->shares = NULL;
+	if (SPI_processed == 0)
+		return;
+	target->variants = MemoryContextAlloc(cxt, sizeof(char *) * SPI_processed);
+	target->shares = MemoryContextAlloc(cxt, sizeof(double) * SPI_processed);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		target->variants[i] = MemoryContextStrdup(cxt, SPI_getvalue(SPI_tuptable->vals[i],
+																	 SPI_tuptable->tupdesc, 1));
+		target->shares[i] = DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[i],
+														 SPI_tuptable->tupdesc, 2, &isnull));
+	}
+}
+
 /* Read what a campaign serves from the catalogue into target, in cxt */
 static void
 LookupCampaign(const char *name, RecCampaignTarget *target, MemoryContext cxt)
@@ -200,6 +236,7 @@ LookupCampaign(const char *name, RecCampaignTarget *target, MemoryContext cxt)
 				 errhint("Train its solution with rec.train().")));
 	target->version_created = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 2, &isnull));
 	ReadBinding(tuple, desc, 3, &target->binding, cxt);
+	ReadVariants(name, target, cxt);
 }
 
 /* Copy a campaign target with its strings into cxt */
@@ -219,6 +256,18 @@ CopyTarget(const RecCampaignTarget *from, RecCampaignTarget *to, MemoryContext c
 	COPY(binding.categories_col);
 	COPY(binding.created_at_col);
 #undef COPY
+	if (from->n_variants > 0)
+	{
+		int			i;
+
+		to->variants = MemoryContextAlloc(cxt, sizeof(char *) * from->n_variants);
+		to->shares = MemoryContextAlloc(cxt, sizeof(double) * from->n_variants);
+		for (i = 0; i < from->n_variants; i++)
+		{
+			to->variants[i] = MemoryContextStrdup(cxt, from->variants[i]);
+			to->shares[i] = from->shares[i];
+		}
+	}
 }
 
 /*
@@ -230,7 +279,8 @@ CopyTarget(const RecCampaignTarget *from, RecCampaignTarget *to, MemoryContext c
 static void
 RememberCatalogueOids(void)
 {
-	static const char *const names[] = {"dataset_group", "solution", "solution_version", "campaign"};
+	static const char *const names[] = {"dataset_group", "solution", "solution_version", "campaign",
+	"campaign_variant"};
 	Oid			nsp = get_namespace_oid("rec", true);
 	int			i;
 
@@ -280,8 +330,8 @@ InvalidateCampaigns(Datum arg, Oid relid)
  * A transaction that changed the catalogue itself reads without the cache:
  * what it sees may yet roll back.
  */
-void
-RecResolveCampaign(const char *name, RecCampaignTarget *target)
+static void
+ResolveOne(const char *name, RecCampaignTarget *target)
 {
 	AclResult	aclresult;
 	bool		cacheable = !IsolationUsesXactSnapshot() &&
@@ -338,6 +388,80 @@ RecResolveCampaign(const char *name, RecCampaignTarget *target)
 	aclresult = pg_class_aclcheck(target->binding.interactions, GetUserId(), ACL_SELECT);
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error(aclresult, OBJECT_TABLE, get_rel_name(target->binding.interactions));
+}
+
+/*
+ * Return the index of the variant that serves user_id: the user's point in
+ * [0, 1), a hash of the campaign name and the user id, falls in one variant's
+ * slice of the cumulative shares (in variant name order, scaled to their
+ * sum, so a variant dropped with its campaign leaves the others' ratios).
+ * The same user always gets the same variant while the shares stay.
+ */
+static int
+AssignVariant(const RecCampaignTarget *target, int64 user_id)
+{
+	uint64		h = hash_bytes_extended((const unsigned char *) target->campaign,
+										strlen(target->campaign), (uint64) user_id);
+	double		point = (double) (h >> 11) / (double) (UINT64CONST(1) << 53);
+	double		total = 0;
+	double		upto = 0;
+	int			i;
+
+	for (i = 0; i < target->n_variants; i++)
+		total += target->shares[i];
+	for (i = 0; i < target->n_variants - 1; i++)
+	{
+		upto += target->shares[i];
+		if (point * total < upto)
+			return i;
+	}
+	return target->n_variants - 1;
+}
+
+/* Return the index of the variant with the largest share (the first of equals) */
+static int
+MainVariant(const RecCampaignTarget *target)
+{
+	int			best = 0;
+	int			i;
+
+	for (i = 1; i < target->n_variants; i++)
+		if (target->shares[i] > target->shares[best])
+			best = i;
+	return best;
+}
+
+/*
+ * Resolve a campaign, and for an A/B campaign the variant that serves: the
+ * user's assigned variant, or without a user (similar_items, batch,
+ * evaluate) the variant with the largest share.  target->campaign is then
+ * the variant's name: the campaign that served.  Variants are campaigns of
+ * their own and do not have variants themselves (rec.deploy refuses).
+ */
+static void
+ResolveServing(const char *name, const int64 *user_id, RecCampaignTarget *target)
+{
+	ResolveOne(name, target);
+	if (target->n_variants > 0)
+	{
+		int			i = user_id ? AssignVariant(target, *user_id) : MainVariant(target);
+
+		ResolveOne(target->variants[i], target);
+	}
+}
+
+/* Find what a campaign serves when no user is known; see ResolveServing */
+void
+RecResolveCampaign(const char *name, RecCampaignTarget *target)
+{
+	ResolveServing(name, NULL, target);
+}
+
+/* Find what a campaign serves to one user: for an A/B campaign, the user's variant */
+void
+RecResolveCampaignForUser(const char *name, int64 user_id, RecCampaignTarget *target)
+{
+	ResolveServing(name, &user_id, target);
 }
 
 /* Return the quoted qualified name of a bound relation; error if it was dropped */

@@ -34,6 +34,9 @@ typedef struct RecCampaignTarget
 	int64		version;		/* solution version id */
 	TimestampTz version_created;	/* with the id, the cache key */
 	RecBinding	binding;		/* the dataset group of its solution */
+	int			n_variants;		/* A/B variants (other campaigns), or 0 */
+	char	  **variants;		/* their names, in name order */
+	double	   *shares;			/* their traffic shares */
 } RecCampaignTarget;
 
 #define REC_KEPT_PLAN_MAX_ARGS 8
@@ -41,6 +44,7 @@ typedef struct RecCampaignTarget
 extern SPIPlanPtr RecKeptPlan(const char *sql, int nargs, Oid *argtypes);
 extern void RecLookupDatasetGroup(const char *name, RecBinding *binding);
 extern void RecResolveCampaign(const char *name, RecCampaignTarget *target);
+extern void RecResolveCampaignForUser(const char *name, int64 user_id, RecCampaignTarget *target);
 extern char *RecRelationName(Oid relid, const char *group);
 extern char *RecTimeExpr(const RecBinding *binding);
 

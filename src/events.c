@@ -47,8 +47,45 @@ RequireColumn(const RecBinding *b, const char *col, const char *key)
 }
 
 /*
- * rec.log_event(user_id, item_id, event_type, event_value, ts, dataset_group)
- * inserts one event.  event_type and event_value are stored only when given
+ * Attribute the event just logged to the recommendation that led to it: one
+ * row in rec.event_attribution with the campaign, the variant that served
+ * (rec.variant() of the user when not given) and the rank it was shown at.
+ * rec.attributed_variant() checks the campaign and the variant.
+ */
+static void
+AttributeEvent(FunctionCallInfo fcinfo)
+{
+	Oid			argtypes[7] = {TEXTOID, TEXTOID, INT4OID, INT8OID, INT8OID, TEXTOID, TIMESTAMPTZOID};
+	Datum		args[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	int			ret;
+
+	if (!PG_ARGISNULL(8) && PG_GETARG_INT32(8) < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("rank must be at least 1")));
+	args[0] = PG_GETARG_DATUM(6);
+	args[1] = PG_ARGISNULL(7) ? (Datum) 0 : PG_GETARG_DATUM(7);
+	nulls[1] = PG_ARGISNULL(7) ? 'n' : ' ';
+	args[2] = PG_ARGISNULL(8) ? (Datum) 0 : PG_GETARG_DATUM(8);
+	nulls[2] = PG_ARGISNULL(8) ? 'n' : ' ';
+	args[3] = PG_GETARG_DATUM(0);
+	args[4] = PG_GETARG_DATUM(1);
+	args[5] = PG_ARGISNULL(2) ? CStringGetTextDatum("click") : PG_GETARG_DATUM(2);
+	args[6] = PG_GETARG_DATUM(4);
+	ret = SPI_execute_plan(RecKeptPlan("INSERT INTO rec.event_attribution"
+									   " (campaign, variant, rank, user_id, item_id, event_type, ts)"
+									   " VALUES ($1, rec.attributed_variant($1, $2, $4), $3, $4, $5, $6, $7)",
+									   7, argtypes),
+						   args, nulls, false, 0);
+	if (ret != SPI_OK_INSERT)
+		elog(ERROR, "attributing the event failed: %s", SPI_result_code_string(ret));
+}
+
+/*
+ * rec.log_event(user_id, item_id, event_type, event_value, ts, dataset_group,
+ * campaign, variant, rank) inserts one event, and with campaign attributes
+ * it to the recommendation that led to it (AttributeEvent).  event_type and event_value are stored only when given
  * (a NULL leaves the column to its default); giving one to a group bound to
  * a relation without that column is an error, not a silent drop.  An event
  * dated more than a day after now() is refused: one such event would
@@ -90,6 +127,12 @@ rec_log_event(PG_FUNCTION_ARGS)
 				 errmsg("event time %s is more than a day after now()",
 						timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(4))),
 				 errhint("Log the time the event happened; a clock far ahead would make it the user's newest event for good.")));
+
+	if (PG_NARGS() > 8 && PG_ARGISNULL(6) && !(PG_ARGISNULL(7) && PG_ARGISNULL(8)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("variant and rank need a campaign"),
+				 errhint("Pass campaign => 'name' to attribute the event to a recommendation.")));
 
 	RecRequirePrimary("log events",
 					  "Log events on the primary server; this standby serves them once they are replayed.");
@@ -147,6 +190,8 @@ rec_log_event(PG_FUNCTION_ARGS)
 						   args, nulls, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "inserting the event failed: %s", SPI_result_code_string(ret));
+	if (PG_NARGS() > 8 && !PG_ARGISNULL(6))
+		AttributeEvent(fcinfo);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

@@ -68,7 +68,8 @@ rec_explain(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
-	RecResolveCampaign(PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)), &target);
+	RecResolveCampaignForUser(PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)),
+							  user_id, &target);
 	m = RecGetModel(&target);
 	item = RecRequireItem(m, item_id, target.campaign);
 	RecReadHistory(&target.binding, user_id, m, &h);

@@ -26,6 +26,7 @@
 PG_FUNCTION_INFO_V1(rec_recommend);
 PG_FUNCTION_INFO_V1(rec_similar_items);
 PG_FUNCTION_INFO_V1(rec_rank);
+PG_FUNCTION_INFO_V1(rec_variant);
 
 /* Error unless argument i is given */
 static void
@@ -52,6 +53,14 @@ OpenCampaign(FunctionCallInfo fcinfo, int i, RecCampaignTarget *target)
 	return RecGetModel(target);
 }
 
+/* Resolve the campaign of argument i for a user (an A/B campaign's variant) and load its model */
+static RecModel *
+OpenCampaignForUser(FunctionCallInfo fcinfo, int i, int64 user_id, RecCampaignTarget *target)
+{
+	RecResolveCampaignForUser(OptionalText(fcinfo, i), user_id, target);
+	return RecGetModel(target);
+}
+
 /* Mark the model indices of an optional id array argument in flags */
 static void
 MarkIds(FunctionCallInfo fcinfo, int i, const char *name, const RecModel *m, bool *flags)
@@ -74,7 +83,9 @@ MarkIds(FunctionCallInfo fcinfo, int i, const char *name, const RecModel *m, boo
 
 /*
  * rec.recommend(user_id, k, exclude_seen, include_items, exclude_items, campaign)
- * returns (item_id, score, reason, because_item_id) best first.
+ * returns (item_id, score, reason, because_item_id, variant) best first;
+ * variant is the campaign that served: an A/B campaign's variant for this
+ * user, or the campaign itself.
  */
 Datum
 rec_recommend(PG_FUNCTION_ARGS)
@@ -105,7 +116,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
-	m = OpenCampaign(fcinfo, 5, &target);
+	m = OpenCampaignForUser(fcinfo, 5, user_id, &target);
 	RecReadHistory(&target.binding, user_id, m, &h);
 
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
@@ -131,8 +142,8 @@ rec_recommend(PG_FUNCTION_ARGS)
 	found = RecTopK(scores, m->n_items, excluded, k, best);
 	for (i = 0; i < found; i++)
 	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
 		int32		because;
 		RecReason	reason = RecExplainItem(&ex, personalized, lifted, best[i].idx, &because);
 
@@ -140,6 +151,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 		values[1] = Float4GetDatum(best[i].score);
 		values[2] = CStringGetTextDatum(RecReasonName(reason));
 		values[3] = Int64GetDatum(because >= 0 ? m->item_ids[because] : 0);
+		values[4] = CStringGetTextDatum(target.campaign);
 		nulls[1] = isinf(best[i].score);
 		nulls[3] = because < 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -270,7 +282,7 @@ rec_rank(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
-	m = OpenCampaign(fcinfo, 2, &target);
+	m = OpenCampaignForUser(fcinfo, 2, user_id, &target);
 	RecReadHistory(&target.binding, user_id, m, &h);
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
 	RecModelScore(m, &h, scores, NULL, NULL);
@@ -319,4 +331,26 @@ rec_rank(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	return (Datum) 0;
+}
+
+/*
+ * rec.variant(campaign, user_id) returns the campaign that serves the user:
+ * an A/B campaign's variant for this user (stable while the shares stay), or
+ * the campaign itself.
+ */
+Datum
+rec_variant(PG_FUNCTION_ARGS)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	RecCampaignTarget target;
+	text	   *result;
+
+	RequireArg(fcinfo, 0, "campaign");
+	RequireArg(fcinfo, 1, "user_id");
+	SPI_connect();
+	RecResolveCampaignForUser(text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_INT64(1), &target);
+	MemoryContextSwitchTo(caller);	/* the result outlives SPI's context */
+	result = cstring_to_text(target.campaign);
+	SPI_finish();
+	PG_RETURN_TEXT_P(result);
 }

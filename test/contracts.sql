@@ -3,7 +3,7 @@
 \set QUIET on
 BEGIN;
 LOAD 'rec';
-SELECT plan(34);
+SELECT plan(41);
 
 SELECT has_function('rec', 'train', ARRAY['text', 'text', 'text', 'jsonb']);
 SELECT has_function('rec', 'recipes', ARRAY[]::text[]);
@@ -11,14 +11,18 @@ SELECT has_function('rec', 'solution_metrics', ARRAY['text', 'bigint']);
 SELECT has_function('rec', 'create_dataset_group', ARRAY['text', 'regclass', 'regclass', 'regclass', 'jsonb', 'boolean']);
 SELECT has_function('rec', 'drop_dataset_group', ARRAY['text']);
 SELECT has_function('rec', 'drop_solution', ARRAY['text']);
-SELECT has_function('rec', 'deploy', ARRAY['text', 'text', 'bigint']);
+SELECT has_function('rec', 'deploy', ARRAY['text', 'text', 'bigint', 'jsonb']);
 SELECT has_function('rec', 'drop_campaign', ARRAY['text']);
+SELECT has_function('rec', 'variant', ARRAY['text', 'bigint']);
+SELECT has_function('rec', 'log_impression', ARRAY['bigint', 'bigint[]', 'text', 'text', 'timestamp with time zone']);
+SELECT has_function('rec', 'campaign_report', ARRAY['text', 'timestamp with time zone', 'text', 'text']);
+SELECT has_function('rec', 'user_history', ARRAY['bigint', 'integer', 'text']);
 SELECT has_function('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text']);
 SELECT has_function('rec', 'similar_items', ARRAY['bigint', 'integer', 'bigint[]', 'text']);
 SELECT has_function('rec', 'rank', ARRAY['bigint', 'bigint[]', 'text']);
 SELECT has_function('rec', 'batch_recommend', ARRAY['text', 'integer', 'bigint[]', 'boolean']);
 SELECT has_function('rec', 'batch_recommend_jsonl', ARRAY['text', 'integer', 'bigint[]']);
-SELECT has_function('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'real', 'timestamp with time zone', 'text']);
+SELECT has_function('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'real', 'timestamp with time zone', 'text', 'text', 'text', 'integer']);
 SELECT has_function('rec', 'explain', ARRAY['bigint', 'bigint', 'text']);
 SELECT has_function('rec', 'evaluate', ARRAY['text', 'regclass', 'text', 'text', 'text', 'boolean']);
 SELECT has_function('rec', 'ndcg_at_k', ARRAY['bigint[]', 'bigint[]', 'integer']);
@@ -31,8 +35,11 @@ SELECT has_function('rec', 'hit_at_k', ARRAY['bigint[]', 'bigint[]', 'integer'])
 SELECT volatility_is('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text'], 'stable');
 SELECT volatility_is('rec', 'similar_items', ARRAY['bigint', 'integer', 'bigint[]', 'text'], 'stable');
 SELECT volatility_is('rec', 'train', ARRAY['text', 'text', 'text', 'jsonb'], 'volatile');
-SELECT volatility_is('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'real', 'timestamp with time zone', 'text'], 'volatile');
+SELECT volatility_is('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'real', 'timestamp with time zone', 'text', 'text', 'text', 'integer'], 'volatile');
 SELECT volatility_is('rec', 'ndcg_at_k', ARRAY['bigint[]', 'bigint[]', 'integer'], 'immutable');
+SELECT volatility_is('rec', 'variant', ARRAY['text', 'bigint'], 'stable');
+SELECT volatility_is('rec', 'campaign_report', ARRAY['text', 'timestamp with time zone', 'text', 'text'], 'stable');
+SELECT volatility_is('rec', 'log_impression', ARRAY['bigint', 'bigint[]', 'text', 'text', 'timestamp with time zone'], 'volatile');
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
            WHERE p.pronamespace = 'rec'::regnamespace AND p.proname IN ('recommend', 'similar_items', 'rank', 'ndcg_at_k')
              AND p.proparallel <> 's'), NULL, 'serving and metric functions are parallel safe');
@@ -56,8 +63,8 @@ SELECT is((SELECT array_agg(p.proname::text) FROM pg_proc p
 SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname)
            FROM pg_extension e, unnest(e.extconfig) cfg(relid) JOIN pg_class c ON c.oid = cfg.relid
            WHERE e.extname = 'rec'),
-          ARRAY['campaign', 'dataset_group', 'interactions', 'items', 'solution', 'solution_version',
-                'solution_version_id_seq', 'users'],
+          ARRAY['campaign', 'campaign_variant', 'dataset_group', 'event_attribution', 'impression',
+                'interactions', 'items', 'solution', 'solution_version', 'solution_version_id_seq', 'users'],
           'rec''s tables and sequence are marked for pg_dump');
 
 -- the settings exist with their defaults

@@ -31,14 +31,19 @@ GRANT SELECT, INSERT, UPDATE ON rec.solution TO rec_trainer;
 GRANT SELECT, INSERT ON rec.solution_version TO rec_trainer;
 GRANT USAGE ON SEQUENCE rec.solution_version_id_seq TO rec_trainer;
 GRANT SELECT, INSERT, UPDATE ON rec.campaign TO rec_trainer;
+GRANT SELECT, INSERT, DELETE ON rec.campaign_variant TO rec_trainer;
 
 -- server: read campaigns and models, and the histories in the interactions
-GRANT SELECT ON rec.campaign, rec.solution, rec.solution_version, rec.dataset_group TO rec_server;
+GRANT SELECT ON rec.campaign, rec.campaign_variant, rec.solution, rec.solution_version,
+    rec.dataset_group TO rec_server;
 GRANT SELECT ON rec.interactions TO rec_server;
 
 -- event logger: find the dataset group, insert events
 GRANT SELECT ON rec.dataset_group TO rec_logger;
 GRANT INSERT ON rec.interactions TO rec_logger;
+-- ... and attribute events and log impressions (A/B tests)
+GRANT SELECT ON rec.campaign, rec.campaign_variant TO rec_logger;
+GRANT INSERT ON rec.event_attribution, rec.impression TO rec_logger;
 
 -- a role with no grant at all, and what the tests below share
 CREATE ROLE rec_outsider;
@@ -47,7 +52,7 @@ GRANT SELECT ON holdout TO rec_server;
 CREATE TABLE public.rec_test_victim (x int);
 INSERT INTO public.rec_test_victim VALUES (1);
 
-SELECT plan(105);
+SELECT plan(107);
 
 -- each role can do its job ---------------------------------------------------------
 SET ROLE rec_trainer;
@@ -78,7 +83,10 @@ RESET ROLE;
 
 SET ROLE rec_logger;
 SELECT lives_ok($$SELECT rec.log_event(700001, 42, 'click', 2.5, '2026-05-05 12:00+00')$$, 'logger: logs an event');
-SELECT throws_ok($$SELECT * FROM rec.recommend(1, campaign => 'main')$$, '42501', 'permission denied for table campaign',
+SELECT lives_ok($$SELECT rec.log_event(700003, 43, campaign => 'main', variant => 'main', rank => 2)$$,
+                'logger: attributes an event to the variant that served');
+SELECT lives_ok($$SELECT rec.log_impression(700003, '{43,44}', 'main', 'main')$$, 'logger: logs an impression');
+SELECT throws_ok($$SELECT * FROM rec.recommend(1, campaign => 'main')$$, '42501', 'permission denied for table solution',
                  'logger: cannot get recommendations');
 SELECT throws_ok($$SELECT rec.train('up')$$, '42501', 'permission denied for table solution', 'logger: cannot train');
 SELECT throws_ok($$SELECT count(*) FROM rec.interactions$$, '42501', 'permission denied for table interactions',

@@ -101,6 +101,21 @@ check "batch_recommend_jsonl" "$(sq "SELECT count(*) FROM rec.batch_recommend_js
 check "evaluate" "$(sq "SELECT users FROM rec.evaluate('by_sims', 'holdout')")" "$(pq "SELECT count(DISTINCT user_id) FROM holdout")"
 check "campaign_status" "$(sq "SELECT string_agg(campaign, ',' ORDER BY campaign) FROM rec.campaign_status")" "by_sims,c"
 
+# an A/B test set up and logged on the primary: the standby serves each user's
+# variant and reports the test (plain SQL over the replayed rows)
+pq "SELECT rec.deploy('ab', variants => '{\"by_sims\": 0.5, \"c\": 0.5}')" >/dev/null
+pq "SELECT count(rec.log_impression(u, '{1,2,3}', 'ab')) FROM generate_series(1, 100) u" >/dev/null
+pq "SELECT count(rec.log_event(u, 2, campaign => 'ab', rank => 2)) FROM generate_series(1, 100, 3) u" >/dev/null
+wait_replay
+check "A/B: the standby serves each user's variant" \
+    "$(sq "SELECT string_agg(u || ':' || (SELECT DISTINCT variant FROM rec.recommend(u, 3, campaign => 'ab')), ',' ORDER BY u) FROM generate_series(1, 20) u")" \
+    "$(pq "SELECT string_agg(u || ':' || rec.variant('ab', u), ',' ORDER BY u) FROM generate_series(1, 20) u")"
+check "A/B: campaign_report on the standby" \
+    "$(sq "SELECT string_agg(concat_ws(' ', variant, impressions, clicks, ctr, ctr_p_value), ',') FROM rec.campaign_report('ab')")" \
+    "$(pq "SELECT string_agg(concat_ws(' ', variant, impressions, clicks, ctr, ctr_p_value), ',') FROM rec.campaign_report('ab')")"
+check "A/B: and it counts every replayed impression and click" \
+    "$(sq "SELECT sum(impressions) || ' ' || sum(clicks) FROM rec.campaign_report('ab')")" "300 34"
+
 # writes are refused with a hint to use the primary
 err=$(psql -X -q -At -p "$standby_port" -d $db -c "\\set VERBOSITY verbose" \
       -c "SELECT rec.log_event(1, 2)" 2>&1 || true)

@@ -1,0 +1,65 @@
+"""Server-side SVG charts: no script, nothing loaded from elsewhere."""
+from markupsafe import Markup, escape
+
+COLOURS = ["#3b6ea5", "#e0873a", "#4f9a5b", "#b04a5a", "#7a5ea8", "#8c8c8c"]
+
+
+def bars(groups, series, values, width=640, height=240, fmt="{:.3f}"):
+    """Grouped bar chart: one group per entry of groups, one bar per series.
+
+    values[(group, series)] is a number or None.
+    """
+    left, bottom, top = 40, 40, 16
+    top_value = max([v for v in values.values() if v is not None] + [1e-9])
+    plot_w, plot_h = width - left - 10, height - bottom - top
+    group_w = plot_w / max(len(groups), 1)
+    bar_w = group_w * 0.8 / max(len(series), 1)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}"'
+           f' viewBox="0 0 {width} {height}" role="img">']
+    out.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" stroke="#888"/>')
+    for gi, g in enumerate(groups):
+        x0 = left + gi * group_w + group_w * 0.1
+        for si, s in enumerate(series):
+            v = values.get((g, s))
+            if v is None:
+                continue
+            h = plot_h * v / top_value
+            x = x0 + si * bar_w
+            out.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}"'
+                       f' fill="{COLOURS[si % len(COLOURS)]}"><title>{escape(s)} {escape(g)}: {fmt.format(v)}</title></rect>')
+            out.append(f'<text x="{x + bar_w / 2 - 1:.1f}" y="{top + plot_h - h - 3:.1f}" font-size="9"'
+                       f' text-anchor="middle">{fmt.format(v)}</text>')
+        out.append(f'<text x="{x0 + group_w * 0.4:.1f}" y="{top + plot_h + 14}" font-size="11"'
+                   f' text-anchor="middle">{escape(g)}</text>')
+    for si, s in enumerate(series):
+        x = left + si * 110
+        out.append(f'<rect x="{x}" y="{height - 14}" width="10" height="10" fill="{COLOURS[si % len(COLOURS)]}"/>'
+                   f'<text x="{x + 14}" y="{height - 5}" font-size="11">{escape(s)}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def intervals(rows, value, low, high, label, width=640, height=None, fmt="{:.2%}"):
+    """Horizontal dot-and-whisker chart of a rate with its 95% interval per row."""
+    row_h, left, right = 34, 110, 190
+    height = height or row_h * len(rows) + 30
+    highs = [r[high] for r in rows if r[high] is not None]
+    top_value = max(highs + [1e-9]) * 1.1
+    plot_w = width - left - right
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}"'
+           f' viewBox="0 0 {width} {height}" role="img">']
+    for i, r in enumerate(rows):
+        y = 20 + i * row_h
+        out.append(f'<text x="{left - 8}" y="{y + 4}" font-size="12" text-anchor="end">{escape(r[label])}</text>')
+        if r[value] is None:
+            out.append(f'<text x="{left}" y="{y + 4}" font-size="11" fill="#888">no impressions</text>')
+            continue
+        x = lambda v: left + plot_w * v / top_value
+        colour = COLOURS[i % len(COLOURS)]
+        out.append(f'<line x1="{x(r[low]):.1f}" y1="{y}" x2="{x(r[high]):.1f}" y2="{y}" stroke="{colour}" stroke-width="3"/>'
+                   f'<circle cx="{x(r[value]):.1f}" cy="{y}" r="5" fill="{colour}"/>'
+                   f'<text x="{x(r[high]) + 6:.1f}" y="{y + 4}" font-size="11">{fmt.format(r[value])}'
+                   f' [{fmt.format(r[low])}, {fmt.format(r[high])}]</text>')
+    out.append(f'<line x1="{left}" y1="{height - 8}" x2="{left + plot_w}" y2="{height - 8}" stroke="#888"/>')
+    out.append("</svg>")
+    return Markup("".join(out))
