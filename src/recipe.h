@@ -47,6 +47,14 @@ typedef struct RecSparseRows
 	float	   *diag;			/* [n] the diagonal, kept apart */
 } RecSparseRows;
 
+/* Neighbourhood systems kept across solves for several lambdas (tuning) */
+typedef struct RecSparseCache
+{
+	int64	   *off;			/* [n + 1] where each target's system starts */
+	float	   *sys;			/* the systems, without lambda; NULL if not kept */
+	bool		filled;			/* sys holds them */
+} RecSparseCache;
+
 extern RecModel *RecTrainPopularity(const RecDataset *ds, RecParams *p);
 extern RecModel *RecTrainSims(const RecDataset *ds, RecParams *p);
 extern RecModel *RecTrainEase(const RecDataset *ds, RecParams *p);
@@ -60,10 +68,13 @@ extern void RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g)
 extern void RecSparseTransitionStats(const RecDataset *ds, double decay, int window, int neighbors,
 									 RecSparseRows *xx, RecSparseRows *xy);
 extern int64 RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbors,
-							double lambda, int32 **off_out, int32 **idx_out, float **val_out);
-extern void RecSparseEaseInto(RecModel *m, const RecSparseRows *g, int neighbors, double lambda);
+							double lambda, RecSparseCache *cache, int32 **off_out, int32 **idx_out,
+							float **val_out);
+extern void RecSparseEaseInto(RecModel *m, const RecSparseRows *g, int neighbors, double lambda,
+							  RecSparseCache *cache);
 extern void RecSparseTransitionsInto(RecModel *m, const RecSparseRows *xx, const RecSparseRows *xy,
-									 int neighbors, double lambda);
+									 int neighbors, double lambda, RecSparseCache *cache);
+extern void RecFreeSparseCache(RecSparseCache *cache);
 extern void RecFreeSparseRows(RecSparseRows *r);
 extern int	RecChooseNeighbors(const RecDataset *ds, int requested, int matrices);
 extern void RecSimsScore(const RecModel *m, const RecHistory *h, const float *w, float *scores);

@@ -31,6 +31,7 @@
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "holdout.h"
 #include "recipe.h"
@@ -106,15 +107,19 @@ typedef struct Fit
 	double		stats_decay;	/* the decay they were computed with */
 	RecSparseRows xx;			/* sparse: pruned transition X'X */
 	RecSparseRows xy;			/* sparse: pruned transition X'Y, by target */
+	bool		keep_systems;	/* sparse: keep the systems across lambdas (tuning) */
+	RecSparseCache ease_cache;	/* EASE's systems */
+	RecSparseCache trans_cache; /* the transitions' systems, for stats_decay */
 } Fit;
 
 /* Compute the Gram matrix of a dataset, dense or pruned */
 static void
-FitStart(Fit *f, const RecDataset *ds, int neighbors)
+FitStart(Fit *f, const RecDataset *ds, int neighbors, bool keep_systems)
 {
 	memset(f, 0, sizeof(Fit));
 	f->ds = ds;
 	f->neighbors = neighbors;
+	f->keep_systems = keep_systems;
 	if (neighbors == 0)
 		f->gram = RecGram(ds);
 	else
@@ -151,7 +156,7 @@ FitEase(Fit *f, RecModel *m, double lambda)
 		pfree(m->nb_idx);
 		pfree(m->nb_sim);
 	}
-	RecSparseEaseInto(m, &f->g, f->neighbors, lambda);
+	RecSparseEaseInto(m, &f->g, f->neighbors, lambda, f->keep_systems ? &f->ease_cache : NULL);
 }
 
 /* Remove the model's transitions */
@@ -191,12 +196,14 @@ FitTransitions(Fit *f, RecModel *m, double decay, int window, double lambda)
 		{
 			RecFreeSparseRows(&f->xx);
 			RecFreeSparseRows(&f->xy);
+			RecFreeSparseCache(&f->trans_cache);
 		}
 		RecSparseTransitionStats(f->ds, decay, window, HALF_NEIGHBORS(f->neighbors), &f->xx, &f->xy);
 		f->have_stats = true;
 		f->stats_decay = decay;
 	}
-	RecSparseTransitionsInto(m, &f->xx, &f->xy, HALF_NEIGHBORS(f->neighbors), lambda);
+	RecSparseTransitionsInto(m, &f->xx, &f->xy, HALF_NEIGHBORS(f->neighbors), lambda,
+							 f->keep_systems ? &f->trans_cache : NULL);
 }
 
 /* Free the statistics */
@@ -212,6 +219,8 @@ FitEnd(Fit *f)
 		RecFreeSparseRows(&f->xx);
 		RecFreeSparseRows(&f->xy);
 	}
+	RecFreeSparseCache(&f->ease_cache);
+	RecFreeSparseCache(&f->trans_cache);
 }
 
 /* Score candidate parameters q with model m; adopt them into p if they beat best */
@@ -223,8 +232,8 @@ Try(RecModel *m, const RecDataset *ds, const RecSplit *split, const RecParams *q
 
 	SetServe(m, q);
 	RecEvaluateSplit(m, ds, split, &mean);
-	elog(DEBUG1, "tuning: lambda %g, recency %g/%g, transitions %g (decay %g, lambda %g), session %g: NDCG@10 %.5f",
-		 q->lambda, q->recency_half_life, q->recency_floor, q->transition_weight, q->transition_decay,
+	elog(DEBUG1, "tuning (at %.3f s): lambda %g, recency %g/%g, transitions %g (decay %g, lambda %g), session %g: NDCG@10 %.5f",
+		 (double) (GetCurrentTimestamp() - GetCurrentStatementStartTimestamp()) / USECS_PER_SEC, q->lambda, q->recency_half_life, q->recency_floor, q->transition_weight, q->transition_decay,
 		 q->transition_lambda, q->session_weight, mean.ndcg10);
 	if (mean.ndcg10 <= *best)
 		return false;
@@ -269,7 +278,7 @@ Tune(const RecDataset *ds, RecParams *p)
 		return;
 	inner = RecSplitInputs(ds, &split);
 	m = RecNewModel(inner, p->neighbors ? REC_KIND_ITEM_SPARSE : REC_KIND_ITEM_DENSE);
-	FitStart(&fit, inner, HALF_NEIGHBORS(p->neighbors));
+	FitStart(&fit, inner, HALF_NEIGHBORS(p->neighbors), true);
 	mean_pop = FitMeanPopularity(&fit);
 
 	/* new items are not in the inner holdout: tune without exploring them */
@@ -403,7 +412,7 @@ TrainItemModel(const RecDataset *ds, RecParams *p, bool with_transitions)
 	if (with_transitions && p->tune)
 		Tune(ds, p);
 	m = RecNewModel(ds, p->neighbors ? REC_KIND_ITEM_SPARSE : REC_KIND_ITEM_DENSE);
-	FitStart(&fit, ds, p->neighbors);
+	FitStart(&fit, ds, p->neighbors, false);
 	FitEase(&fit, m, p->lambda);
 	if (with_transitions && p->transition_weight > 0)
 		FitTransitions(&fit, m, p->transition_decay, p->transition_window, TransitionLambda(p));

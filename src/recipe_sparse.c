@@ -15,10 +15,11 @@
  *
  * G is never held whole.  A streamed pass counts each item's co-occurrence
  * row with a sparse accumulator (item -> users -> items, like sims) and
- * keeps its top m = 2N entries by cosine (c_ij / sqrt(n_i n_j)), sorted best
- * first: the first N of row j are S(j), and the entries of G_SS are looked up
- * in the kept rows of S's members (a pair neither row kept counts 0, the
- * MRF approximation).  Histories longer than GRAM_HISTORY_CAP distinct items
+ * keeps its top m entries by cosine (c_ij / sqrt(n_i n_j)), sorted best
+ * first, m between 2N and 8N as the memory limit allows: the first N of row
+ * j are S(j), and the entries of G_SS are looked up in the kept rows of S's
+ * members (a pair neither row kept counts 0, the MRF approximation).  Such a
+ * G_SS can be indefinite; see RecSparseSolve.  Histories longer than GRAM_HISTORY_CAP distinct items
  * contribute their newest GRAM_HISTORY_CAP.  Memory: 8 n m bytes for the
  * pruned Gram, 8 n N for the weights.
  *
@@ -37,19 +38,29 @@
 #include <math.h>
 
 #include "miscadmin.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "linalg.h"
 #include "recipe.h"
 #include "topk.h"
 
 #define GRAM_HISTORY_CAP 2000	/* distinct items of one history counted in the Gram */
+#define Square(x) ((x) * (x))
 #define SOLVE_RETRIES 4			/* doublings of lambda tried when a system is not SPD */
 
-/* Return the number of Gram entries kept per item for N neighbours */
+/*
+ * Return the number of Gram entries kept per item for N neighbours: as many
+ * as an eighth of rec.train_memory_limit holds, between 2N and 8N (and the
+ * whole row for small catalogues, where the systems are then exact).
+ */
 static int
 KeepPerRow(int neighbors, int n)
 {
-	return Min(Max(2 * neighbors, neighbors + 1), Max(n - 1, 1));
+	double		budget = (double) rec_train_memory_mb * 1024 * 1024 / 8 / (8.0 * Max(n, 1));
+	int			keep = (int) Min(Max(budget, 2.0 * neighbors), 8.0 * neighbors);
+
+	return Min(Max(keep, neighbors + 1), Max(n - 1, 1));
 }
 
 /* Bytes a sparse model of n items with N neighbours needs while training */
@@ -72,6 +83,17 @@ AllocRows(RecSparseRows *r, int n, int64 cap)
 	r->idx = palloc_extended(sizeof(int32) * Max(cap, 1), MCXT_ALLOC_HUGE);
 	r->val = palloc_extended(sizeof(float) * Max(cap, 1), MCXT_ALLOC_HUGE);
 	r->diag = palloc0(sizeof(float) * Max(n, 1));
+}
+
+/* Free the systems a cache keeps */
+void
+RecFreeSparseCache(RecSparseCache *cache)
+{
+	if (cache->off)
+		pfree(cache->off);
+	if (cache->sys)
+		pfree(cache->sys);
+	memset(cache, 0, sizeof(RecSparseCache));
 }
 
 /* Free a sparse matrix's arrays */
@@ -342,13 +364,16 @@ RecSparseTransitionStats(const RecDataset *ds, double decay, int window, int nei
  * rhs the first `neighbors` entries of targets' row j and A_SS looked up in
  * a's kept rows (and diagonal); return the weights as rows by source item
  * (row s: the items j that s predicts, with b_s), the form RecSimsScore
- * reads, in *off_out, *idx_out, *val_out.  A system that is not positive
- * definite is solved again with twice the lambda, up to SOLVE_RETRIES times,
- * and its target left without weights after that.
+ * reads, in *off_out, *idx_out, *val_out.  With a cache, the systems are
+ * kept (when they fit a quarter of rec.train_memory_limit) on the first call
+ * and reused by the next, which differ in lambda only.  A system that is not positive
+ * definite (the pairs that neither row kept count 0) is solved again with
+ * twice the lambda, up to SOLVE_RETRIES times, and after that without its
+ * off-diagonal entries: each neighbour's weight is its own ridge regression.
  */
 int64
 RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbors,
-			   double lambda, int32 **off_out, int32 **idx_out, float **val_out)
+			   double lambda, RecSparseCache *cache, int32 **off_out, int32 **idx_out, float **val_out)
 {
 	int			n = a->n;
 	int			cap = Min(neighbors, Max(n - 1, 1));
@@ -369,6 +394,26 @@ RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbo
 				s,
 				t;
 
+	TimestampTz started = GetCurrentTimestamp();
+
+	/* keep the systems for the next lambda if they fit a quarter of the memory limit */
+	if (cache && cache->sys == NULL)
+	{
+		double		bytes = 0;
+
+		for (j = 0; j < n; j++)
+			bytes += 4.0 * Square(Min((int64) cap, targets->off[j + 1] - targets->off[j]));
+		if (bytes <= (double) rec_train_memory_mb * 1024 * 1024 / 4 && bytes < (double) MaxAllocHugeSize)
+		{
+			cache->off = palloc0(sizeof(int64) * (n + 1));
+			for (j = 0; j < n; j++)
+				cache->off[j + 1] = cache->off[j] +
+					Square(Min((int64) cap, targets->off[j + 1] - targets->off[j]));
+			cache->sys = palloc_extended(sizeof(float) * Max(cache->off[n], 1), MCXT_ALLOC_HUGE);
+			cache->filled = false;
+		}
+	}
+
 	/* many small factorisations: one BLAS thread each is fastest */
 	RecSetBlasThreads(1);
 	for (j = 0; j < n; j++)
@@ -379,12 +424,19 @@ RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbo
 		int			k = (int) Min((int64) cap, targets->off[j + 1] - first);
 		double		lam = lambda;
 		bool		solved = false;
+		float	   *kept;
 		int			attempt;
 
 		CHECK_FOR_INTERRUPTS();
 		col_off[j + 1] = col_off[j];
 		if (k == 0)
 			continue;
+		kept = (cache && cache->sys) ? cache->sys + cache->off[j] : NULL;
+		if (kept && cache->filled)
+		{
+			memcpy(sys, kept, sizeof(float) * (Size) k * k);
+			goto built;
+		}
 		for (s = 0; s < k; s++)
 			pos[targets->idx[first + s]] = s;
 		memset(sys, 0, sizeof(float) * (Size) k * k);
@@ -406,6 +458,11 @@ RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbo
 			}
 			sys[(Size) s * k + s] = a->diag[item];
 		}
+		for (s = 0; s < k; s++)
+			pos[targets->idx[first + s]] = -1;
+		if (kept)
+			memcpy(kept, sys, sizeof(float) * (Size) k * k);
+built:
 		for (attempt = 0; attempt <= SOLVE_RETRIES && !solved; attempt++, lam *= 2)
 		{
 			/* the factorisation overwrites sys: keep a copy for another attempt */
@@ -422,10 +479,13 @@ RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbo
 			retried += !solved;
 		}
 		unsolved += !solved;
-		for (s = 0; s < k; s++)
-			pos[targets->idx[first + s]] = -1;
 		if (!solved)
-			continue;
+		{
+			/* last resort: the neighbours' own regressions, without their covariances */
+			for (s = 0; s < k; s++)
+				rhs[s] = targets->val[first + s] / (a->diag[targets->idx[first + s]] + (float) lambda);
+			solved = true;
+		}
 		for (s = 0; s < k; s++)
 		{
 			from[col_off[j + 1]] = targets->idx[first + s];
@@ -435,8 +495,10 @@ RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbo
 	}
 
 	RecSetBlasThreads(rec_threads);
-	elog(DEBUG1, "sparse solve: %d items, %d neighbours, lambda %g: %d retries, %d unsolved",
-		 n, cap, lambda, retried, unsolved);
+	if (cache && cache->sys)
+		cache->filled = true;
+	elog(DEBUG1, "sparse solve: %d items, %d neighbours, lambda %g: %d retries, %d solved without covariances, %.3f s",
+		 n, cap, lambda, retried, unsolved, (double) (GetCurrentTimestamp() - started) / USECS_PER_SEC);
 
 	/* transpose: by target -> by source */
 	nnz = col_off[n];
@@ -478,16 +540,17 @@ RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbo
 
 /* Set a model's EASE weights from a pruned Gram matrix (sparse kind) */
 void
-RecSparseEaseInto(RecModel *m, const RecSparseRows *g, int neighbors, double lambda)
+RecSparseEaseInto(RecModel *m, const RecSparseRows *g, int neighbors, double lambda,
+				  RecSparseCache *cache)
 {
-	m->nnz_neighbors = RecSparseSolve(g, g, neighbors, lambda, &m->nb_off, &m->nb_idx, &m->nb_sim);
+	m->nnz_neighbors = RecSparseSolve(g, g, neighbors, lambda, cache, &m->nb_off, &m->nb_idx, &m->nb_sim);
 }
 
 /* Set a model's transition weights from pruned transition statistics (sparse kind) */
 void
 RecSparseTransitionsInto(RecModel *m, const RecSparseRows *xx, const RecSparseRows *xy,
-						 int neighbors, double lambda)
+						 int neighbors, double lambda, RecSparseCache *cache)
 {
 	m->n_trans = m->n_warm;
-	m->nnz_trans = RecSparseSolve(xx, xy, neighbors, lambda, &m->tr_off, &m->tr_idx, &m->tr_val);
+	m->nnz_trans = RecSparseSolve(xx, xy, neighbors, lambda, cache, &m->tr_off, &m->tr_idx, &m->tr_val);
 }
