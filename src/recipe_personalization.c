@@ -7,8 +7,8 @@
  * The item-item matrices are dense (EASE, recipe_ease.c; transitions,
  * recipe_transition.c) or sparse, at most `neighbors` weights per item
  * (recipe_sparse.c), as the `neighbors` parameter says; by default dense
- * for catalogues up to DENSE_MAX_ITEMS warm items that fit
- * rec.train_memory_limit, sparse above.  The version's params record the
+ * for catalogues up to 6,000 warm items (plain EASE) or 3,000
+ * (user-personalization) that fit rec.train_memory_limit, sparse above.  The version's params record the
  * structure used.
  *
  * Tuning holds out the newest 10% of the events of up to TUNE_USERS users
@@ -37,7 +37,7 @@
 #include "recipe.h"
 
 #define TUNE_USERS 1000			/* most users scored per tuning step */
-#define DENSE_MAX_ITEMS 3000	/* largest catalogue trained dense by default */
+#define DENSE_MAX_ITEMS 6000	/* largest catalogue trained dense by default, one matrix */
 #define DEFAULT_NEIGHBORS 200	/* weights per item of the sparse model by default */
 #define MIN_NEIGHBORS 20		/* fewest the memory limit may bring the default down to */
 
@@ -74,7 +74,9 @@ SetServe(RecModel *m, const RecParams *p)
 /*
  * Choose the structure of the item-item matrices: 0 for dense, else the
  * neighbours per item.  A requested value (0 or more) is used as it is; by
- * default (-1) a catalogue of at most DENSE_MAX_ITEMS warm items whose
+ * default (-1) a catalogue of at most DENSE_MAX_ITEMS / matrices warm items (the
+ * sparse solves beat the dense inverses above that, and user-personalization's
+ * tuning solves several times) whose
  * `matrices` dense n x n matrices fit rec.train_memory_limit (and the 1 GB a
  * stored model may take) is dense, a larger one sparse with
  * DEFAULT_NEIGHBORS, fewer if the memory limit needs.
@@ -88,7 +90,7 @@ RecChooseNeighbors(const RecDataset *ds, int requested, int matrices)
 
 	if (requested >= 0)
 		return requested;
-	if (ds->n_warm <= DENSE_MAX_ITEMS && dense_bytes * 1.5 <= limit &&
+	if (ds->n_warm <= DENSE_MAX_ITEMS / matrices && dense_bytes * 1.5 <= limit &&
 		dense_bytes <= (double) MaxAllocSize * 0.95)
 		return 0;
 	while (n > MIN_NEIGHBORS && RecSparseMemory(ds, n) * matrices > limit)
