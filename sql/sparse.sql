@@ -67,6 +67,12 @@ SELECT rec.log_event(7, 1) IS NOT NULL AS logged;
 SELECT count(*) > 0 AS explained_by_new_event FROM rec.explain(7, (SELECT item_id FROM rec.recommend(7, 1, campaign => 'up_sparse')), campaign => 'up_sparse');
 ROLLBACK;
 
+-- similar_items and rank serve the sparse model too
+SELECT count(*) AS similar FROM rec.similar_items(1, 10, campaign => 'up_sparse');
+SELECT rec.train('pr_sparse', 'personalized-ranking', params => '{"tune": false, "neighbors": 50}') > 0 AS trained;
+SELECT rec.deploy('pr_sparse', 'pr_sparse') > 0 AS deployed;
+SELECT count(*) AS ranked, count(score) AS scored FROM rec.rank(1, '{1,2,3,999999}', campaign => 'pr_sparse');
+
 -- bad values of neighbors
 SELECT rec.train('x', 'user-personalization', params => '{"neighbors": -1}');
 SELECT rec.train('x', 'ease', params => '{"neighbors": 2.5}');
