@@ -93,7 +93,9 @@ RecChooseNeighbors(const RecDataset *ds, int requested, int matrices)
 	if (ds->n_warm <= DENSE_MAX_ITEMS / matrices && dense_bytes * 1.5 <= limit &&
 		dense_bytes <= (double) MaxAllocSize * 0.95)
 		return 0;
-	while (n > MIN_NEIGHBORS && RecSparseMemory(ds, n) * matrices > limit)
+	/* the first matrix's weights are kept while the second (transitions, N / 2) is built */
+	while (n > MIN_NEIGHBORS &&
+		   RecSparseMemory(ds, n) + (matrices - 1) * (double) ds->n_warm * n * 16 > limit)
 		n = Max(MIN_NEIGHBORS, n * 3 / 4);
 	return n;
 }

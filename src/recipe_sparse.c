@@ -70,8 +70,8 @@ RecSparseMemory(const RecDataset *ds, int neighbors)
 	double		n = ds->n_warm;
 	double		m = KeepPerRow(neighbors, ds->n_warm);
 
-	/* pruned Gram, model weights and their transpose, the item -> users index */
-	return n * m * 8 + n * neighbors * 8 * 2 + (double) ds->n_events * 24;
+	/* pruned rows, the weights and their transpose, the event indexes (freed before the solves) */
+	return n * m * 8 + n * neighbors * 16 + (double) ds->n_events * 12;
 }
 
 /* Allocate the arrays of a sparse matrix of n rows with room for cap entries */
@@ -255,7 +255,7 @@ RecSparseTransitionStats(const RecDataset *ds, double decay, int window, int nei
 				r;
 	int64		e;
 
-	RecCheckMemory(RecSparseMemory(ds, neighbors) * 2 + (double) ds->n_events * 12,
+	RecCheckMemory(RecSparseMemory(ds, neighbors) + n * (double) neighbors * 8,
 				   "the sparse item transition matrices");
 
 	/* w[r]: weight of the event r + 1 places before a target */
