@@ -64,6 +64,7 @@ extern float *RecGram(const RecDataset *ds);
 extern float *RecEaseSolve(const float *gram, int n, double lambda);
 extern float *RecTransitionSolve(const RecDataset *ds, double decay, int window, double lambda);
 extern double RecSparseMemory(const RecDataset *ds, int neighbors);
+extern int	RecSparseKeepPerRow(int neighbors, int n);
 extern void RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g);
 extern void RecSparseTransitionStats(const RecDataset *ds, double decay, int window, int neighbors,
 									 RecSparseRows *xx, RecSparseRows *xy);

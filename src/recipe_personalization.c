@@ -93,9 +93,15 @@ RecChooseNeighbors(const RecDataset *ds, int requested, int matrices)
 	if (ds->n_warm <= DENSE_MAX_ITEMS / matrices && dense_bytes * 1.5 <= limit &&
 		dense_bytes <= (double) MaxAllocSize * 0.95)
 		return 0;
-	/* the first matrix's weights are kept while the second (transitions, N / 2) is built */
+	/*
+	 * Fewer neighbours while the memory does not hold them, or holds fewer
+	 * than 4N Gram entries per item: with fewer, many neighbourhood systems
+	 * miss pairs and need a larger lambda, which costs more than neighbours.
+	 * The first matrix's weights are kept while the second is built.
+	 */
 	while (n > MIN_NEIGHBORS &&
-		   RecSparseMemory(ds, n) + (matrices - 1) * (double) ds->n_warm * n * 16 > limit)
+		   (RecSparseMemory(ds, n) + (matrices - 1) * (double) ds->n_warm * n * 16 > limit ||
+			RecSparseKeepPerRow(n, ds->n_warm) < Min(4 * n, ds->n_warm - 1)))
 		n = Max(MIN_NEIGHBORS, n * 3 / 4);
 	return n;
 }

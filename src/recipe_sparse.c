@@ -51,13 +51,13 @@
 
 /*
  * Return the number of Gram entries kept per item for N neighbours: as many
- * as an eighth of rec.train_memory_limit holds, between 2N and 8N (and the
+ * as half of rec.train_memory_limit holds, between 2N and 8N (and the
  * whole row for small catalogues, where the systems are then exact).
  */
-static int
-KeepPerRow(int neighbors, int n)
+int
+RecSparseKeepPerRow(int neighbors, int n)
 {
-	double		budget = (double) rec_train_memory_mb * 1024 * 1024 / 8 / (8.0 * Max(n, 1));
+	double		budget = (double) rec_train_memory_mb * 1024 * 1024 / 2 / (8.0 * Max(n, 1));
 	int			keep = (int) Min(Max(budget, 2.0 * neighbors), 8.0 * neighbors);
 
 	return Min(Max(keep, neighbors + 1), Max(n - 1, 1));
@@ -68,7 +68,7 @@ double
 RecSparseMemory(const RecDataset *ds, int neighbors)
 {
 	double		n = ds->n_warm;
-	double		m = KeepPerRow(neighbors, ds->n_warm);
+	double		m = RecSparseKeepPerRow(neighbors, ds->n_warm);
 
 	/* pruned rows, the weights and their transpose, the event indexes (freed before the solves) */
 	return n * m * 8 + n * neighbors * 16 + (double) ds->n_events * 12;
@@ -145,7 +145,7 @@ void
 RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g)
 {
 	int			n = ds->n_warm;
-	int			keep = KeepPerRow(neighbors, n);
+	int			keep = RecSparseKeepPerRow(neighbors, n);
 	int64	   *uoff = palloc0(sizeof(int64) * (ds->n_users + 1));
 	int32	   *uitems;
 	int64	   *ioff = palloc0(sizeof(int64) * (n + 1));
@@ -236,7 +236,7 @@ RecSparseTransitionStats(const RecDataset *ds, double decay, int window, int nei
 						 RecSparseRows *xx, RecSparseRows *xy)
 {
 	int			n = ds->n_warm;
-	int			keep = KeepPerRow(neighbors, n);
+	int			keep = RecSparseKeepPerRow(neighbors, n);
 	int			near = Min(neighbors, Max(n - 1, 1));
 	float	   *w = palloc(sizeof(float) * window);
 	double	   *pair = palloc0(sizeof(double) * window * window);	/* [d][r] */
