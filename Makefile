@@ -15,6 +15,7 @@ OBJS = \
 	src/recipe_sims.o \
 	src/recipe_ease.o \
 	src/recipe_transition.o \
+	src/recipe_sparse.o \
 	src/recipe_personalization.o \
 	src/holdout.o \
 	src/train.o \

@@ -24,7 +24,26 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA = os.path.normpath(os.path.join(REPO, '..', 'shared', 'data', 'ml-100k'))
 DEFAULT_OUT = os.path.join(REPO, 'bench', 'results')
-DEFAULT_RECIPES = ['popularity-count', 'sims', 'ease', 'user-personalization']
+DEFAULT_RECIPES = ['popularity-count', 'sims', 'ease', 'ease/sparse', 'user-personalization',
+                   'user-personalization/sparse']
+# A recipe name may carry a structure after a slash: NAME/sparse (the sparse model with the
+# default neighbour count, recipe_personalization.c's DEFAULT_NEIGHBORS), NAME/dense, NAME/nN
+# (N neighbours per item).  It trains recipe NAME with that `neighbors` as its own solution.
+DEFAULT_NEIGHBORS = 200
+
+
+def variant(recipe):
+    """(recipe to train, params the variant adds)"""
+    base, _, v = recipe.partition('/')
+    if not v:
+        return base, {}
+    if v == 'sparse':
+        return base, {'neighbors': DEFAULT_NEIGHBORS}
+    if v == 'dense':
+        return base, {'neighbors': 0}
+    if v.startswith('n') and v[1:].isdigit():
+        return base, {'neighbors': int(v[1:])}
+    die('unknown structure %r in recipe %r (sparse, dense or nN)' % (v, recipe))
 K = 25
 
 # The quality issue's reference models on ML-100K, same split:
@@ -390,9 +409,10 @@ def run_seed(seed, data, recipes, params_for, dbname, keep, np):
         users_sql = '(SELECT array_agg(DISTINCT user_id) FROM holdout)'
         for recipe in recipes:
             camp = 'c_' + recipe
-            params = json.dumps(params_for(recipe))
+            base, extra = variant(recipe)
+            params = json.dumps(dict(params_for(base), **params_for(recipe), **extra))
             t1 = time.time()
-            res = psql("SELECT rec.train('%s', '%s', NULL, '%s'::jsonb);\n" % (recipe, recipe, params.replace("'", "''")),
+            res = psql("SELECT rec.train('%s', '%s', NULL, '%s'::jsonb);\n" % (recipe, base, params.replace("'", "''")),
                        dbname).strip()
             wall = time.time() - t1
             ver = int(res)
@@ -484,7 +504,7 @@ def run_seed(seed, data, recipes, params_for, dbname, keep, np):
             up = results['user-personalization']
             up['cold'] = cold_stats(up['lists'])
             out(fmt_cold('user-personalization', up['cold'], up['std']))
-            base = {k: v for k, v in up['params'].items() if k != 'tuning'}
+            base = {k: v for k, v in up['params'].items() if k not in ('tuning', 'structure', 'algorithm')}
             for name, sol, extra in COLD_VARIANTS:
                 params = dict(base, tune=False, **extra)
                 pj = json.dumps(params).replace("'", "''")
@@ -634,6 +654,13 @@ def print_summary(rows, seeds, per_seed):
             checks.append(('%s ndcg@10' % name, by[name]['ndcg10'], TARGET_SIMILAR_NDCG10))
     for name, v, target in checks:
         out('%s: %.4f (target >= %.2f: %s)' % (name, v, target, 'met' if v >= target else 'NOT met'))
+    for r in rows:
+        base, extra = variant(r['name'])
+        dense = by.get(base + '/dense') or by.get(base)
+        if extra and dense is not None and dense is not r:
+            out('%s vs %s: NDCG@10 %.4f / %.4f = %.3f, Recall@25 %.4f / %.4f = %.3f'
+                % (r['name'], dense['name'], r['ndcg10'], dense['ndcg10'], r['ndcg10'] / dense['ndcg10'],
+                   r['recall25'], dense['recall25'], r['recall25'] / dense['recall25']))
     return checks
 
 

@@ -1,7 +1,7 @@
 -- rec.log_event and real time: the next recommend() sees the event
 \i data/reset_sample.psql
 
-SELECT rec.train('up', 'user-personalization') > 0 AS trained;
+SELECT rec.train('up', 'user-personalization', params => '{"session_weight": 0.75}') > 0 AS trained;
 SELECT rec.deploy('main', 'up');
 SET rec.campaign = 'main';
 

@@ -7,9 +7,9 @@ INSERT INTO rec.items (item_id, title, categories, created_at) VALUES
 	(9002, 'New documentary 2', '{documentary}', '2026-08-01'),
 	(9003, 'Old documentary', '{documentary}', '2020-01-01'),
 	(9004, 'Lone western', '{western}', '2026-08-20');	-- a category no other item has
-SELECT rec.train('up', 'user-personalization') > 0 AS trained;
-SELECT rec.train('up_explore', 'user-personalization', params => '{"exploration_weight": 0.5}') > 0 AS trained;
-SELECT rec.train('up_no_explore', 'user-personalization', params => '{"exploration_weight": 0}') > 0 AS trained;
+SELECT rec.train('up', 'user-personalization', params => '{"session_weight": 0.75}') > 0 AS trained;
+SELECT rec.train('up_explore', 'user-personalization', params => '{"exploration_weight": 0.5, "session_weight": 0.75}') > 0 AS trained;
+SELECT rec.train('up_no_explore', 'user-personalization', params => '{"exploration_weight": 0, "session_weight": 0.75}') > 0 AS trained;
 SELECT rec.deploy('main', 'up') > 0 AS deployed, rec.deploy('explore', 'up_explore') > 0 AS deployed,
        rec.deploy('no_explore', 'up_no_explore') > 0 AS deployed;
 SET rec.campaign = 'main';

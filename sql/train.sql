@@ -66,17 +66,21 @@ TRUNCATE tiny;
 SELECT rec.train('tiny', 'popularity-count', 'tiny');
 
 -- a catalogue too large for EASE's dense matrices within the memory limit
--- trains user-personalization on the sparse item-item model instead
+-- trains user-personalization's sparse model by default, and says so
 CREATE TABLE wide (user_id int, item_id int, ts timestamptz);
 INSERT INTO wide SELECT u, (u * 7 + j * 13) % 1400 + 1, '2026-01-01'::timestamptz + (u * 20 + j) * interval '1 hour'
 FROM generate_series(1, 300) u, generate_series(1, 12) j;
 SELECT rec.create_dataset_group('wide', 'wide');
 SET rec.train_memory_limit = '16MB';
 SELECT rec.train('wide_up', 'user-personalization', 'wide') > 0 AS trained;
+-- a dense model asked for explicitly must fit: an error, no fallback
+SELECT rec.train('wide_dense', 'user-personalization', 'wide', '{"neighbors": 0}');
 RESET rec.train_memory_limit;
 SET rec.train_memory_limit = '1MB';
 SET rec.train_memory_limit = '2TB';
-SELECT n_items, params->>'algorithm' AS algorithm FROM rec.solution_version WHERE solution = 'wide_up';
+SELECT n_items, params->>'structure' AS structure, params->'neighbors' AS neighbors,
+       params->>'algorithm' AS algorithm
+FROM rec.solution_version WHERE solution = 'wide_up';
 SELECT rec.deploy('wide', 'wide_up') > 0 AS deployed;
 SELECT count(*) AS recommended, min(reason) AS reason FROM rec.recommend(1, 10, campaign => 'wide');
 SELECT rec.drop_dataset_group('wide');

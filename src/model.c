@@ -26,9 +26,10 @@
 #include "model.h"
 
 #define REC_MODEL_MAGIC 0x4D434552	/* "RECM" */
-#define REC_MODEL_FORMAT 1
+#define REC_MODEL_FORMAT 2		/* 2: sparse transitions (nnz_trans, tr_* sections) */
+#define REC_MODEL_FORMAT_OLDEST 1	/* format 1 is format 2 without sparse transitions */
 #define REC_MODEL_CACHE_SIZE 4
-#define MAX_SECTIONS 8
+#define MAX_SECTIONS 11
 
 typedef struct RecModelHeader
 {
@@ -42,6 +43,7 @@ typedef struct RecModelHeader
 	int32		nnz_categories;
 	int64		nnz_neighbors;
 	int32		n_trans;
+	int32		nnz_trans;		/* in format 1's padding, which was zero */
 	int64		payload_size;	/* bytes after the header */
 	RecServeParams serve;
 } RecModelHeader;
@@ -89,8 +91,14 @@ ModelSections(RecModel *m, Section *s)
 	}
 	if (m->kind == REC_KIND_ITEM_DENSE)
 		ADD(dense, (Size) m->n_warm * m->n_warm);
-	if (m->n_trans > 0)
+	if (m->n_trans > 0 && m->kind == REC_KIND_ITEM_DENSE)
 		ADD(trans, (Size) m->n_trans * m->n_trans);
+	if (m->n_trans > 0 && m->kind == REC_KIND_ITEM_SPARSE)
+	{
+		ADD(tr_off, m->n_trans + 1);
+		ADD(tr_idx, m->nnz_trans);
+		ADD(tr_val, m->nnz_trans);
+	}
 #undef ADD
 	Assert(n <= MAX_SECTIONS);
 	return n;
@@ -156,6 +164,7 @@ RecSerializeModel(const RecModel *model)
 	h->nnz_categories = m.nnz_categories;
 	h->nnz_neighbors = m.nnz_neighbors;
 	h->n_trans = m.n_trans;
+	h->nnz_trans = m.nnz_trans;
 	h->payload_size = total - ALIGN8(sizeof(RecModelHeader));
 	h->serve = m.serve;
 
@@ -233,7 +242,7 @@ RecDeserializeModel(bytea *raw, int64 version)
 	memcpy(&h, VARDATA_ANY(raw), sizeof(h));
 	if (h.magic != REC_MODEL_MAGIC)
 		Damaged(version, "The stored model does not start with the rec model magic number.");
-	if (h.format != REC_MODEL_FORMAT)
+	if (h.format < REC_MODEL_FORMAT_OLDEST || h.format > REC_MODEL_FORMAT)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("model of solution version %lld has format version %u, this rec reads format %d",
@@ -243,14 +252,16 @@ RecDeserializeModel(bytea *raw, int64 version)
 	if (h.payload_size != (int64) payload ||
 		h.n_items < 0 || h.n_warm < 0 || h.n_warm > h.n_items || h.nnz_categories < 0 ||
 		h.nnz_neighbors < 0 || h.n_categories < 0 ||
-		(h.n_trans != 0 && (h.n_trans != h.n_warm || h.kind != REC_KIND_ITEM_DENSE)) ||
+		(h.n_trans != 0 && (h.n_trans != h.n_warm || h.kind == REC_KIND_POPULARITY)) ||
+		h.nnz_trans < 0 || (h.nnz_trans != 0 && (h.kind != REC_KIND_ITEM_SPARSE || h.n_trans == 0)) ||
 		(h.kind != REC_KIND_POPULARITY && h.kind != REC_KIND_ITEM_SPARSE && h.kind != REC_KIND_ITEM_DENSE) ||
 		/* every count bounded by the bytes there are, so no size below can overflow */
 		(double) h.n_items * sizeof(int64) > payload ||
 		(double) h.nnz_categories * sizeof(int32) > payload ||
 		(double) h.nnz_neighbors * sizeof(int32) > payload ||
 		(h.kind == REC_KIND_ITEM_DENSE && (double) h.n_warm * h.n_warm * sizeof(float) > payload) ||
-		(double) h.n_trans * h.n_trans * sizeof(float) > payload)
+		(double) h.nnz_trans * sizeof(int32) > payload ||
+		(h.kind == REC_KIND_ITEM_DENSE && (double) h.n_trans * h.n_trans * sizeof(float) > payload))
 		Damaged(version, "The stored model's header is inconsistent with its size.");
 	if (!ServeParamsValid(&h.serve))
 		Damaged(version, "The stored model's scoring parameters are out of range.");
@@ -270,6 +281,7 @@ RecDeserializeModel(bytea *raw, int64 version)
 	m->nnz_categories = h.nnz_categories;
 	m->nnz_neighbors = h.nnz_neighbors;
 	m->n_trans = h.n_trans;
+	m->nnz_trans = h.nnz_trans;
 	m->serve = h.serve;
 	n = ModelSections(m, s);
 	for (i = 0; i < n; i++)
@@ -288,7 +300,8 @@ RecDeserializeModel(bytea *raw, int64 version)
 	/* offsets must stay inside their arrays before anything indexes with them */
 	if (m->cat_off[0] != 0 || m->cat_off[m->n_items] != m->nnz_categories ||
 		(m->kind == REC_KIND_ITEM_SPARSE &&
-		 (m->nb_off[0] != 0 || m->nb_off[m->n_warm] != m->nnz_neighbors)))
+		 (m->nb_off[0] != 0 || m->nb_off[m->n_warm] != m->nnz_neighbors)) ||
+		(m->tr_off && (m->tr_off[0] != 0 || m->tr_off[m->n_trans] != m->nnz_trans)))
 		Damaged(version, "The stored model's offsets are out of range.");
 	for (i = 0; i < m->n_items; i++)
 		if (m->cat_off[i] > m->cat_off[i + 1])
@@ -303,6 +316,15 @@ RecDeserializeModel(bytea *raw, int64 version)
 				Damaged(version, "The stored model's offsets are out of range.");
 		for (i = 0; i < m->nnz_neighbors; i++)
 			if (m->nb_idx[i] < 0 || m->nb_idx[i] >= m->n_warm)
+				Damaged(version, "The stored model's indices are out of range.");
+	}
+	if (m->tr_off)
+	{
+		for (i = 0; i < m->n_trans; i++)
+			if (m->tr_off[i] > m->tr_off[i + 1])
+				Damaged(version, "The stored model's offsets are out of range.");
+		for (i = 0; i < m->nnz_trans; i++)
+			if (m->tr_idx[i] < 0 || m->tr_idx[i] >= m->n_warm)
 				Damaged(version, "The stored model's indices are out of range.");
 	}
 

@@ -10,7 +10,7 @@
 typedef enum RecModelKind
 {
 	REC_KIND_POPULARITY = 1,	/* one score per item */
-	REC_KIND_ITEM_SPARSE = 2,	/* item-item neighbour lists (sims) */
+	REC_KIND_ITEM_SPARSE = 2,	/* item-item neighbour lists (sims, sparse EASE) */
 	REC_KIND_ITEM_DENSE = 3		/* dense item-item weights (EASE) */
 } RecModelKind;
 
@@ -37,7 +37,8 @@ typedef struct RecModel
 	int32		n_categories;	/* categories in the metadata */
 	int32		nnz_categories; /* item-category pairs */
 	int64		nnz_neighbors;	/* neighbour entries (sparse kind) */
-	int32		n_trans;		/* n_warm if the model has a transition matrix, else 0 */
+	int32		n_trans;		/* n_warm if the model has transitions, else 0 */
+	int32		nnz_trans;		/* transition entries (sparse kind with transitions) */
 	RecServeParams serve;		/* scoring parameters */
 	int64	   *item_ids;		/* [n_items] dense index -> item id */
 	float	   *popularity;		/* [n_items] fallback score, highest = most popular */
@@ -48,7 +49,10 @@ typedef struct RecModel
 	int32	   *nb_idx;			/* [nnz_neighbors] */
 	float	   *nb_sim;			/* [nnz_neighbors] */
 	float	   *dense;			/* [n_warm * n_warm] row i: weights from item i (dense kind) */
-	float	   *trans;			/* [n_trans * n_trans] row i: items that follow item i */
+	float	   *trans;			/* [n_trans * n_trans] row i: items that follow item i (dense kind) */
+	int32	   *tr_off;			/* [n_trans + 1] transitions CSR (sparse kind): row i, items that follow i */
+	int32	   *tr_idx;			/* [nnz_trans] */
+	float	   *tr_val;			/* [nnz_trans] */
 	int32	   *by_id;			/* [n_items] dense indices in item id order; built on load */
 } RecModel;
 

@@ -13,7 +13,7 @@ typedef struct RecParams
 {
 	double		lambda;			/* EASE: L2 regularisation */
 	double		popularity_discount;	/* sims: exponent on the neighbour's popularity */
-	int			neighbors;		/* sims: neighbours kept per item */
+	int			neighbors;		/* sims: neighbours kept per item; EASE-based: 0 dense, -1 automatic */
 	double		proximity_half_life;	/* sims: positions apart until a pair counts half (0: off) */
 	double		proximity_floor;	/* sims: least weight of a pair far apart */
 	double		recency_half_life;	/* serving: events until a weight halves (0: off) */
@@ -27,11 +27,33 @@ typedef struct RecParams
 	double		exploration_weight; /* serving: weight of new items (0..1) */
 	double		exploration_item_age_cutoff;	/* serving: days; older new items are not explored */
 	bool		tune;			/* choose the parameters on an inner split first */
+	bool		given_lambda;	/* set by the caller: tuning leaves lambda alone */
+	bool		given_recency;	/* ... the recency weights */
+	bool		given_transitions;	/* ... the transitions */
+	bool		given_session;	/* ... the session weight */
 	char	   *event_type;		/* train on this event type only, or NULL */
 	double		tuned_ndcg10;	/* out: NDCG@10 of the chosen parameters on the inner split */
 	int			tuned_users;	/* out: users scored while tuning (0: not tuned) */
 	const char *algorithm;		/* out: the algorithm used, when not the recipe's own */
 } RecParams;
+
+/* Rows of a pruned sparse item x item matrix, each row's entries best first */
+typedef struct RecSparseRows
+{
+	int			n;				/* rows (warm items) */
+	int64	   *off;			/* [n + 1] row offsets */
+	int32	   *idx;			/* column of each entry */
+	float	   *val;			/* its value */
+	float	   *diag;			/* [n] the diagonal, kept apart */
+} RecSparseRows;
+
+/* Neighbourhood systems kept across solves for several lambdas (tuning) */
+typedef struct RecSparseCache
+{
+	int64	   *off;			/* [n + 1] where each target's system starts */
+	float	   *sys;			/* the systems, without lambda; NULL if not kept */
+	bool		filled;			/* sys holds them */
+} RecSparseCache;
 
 extern RecModel *RecTrainPopularity(const RecDataset *ds, RecParams *p);
 extern RecModel *RecTrainSims(const RecDataset *ds, RecParams *p);
@@ -41,6 +63,21 @@ extern RecModel *RecTrainPersonalization(const RecDataset *ds, RecParams *p);
 extern float *RecGram(const RecDataset *ds);
 extern float *RecEaseSolve(const float *gram, int n, double lambda);
 extern float *RecTransitionSolve(const RecDataset *ds, double decay, int window, double lambda);
+extern double RecSparseMemory(const RecDataset *ds, int neighbors);
+extern int	RecSparseKeepPerRow(int neighbors, int n);
+extern void RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g);
+extern void RecSparseTransitionStats(const RecDataset *ds, double decay, int window, int neighbors,
+									 RecSparseRows *xx, RecSparseRows *xy);
+extern int64 RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbors,
+							double lambda, RecSparseCache *cache, int32 **off_out, int32 **idx_out,
+							float **val_out);
+extern void RecSparseEaseInto(RecModel *m, const RecSparseRows *g, int neighbors, double lambda,
+							  RecSparseCache *cache);
+extern void RecSparseTransitionsInto(RecModel *m, const RecSparseRows *xx, const RecSparseRows *xy,
+									 int neighbors, double lambda, RecSparseCache *cache);
+extern void RecFreeSparseCache(RecSparseCache *cache);
+extern void RecFreeSparseRows(RecSparseRows *r);
+extern int	RecChooseNeighbors(const RecDataset *ds, int requested, int matrices);
 extern void RecSimsScore(const RecModel *m, const RecHistory *h, const float *w, float *scores);
 
 #endif							/* REC_RECIPE_H */

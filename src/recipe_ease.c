@@ -83,15 +83,3 @@ RecEaseSolve(const float *gram, int n, double lambda)
 	pfree(inv_diag);
 	return b;
 }
-
-/* Train plain EASE over the warm items */
-RecModel *
-RecTrainEase(const RecDataset *ds, RecParams *p)
-{
-	RecModel   *m = RecNewModel(ds, REC_KIND_ITEM_DENSE);
-	float	   *g = RecGram(ds);
-
-	m->dense = RecEaseSolve(g, ds->n_warm, p->lambda);
-	pfree(g);
-	return m;
-}

@@ -4,27 +4,50 @@
  *	  plus item transitions from the newest events, plus the session term,
  *	  with every hyperparameter chosen from the training data alone.
  *
+ * The item-item matrices are dense (EASE, recipe_ease.c; transitions,
+ * recipe_transition.c) or sparse, at most `neighbors` weights per item
+ * (recipe_sparse.c), as the `neighbors` parameter says; by default dense
+ * for catalogues up to 6,000 warm items (plain EASE) or 3,000
+ * (user-personalization) that fit rec.train_memory_limit, sparse above.  The version's params record the
+ * structure used.
+ *
  * Tuning holds out the newest 10% of the events of up to TUNE_USERS users
  * (the workshop's time split, applied inside the training data), trains on
  * the rest, and walks the parameters one group at a time, keeping what
- * raises NDCG@10 on the held-out events: EASE's lambda (one inverse per
- * value), the recency weights, the transitions' decay and regularisation
- * (one solve per pair) with their weight, and the session weight (never
- * below 0.75: reacting to a change of taste at once is a promise of the
- * recipe, not a hyperparameter).  Scoring parameters need no retraining, so
- * most of the grid costs one scoring pass.  The final model is trained on
- * all the data with the chosen values, which the solution version records.
+ * raises NDCG@10 on the held-out events: EASE's lambda (one solve per value
+ * over one Gram matrix, stopping when a larger lambda does worse), the
+ * recency weights, the transitions' regularisation and decay (one solve per
+ * pair) with their weight, and the session weight.  The transitions and the
+ * session term are kept only when they raise NDCG@10: on data where they
+ * do not help, their weight stays 0.  Parameters the caller sets are
+ * left as they are (lambda, the recency weights, any transition parameter,
+ * the session weight).  Scoring parameters need no
+ * retraining, so most of the grid costs one scoring pass.  The final model
+ * is trained on all the data with the chosen values, which the solution
+ * version records.
  */
 #include "rec.h"
 
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "holdout.h"
 #include "recipe.h"
 
 #define TUNE_USERS 1000			/* most users scored per tuning step */
+#define DENSE_MAX_ITEMS 6000	/* largest catalogue trained dense by default, one matrix */
+#define DEFAULT_NEIGHBORS 200	/* weights per item of the sparse model by default */
+#define MIN_NEIGHBORS 20		/* fewest the memory limit may bring the default down to */
+
+/*
+ * The sparse transitions keep half as many weights per item as EASE (the
+ * items that precede an item are fewer than those it co-occurs with), and
+ * tuning solves with half the neighbours: each solve costs N^3 / 3 per item,
+ * so both cost an eighth, and the chosen values carry over to the full model.
+ */
+#define HALF_NEIGHBORS(n) ((n) > 0 ? Max(MIN_NEIGHBORS, (n) / 2) : 0)
 
 /* The transitions' regularisation: their own, or EASE's */
 static double
@@ -48,14 +71,180 @@ SetServe(RecModel *m, const RecParams *p)
 	m->serve.exploration_age_cutoff = (float) p->exploration_item_age_cutoff;
 }
 
+/*
+ * Choose the structure of the item-item matrices: 0 for dense, else the
+ * neighbours per item.  A requested value (0 or more) is used as it is; by
+ * default (-1) a catalogue of at most DENSE_MAX_ITEMS / matrices warm items (the
+ * sparse solves beat the dense inverses above that, and user-personalization's
+ * tuning solves several times) whose
+ * `matrices` dense n x n matrices fit rec.train_memory_limit (and the 1 GB a
+ * stored model may take) is dense, a larger one sparse with
+ * DEFAULT_NEIGHBORS, fewer if the memory limit needs.
+ */
+int
+RecChooseNeighbors(const RecDataset *ds, int requested, int matrices)
+{
+	double		limit = (double) rec_train_memory_mb * 1024 * 1024;
+	double		dense_bytes = (double) matrices * ds->n_warm * ds->n_warm * sizeof(float);
+	int			n = DEFAULT_NEIGHBORS;
+
+	if (requested >= 0)
+		return requested;
+	if (ds->n_warm <= DENSE_MAX_ITEMS / matrices && dense_bytes * 1.5 <= limit &&
+		dense_bytes <= (double) MaxAllocSize * 0.95)
+		return 0;
+	/*
+	 * Fewer neighbours while the memory does not hold them, or holds fewer
+	 * than 4N Gram entries per item: with fewer, many neighbourhood systems
+	 * miss pairs and need a larger lambda, which costs more than neighbours.
+	 * The first matrix's weights are kept while the second is built.
+	 */
+	while (n > MIN_NEIGHBORS &&
+		   (RecSparseMemory(ds, n) + (matrices - 1) * (double) ds->n_warm * n * 16 > limit ||
+			RecSparseKeepPerRow(n, ds->n_warm) < Min(4 * n, ds->n_warm - 1)))
+		n = Max(MIN_NEIGHBORS, n * 3 / 4);
+	return n;
+}
+
+/* The item-item statistics a model is solved from: a dense Gram matrix or pruned sparse ones */
+typedef struct Fit
+{
+	const RecDataset *ds;
+	int			neighbors;		/* 0: dense */
+	float	   *gram;			/* dense: X'X */
+	RecSparseRows g;			/* sparse: pruned X'X */
+	bool		have_stats;		/* sparse: transition statistics computed */
+	double		stats_decay;	/* the decay they were computed with */
+	RecSparseRows xx;			/* sparse: pruned transition X'X */
+	RecSparseRows xy;			/* sparse: pruned transition X'Y, by target */
+	bool		keep_systems;	/* sparse: keep the systems across lambdas (tuning) */
+	RecSparseCache ease_cache;	/* EASE's systems */
+	RecSparseCache trans_cache; /* the transitions' systems, for stats_decay */
+} Fit;
+
+/* Compute the Gram matrix of a dataset, dense or pruned */
+static void
+FitStart(Fit *f, const RecDataset *ds, int neighbors, bool keep_systems)
+{
+	memset(f, 0, sizeof(Fit));
+	f->ds = ds;
+	f->neighbors = neighbors;
+	f->keep_systems = keep_systems;
+	if (neighbors == 0)
+		f->gram = RecGram(ds);
+	else
+		RecSparseGram(ds, neighbors, &f->g);
+}
+
+/* Return the mean diagonal of the Gram matrix (events per item), at least 1 */
+static double
+FitMeanPopularity(const Fit *f)
+{
+	int			n = f->ds->n_warm;
+	double		sum = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		sum += f->neighbors ? f->g.diag[i] : f->gram[(Size) i * n + i];
+	return Max(1.0, sum / Max(n, 1));
+}
+
+/* Set the model's EASE weights for lambda, replacing any */
+static void
+FitEase(Fit *f, RecModel *m, double lambda)
+{
+	if (f->neighbors == 0)
+	{
+		if (m->dense)
+			pfree(m->dense);
+		m->dense = RecEaseSolve(f->gram, f->ds->n_warm, lambda);
+		return;
+	}
+	if (m->nb_off)
+	{
+		pfree(m->nb_off);
+		pfree(m->nb_idx);
+		pfree(m->nb_sim);
+	}
+	RecSparseEaseInto(m, &f->g, f->neighbors, lambda, f->keep_systems ? &f->ease_cache : NULL);
+}
+
+/* Remove the model's transitions */
+static void
+DropTransitions(RecModel *m)
+{
+	if (m->trans)
+		pfree(m->trans);
+	if (m->tr_off)
+	{
+		pfree(m->tr_off);
+		pfree(m->tr_idx);
+		pfree(m->tr_val);
+	}
+	m->trans = NULL;
+	m->tr_off = NULL;
+	m->tr_idx = NULL;
+	m->tr_val = NULL;
+	m->n_trans = 0;
+	m->nnz_trans = 0;
+}
+
+/* Set the model's transitions for a decay, window and lambda, replacing any */
+static void
+FitTransitions(Fit *f, RecModel *m, double decay, int window, double lambda)
+{
+	DropTransitions(m);
+	if (f->neighbors == 0)
+	{
+		m->trans = RecTransitionSolve(f->ds, decay, window, lambda);
+		m->n_trans = f->ds->n_warm;
+		return;
+	}
+	if (!f->have_stats || f->stats_decay != decay)
+	{
+		if (f->have_stats)
+		{
+			RecFreeSparseRows(&f->xx);
+			RecFreeSparseRows(&f->xy);
+			RecFreeSparseCache(&f->trans_cache);
+		}
+		RecSparseTransitionStats(f->ds, decay, window, HALF_NEIGHBORS(f->neighbors), &f->xx, &f->xy);
+		f->have_stats = true;
+		f->stats_decay = decay;
+	}
+	RecSparseTransitionsInto(m, &f->xx, &f->xy, HALF_NEIGHBORS(f->neighbors), lambda,
+							 f->keep_systems ? &f->trans_cache : NULL);
+}
+
+/* Free the statistics */
+static void
+FitEnd(Fit *f)
+{
+	if (f->gram)
+		pfree(f->gram);
+	if (f->neighbors)
+		RecFreeSparseRows(&f->g);
+	if (f->have_stats)
+	{
+		RecFreeSparseRows(&f->xx);
+		RecFreeSparseRows(&f->xy);
+	}
+	RecFreeSparseCache(&f->ease_cache);
+	RecFreeSparseCache(&f->trans_cache);
+}
+
 /* Score candidate parameters q with model m; adopt them into p if they beat best */
 static bool
 Try(RecModel *m, const RecDataset *ds, const RecSplit *split, const RecParams *q,
 	RecParams *p, double *best)
 {
 	RecListMetrics mean;
+
 	SetServe(m, q);
 	RecEvaluateSplit(m, ds, split, &mean);
+	elog(DEBUG1, "tuning (at %.3f s): lambda %g, recency %g/%g, transitions %g (decay %g, lambda %g), session %g: NDCG@10 %.5f",
+		 (double) (GetCurrentTimestamp() - GetCurrentStatementStartTimestamp()) / USECS_PER_SEC, q->lambda, q->recency_half_life, q->recency_floor, q->transition_weight, q->transition_decay,
+		 q->transition_lambda, q->session_weight, mean.ndcg10);
 	if (mean.ndcg10 <= *best)
 		return false;
 	*best = mean.ndcg10;
@@ -69,22 +258,24 @@ Tune(const RecDataset *ds, RecParams *p)
 {
 	static const double lambda_scales[] = {1, 2, 4, 8};
 	static const double half_lives[] = {0, 3, 5, 10, 20};
-	static const double floors[] = {0.02, 0.05, 0.2};
-	static const double decays[] = {0.6, 0.8};
+	static const double floors[] = {0.02, 0.2};
 	static const double transition_scales[] = {1, 10, 30};
-	static const double weights[] = {0.25, 0.5, 0.75, 1};
-	static const double sessions[] = {0.75, 1};
+	static const double decays[] = {0.6};
+	static const double weights[] = {0.25, 0.5, 1};
+	static const double sessions[] = {0.25, 0.5, 0.75, 1};
 	bool	   *sample = palloc(sizeof(bool) * Max(ds->n_users, 1));
 	int			keep_one_in = Max(1, ds->n_users / TUNE_USERS);
 	RecSplit	split;
 	RecDataset *inner;
 	RecModel   *m;
-	float	   *gram;
-	float	   *kept_trans = NULL;
-	double		mean_pop = 0;
+	Fit			fit;
+	double		mean_pop;
 	double		best = -1;
+	double		last_lambda = 0;
+	double		lambda_recency;
 	RecParams	q;
 	double		exploration = p->exploration_weight;
+	RecParams	given = *p;		/* the values before tuning */
 	int			u,
 				i,
 				j,
@@ -96,124 +287,161 @@ Tune(const RecDataset *ds, RecParams *p)
 	if (split.n_eval == 0)
 		return;
 	inner = RecSplitInputs(ds, &split);
-	m = RecNewModel(inner, REC_KIND_ITEM_DENSE);
-	gram = RecGram(inner);
-	for (i = 0; i < ds->n_warm; i++)
-		mean_pop += gram[(Size) i * ds->n_warm + i];
-	mean_pop = Max(1.0, mean_pop / Max(ds->n_warm, 1));
+	m = RecNewModel(inner, p->neighbors ? REC_KIND_ITEM_SPARSE : REC_KIND_ITEM_DENSE);
+	FitStart(&fit, inner, HALF_NEIGHBORS(p->neighbors), true);
+	mean_pop = FitMeanPopularity(&fit);
 
 	/* new items are not in the inner holdout: tune without exploring them */
 	p->exploration_weight = 0;
 
-	/* lambda, with the current recency and neither transitions nor session */
-	for (i = 0; i < lengthof(lambda_scales); i++)
+	/* lambda, with the current recency and neither transitions nor session; stop when worse */
+	for (i = 0; i < (p->given_lambda ? 1 : lengthof(lambda_scales)); i++)
 	{
 		q = *p;
-		q.lambda = lambda_scales[i] * mean_pop;
+		if (!p->given_lambda)
+			q.lambda = lambda_scales[i] * mean_pop;
 		q.transition_weight = 0;
 		q.session_weight = 0;
-		m->dense = RecEaseSolve(gram, ds->n_warm, q.lambda);
-		Try(m, ds, &split, &q, p, &best);
-		pfree(m->dense);
+		FitEase(&fit, m, q.lambda);
+		last_lambda = q.lambda;
+		if (!Try(m, ds, &split, &q, p, &best) && i > 0)
+			break;
 	}
-	m->dense = RecEaseSolve(gram, ds->n_warm, p->lambda);
-	pfree(gram);
+	if (last_lambda != p->lambda)
+		FitEase(&fit, m, p->lambda);
 
-	/* recency of the history weights */
-	for (i = 0; i < lengthof(half_lives); i++)
-		for (j = 0; j < (half_lives[i] > 0 ? lengthof(floors) : 1); j++)
+	/* recency of the history weights: the half-life, then its floor */
+	lambda_recency = p->recency_half_life;
+	for (i = 0; i < (p->given_recency ? 0 : lengthof(half_lives)); i++)
+	{
+		q = *p;
+		q.recency_half_life = half_lives[i];
+		q.recency_floor = half_lives[i] > 0 ? 0.05 : 1;
+		Try(m, ds, &split, &q, p, &best);
+	}
+	for (j = 0; j < lengthof(floors) && p->recency_half_life > 0 && !p->given_recency; j++)
+	{
+		q = *p;
+		q.recency_floor = floors[j];
+		Try(m, ds, &split, &q, p, &best);
+	}
+
+	/* lambda again around the chosen one when the recency weights changed */
+	if (p->recency_half_life != lambda_recency && !p->given_lambda)
+	{
+		double		chosen = p->lambda;
+		static const double steps[] = {0.5, 2};
+
+		for (i = 0; i < lengthof(steps); i++)
 		{
 			q = *p;
-			q.recency_half_life = half_lives[i];
-			q.recency_floor = half_lives[i] > 0 ? floors[j] : 1;
+			q.lambda = chosen * steps[i];
+			FitEase(&fit, m, q.lambda);
 			Try(m, ds, &split, &q, p, &best);
 		}
+		if (p->lambda != chosen * steps[lengthof(steps) - 1])
+			FitEase(&fit, m, p->lambda);
+	}
 
-	/* transitions: one solve per decay and regularisation, then their weight */
-	m->n_trans = ds->n_warm;
-	for (i = 0; i < lengthof(decays); i++)
-		for (j = 0; j < lengthof(transition_scales); j++)
+	/*
+	 * Transitions: their regularisation at the default decay, then another
+	 * decay at the best regularisation, each with a few weights; kept only
+	 * when some weight beats none.
+	 */
+	{
+		RecParams	base = *p;
+		RecParams	given_transitions = *p;
+		double		chosen_lambda = 0;
+
+		/* the caller's transition values, all of them */
+		given_transitions.transition_weight = given.transition_weight;
+		given_transitions.transition_decay = given.transition_decay;
+		given_transitions.transition_window = given.transition_window;
+		given_transitions.transition_lambda = given.transition_lambda;
+
+		for (j = 0; j < (p->given_transitions ? 0 : lengthof(transition_scales)); j++)
 		{
-			bool		adopted = false;
-
-			q = *p;
-			q.transition_decay = decays[i];
-			q.transition_lambda = transition_scales[j] * p->lambda;
-			m->trans = RecTransitionSolve(inner, q.transition_decay, q.transition_window,
-										  q.transition_lambda);
+			q = base;
+			q.transition_lambda = transition_scales[j] * base.lambda;
+			FitTransitions(&fit, m, q.transition_decay, q.transition_window, q.transition_lambda);
 			for (k = 0; k < lengthof(weights); k++)
 			{
 				q.transition_weight = weights[k];
-				adopted |= Try(m, ds, &split, &q, p, &best);
+				if (Try(m, ds, &split, &q, p, &best))
+					chosen_lambda = q.transition_lambda;
 			}
-			if (adopted)
-			{
-				if (kept_trans)
-					pfree(kept_trans);
-				kept_trans = m->trans;
-			}
-			else
-				pfree(m->trans);
 		}
-	m->trans = kept_trans;
-	m->n_trans = kept_trans ? ds->n_warm : 0;
+		for (i = 0; i < lengthof(decays) && chosen_lambda > 0; i++)
+		{
+			q = base;
+			q.transition_lambda = chosen_lambda;
+			q.transition_decay = decays[i];
+			FitTransitions(&fit, m, q.transition_decay, q.transition_window, q.transition_lambda);
+			for (k = 0; k < lengthof(weights); k++)
+			{
+				q.transition_weight = weights[k];
+				Try(m, ds, &split, &q, p, &best);
+			}
+		}
+		if (p->given_transitions)
+			*p = given_transitions;
+		if (p->transition_weight > 0)
+			FitTransitions(&fit, m, p->transition_decay, p->transition_window,
+						   TransitionLambda(p));
+		else
+			DropTransitions(m);
+	}
 
-	/* session weight, at least the smallest of the list */
-	q = *p;
-	q.session_weight = sessions[0];
-	best = -1;
-	for (i = 0; i < lengthof(sessions); i++)
+	/* the session weight: kept only when it helps */
+	if (p->given_session)
+		p->session_weight = given.session_weight;
+	for (i = 0; i < (p->given_session ? 0 : lengthof(sessions)); i++)
 	{
+		q = *p;
 		q.session_weight = sessions[i];
 		Try(m, ds, &split, &q, p, &best);
 	}
+	FitEnd(&fit);
 	p->tuned_ndcg10 = best;
 	p->tuned_users = split.n_eval;
 	p->exploration_weight = exploration;
 }
 
 /*
- * Train user-personalization, tuning it first when asked.  A catalogue too
- * large for two dense n x n matrices (the memory limit, or the 1 GB a stored
- * model may take: about 11,500 warm items) trains the sparse item-item
- * model of the similar-items recipe instead, with the same recency and
- * session scoring; the version's params say so.
+ * Train user-personalization (or its EASE part alone, for plain EASE: no
+ * tuning and no transitions), tuning it first when asked, dense or sparse
+ * as RecChooseNeighbors decides; p->neighbors gets the structure used.
  */
+static RecModel *
+TrainItemModel(const RecDataset *ds, RecParams *p, bool with_transitions)
+{
+	RecModel   *m;
+	Fit			fit;
+
+	p->neighbors = RecChooseNeighbors(ds, p->neighbors, with_transitions ? 2 : 1);
+	if (with_transitions && p->tune)
+		Tune(ds, p);
+	m = RecNewModel(ds, p->neighbors ? REC_KIND_ITEM_SPARSE : REC_KIND_ITEM_DENSE);
+	FitStart(&fit, ds, p->neighbors, false);
+	FitEase(&fit, m, p->lambda);
+	if (with_transitions && p->transition_weight > 0)
+		FitTransitions(&fit, m, p->transition_decay, p->transition_window, TransitionLambda(p));
+	FitEnd(&fit);
+	if (with_transitions)
+		SetServe(m, p);
+	return m;
+}
+
+/* Train user-personalization */
 RecModel *
 RecTrainPersonalization(const RecDataset *ds, RecParams *p)
 {
-	RecModel   *m;
-	float	   *gram;
-	double		dense_bytes = 2.0 * ds->n_warm * ds->n_warm * sizeof(float);
+	return TrainItemModel(ds, p, true);
+}
 
-	if (dense_bytes * 1.5 > (double) rec_train_memory_mb * 1024 * 1024 ||
-		dense_bytes > (double) MaxAllocSize * 0.95)
-	{
-		p->algorithm = "sims (the catalogue is too large for EASE)";
-		p->neighbors = 100;
-		p->popularity_discount = 0.25;
-		p->proximity_half_life = 5;
-		p->proximity_floor = 0.1;
-		m = RecTrainSims(ds, p);
-		m->serve.recency_half_life = (float) p->recency_half_life;
-		m->serve.recency_floor = (float) p->recency_floor;
-		m->serve.session_weight = (float) p->session_weight;
-		m->serve.session_events = (float) p->session_events;
-		return m;
-	}
-
-	m = RecNewModel(ds, REC_KIND_ITEM_DENSE);
-	if (p->tune)
-		Tune(ds, p);
-	gram = RecGram(ds);
-	m->dense = RecEaseSolve(gram, ds->n_warm, p->lambda);
-	pfree(gram);
-	if (p->transition_weight > 0)
-	{
-		m->n_trans = ds->n_warm;
-		m->trans = RecTransitionSolve(ds, p->transition_decay, p->transition_window,
-									  TransitionLambda(p));
-	}
-	SetServe(m, p);
-	return m;
+/* Train plain EASE over the warm items, dense or sparse */
+RecModel *
+RecTrainEase(const RecDataset *ds, RecParams *p)
+{
+	return TrainItemModel(ds, p, false);
 }

@@ -31,7 +31,7 @@ RecTransitionSolve(const RecDataset *ds, double decay, int window, double lambda
 	int			u;
 	int			i;
 
-	RecCheckMemory((double) n * n * sizeof(float) * 3, "the item transition matrices");
+	RecCheckMemory((double) n * n * sizeof(float) * 3, "the dense item transition model");
 	xx = palloc_extended(sizeof(float) * (Size) n * n + 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	xy = palloc_extended(sizeof(float) * (Size) n * n + 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	for (i = 0; i < window; i++)

@@ -211,6 +211,42 @@ AddRows(const float *matrix, int n, const RecHistory *h, const float *w, float *
 			RecAxpy(n, w[i], matrix + (Size) h->items[i] * n, scores);
 }
 
+/* Add each history item's weighted row of a sparse n-row CSR (sparse transitions) to scores */
+static void
+AddSparseRows(const int32 *off, const int32 *idx, const float *val, int n, const RecHistory *h,
+			  const float *w, float *scores)
+{
+	int			i;
+	int32		k;
+
+	for (i = 0; i < h->n; i++)
+		if (h->items[i] >= 0 && h->items[i] < n && w[i] != 0)
+			for (k = off[h->items[i]]; k < off[h->items[i] + 1]; k++)
+				scores[idx[k]] += w[i] * val[k];
+}
+
+/* Add the transition rows of a history, dense or sparse, to scores */
+static void
+AddTransitions(const RecModel *m, const RecHistory *h, const float *tw, float *scores)
+{
+	if (m->kind == REC_KIND_ITEM_SPARSE)
+		AddSparseRows(m->tr_off, m->tr_idx, m->tr_val, m->n_trans, h, tw, scores);
+	else
+		AddRows(m->trans, m->n_trans, h, tw, scores);
+}
+
+/* Return a sparse CSR's entry (row, col), 0 if absent */
+static float
+SparseEntry(const int32 *off, const int32 *idx, const float *val, int32 row, int32 col)
+{
+	int32		k;
+
+	for (k = off[row]; k < off[row + 1]; k++)
+		if (idx[k] == col)
+			return val[k];
+	return 0.0f;
+}
+
 /* Weigh the newest transition_window events by transition_decay^age, the rest 0 */
 static void
 TransitionWeights(const RecModel *m, const RecHistory *h, float *w)
@@ -349,7 +385,7 @@ ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *score
 			float	   *trow = palloc0(sizeof(float) * Max(n, 1));
 
 			TransitionWeights(m, &hs[u], tw);
-			AddRows(m->trans, n, &hs[u], tw, trow);
+			AddTransitions(m, &hs[u], tw, trow);
 			scale = RowScale(row, n, 1.0f);
 			trans_scale = RowScale(trow, n, m->serve.transition_weight);
 			ScaleRow(row, n, scale);
@@ -512,12 +548,17 @@ RecContributions(const RecExplainer *ex, int32 item, float *contrib)
 		{
 			for (k = m->nb_off[from]; k < m->nb_off[from + 1]; k++)
 				if (m->nb_idx[k] == item)
-					contrib[i] = ex->norm * ex->w[i] * m->nb_sim[k];
-			continue;
+					contrib[i] = ex->scale * ex->w[i] * m->nb_sim[k];
+			if (m->n_trans)
+				contrib[i] += ex->trans_scale * ex->tw[i] *
+					SparseEntry(m->tr_off, m->tr_idx, m->tr_val, from, item);
 		}
-		contrib[i] = ex->scale * ex->w[i] * m->dense[(Size) from * n + item];
-		if (m->n_trans)
-			contrib[i] += ex->trans_scale * ex->tw[i] * m->trans[(Size) from * n + item];
+		else
+		{
+			contrib[i] = ex->scale * ex->w[i] * m->dense[(Size) from * n + item];
+			if (m->n_trans)
+				contrib[i] += ex->trans_scale * ex->tw[i] * m->trans[(Size) from * n + item];
+		}
 		contrib[i] *= ex->norm;
 	}
 }

@@ -64,8 +64,8 @@ static const ParamSpec param_specs[] = {
 	"L2 regularisation of the item-item weights"},
 	{"popularity_discount", PARAM_NUMBER, offsetof(RecParams, popularity_discount), 0, 1,
 	"exponent on a neighbour's popularity (0.5 is cosine)"},
-	{"neighbors", PARAM_INTEGER, offsetof(RecParams, neighbors), 1, 10000,
-	"neighbours kept per item"},
+	{"neighbors", PARAM_INTEGER, offsetof(RecParams, neighbors), 0, 10000,
+	"neighbours kept per item (EASE-based recipes: 0 is dense; by default chosen from the catalogue size and rec.train_memory_limit)"},
 	{"proximity_half_life", PARAM_NUMBER, offsetof(RecParams, proximity_half_life), 0, 1e6,
 	"positions apart in a history after which a co-occurrence counts half (0: all count 1)"},
 	{"proximity_floor", PARAM_NUMBER, offsetof(RecParams, proximity_floor), 0, 1,
@@ -111,14 +111,14 @@ typedef struct RecRecipe
 /* measured on MovieLens 100K, bench/quality: similar_items from the last item */
 #define SIMS_DEFAULTS {.neighbors = 100,.popularity_discount = 0.25,.proximity_half_life = 5, \
 	.proximity_floor = 0.1,.recency_floor = 1,.session_events = 5}
-#define EASE_PARAMS "lambda," SERVE_PARAMS ",event_type"
-#define PERSONALIZATION_PARAMS "lambda,tune,exploration_weight,exploration_item_age_cutoff,transition_weight,transition_decay,transition_window," \
+#define EASE_PARAMS "lambda,neighbors," SERVE_PARAMS ",event_type"
+#define PERSONALIZATION_PARAMS "lambda,neighbors,tune,exploration_weight,exploration_item_age_cutoff,transition_weight,transition_decay,transition_window," \
 	"transition_lambda," \
 	SERVE_PARAMS ",event_type"
 #define PERSONALIZATION_DEFAULTS {.lambda = 100,.recency_half_life = 5,.recency_floor = 0.05, \
 	.session_weight = 0.5,.session_events = 5,.transition_weight = 0.75,.transition_decay = 0.8, \
 	.transition_window = 10,.transition_lambda = 1000,.exploration_weight = 0.1, \
-	.exploration_item_age_cutoff = 30,.tune = true}
+	.exploration_item_age_cutoff = 30,.tune = true,.neighbors = -1}
 
 static const RecRecipe recipes[] = {
 	{"popularity-count", "popularity", RecTrainPopularity, "event_type",
@@ -138,8 +138,8 @@ static const RecRecipe recipes[] = {
 		PERSONALIZATION_DEFAULTS,
 	"re-ranking of a caller's candidate items for a user"},
 	{"ease", "ease", RecTrainEase, EASE_PARAMS,
-		{.lambda = 100,.recency_floor = 1,.session_events = 5},
-	"EASE: closed-form dense item-item model"},
+		{.lambda = 100,.recency_floor = 1,.session_events = 5,.neighbors = -1},
+	"EASE: closed-form item-item model, dense or neighbourhood-restricted"},
 };
 
 /* Find a recipe by name; error listing the known ones if there is none */
@@ -194,6 +194,13 @@ ParamList(const RecRecipe *r)
 			appendStringInfoChar(&buf, *p);
 	}
 	return buf.data;
+}
+
+/* True if a recipe's item-item model is EASE, dense or sparse by its neighbors */
+static bool
+EaseBased(const RecRecipe *r)
+{
+	return r->train == RecTrainEase || r->train == RecTrainPersonalization;
 }
 
 /* Apply a jsonb object of parameters over p, checking names, types and ranges */
@@ -265,6 +272,15 @@ ApplyParams(const RecRecipe *r, Datum params, RecParams *p)
 						 errmsg("parameter \"%s\" must be %s between %g and %g", key,
 								spec->type == PARAM_INTEGER ? "an integer" : "a number",
 								spec->min, spec->max)));
+			if (strcmp(key, "neighbors") == 0 && v < 1 && !EaseBased(r))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("parameter \"neighbors\" must be at least 1 for recipe \"%s\"", r->name),
+						 errhint("Only the EASE-based recipes take 0, for a dense model.")));
+			p->given_lambda |= strcmp(key, "lambda") == 0;
+			p->given_recency |= strncmp(key, "recency_", 8) == 0;
+			p->given_transitions |= strncmp(key, "transition_", 11) == 0;
+			p->given_session |= strcmp(key, "session_weight") == 0;
 			if (spec->type == PARAM_INTEGER)
 				*(int *) ((char *) p + spec->offset) = (int) v;
 			else
@@ -299,12 +315,16 @@ ParamsJson(const RecRecipe *r, const RecParams *p)
 			escape_json(&buf, *(char *const *) at);
 		else if (spec->type == PARAM_BOOLEAN)
 			appendStringInfoString(&buf, *(const bool *) at ? "true" : "false");
+		else if (spec->type == PARAM_INTEGER && *(const int *) at < 0)
+			appendStringInfoString(&buf, "\"auto\"");	/* neighbors: chosen at training */
 		else if (spec->type == PARAM_INTEGER)
 			appendStringInfo(&buf, "%d", *(const int *) at);
 		else
 			appendStringInfo(&buf, "%.15g", *(const double *) at);
 		first = false;
 	}
+	if (EaseBased(r) && p->neighbors >= 0)
+		appendStringInfo(&buf, ", \"structure\": \"%s\"", p->neighbors > 0 ? "sparse" : "dense");
 	if (p->tuned_users > 0)
 		appendStringInfo(&buf, ", \"tuning\": {\"users\": %d, \"ndcg_at_10\": %.6f}",
 						 p->tuned_users, p->tuned_ndcg10);
@@ -343,7 +363,12 @@ InHoldout(int64 user_id)
 /*
  * Measure a recipe the way Personalize's get_solution_metrics does; append
  * the metrics as a JSON object to buf, or "null" when no user can be held out.
- * The recipe trains on a copy of p, so its tuning does not leak into p.
+ * It runs after the stored model's training and reuses its parameters
+ * (tuned or not, and its structure) without tuning again: tuning is most of
+ * a training's cost.  The tuned values are a handful of scalars chosen on an
+ * inner split of every user's events; the held-out users' own newest events
+ * are among what they were chosen on, which can raise these metrics
+ * slightly.
  */
 static void
 OfflineMetrics(const RecRecipe *r, const RecDataset *ds, const RecParams *p, StringInfo buf)
@@ -356,6 +381,7 @@ OfflineMetrics(const RecRecipe *r, const RecDataset *ds, const RecParams *p, Str
 	double		coverage;
 	int			u;
 
+	q.tune = false;
 	for (u = 0; u < ds->n_users; u++)
 		held[u] = InHoldout(ds->user_ids[u]);
 	RecTimeSplit(ds, held, &split);
@@ -523,8 +549,8 @@ rec_train(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		RecSetBlasThreads(rec_threads);
-		OfflineMetrics(r, ds, &p, &metrics);
 		m = TrainRecipe(r, ds, &p);
+		OfflineMetrics(r, ds, &p, &metrics);
 	}
 	PG_FINALLY();
 	{
@@ -643,6 +669,8 @@ rec_recipe_parameters(PG_FUNCTION_ARGS)
 			}
 			else if (spec->type == PARAM_BOOLEAN)
 				values[3] = CStringGetTextDatum(*(const bool *) at ? "true" : "false");
+			else if (spec->type == PARAM_INTEGER && *(const int *) at < 0)
+				values[3] = CStringGetTextDatum("auto");	/* neighbors: chosen at training */
 			else if (spec->type == PARAM_INTEGER)
 				values[3] = CStringGetTextDatum(psprintf("%d", *(const int *) at));
 			else

@@ -187,11 +187,11 @@ SELECT throws_ok($$SELECT rec.train('x', 'ease', params => '{"lambda": "NaN"}')$
 SELECT throws_ok($$SELECT rec.train('x', 'ease', params => '{"lambda": 1e400}')$$, '22003', NULL,
                  'train: a parameter beyond double precision is out of range');
 SELECT throws_ok($$SELECT rec.train('x', 'sims', params => '{"neighbors": 1e10}')$$, '22023',
-                 'parameter "neighbors" must be an integer between 1 and 10000', 'train: an enormous integer parameter');
+                 'parameter "neighbors" must be an integer between 0 and 10000', 'train: an enormous integer parameter');
 SELECT throws_ok($$SELECT rec.train('x', 'sims', params => '{"neighbors": -1}')$$, '22023',
-                 'parameter "neighbors" must be an integer between 1 and 10000', 'train: a negative integer parameter');
+                 'parameter "neighbors" must be an integer between 0 and 10000', 'train: a negative integer parameter');
 SELECT throws_ok($$SELECT rec.train('x', 'sims', params => '{"neighbors": 2.5}')$$, '22023',
-                 'parameter "neighbors" must be an integer between 1 and 10000', 'train: a fractional integer parameter');
+                 'parameter "neighbors" must be an integer between 0 and 10000', 'train: a fractional integer parameter');
 SELECT throws_ok($$SELECT rec.train('x', 'sims', params => '{"neighbors": null}')$$, '22023', 'parameter "neighbors" must be a number',
                  'train: a JSON null parameter');
 SELECT throws_ok($$SELECT rec.train('x', 'user-personalization', params => '{"exploration_weight": "Infinity"}')$$, '22023', NULL,

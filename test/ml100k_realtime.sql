@@ -28,7 +28,7 @@ INSERT INTO rec.interactions (user_id, item_id, event_type, event_value, ts)
 SELECT user_id, item_id, 'rating', rating, to_timestamp(ts) FROM ml_data;
 
 SELECT is((SELECT count(*) FROM rec.interactions), 100000::bigint, 'MovieLens 100K loaded');
-SELECT rec.train('up', 'user-personalization') AS version \gset
+SELECT rec.train('up', 'user-personalization', params => '{"session_weight": 0.75}') AS version \gset
 SELECT rec.deploy('main', 'up') AS deployed \gset
 SET LOCAL rec.campaign = 'main';
 

@@ -7,7 +7,7 @@ DELETE FROM rec.solution;
 TRUNCATE rec.interactions, rec.items, rec.users;
 \i data/sample.sql
 \set ON_ERROR_STOP on
-SELECT plan(6);
+SELECT plan(8);
 
 -- newest 10% of each user's events (at least one) are the holdout
 CREATE TEMP TABLE holdout AS
@@ -19,8 +19,10 @@ DELETE FROM rec.interactions i USING holdout h WHERE i.user_id = h.user_id AND i
 
 SELECT rec.deploy(r, r) FROM (VALUES ('popularity-count'), ('sims'), ('user-personalization'), ('ease')) v(r)
 WHERE rec.train(r, r) > 0;
+SELECT rec.deploy('up-sparse', 'up-sparse')
+WHERE rec.train('up-sparse', 'user-personalization', params => '{"neighbors": 100}') > 0;
 CREATE TEMP TABLE result AS
-SELECT r AS recipe, e.* FROM (VALUES ('popularity-count'), ('sims'), ('user-personalization'), ('ease')) v(r),
+SELECT r AS recipe, e.* FROM (VALUES ('popularity-count'), ('sims'), ('user-personalization'), ('ease'), ('up-sparse')) v(r),
 LATERAL rec.evaluate(r, 'holdout') e;
 
 SELECT cmp_ok((SELECT recall_at_10 FROM result WHERE recipe = 'user-personalization'), '>',
@@ -34,6 +36,14 @@ SELECT cmp_ok((SELECT ndcg_at_10 FROM result WHERE recipe = 'sims'), '>',
 SELECT cmp_ok((SELECT coverage FROM result WHERE recipe = 'user-personalization'), '>',
               5 * (SELECT coverage FROM result WHERE recipe = 'popularity-count'),
               'personalization covers far more of the catalogue');
+-- tuning turns off what does not help here: user-personalization does not lose to plain EASE
+SELECT cmp_ok((SELECT ndcg_at_10 FROM result WHERE recipe = 'user-personalization'), '>=',
+              (SELECT ndcg_at_10 FROM result WHERE recipe = 'ease') - 0.005,
+              'user-personalization NDCG@10 is at least plain EASE''s (within 0.005)');
+-- the sparse model (100 neighbours of 400 items) is close to the dense one
+SELECT cmp_ok((SELECT ndcg_at_10 FROM result WHERE recipe = 'up-sparse'), '>=',
+              0.98 * (SELECT ndcg_at_10 FROM result WHERE recipe = 'user-personalization'),
+              'sparse user-personalization NDCG@10 is within 2% of the dense one');
 SELECT ok((SELECT bool_and(ndcg_at_10 BETWEEN 0 AND 1 AND precision_at_10 <= hit_at_10 AND recall_at_10 <= recall_at_25)
            FROM result), 'metrics are consistent with each other');
 -- offline metrics recorded at training agree in direction

@@ -9,7 +9,7 @@ TRUNCATE rec.interactions, rec.items, rec.users;
 \set ON_ERROR_STOP on
 SELECT plan(6);
 
-SELECT rec.train('up', 'user-personalization') AS version \gset
+SELECT rec.train('up', 'user-personalization', params => '{"session_weight": 0.75}') AS version \gset
 SELECT rec.deploy('main', 'up');
 SET LOCAL rec.campaign = 'main';
 

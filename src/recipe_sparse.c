@@ -1,0 +1,556 @@
+/*
+ * recipe_sparse.c
+ *	  Sparse EASE and sparse item transitions: the item-item models of
+ *	  user-personalization at catalogue scale, in memory linear in the
+ *	  catalogue.
+ *
+ * Dense EASE's column j is the ridge regression of item j on every other
+ * item: B[:, j] = (G_{-j,-j} + lambda I)^-1 G_{-j,j}, with G = X'X.
+ * Neighbourhood-restricted EASE (Steck, "Markov Random Fields for
+ * Collaborative Filtering", NeurIPS 2019) keeps, for each target j, only the
+ * N items S(j) most related to it and solves the N x N system
+ *     (G_SS + lambda I) b = G_Sj
+ * so that item j gets at most N incoming weights B[s][j] = b_s.  With S(j)
+ * every other item this is dense EASE exactly.
+ *
+ * G is never held whole.  A streamed pass counts each item's co-occurrence
+ * row with a sparse accumulator (item -> users -> items, like sims) and
+ * keeps its top m entries by cosine (c_ij / sqrt(n_i n_j)), sorted best
+ * first, m between 2N and 8N as the memory limit allows: the first N of row
+ * j are S(j), and the entries of G_SS are looked up in the kept rows of S's
+ * members (a pair neither row kept counts 0, the MRF approximation).  Such a
+ * G_SS can be indefinite; see RecSparseSolve.  Histories longer than GRAM_HISTORY_CAP distinct items
+ * contribute their newest GRAM_HISTORY_CAP.  Memory: 8 n m bytes for the
+ * pruned Gram, 8 n N for the weights.
+ *
+ * Transitions (recipe_transition.c) are the same kind of regression, of the
+ * next item on the decayed window of events before it:
+ *     T[:, j] = (XX_SS + lambda I)^-1 XY_Sj
+ * with S(j) the N items that most often precede j (by XY / sqrt(diag XX)).
+ * Both XX's rows and XY's columns are accumulated per item over an item ->
+ * events index, window^2 work per event, and pruned as they are made.
+ *
+ * The solves of one pruned matrix can be repeated for several lambdas
+ * (tuning), each N^3 / 3 per item.
+ */
+#include "rec.h"
+
+#include <math.h>
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "linalg.h"
+#include "recipe.h"
+#include "topk.h"
+
+#define GRAM_HISTORY_CAP 2000	/* distinct items of one history counted in the Gram */
+#define Square(x) ((x) * (x))
+#define SOLVE_RETRIES 4			/* doublings of lambda tried when a system is not SPD */
+
+/*
+ * Return the number of Gram entries kept per item for N neighbours: as many
+ * as half of rec.train_memory_limit holds, between 2N and 8N (and the
+ * whole row for small catalogues, where the systems are then exact).
+ */
+int
+RecSparseKeepPerRow(int neighbors, int n)
+{
+	double		budget = (double) rec_train_memory_mb * 1024 * 1024 / 2 / (8.0 * Max(n, 1));
+	int			keep = (int) Min(Max(budget, 2.0 * neighbors), 8.0 * neighbors);
+
+	return Min(Max(keep, neighbors + 1), Max(n - 1, 1));
+}
+
+/* Bytes a sparse model of n items with N neighbours needs while training */
+double
+RecSparseMemory(const RecDataset *ds, int neighbors)
+{
+	double		n = ds->n_warm;
+	double		m = RecSparseKeepPerRow(neighbors, ds->n_warm);
+
+	/* pruned rows, the weights and their transpose, the event indexes (freed before the solves) */
+	return n * m * 8 + n * neighbors * 16 + (double) ds->n_events * 12;
+}
+
+/* Allocate the arrays of a sparse matrix of n rows with room for cap entries */
+static void
+AllocRows(RecSparseRows *r, int n, int64 cap)
+{
+	r->n = n;
+	r->off = palloc0(sizeof(int64) * (n + 1));
+	r->idx = palloc_extended(sizeof(int32) * Max(cap, 1), MCXT_ALLOC_HUGE);
+	r->val = palloc_extended(sizeof(float) * Max(cap, 1), MCXT_ALLOC_HUGE);
+	r->diag = palloc0(sizeof(float) * Max(n, 1));
+}
+
+/* Free the systems a cache keeps */
+void
+RecFreeSparseCache(RecSparseCache *cache)
+{
+	if (cache->off)
+		pfree(cache->off);
+	if (cache->sys)
+		pfree(cache->sys);
+	memset(cache, 0, sizeof(RecSparseCache));
+}
+
+/* Free a sparse matrix's arrays */
+void
+RecFreeSparseRows(RecSparseRows *r)
+{
+	pfree(r->off);
+	pfree(r->idx);
+	pfree(r->val);
+	pfree(r->diag);
+}
+
+/*
+ * Append row i: the best `keep` of the n_touched accumulated entries by
+ * acc[j] / sqrt(norm[j]) (rank), storing acc[j]; clears acc.  Rows must be
+ * appended in order.
+ */
+static void
+KeepRow(RecSparseRows *r, int i, const int32 *touched, int n_touched, float *acc,
+		const float *norm, int keep, float *rank, RecScored *best)
+{
+	int			t;
+	int			found;
+	int64		at = r->off[i];
+
+	for (t = 0; t < n_touched; t++)
+	{
+		int32		j = touched[t];
+
+		rank[t] = (j == i || acc[j] <= 0) ? NAN : acc[j] / sqrtf(Max(norm[j], 1e-12f));
+	}
+	found = RecTopK(rank, n_touched, NULL, keep, best);
+	for (t = 0; t < found; t++)
+	{
+		r->idx[at + t] = touched[best[t].idx];
+		r->val[at + t] = acc[touched[best[t].idx]];
+	}
+	for (t = 0; t < n_touched; t++)
+		acc[touched[t]] = 0.0f;
+	r->off[i + 1] = at + found;
+}
+
+/*
+ * Return the pruned Gram matrix of the binary user x warm item matrix: per
+ * item its `keep` best co-occurring items (by cosine) with their counts,
+ * best first, and the diagonal (users per item).
+ */
+void
+RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g)
+{
+	int			n = ds->n_warm;
+	int			keep = RecSparseKeepPerRow(neighbors, n);
+	int64	   *uoff = palloc0(sizeof(int64) * (ds->n_users + 1));
+	int32	   *uitems;
+	int64	   *ioff = palloc0(sizeof(int64) * (n + 1));
+	int32	   *iusers;
+	int32	   *mark = palloc0(sizeof(int32) * Max(ds->n_items, 1));
+	float	   *acc = palloc0(sizeof(float) * Max(n, 1));
+	int32	   *touched = palloc(sizeof(int32) * Max(n, 1));
+	float	   *rank = palloc(sizeof(float) * Max(n, 1));
+	RecScored  *best = palloc(sizeof(RecScored) * Max(keep, 1));
+	int			u,
+				i;
+
+	RecCheckMemory(RecSparseMemory(ds, neighbors), "the sparse item x item matrix");
+
+	/* distinct items per user (the newest GRAM_HISTORY_CAP), flattened */
+	uitems = palloc_extended(sizeof(int32) * Max(ds->n_events, 1), MCXT_ALLOC_HUGE);
+	for (u = 0; u < ds->n_users; u++)
+	{
+		int			len;
+		int32	   *items = RecUniqueUserItems(ds, u, mark, u + 1, &len);
+		int			first = Max(0, len - GRAM_HISTORY_CAP);
+
+		memcpy(uitems + uoff[u], items + first, sizeof(int32) * (len - first));
+		uoff[u + 1] = uoff[u] + (len - first);
+		for (i = first; i < len; i++)
+			ioff[items[i] + 1]++;
+		pfree(items);
+	}
+	pfree(mark);
+	for (i = 0; i < n; i++)
+		ioff[i + 1] += ioff[i];
+	iusers = palloc_extended(sizeof(int32) * Max(ioff[n], 1), MCXT_ALLOC_HUGE);
+	{
+		int64	   *next = palloc(sizeof(int64) * (n + 1));
+		int64		k;
+
+		memcpy(next, ioff, sizeof(int64) * (n + 1));
+		for (u = 0; u < ds->n_users; u++)
+			for (k = uoff[u]; k < uoff[u + 1]; k++)
+				iusers[next[uitems[k]]++] = u;
+		pfree(next);
+	}
+
+	AllocRows(g, n, (int64) n * keep);
+	for (i = 0; i < n; i++)
+		g->diag[i] = (float) (ioff[i + 1] - ioff[i]);
+
+	for (i = 0; i < n; i++)
+	{
+		int			n_touched = 0;
+		int64		k;
+
+		CHECK_FOR_INTERRUPTS();
+		for (k = ioff[i]; k < ioff[i + 1]; k++)
+		{
+			int			v = iusers[k];
+			int64		e;
+
+			for (e = uoff[v]; e < uoff[v + 1]; e++)
+			{
+				int32		j = uitems[e];
+
+				if (acc[j] == 0.0f)
+					touched[n_touched++] = j;
+				acc[j] += 1.0f;
+			}
+		}
+		KeepRow(g, i, touched, n_touched, acc, g->diag, keep, rank, best);
+	}
+	pfree(uoff);
+	pfree(uitems);
+	pfree(ioff);
+	pfree(iusers);
+	pfree(acc);
+	pfree(touched);
+	pfree(rank);
+	pfree(best);
+}
+
+/*
+ * Return the pruned transition statistics: xx, the rows of X'X (the decayed
+ * windows before each event), and xy, per target item the items preceding
+ * it with their weight in X'Y, best first.  See recipe_transition.c for X
+ * and Y.
+ */
+void
+RecSparseTransitionStats(const RecDataset *ds, double decay, int window, int neighbors,
+						 RecSparseRows *xx, RecSparseRows *xy)
+{
+	int			n = ds->n_warm;
+	int			keep = RecSparseKeepPerRow(neighbors, n);
+	int			near = Min(neighbors, Max(n - 1, 1));
+	float	   *w = palloc(sizeof(float) * window);
+	double	   *pair = palloc0(sizeof(double) * window * window);	/* [d][r] */
+	int32	   *ev_user = palloc_extended(sizeof(int32) * Max(ds->n_events, 1), MCXT_ALLOC_HUGE);
+	int64	   *ioff = palloc0(sizeof(int64) * (n + 1));
+	int64	   *iev = palloc_extended(sizeof(int64) * Max(ds->n_events, 1), MCXT_ALLOC_HUGE);
+	float	   *acc_x = palloc0(sizeof(float) * Max(n, 1));
+	float	   *acc_y = palloc0(sizeof(float) * Max(n, 1));
+	int32	   *touch_x = palloc(sizeof(int32) * Max(n, 1));
+	int32	   *touch_y = palloc(sizeof(int32) * Max(n, 1));
+	float	   *rank = palloc(sizeof(float) * Max(n, 1));
+	RecScored  *best = palloc(sizeof(RecScored) * Max(keep, 1));
+	int			u,
+				i,
+				d,
+				r;
+	int64		e;
+
+	RecCheckMemory(RecSparseMemory(ds, neighbors) + n * (double) neighbors * 8,
+				   "the sparse item transition model");
+
+	/* w[r]: weight of the event r + 1 places before a target */
+	for (r = 0; r < window; r++)
+		w[r] = (r == 0) ? 1.0f : w[r - 1] * (float) decay;
+	/* pair[d][R] = sum_{r=0}^{R} w[r + d] w[r]: two events d apart, R + 1 targets after both */
+	for (d = 0; d < window; d++)
+	{
+		double		sum = 0;
+
+		for (r = 0; r + d < window; r++)
+		{
+			sum += (double) w[r + d] * w[r];
+			pair[d * window + r] = sum;
+		}
+	}
+
+	/* item -> events index */
+	for (u = 0; u < ds->n_users; u++)
+		for (e = ds->user_off[u]; e < ds->user_off[u + 1]; e++)
+		{
+			ev_user[e] = u;
+			ioff[ds->ev_item[e] + 1]++;
+		}
+	for (i = 0; i < n; i++)
+		ioff[i + 1] += ioff[i];
+	{
+		int64	   *next = palloc(sizeof(int64) * (n + 1));
+
+		memcpy(next, ioff, sizeof(int64) * (n + 1));
+		for (e = 0; e < ds->n_events; e++)
+			if (ds->ev_item[e] < n)
+				iev[next[ds->ev_item[e]]++] = e;
+		pfree(next);
+	}
+
+	AllocRows(xx, n, (int64) n * keep);
+	AllocRows(xy, n, (int64) n * near);
+
+	/* the diagonal of X'X first: preceding items are ranked by it */
+	for (e = 0; e < ds->n_events; e++)
+	{
+		int64		end = ds->user_off[ev_user[e] + 1];
+		int			last = (int) Min((int64) window - 1, end - 2 - e);
+
+		if (last >= 0 && ds->ev_item[e] < n)
+			xx->diag[ds->ev_item[e]] += (float) pair[last];
+	}
+
+	for (i = 0; i < n; i++)
+	{
+		int			n_x = 0;
+		int			n_y = 0;
+		int64		k;
+
+		CHECK_FOR_INTERRUPTS();
+		for (k = ioff[i]; k < ioff[i + 1]; k++)
+		{
+			int64		q = iev[k];
+			int64		start = ds->user_off[ev_user[q]];
+			int64		end = ds->user_off[ev_user[q] + 1];
+			int64		p;
+
+			/* X'Y: the events before q in its window predict item i */
+			for (p = Max(start, q - window); p < q; p++)
+			{
+				int32		j = ds->ev_item[p];
+
+				if (acc_y[j] == 0.0f)
+					touch_y[n_y++] = j;
+				acc_y[j] += w[q - 1 - p];
+			}
+			/* X'X row i: events within window - 1 of q share the windows of later targets */
+			for (p = Max(start, q - window + 1); p <= Min(end - 1, q + window - 1); p++)
+			{
+				int64		lo = Min(p, q);
+				int64		hi = Max(p, q);
+				int			last = (int) Min((int64) window - 1 - (hi - lo), end - 2 - hi);
+				int32		j = ds->ev_item[p];
+
+				if (last < 0 || p == q)
+					continue;
+				if (acc_x[j] == 0.0f)
+					touch_x[n_x++] = j;
+				acc_x[j] += (float) pair[(hi - lo) * window + last];
+			}
+		}
+		KeepRow(xx, i, touch_x, n_x, acc_x, xx->diag, keep, rank, best);
+		KeepRow(xy, i, touch_y, n_y, acc_y, xx->diag, near, rank, best);
+	}
+	pfree(w);
+	pfree(pair);
+	pfree(ev_user);
+	pfree(ioff);
+	pfree(iev);
+	pfree(acc_x);
+	pfree(acc_y);
+	pfree(touch_x);
+	pfree(touch_y);
+	pfree(rank);
+	pfree(best);
+}
+
+/*
+ * Solve, for every target item j, (A_SS + lambda I) b = rhs, with S(j) and
+ * rhs the first `neighbors` entries of targets' row j and A_SS looked up in
+ * a's kept rows (and diagonal); return the weights as rows by source item
+ * (row s: the items j that s predicts, with b_s), the form RecSimsScore
+ * reads, in *off_out, *idx_out, *val_out.  With a cache, the systems are
+ * kept (when they fit a quarter of rec.train_memory_limit) on the first call
+ * and reused by the next, which differ in lambda only.  A system that is not positive
+ * definite (the pairs that neither row kept count 0) is solved again with
+ * twice the lambda, up to SOLVE_RETRIES times, and after that without its
+ * off-diagonal entries: each neighbour's weight is its own ridge regression.
+ */
+int64
+RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbors,
+			   double lambda, RecSparseCache *cache, int32 **off_out, int32 **idx_out, float **val_out)
+{
+	int			n = a->n;
+	int			cap = Min(neighbors, Max(n - 1, 1));
+	int32	   *pos = palloc(sizeof(int32) * Max(n, 1));
+	float	   *sys = palloc(sizeof(float) * (Size) cap * cap);
+	float	   *copy = palloc(sizeof(float) * (Size) cap * cap);
+	float	   *rhs = palloc(sizeof(float) * Max(cap, 1));
+	int32	   *from = palloc_extended(sizeof(int32) * Max((int64) n * cap, 1), MCXT_ALLOC_HUGE);
+	float	   *weight = palloc_extended(sizeof(float) * Max((int64) n * cap, 1), MCXT_ALLOC_HUGE);
+	int64	   *col_off = palloc0(sizeof(int64) * (n + 1));
+	int32	   *off;
+	int32	   *idx;
+	float	   *val;
+	int64		nnz;
+	int			retried = 0;
+	int			unsolved = 0;
+	int			j,
+				s,
+				t;
+
+	TimestampTz started = GetCurrentTimestamp();
+
+	/* keep the systems for the next lambda if they fit a quarter of the memory limit */
+	if (cache && cache->sys == NULL)
+	{
+		double		bytes = 0;
+
+		for (j = 0; j < n; j++)
+			bytes += 4.0 * Square(Min((int64) cap, targets->off[j + 1] - targets->off[j]));
+		if (bytes <= (double) rec_train_memory_mb * 1024 * 1024 / 4 && bytes < (double) MaxAllocHugeSize)
+		{
+			cache->off = palloc0(sizeof(int64) * (n + 1));
+			for (j = 0; j < n; j++)
+				cache->off[j + 1] = cache->off[j] +
+					Square(Min((int64) cap, targets->off[j + 1] - targets->off[j]));
+			cache->sys = palloc_extended(sizeof(float) * Max(cache->off[n], 1), MCXT_ALLOC_HUGE);
+			cache->filled = false;
+		}
+	}
+
+	/* many small factorisations: one BLAS thread each is fastest */
+	RecSetBlasThreads(1);
+	for (j = 0; j < n; j++)
+		pos[j] = -1;
+	for (j = 0; j < n; j++)
+	{
+		int64		first = targets->off[j];
+		int			k = (int) Min((int64) cap, targets->off[j + 1] - first);
+		double		lam = lambda;
+		bool		solved = false;
+		float	   *kept;
+		int			attempt;
+
+		CHECK_FOR_INTERRUPTS();
+		col_off[j + 1] = col_off[j];
+		if (k == 0)
+			continue;
+		kept = (cache && cache->sys) ? cache->sys + cache->off[j] : NULL;
+		if (kept && cache->filled)
+		{
+			memcpy(sys, kept, sizeof(float) * (Size) k * k);
+			goto built;
+		}
+		for (s = 0; s < k; s++)
+			pos[targets->idx[first + s]] = s;
+		memset(sys, 0, sizeof(float) * (Size) k * k);
+		for (s = 0; s < k; s++)
+		{
+			int32		item = targets->idx[first + s];
+			int64		e;
+
+			for (e = a->off[item]; e < a->off[item + 1]; e++)
+			{
+				int32		other = pos[a->idx[e]];
+
+				/* a pair is kept by either row or both, with the same count */
+				if (other >= 0 && other != s)
+				{
+					sys[(Size) s * k + other] = Max(sys[(Size) s * k + other], a->val[e]);
+					sys[(Size) other * k + s] = Max(sys[(Size) other * k + s], a->val[e]);
+				}
+			}
+			sys[(Size) s * k + s] = a->diag[item];
+		}
+		for (s = 0; s < k; s++)
+			pos[targets->idx[first + s]] = -1;
+		if (kept)
+			memcpy(kept, sys, sizeof(float) * (Size) k * k);
+built:
+		for (attempt = 0; attempt <= SOLVE_RETRIES && !solved; attempt++, lam *= 2)
+		{
+			/* the factorisation overwrites sys: keep a copy for another attempt */
+			if (attempt == 0)
+				memcpy(copy, sys, sizeof(float) * (Size) k * k);
+			else
+				memcpy(sys, copy, sizeof(float) * (Size) k * k);
+			for (s = 0; s < k; s++)
+			{
+				sys[(Size) s * k + s] += (float) lam;
+				rhs[s] = targets->val[first + s];
+			}
+			solved = RecSolveSpd(sys, rhs, k, 1);
+			retried += !solved;
+		}
+		unsolved += !solved;
+		if (!solved)
+		{
+			/* last resort: the neighbours' own regressions, without their covariances */
+			for (s = 0; s < k; s++)
+				rhs[s] = targets->val[first + s] / (a->diag[targets->idx[first + s]] + (float) lambda);
+			solved = true;
+		}
+		for (s = 0; s < k; s++)
+		{
+			from[col_off[j + 1]] = targets->idx[first + s];
+			weight[col_off[j + 1]] = rhs[s];
+			col_off[j + 1]++;
+		}
+	}
+
+	RecSetBlasThreads(rec_threads);
+	if (cache && cache->sys)
+		cache->filled = true;
+	elog(DEBUG1, "sparse solve: %d items, %d neighbours, lambda %g: %d retries, %d solved without covariances, %.3f s",
+		 n, cap, lambda, retried, unsolved, (double) (GetCurrentTimestamp() - started) / USECS_PER_SEC);
+
+	/* transpose: by target -> by source */
+	nnz = col_off[n];
+	off = palloc0(sizeof(int32) * (n + 1));
+	idx = palloc_extended(sizeof(int32) * Max(nnz, 1), MCXT_ALLOC_HUGE);
+	val = palloc_extended(sizeof(float) * Max(nnz, 1), MCXT_ALLOC_HUGE);
+	for (t = 0; t < nnz; t++)
+		off[from[t] + 1]++;
+	for (j = 0; j < n; j++)
+		off[j + 1] += off[j];
+	{
+		int32	   *next = palloc(sizeof(int32) * (n + 1));
+
+		memcpy(next, off, sizeof(int32) * (n + 1));
+		for (j = 0; j < n; j++)
+		{
+			int64		e;
+
+			for (e = col_off[j]; e < col_off[j + 1]; e++)
+			{
+				idx[next[from[e]]] = j;
+				val[next[from[e]]++] = weight[e];
+			}
+		}
+		pfree(next);
+	}
+	pfree(pos);
+	pfree(sys);
+	pfree(copy);
+	pfree(rhs);
+	pfree(from);
+	pfree(weight);
+	pfree(col_off);
+	*off_out = off;
+	*idx_out = idx;
+	*val_out = val;
+	return nnz;
+}
+
+/* Set a model's EASE weights from a pruned Gram matrix (sparse kind) */
+void
+RecSparseEaseInto(RecModel *m, const RecSparseRows *g, int neighbors, double lambda,
+				  RecSparseCache *cache)
+{
+	m->nnz_neighbors = RecSparseSolve(g, g, neighbors, lambda, cache, &m->nb_off, &m->nb_idx, &m->nb_sim);
+}
+
+/* Set a model's transition weights from pruned transition statistics (sparse kind) */
+void
+RecSparseTransitionsInto(RecModel *m, const RecSparseRows *xx, const RecSparseRows *xy,
+						 int neighbors, double lambda, RecSparseCache *cache)
+{
+	m->n_trans = m->n_warm;
+	m->nnz_trans = RecSparseSolve(xx, xy, neighbors, lambda, cache, &m->tr_off, &m->tr_idx, &m->tr_val);
+}
