@@ -8,6 +8,8 @@
  */
 #include "rec.h"
 
+#include "common/hashfn.h"
+
 #include "miscadmin.h"
 
 #include "holdout.h"
@@ -15,6 +17,17 @@
 #include "topk.h"
 
 #define EVAL_BLOCK 256
+
+/*
+ * True if a user is among the 10% of users the offline metrics hold out
+ * (Personalize's get_solution_metrics): a hash of the id, so the same users
+ * every time, and never among the users tuning scores.
+ */
+bool
+RecInOfflineHoldout(int64 user_id)
+{
+	return hash_bytes_uint32((uint32) user_id ^ (uint32) (user_id >> 32)) % 10 == 0;
+}
 
 /*
  * Split each candidate user (all users when candidates is NULL) with at least

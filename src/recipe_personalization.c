@@ -281,8 +281,10 @@ Tune(const RecDataset *ds, RecParams *p)
 				j,
 				k;
 
+	/* the inner holdout leaves out the users the offline metrics score */
 	for (u = 0; u < ds->n_users; u++)
-		sample[u] = hash_bytes_uint32((uint32) ds->user_ids[u]) % keep_one_in == 0;
+		sample[u] = hash_bytes_uint32((uint32) ds->user_ids[u]) % keep_one_in == 0 &&
+			!RecInOfflineHoldout(ds->user_ids[u]);
 	RecTimeSplit(ds, sample, &split);
 	if (split.n_eval == 0)
 		return;

@@ -353,22 +353,16 @@ TrainRecipe(const RecRecipe *r, const RecDataset *ds, RecParams *p)
 	return m;
 }
 
-/* True if a user is in Personalize's 10% holdout */
-static bool
-InHoldout(int64 user_id)
-{
-	return hash_bytes_uint32((uint32) user_id ^ (uint32) (user_id >> 32)) % 10 == 0;
-}
 
 /*
  * Measure a recipe the way Personalize's get_solution_metrics does; append
  * the metrics as a JSON object to buf, or "null" when no user can be held out.
  * It runs after the stored model's training and reuses its parameters
  * (tuned or not, and its structure) without tuning again: tuning is most of
- * a training's cost.  The tuned values are a handful of scalars chosen on an
- * inner split of every user's events; the held-out users' own newest events
- * are among what they were chosen on, which can raise these metrics
- * slightly.
+ * a training's cost.  Tuning never scores the held-out users (it samples its
+ * inner holdout among the others), so the tuned values were not chosen on
+ * the events these metrics score; the held-out users' histories were among
+ * the tuning model's inputs, as any user's are.
  */
 static void
 OfflineMetrics(const RecRecipe *r, const RecDataset *ds, const RecParams *p, StringInfo buf)
@@ -383,7 +377,7 @@ OfflineMetrics(const RecRecipe *r, const RecDataset *ds, const RecParams *p, Str
 
 	q.tune = false;
 	for (u = 0; u < ds->n_users; u++)
-		held[u] = InHoldout(ds->user_ids[u]);
+		held[u] = RecInOfflineHoldout(ds->user_ids[u]);
 	RecTimeSplit(ds, held, &split);
 	if (split.n_eval == 0 || split.n_eval == ds->n_users)
 	{
