@@ -56,7 +56,7 @@ SELECT is((SELECT array_agg(p.proname::text) FROM pg_proc p
 SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname)
            FROM pg_extension e, unnest(e.extconfig) cfg(relid) JOIN pg_class c ON c.oid = cfg.relid
            WHERE e.extname = 'rec'),
-          ARRAY['campaign', 'dataset_group', 'interactions', 'items', 'solution', 'solution_version',
+          ARRAY['campaign', 'dataset_group', 'interactions', 'items', 'model_chunk', 'solution', 'solution_version',
                 'solution_version_id_seq', 'users'],
           'rec''s tables and sequence are marked for pg_dump');
 
