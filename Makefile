@@ -9,6 +9,8 @@ OBJS = \
 	src/history.o \
 	src/catalog.o \
 	src/model.o \
+	src/model_store.o \
+	src/model_file.o \
 	src/score.o \
 	src/explain.o \
 	src/recipe_popularity.o \

@@ -2,11 +2,14 @@
  * model.c
  *	  Serialized form of a trained model and the per-backend model cache.
  *
- * A model is stored in rec.solution_version.model as one bytea: a fixed
- * header (magic, format version, CRC-32C of the payload, sizes, scoring
- * parameters) and then its arrays, each starting on an 8-byte boundary.  The
- * same table of sections drives writing and reading, so the two cannot
- * disagree.  Loading copies the bytes once and points the arrays into them.
+ * A model's stored form is a fixed header (magic, format version, CRC-32C
+ * of the payload, sizes, scoring parameters) and then its arrays, each
+ * starting on an 8-byte boundary.  The same table of sections drives writing
+ * and reading, so the two cannot disagree.  Writing reads the arrays where
+ * they are (RecModelImage), never building the whole stored form in memory;
+ * model_store.c splits it into rows.  Reading checks the bytes and points the
+ * arrays into them, in place: into one private copy (rec.model_sharing off)
+ * or into the server's shared file of the model (model_file.c).
  *
  * The cache is keyed by (solution version id, its creation time).  A version
  * never changes once written, so a cached model is valid for as long as the
@@ -19,6 +22,7 @@
 #include <math.h>
 
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "port/pg_crc32c.h"
 #include "utils/memutils.h"
 
@@ -30,6 +34,7 @@
 #define REC_MODEL_FORMAT_OLDEST 1	/* format 1 is format 2 without sparse transitions */
 #define REC_MODEL_CACHE_SIZE 4
 #define MAX_SECTIONS 11
+#define ALIGN8(x) (((x) + 7) & ~((Size) 7))
 
 typedef struct RecModelHeader
 {
@@ -54,12 +59,25 @@ typedef struct Section
 	Size		size;			/* bytes */
 } Section;
 
+/* A model ready to be stored: its header and sections, read piece by piece */
+struct RecModelImage
+{
+	RecModel	m;				/* the model's fields (arrays not copied) */
+	RecModelHeader h;			/* stored header, CRC filled in */
+	Section		s[MAX_SECTIONS];	/* its arrays in storage order */
+	int			n;				/* number of sections */
+	Size		total;			/* stored size: header + aligned sections */
+};
+
 typedef struct CacheEntry
 {
 	int64		version;		/* solution version id, 0 if free */
 	TimestampTz created;		/* its creation time */
 	uint64		last_used;		/* for LRU eviction */
-	MemoryContext cxt;			/* holds the model */
+	bool		shared;			/* mapped from the shared file (rec.model_sharing) */
+	MemoryContext cxt;			/* holds the model, or its pointers into the map */
+	void	   *map;			/* the file mapping, or NULL */
+	Size		map_len;
 	RecModel   *model;
 } CacheEntry;
 
@@ -67,7 +85,6 @@ static CacheEntry cache[REC_MODEL_CACHE_SIZE];
 static uint64 cache_clock = 0;
 
 
-#define ALIGN8(x) (((x) + 7) & ~((Size) 7))
 
 /* List the arrays of a model with their sizes, in storage order */
 static int
@@ -130,60 +147,102 @@ RecNewModel(const RecDataset *ds, RecModelKind kind)
 	return m;
 }
 
-/* Write a model as header + aligned sections */
-bytea *
-RecSerializeModel(const RecModel *model)
+/* Fill a model's stored header from its fields; the CRC is left to the caller */
+static void
+FillHeader(const RecModel *m, Size payload, RecModelHeader *h)
 {
-	RecModel	m = *model;
-	Section		s[MAX_SECTIONS];
-	int			n = ModelSections(&m, s);
-	Size		total = ALIGN8(sizeof(RecModelHeader));
-	RecModelHeader *h;
-	bytea	   *out;
-	char	   *p;
-	int			i;
-
-	for (i = 0; i < n; i++)
-		total = add_size(total, ALIGN8(s[i].size));
-	RecCheckMemory((double) total, "storing the model");
-	if (total + VARHDRSZ > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("model of %zu MB is too large to store", total / (1024 * 1024)),
-				 errhint("Use a recipe whose size does not grow with the square of the catalogue.")));
-
-	out = palloc0(total + VARHDRSZ);
-	SET_VARSIZE(out, total + VARHDRSZ);
-	h = (RecModelHeader *) VARDATA(out);
+	memset(h, 0, sizeof(RecModelHeader));
 	h->magic = REC_MODEL_MAGIC;
 	h->format = REC_MODEL_FORMAT;
-	h->kind = m.kind;
-	h->n_items = m.n_items;
-	h->n_warm = m.n_warm;
-	h->n_categories = m.n_categories;
-	h->nnz_categories = m.nnz_categories;
-	h->nnz_neighbors = m.nnz_neighbors;
-	h->n_trans = m.n_trans;
-	h->nnz_trans = m.nnz_trans;
-	h->payload_size = total - ALIGN8(sizeof(RecModelHeader));
-	h->serve = m.serve;
+	h->kind = m->kind;
+	h->n_items = m->n_items;
+	h->n_warm = m->n_warm;
+	h->n_categories = m->n_categories;
+	h->nnz_categories = m->nnz_categories;
+	h->nnz_neighbors = m->nnz_neighbors;
+	h->n_trans = m->n_trans;
+	h->nnz_trans = m->nnz_trans;
+	h->payload_size = payload;
+	h->serve = m->serve;
+}
 
-	p = (char *) h + ALIGN8(sizeof(RecModelHeader));
-	for (i = 0; i < n; i++)
+/*
+ * Prepare a model for storing: its header with the CRC-32C of the payload,
+ * computed over the sections in place, so that no copy of the whole model is
+ * ever made (RecModelImageRead hands out any byte range of it).
+ */
+RecModelImage *
+RecNewModelImage(const RecModel *model)
+{
+	RecModelImage *img = palloc0(sizeof(RecModelImage));
+	Size		payload = 0;
+	static const char zeros[8] = {0};
+	int			i;
+
+	img->m = *model;
+	img->n = ModelSections(&img->m, img->s);
+	for (i = 0; i < img->n; i++)
+		payload = add_size(payload, ALIGN8(img->s[i].size));
+	img->total = add_size(ALIGN8(sizeof(RecModelHeader)), payload);
+	if ((double) img->total > (double) REC_MAX_MODEL_SIZE)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model of %zu MB is too large to store", img->total / (1024 * 1024)),
+				 errhint("Use a recipe whose size does not grow with the square of the catalogue.")));
+	FillHeader(&img->m, payload, &img->h);
+	INIT_CRC32C(img->h.crc);
+	for (i = 0; i < img->n; i++)
 	{
-		if (s[i].size > 0)
-			memcpy(p, *s[i].ptr, s[i].size);
-		p += ALIGN8(s[i].size);
+		if (img->s[i].size > 0)
+			COMP_CRC32C(img->h.crc, *img->s[i].ptr, img->s[i].size);
+		COMP_CRC32C(img->h.crc, zeros, ALIGN8(img->s[i].size) - img->s[i].size);
 	}
-	INIT_CRC32C(h->crc);
-	COMP_CRC32C(h->crc, (char *) h + ALIGN8(sizeof(RecModelHeader)), h->payload_size);
-	FIN_CRC32C(h->crc);
-	return out;
+	FIN_CRC32C(img->h.crc);
+	return img;
+}
+
+/* Return the stored size of a model image */
+Size
+RecModelImageSize(const RecModelImage *img)
+{
+	return img->total;
+}
+
+/* Copy bytes [off, off + len) of a model's stored form into dst */
+void
+RecModelImageRead(const RecModelImage *img, Size off, Size len, char *dst)
+{
+	Size		at = 0;			/* stored offset of the current piece */
+	int			i;
+
+	Assert(off + len <= img->total);
+	for (i = -1; i < img->n && len > 0; i++)
+	{
+		const char *src = (i < 0) ? (const char *) &img->h : (const char *) *img->s[i].ptr;
+		Size		have = (i < 0) ? sizeof(RecModelHeader) : img->s[i].size;
+		Size		span = ALIGN8(have);
+
+		if (off < at + span)
+		{
+			Size		from = off - at;
+			Size		n = Min(len, span - from);
+			Size		data = (from < have) ? Min(n, have - from) : 0;
+
+			if (data > 0)
+				memcpy(dst, src + from, data);
+			memset(dst + data, 0, n - data);
+			dst += n;
+			off += n;
+			len -= n;
+		}
+		at += span;
+	}
+	Assert(len == 0);
 }
 
 /* Report a damaged stored model */
-static void
-Damaged(int64 version, const char *detail)
+void
+RecModelDamaged(int64 version, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
@@ -207,47 +266,68 @@ ServeParamsValid(const RecServeParams *sp)
 		sp->recency_half_life >= 0 && sp->exploration_age_cutoff >= 0;
 }
 
-/* Order dense indices by item id, for RecItemIndex */
-static const int64 *sort_ids;
-static int
-CompareById(const void *a, const void *b)
-{
-	int64		x = sort_ids[*(const int32 *) a];
-	int64		y = sort_ids[*(const int32 *) b];
-
-	return (x > y) - (x < y);
-}
-
 /*
- * Read a stored model into the current memory context, checking magic,
- * format version, sizes and checksum before trusting any of it.
+ * Read the stored size a model's first bytes declare, checking its magic
+ * number and format version (the rest is checked once all bytes are there).
  */
-RecModel *
-RecDeserializeModel(bytea *raw, int64 version)
+Size
+RecModelStoredSize(const char *head, Size len, int64 version, pg_crc32c *crc, int32 *n_items)
 {
-	Size		len = VARSIZE_ANY_EXHDR(raw);
 	RecModelHeader h;
-	RecModel   *m;
-	Section		s[MAX_SECTIONS];
-	int			n;
-	Size		need = 0;
-	char	   *data;
-	char	   *p;
-	pg_crc32c	crc;
-	double		payload;
-	int			i;
+
+	StaticAssertStmt(ALIGN8(sizeof(RecModelHeader)) <= REC_MODEL_HEADER_READ,
+					 "REC_MODEL_HEADER_READ must cover the header");
 
 	if (len < ALIGN8(sizeof(RecModelHeader)))
-		Damaged(version, "The stored model is shorter than its header.");
-	memcpy(&h, VARDATA_ANY(raw), sizeof(h));
+		RecModelDamaged(version, "The stored model is shorter than its header.");
+	memcpy(&h, head, sizeof(h));
 	if (h.magic != REC_MODEL_MAGIC)
-		Damaged(version, "The stored model does not start with the rec model magic number.");
+		RecModelDamaged(version, "The stored model does not start with the rec model magic number.");
 	if (h.format < REC_MODEL_FORMAT_OLDEST || h.format > REC_MODEL_FORMAT)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("model of solution version %lld has format version %u, this rec reads format %d",
 						(long long) version, h.format, REC_MODEL_FORMAT),
 				 errhint("Train the solution again with rec.train().")));
+	if (h.payload_size < 0 || h.n_items < 0 ||
+		(double) h.payload_size + ALIGN8(sizeof(RecModelHeader)) > (double) REC_MAX_MODEL_SIZE)
+		RecModelDamaged(version, "The stored model's header is inconsistent with its size.");
+	if (crc)
+		*crc = h.crc;
+	if (n_items)
+		*n_items = h.n_items;
+	return ALIGN8(sizeof(RecModelHeader)) + (Size) h.payload_size;
+}
+
+/*
+ * Check a model's stored bytes and point a model's arrays into them, in
+ * place: magic, format version, sizes and checksum before trusting any of
+ * it, then every offset and index.  bytes must be 8-byte aligned and stay
+ * valid as long as the model is used.  Returns NULL with the model in *out,
+ * or the reason it is damaged (as an errdetail sentence).
+ */
+const char *
+RecCheckModelBytes(const char *bytes, Size len, RecModel **out)
+{
+	RecModelHeader h;
+	RecModel   *m;
+	Section		s[MAX_SECTIONS];
+	int			n;
+	Size		need = 0;
+	const char *data;
+	const char *p;
+	pg_crc32c	crc;
+	double		payload;
+	int64		i;
+
+	Assert(((uintptr_t) bytes & 7) == 0);
+	if (len < ALIGN8(sizeof(RecModelHeader)))
+		return "The stored model is shorter than its header.";
+	memcpy(&h, bytes, sizeof(h));
+	if (h.magic != REC_MODEL_MAGIC)
+		return "The stored model does not start with the rec model magic number.";
+	if (h.format != REC_MODEL_FORMAT)
+		return "The stored model has another format version.";
 	payload = (double) len - ALIGN8(sizeof(RecModelHeader));
 	if (h.payload_size != (int64) payload ||
 		h.n_items < 0 || h.n_warm < 0 || h.n_warm > h.n_items || h.nnz_categories < 0 ||
@@ -262,16 +342,16 @@ RecDeserializeModel(bytea *raw, int64 version)
 		(h.kind == REC_KIND_ITEM_DENSE && (double) h.n_warm * h.n_warm * sizeof(float) > payload) ||
 		(double) h.nnz_trans * sizeof(int32) > payload ||
 		(h.kind == REC_KIND_ITEM_DENSE && (double) h.n_trans * h.n_trans * sizeof(float) > payload))
-		Damaged(version, "The stored model's header is inconsistent with its size.");
+		return "The stored model's header is inconsistent with its size.";
 	if (!ServeParamsValid(&h.serve))
-		Damaged(version, "The stored model's scoring parameters are out of range.");
+		return "The stored model's scoring parameters are out of range.";
 
-	data = VARDATA_ANY(raw) + ALIGN8(sizeof(RecModelHeader));
+	data = bytes + ALIGN8(sizeof(RecModelHeader));
 	INIT_CRC32C(crc);
 	COMP_CRC32C(crc, data, h.payload_size);
 	FIN_CRC32C(crc);
 	if (!EQ_CRC32C(crc, h.crc))
-		Damaged(version, "The stored model's checksum does not match its contents.");
+		return "The stored model's checksum does not match its contents.";
 
 	m = palloc0(sizeof(RecModel));
 	m->kind = h.kind;
@@ -287,70 +367,159 @@ RecDeserializeModel(bytea *raw, int64 version)
 	for (i = 0; i < n; i++)
 		need += ALIGN8(s[i].size);
 	if (need != (Size) h.payload_size)
-		Damaged(version, "The stored model's sections do not add up to its size.");
-
-	p = palloc_extended(Max(need, 1), MCXT_ALLOC_HUGE);
-	memcpy(p, data, need);
+	{
+		pfree(m);
+		return "The stored model's sections do not add up to its size.";
+	}
+	p = data;
 	for (i = 0; i < n; i++)
 	{
-		*s[i].ptr = p;
+		*s[i].ptr = (void *) p;
 		p += ALIGN8(s[i].size);
 	}
 
 	/* offsets must stay inside their arrays before anything indexes with them */
+	*out = NULL;
 	if (m->cat_off[0] != 0 || m->cat_off[m->n_items] != m->nnz_categories ||
 		(m->kind == REC_KIND_ITEM_SPARSE &&
 		 (m->nb_off[0] != 0 || m->nb_off[m->n_warm] != m->nnz_neighbors)) ||
 		(m->tr_off && (m->tr_off[0] != 0 || m->tr_off[m->n_trans] != m->nnz_trans)))
-		Damaged(version, "The stored model's offsets are out of range.");
+		return "The stored model's offsets are out of range.";
 	for (i = 0; i < m->n_items; i++)
 		if (m->cat_off[i] > m->cat_off[i + 1])
-			Damaged(version, "The stored model's offsets are out of range.");
+			return "The stored model's offsets are out of range.";
 	for (i = 0; i < m->nnz_categories; i++)
 		if (m->cat_idx[i] < 0 || m->cat_idx[i] >= m->n_categories)
-			Damaged(version, "The stored model's indices are out of range.");
+			return "The stored model's indices are out of range.";
 	if (m->kind == REC_KIND_ITEM_SPARSE)
 	{
 		for (i = 0; i < m->n_warm; i++)
 			if (m->nb_off[i] > m->nb_off[i + 1])
-				Damaged(version, "The stored model's offsets are out of range.");
+				return "The stored model's offsets are out of range.";
 		for (i = 0; i < m->nnz_neighbors; i++)
+		{
+			if ((i & 0xFFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
 			if (m->nb_idx[i] < 0 || m->nb_idx[i] >= m->n_warm)
-				Damaged(version, "The stored model's indices are out of range.");
+				return "The stored model's indices are out of range.";
+		}
 	}
 	if (m->tr_off)
 	{
 		for (i = 0; i < m->n_trans; i++)
 			if (m->tr_off[i] > m->tr_off[i + 1])
-				Damaged(version, "The stored model's offsets are out of range.");
+				return "The stored model's offsets are out of range.";
 		for (i = 0; i < m->nnz_trans; i++)
+		{
+			if ((i & 0xFFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
 			if (m->tr_idx[i] < 0 || m->tr_idx[i] >= m->n_warm)
-				Damaged(version, "The stored model's indices are out of range.");
+				return "The stored model's indices are out of range.";
+		}
 	}
+	*out = m;
+	return NULL;
+}
 
-	m->by_id = palloc(sizeof(int32) * Max(m->n_items, 1));
+/* Order dense indices by item id, for RecItemIndex */
+static const int64 *sort_ids;
+static int
+CompareById(const void *a, const void *b)
+{
+	int64		x = sort_ids[*(const int32 *) a];
+	int64		y = sort_ids[*(const int32 *) b];
+
+	return (x > y) - (x < y);
+}
+
+/* Fill by_id[n_items] with the model's dense indices in item id order */
+void
+RecModelSortById(const RecModel *m, int32 *by_id)
+{
+	int32		i;
+
 	for (i = 0; i < m->n_items; i++)
-		m->by_id[i] = i;
+		by_id[i] = i;
 	sort_ids = m->item_ids;
-	qsort(m->by_id, m->n_items, sizeof(int32), CompareById);
+	qsort(by_id, m->n_items, sizeof(int32), CompareById);
+}
+
+/* True if by_id holds in-range indices in item id order (so lookups stay in bounds) */
+bool
+RecModelByIdValid(const RecModel *m, const int32 *by_id)
+{
+	int32		i;
+
+	for (i = 0; i < m->n_items; i++)
+		if (by_id[i] < 0 || by_id[i] >= m->n_items ||
+			(i > 0 && m->item_ids[by_id[i - 1]] > m->item_ids[by_id[i]]))
+			return false;
+	return true;
+}
+
+/*
+ * Turn a model's stored bytes, in an 8-byte aligned buffer the model then
+ * owns, into a model with its by_id index; error if they are damaged.
+ */
+RecModel *
+RecModelFromBytes(char *bytes, Size len, int64 version)
+{
+	RecModel   *m;
+	const char *damage = RecCheckModelBytes(bytes, len, &m);
+
+	if (damage)
+		RecModelDamaged(version, damage);
+	m->by_id = palloc_extended(sizeof(int32) * Max(m->n_items, 1), MCXT_ALLOC_HUGE);
+	RecModelSortById(m, m->by_id);
 	return m;
 }
 
-/* Return the model a campaign serves, from the cache or loaded once */
+/*
+ * Read a stored model held in one bytea into the current memory context,
+ * checking everything before trusting any of it.
+ */
+RecModel *
+RecDeserializeModel(bytea *raw, int64 version)
+{
+	Size		len = VARSIZE_ANY_EXHDR(raw);
+	char	   *p;
+
+	if (len >= ALIGN8(sizeof(RecModelHeader)))
+		(void) RecModelStoredSize(VARDATA_ANY(raw), len, version, NULL, NULL);
+	p = palloc_extended(Max(len, 1), MCXT_ALLOC_HUGE);
+	memcpy(p, VARDATA_ANY(raw), len);
+	return RecModelFromBytes(p, len, version);
+}
+
+/* Drop a cache entry's model: its memory, and its file mapping if any */
+static void
+FreeEntry(CacheEntry *e)
+{
+	if (e->map)
+		RecUnmapModelFile(e->map, e->map_len);
+	e->map = NULL;
+	if (e->cxt)
+		MemoryContextDelete(e->cxt);
+	e->cxt = NULL;
+	e->version = 0;
+	e->model = NULL;
+}
+
+/*
+ * Return the model a campaign serves, from the cache or loaded once: mapped
+ * from the server's file of the model, or copied (rec.model_sharing off).
+ */
 RecModel *
 RecGetModel(const RecCampaignTarget *target)
 {
 	CacheEntry *slot = &cache[0];
-	Oid			argtypes[1] = {INT8OID};
-	Datum		arg[1];
-	bool		isnull;
-	int			ret;
 	int			i;
 	MemoryContext old;
 
 	for (i = 0; i < REC_MODEL_CACHE_SIZE; i++)
 	{
-		if (cache[i].version == target->version && cache[i].created == target->version_created)
+		if (cache[i].version == target->version && cache[i].created == target->version_created &&
+			cache[i].shared == rec_model_sharing)
 		{
 			cache[i].last_used = ++cache_clock;
 			return cache[i].model;
@@ -359,24 +528,18 @@ RecGetModel(const RecCampaignTarget *target)
 			slot = &cache[i];
 	}
 
-	arg[0] = Int64GetDatum(target->version);
-	ret = SPI_execute_plan(RecKeptPlan("SELECT model FROM rec.solution_version WHERE id OPERATOR(pg_catalog.=) $1",
-									   1, argtypes),
-						   arg, NULL, true, 1);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "solution version %lld vanished", (long long) target->version);
-
-	if (slot->cxt)
-		MemoryContextDelete(slot->cxt);
-	slot->version = 0;
+	FreeEntry(slot);
 	slot->cxt = AllocSetContextCreate(TopMemoryContext, "rec model cache", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(slot->cxt);
-	slot->model = RecDeserializeModel(DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
-																	 SPI_tuptable->tupdesc, 1, &isnull)),
-									  target->version);
+	if (rec_model_sharing)
+		slot->model = RecMapModelFile(target->version, target->version_created,
+									  &slot->map, &slot->map_len);
+	else
+		slot->model = RecLoadStoredModel(target->version);
 	MemoryContextSwitchTo(old);
 	slot->version = target->version;
 	slot->created = target->version_created;
+	slot->shared = rec_model_sharing;
 	slot->last_used = ++cache_clock;
 	return slot->model;
 }

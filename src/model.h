@@ -1,11 +1,18 @@
 /*
  * model.h
- *	  A trained model in memory, its serialized form, and the per-backend cache.
+ *	  A trained model in memory, its serialized form, where it is stored
+ *	  (model_store.c), its shared file (model_file.c) and the per-backend cache.
  */
 #ifndef REC_MODEL_H
 #define REC_MODEL_H
 
 #include "catalog.h"
+#include "port/pg_crc32c.h"
+
+/* largest stored model: its arrays are still indexed by int32 items and int64 entries */
+#define REC_MAX_MODEL_SIZE ((Size) 1 << 40)
+/* bytes to read from the start of a stored model to have its whole header */
+#define REC_MODEL_HEADER_READ 1024
 
 typedef enum RecModelKind
 {
@@ -53,15 +60,38 @@ typedef struct RecModel
 	int32	   *tr_off;			/* [n_trans + 1] transitions CSR (sparse kind): row i, items that follow i */
 	int32	   *tr_idx;			/* [nnz_trans] */
 	float	   *tr_val;			/* [nnz_trans] */
-	int32	   *by_id;			/* [n_items] dense indices in item id order; built on load */
+	int32	   *by_id;			/* [n_items] dense indices in item id order; in the model file, or built on load */
 } RecModel;
 
 struct RecDataset;
+typedef struct RecModelImage RecModelImage;	/* a model ready to be stored */
 
+/* model.c: format and cache */
 extern RecModel *RecNewModel(const struct RecDataset *ds, RecModelKind kind);
-extern bytea *RecSerializeModel(const RecModel *m);
+extern RecModelImage *RecNewModelImage(const RecModel *m);
+extern Size RecModelImageSize(const RecModelImage *img);
+extern void RecModelImageRead(const RecModelImage *img, Size off, Size len, char *dst);
+extern Size RecModelStoredSize(const char *head, Size len, int64 version, pg_crc32c *crc,
+								 int32 *n_items);
+extern const char *RecCheckModelBytes(const char *bytes, Size len, RecModel **out);
+extern RecModel *RecModelFromBytes(char *bytes, Size len, int64 version);
+extern void RecModelSortById(const RecModel *m, int32 *by_id);
+extern bool RecModelByIdValid(const RecModel *m, const int32 *by_id);
+extern void RecModelDamaged(int64 version, const char *detail) pg_attribute_noreturn();
 extern RecModel *RecDeserializeModel(bytea *raw, int64 version);
 extern RecModel *RecGetModel(const RecCampaignTarget *target);
+
+/* model_store.c: rec.solution_version.model holds the first chunk, rec.model_chunk the rest */
+typedef void (*RecModelSink) (void *arg, const char *data, Size len);
+extern void RecStoreModelChunks(const RecModelImage *img, int64 version);
+extern bytea *RecModelHead(const RecModelImage *img);
+extern bytea *RecFetchModelHead(int64 version, Size len);
+extern void RecReadStoredModel(int64 version, RecModelSink sink, void *arg, Size *total);
+extern RecModel *RecLoadStoredModel(int64 version);
+
+/* model_file.c: one mapped copy per server */
+extern RecModel *RecMapModelFile(int64 version, TimestampTz created, void **map, Size *map_len);
+extern void RecUnmapModelFile(void *map, Size len);
 extern int32 RecItemIndex(const RecModel *m, int64 item_id);
 extern int32 RecRequireItem(const RecModel *m, int64 item_id, const char *campaign);
 

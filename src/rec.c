@@ -20,6 +20,8 @@ char	   *rec_campaign = NULL;
 int			rec_threads = 0;
 int			rec_max_history = 1000;
 int			rec_train_memory_mb = 4096;
+bool		rec_model_sharing = true;
+int			rec_model_chunk_size = 64 * 1024 * 1024;
 
 void		_PG_init(void);
 
@@ -75,6 +77,24 @@ _PG_init(void)
 							PGC_USERSET,
 							GUC_UNIT_MB,
 							CheckTrainMemoryLimit, NULL, NULL);
+
+	DefineCustomBoolVariable("rec.model_sharing",
+							 "Serve models from one mapped file per server instead of a copy per backend.",
+							 "Off keeps a private copy of each model in every backend that serves it.",
+							 &rec_model_sharing,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("rec.model_chunk_size",
+							"Largest piece of a model stored in one row.",
+							"Models larger than this are split over rows of rec.model_chunk.",
+							&rec_model_chunk_size,
+							64 * 1024 * 1024, 1024, 256 * 1024 * 1024,
+							PGC_USERSET,
+							GUC_UNIT_BYTE | GUC_NOT_IN_SAMPLE,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("rec");
 

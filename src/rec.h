@@ -17,6 +17,8 @@ extern char *rec_campaign;			/* rec.campaign: session default campaign */
 extern int	rec_threads;			/* rec.threads: BLAS threads while training */
 extern int	rec_max_history;		/* rec.max_history: newest events read per user */
 extern int	rec_train_memory_mb;	/* rec.train_memory_limit: budget for one training */
+extern bool rec_model_sharing;		/* rec.model_sharing: map one copy per server */
+extern int	rec_model_chunk_size;	/* rec.model_chunk_size: bytes per stored row of a model */
 
 /* A user's history as the scorers see it: dense item indices, oldest first */
 typedef struct RecHistory

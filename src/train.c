@@ -557,6 +557,7 @@ rec_train(PG_FUNCTION_ARGS)
 		INT8OID, FLOAT8OID, BYTEAOID};
 		Datum		args[9];
 		bool		isnull;
+		RecModelImage *img = RecNewModelImage(m);
 
 		args[0] = CStringGetTextDatum(solution);
 		args[1] = CStringGetTextDatum(r->name);
@@ -566,7 +567,7 @@ rec_train(PG_FUNCTION_ARGS)
 		args[5] = Int32GetDatum(ds->n_items);
 		args[6] = Int64GetDatum(ds->n_events);
 		args[7] = Float8GetDatum((double) (GetCurrentTimestamp() - started) / USECS_PER_SEC);
-		args[8] = PointerGetDatum(RecSerializeModel(m));
+		args[8] = PointerGetDatum(RecModelHead(img));
 		/* no row count: a count stops the statement before its AFTER STATEMENT triggers */
 		if (SPI_execute_with_args("INSERT INTO rec.solution_version"
 								  " (solution, recipe, params, metrics, n_users, n_items, n_interactions,"
@@ -575,6 +576,8 @@ rec_train(PG_FUNCTION_ARGS)
 								  9, argtypes, args, NULL, false, 0) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "storing the solution version failed");
 		version = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		/* a model larger than rec.model_chunk_size continues in rec.model_chunk */
+		RecStoreModelChunks(img, version);
 	}
 
 	MemoryContextSwitchTo(old);

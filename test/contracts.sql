@@ -64,7 +64,7 @@ SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname)
            FROM pg_extension e, unnest(e.extconfig) cfg(relid) JOIN pg_class c ON c.oid = cfg.relid
            WHERE e.extname = 'rec'),
           ARRAY['campaign', 'campaign_variant', 'dataset_group', 'event_attribution', 'impression',
-                'interactions', 'items', 'solution', 'solution_version', 'solution_version_id_seq', 'users'],
+                'interactions', 'items', 'model_chunk', 'solution', 'solution_version', 'solution_version_id_seq', 'users'],
           'rec''s tables and sequence are marked for pg_dump');
 
 -- the settings exist with their defaults

@@ -29,13 +29,14 @@ GRANT USAGE ON SCHEMA rec TO rec_trainer, rec_server, rec_logger;
 GRANT SELECT ON rec.dataset_group, rec.interactions, rec.items TO rec_trainer;
 GRANT SELECT, INSERT, UPDATE ON rec.solution TO rec_trainer;
 GRANT SELECT, INSERT ON rec.solution_version TO rec_trainer;
+GRANT INSERT ON rec.model_chunk TO rec_trainer;
 GRANT USAGE ON SEQUENCE rec.solution_version_id_seq TO rec_trainer;
 GRANT SELECT, INSERT, UPDATE ON rec.campaign TO rec_trainer;
 GRANT SELECT, INSERT, DELETE ON rec.campaign_variant TO rec_trainer;
 
 -- server: read campaigns and models, and the histories in the interactions
 GRANT SELECT ON rec.campaign, rec.campaign_variant, rec.solution, rec.solution_version,
-    rec.dataset_group TO rec_server;
+    rec.model_chunk, rec.dataset_group TO rec_server;
 GRANT SELECT ON rec.interactions TO rec_server;
 
 -- event logger: find the dataset group, insert events
@@ -59,6 +60,10 @@ SET ROLE rec_trainer;
 SELECT lives_ok($$SELECT rec.train('up')$$, 'trainer: trains a new version of a solution');
 SELECT lives_ok($$SELECT rec.train('trainer-sims', 'sims')$$, 'trainer: creates and trains a solution');
 SELECT lives_ok($$SELECT rec.deploy('main', 'up'), rec.deploy('sims', 'trainer-sims')$$, 'trainer: deploys campaigns');
+SET rec.model_chunk_size = 4096;
+SELECT lives_ok($$SELECT rec.deploy('chunked', version => rec.train('trainer-chunked', 'sims'))$$,
+                'trainer: stores a model in chunks (rec.model_chunk)');
+RESET rec.model_chunk_size;
 SELECT lives_ok($$SELECT * FROM rec.solution_metrics('up')$$, 'trainer: reads offline metrics');
 SELECT throws_ok($$SELECT rec.log_event(1, 2)$$, '42501', 'permission denied for table interactions', 'trainer: cannot log events');
 SELECT throws_ok($$SELECT rec.create_dataset_group('mine', 'rec.interactions')$$, '42501', 'permission denied for table dataset_group',
@@ -68,6 +73,7 @@ RESET ROLE;
 SET ROLE rec_server;
 SELECT is((SELECT count(*) FROM rec.recommend(1, 10, campaign => 'main')), 10::bigint, 'server: recommend');
 SELECT is((SELECT count(*) FROM rec.similar_items(1, 10, campaign => 'sims')), 10::bigint, 'server: similar_items');
+SELECT is((SELECT count(*) FROM rec.similar_items(1, 10, campaign => 'chunked')), 10::bigint, 'server: a model stored in chunks');
 SELECT is((SELECT count(*) FROM rec.rank(1, '{1,2,3}', campaign => 'main')), 3::bigint, 'server: rank');
 SELECT cmp_ok((SELECT count(*) FROM rec.explain(1, (SELECT item_id FROM rec.recommend(1, 1, campaign => 'main')), 'main')), '>', 0::bigint,
               'server: explain');
