@@ -53,7 +53,7 @@ GRANT SELECT ON holdout TO rec_server;
 CREATE TABLE public.rec_test_victim (x int);
 INSERT INTO public.rec_test_victim VALUES (1);
 
-SELECT plan(107);
+SELECT plan(109);
 
 -- each role can do its job ---------------------------------------------------------
 SET ROLE rec_trainer;
