@@ -35,10 +35,11 @@ pq "SELECT rec.train('pop', 'popularity-count'), rec.train('sims', 'sims'),
 pg_cluster_start_standby
 standby_port=$PG_STANDBY_PORT
 
-# wait until the standby has replayed everything the primary wrote so far
+# wait until the standby has replayed everything the primary wrote so far (the
+# insert position: with synchronous_commit off a commit may not be written yet)
 wait_replay() {
     local lsn i
-    lsn=$(pq "SELECT pg_current_wal_lsn()")
+    lsn=$(pq "SELECT pg_current_wal_insert_lsn()")
     for i in $(seq 1 300); do
         [[ $(sq "SELECT pg_last_wal_replay_lsn() >= '$lsn'") == t ]] && return 0
         sleep 0.1
