@@ -9,8 +9,8 @@ import tempfile
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 base, outdir = sys.argv[1].rstrip("/"), sys.argv[2]
@@ -29,10 +29,26 @@ def check(description, ok, detail=""):
     sys.stdout.flush()
 
 
+def gone(element):
+    """A wait condition: true once element no longer belongs to the page.
+
+    Selenium's staleness_of expects StaleElementReferenceException, but Chromium
+    also answers "Node with given id does not belong to the document" (a plain
+    WebDriverException) while the old page is being replaced: both mean gone.
+    """
+    def check(_driver):
+        try:
+            element.is_enabled()
+            return False
+        except (StaleElementReferenceException, WebDriverException):
+            return True
+    return check
+
+
 def click_and_wait(button):
     """Click a button that submits a form, and wait for the next page to load."""
     button.click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(button))
+    WebDriverWait(driver, 30).until(gone(button))
     WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
