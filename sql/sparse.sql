@@ -55,6 +55,12 @@ ROLLBACK;
 SELECT r.item_id, r.because_item_id = (SELECT e.history_item_id FROM rec.explain(1, r.item_id, campaign => 'up_sparse') e
                                        LIMIT 1) AS top_contributor
 FROM rec.recommend(1, 3, campaign => 'up_sparse') r ORDER BY r.score DESC, r.item_id;
+-- and of whole lists of 20 users (a sparse list is explained in one pass over the history)
+SELECT count(*) > 400 AS personalized_rows,
+       count(*) FILTER (WHERE r.because_item_id IS DISTINCT FROM
+           (SELECT e.history_item_id FROM rec.explain(u, r.item_id, campaign => 'up_sparse') e LIMIT 1)) AS differ
+FROM generate_series(1, 20) u, LATERAL rec.recommend(u, 25, campaign => 'up_sparse') r
+WHERE r.reason = 'personalized';
 
 -- batch and single-user scoring agree on the sparse model
 SELECT count(*) AS differ FROM (

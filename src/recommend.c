@@ -103,6 +103,8 @@ rec_recommend(PG_FUNCTION_ARGS)
 	bool		personalized;
 	RecExplainer ex;
 	RecScored  *best;
+	RecReason  *reasons;
+	int32	   *because;
 	int			found;
 	int			i;
 
@@ -140,20 +142,20 @@ rec_recommend(PG_FUNCTION_ARGS)
 
 	best = palloc(sizeof(RecScored) * k);
 	found = RecTopK(scores, m->n_items, excluded, k, best);
+	reasons = palloc(sizeof(RecReason) * Max(found, 1));
+	because = palloc(sizeof(int32) * Max(found, 1));
+	RecExplainList(&ex, personalized, lifted, best, found, reasons, because);
 	for (i = 0; i < found; i++)
 	{
 		Datum		values[5];
 		bool		nulls[5] = {false, false, false, false, false};
-		int32		because;
-		RecReason	reason = RecExplainItem(&ex, personalized, lifted, best[i].idx, &because);
-
 		values[0] = Int64GetDatum(m->item_ids[best[i].idx]);
 		values[1] = Float4GetDatum(best[i].score);
-		values[2] = CStringGetTextDatum(RecReasonName(reason));
-		values[3] = Int64GetDatum(because >= 0 ? m->item_ids[because] : 0);
+		values[2] = CStringGetTextDatum(RecReasonName(reasons[i]));
+		values[3] = Int64GetDatum(because[i] >= 0 ? m->item_ids[because[i]] : 0);
 		values[4] = CStringGetTextDatum(target.campaign);
 		nulls[1] = isinf(best[i].score);
-		nulls[3] = because < 0;
+		nulls[3] = because[i] < 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	SPI_finish();

@@ -613,6 +613,124 @@ RecExplainItem(const RecExplainer *ex, bool personalized, const bool *lifted, in
 	return REC_REASON_PERSONALIZED;
 }
 
+/* A list row to explain, by item index (ExplainSparseRows) */
+typedef struct RowOfItem
+{
+	int32		item;
+	int			row;
+} RowOfItem;
+
+static int
+CompareRowOfItem(const void *a, const void *b)
+{
+	int32		x = ((const RowOfItem *) a)->item;
+	int32		y = ((const RowOfItem *) b)->item;
+
+	return (x > y) - (x < y);
+}
+
+/* Return the list row of an item among the sorted pairs, or -1 */
+static int
+FindRow(const RowOfItem *pairs, int n, int32 item)
+{
+	int			lo = 0;
+	int			hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (pairs[mid].item == item)
+			return pairs[mid].row;
+		if (pairs[mid].item < item)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/*
+ * Say why each row of a list is there (see RecExplainItem), in one pass over
+ * the history's neighbour rows for a sparse model: each event's neighbours
+ * and transitions are looked up once among the list's items, instead of
+ * each listed item searching every event's neighbours (which cost most of a
+ * sparse recommend()).  The contributions are computed as RecContributions
+ * computes them, in the same order, so the answers are the same.
+ */
+void
+RecExplainList(const RecExplainer *ex, bool personalized, const bool *lifted,
+			   const RecScored *rows, int n, RecReason *reasons, int32 *because)
+{
+	const RecModel *m = ex->m;
+	const RecHistory *h = ex->h;
+	RowOfItem  *pairs;
+	float	   *contrib;
+	float	   *best;
+	int			n_pairs = 0;
+	int			i;
+	int			r;
+	int32		k;
+
+	if (m->kind != REC_KIND_ITEM_SPARSE || !personalized)
+	{
+		for (r = 0; r < n; r++)
+			reasons[r] = RecExplainItem(ex, personalized, lifted, rows[r].idx, &because[r]);
+		return;
+	}
+
+	/* rows of warm items not lifted by the session term are explained by contributions */
+	pairs = palloc(sizeof(RowOfItem) * Max(n, 1));
+	for (r = 0; r < n; r++)
+	{
+		int32		item = rows[r].idx;
+
+		if (item >= m->n_warm || (lifted && lifted[item]))
+			reasons[r] = RecExplainItem(ex, personalized, lifted, item, &because[r]);
+		else
+		{
+			reasons[r] = REC_REASON_PERSONALIZED;
+			because[r] = -1;
+			pairs[n_pairs].item = item;
+			pairs[n_pairs++].row = r;
+		}
+	}
+	qsort(pairs, n_pairs, sizeof(RowOfItem), CompareRowOfItem);
+
+	contrib = palloc0(sizeof(float) * Max(n, 1));
+	best = palloc0(sizeof(float) * Max(n, 1));
+	for (i = 0; i < h->n && n_pairs > 0; i++)
+	{
+		int32		from = h->items[i];
+
+		if (from < 0 || from >= m->n_warm)
+			continue;
+		for (k = m->nb_off[from]; k < m->nb_off[from + 1]; k++)
+			if ((r = FindRow(pairs, n_pairs, m->nb_idx[k])) >= 0)
+				contrib[r] = ex->scale * ex->w[i] * m->nb_sim[k];
+		if (m->n_trans)
+			for (k = m->tr_off[from]; k < m->tr_off[from + 1]; k++)
+				if ((r = FindRow(pairs, n_pairs, m->tr_idx[k])) >= 0)
+					contrib[r] += ex->trans_scale * ex->tw[i] * m->tr_val[k];
+		for (k = 0; k < n_pairs; k++)
+		{
+			float		v;
+
+			r = pairs[k].row;
+			v = contrib[r] * ex->norm;
+			if (v > best[r])
+			{
+				best[r] = v;
+				because[r] = from;
+			}
+			contrib[r] = 0;
+		}
+	}
+	pfree(pairs);
+	pfree(contrib);
+	pfree(best);
+}
+
 /* Return the SQL name of a reason */
 const char *
 RecReasonName(RecReason reason)

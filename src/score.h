@@ -6,6 +6,7 @@
 #define REC_SCORE_H
 
 #include "model.h"
+#include "topk.h"
 
 /* Why an item of a list is there */
 typedef enum RecReason
@@ -40,6 +41,8 @@ extern bool RecModelScore(const RecModel *m, const RecHistory *h, float *scores,
 extern void RecContributions(const RecExplainer *ex, int32 item, float *contrib);
 extern RecReason RecExplainItem(const RecExplainer *ex, bool personalized, const bool *lifted,
 								int32 item, int32 *because);
+extern void RecExplainList(const RecExplainer *ex, bool personalized, const bool *lifted,
+						   const RecScored *rows, int n, RecReason *reasons, int32 *because);
 extern const char *RecReasonName(RecReason reason);
 extern void RecCategorySimilar(const RecModel *m, int32 item, float *scores);
 
