@@ -12,6 +12,8 @@
 
 #include <math.h>
 
+#include "utils/memutils.h"
+
 #include "linalg.h"
 #include "model.h"
 #include "recipe.h"
@@ -613,49 +615,36 @@ RecExplainItem(const RecExplainer *ex, bool personalized, const bool *lifted, in
 	return REC_REASON_PERSONALIZED;
 }
 
-/* A list row to explain, by item index (ExplainSparseRows) */
-typedef struct RowOfItem
+/*
+ * The list row of each item while a list is explained (-1 for the rest):
+ * kept per backend and reset entry by entry after use, so that explaining a
+ * list costs nothing per catalogue item.
+ */
+static int32 *row_of_item = NULL;
+static int	row_of_item_size = 0;
+
+/* Make row_of_item cover n items, all -1 */
+static void
+EnsureRowOfItem(int n)
 {
-	int32		item;
-	int			row;
-} RowOfItem;
+	int			i;
 
-static int
-CompareRowOfItem(const void *a, const void *b)
-{
-	int32		x = ((const RowOfItem *) a)->item;
-	int32		y = ((const RowOfItem *) b)->item;
-
-	return (x > y) - (x < y);
-}
-
-/* Return the list row of an item among the sorted pairs, or -1 */
-static int
-FindRow(const RowOfItem *pairs, int n, int32 item)
-{
-	int			lo = 0;
-	int			hi = n - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (pairs[mid].item == item)
-			return pairs[mid].row;
-		if (pairs[mid].item < item)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
+	if (n <= row_of_item_size)
+		return;
+	if (row_of_item)
+		pfree(row_of_item);
+	row_of_item = MemoryContextAllocHuge(TopMemoryContext, sizeof(int32) * (Size) n);
+	for (i = 0; i < n; i++)
+		row_of_item[i] = -1;
+	row_of_item_size = n;
 }
 
 /*
  * Say why each row of a list is there (see RecExplainItem), in one pass over
  * the history's neighbour rows for a sparse model: each event's neighbours
- * and transitions are looked up once among the list's items, instead of
- * each listed item searching every event's neighbours (which cost most of a
- * sparse recommend()).  The contributions are computed as RecContributions
+ * and transitions are looked up once in row_of_item, instead of each listed
+ * item searching every event's neighbours (which cost most of a sparse
+ * recommend()).  The contributions are computed as RecContributions
  * computes them, in the same order, so the answers are the same.
  */
 void
@@ -664,10 +653,10 @@ RecExplainList(const RecExplainer *ex, bool personalized, const bool *lifted,
 {
 	const RecModel *m = ex->m;
 	const RecHistory *h = ex->h;
-	RowOfItem  *pairs;
+	int		   *explained;
 	float	   *contrib;
 	float	   *best;
-	int			n_pairs = 0;
+	int			n_explained = 0;
 	int			i;
 	int			r;
 	int32		k;
@@ -680,7 +669,8 @@ RecExplainList(const RecExplainer *ex, bool personalized, const bool *lifted,
 	}
 
 	/* rows of warm items not lifted by the session term are explained by contributions */
-	pairs = palloc(sizeof(RowOfItem) * Max(n, 1));
+	EnsureRowOfItem(m->n_warm);
+	explained = palloc(sizeof(int) * Max(n, 1));
 	for (r = 0; r < n; r++)
 	{
 		int32		item = rows[r].idx;
@@ -691,42 +681,50 @@ RecExplainList(const RecExplainer *ex, bool personalized, const bool *lifted,
 		{
 			reasons[r] = REC_REASON_PERSONALIZED;
 			because[r] = -1;
-			pairs[n_pairs].item = item;
-			pairs[n_pairs++].row = r;
+			row_of_item[item] = r;
+			explained[n_explained++] = r;
 		}
 	}
-	qsort(pairs, n_pairs, sizeof(RowOfItem), CompareRowOfItem);
 
 	contrib = palloc0(sizeof(float) * Max(n, 1));
 	best = palloc0(sizeof(float) * Max(n, 1));
-	for (i = 0; i < h->n && n_pairs > 0; i++)
+	PG_TRY();
 	{
-		int32		from = h->items[i];
-
-		if (from < 0 || from >= m->n_warm)
-			continue;
-		for (k = m->nb_off[from]; k < m->nb_off[from + 1]; k++)
-			if ((r = FindRow(pairs, n_pairs, m->nb_idx[k])) >= 0)
-				contrib[r] = ex->scale * ex->w[i] * m->nb_sim[k];
-		if (m->n_trans)
-			for (k = m->tr_off[from]; k < m->tr_off[from + 1]; k++)
-				if ((r = FindRow(pairs, n_pairs, m->tr_idx[k])) >= 0)
-					contrib[r] += ex->trans_scale * ex->tw[i] * m->tr_val[k];
-		for (k = 0; k < n_pairs; k++)
+		for (i = 0; i < h->n && n_explained > 0; i++)
 		{
-			float		v;
+			int32		from = h->items[i];
 
-			r = pairs[k].row;
-			v = contrib[r] * ex->norm;
-			if (v > best[r])
+			if (from < 0 || from >= m->n_warm)
+				continue;
+			for (k = m->nb_off[from]; k < m->nb_off[from + 1]; k++)
+				if ((r = row_of_item[m->nb_idx[k]]) >= 0)
+					contrib[r] = ex->scale * ex->w[i] * m->nb_sim[k];
+			if (m->n_trans)
+				for (k = m->tr_off[from]; k < m->tr_off[from + 1]; k++)
+					if ((r = row_of_item[m->tr_idx[k]]) >= 0)
+						contrib[r] += ex->trans_scale * ex->tw[i] * m->tr_val[k];
+			for (k = 0; k < n_explained; k++)
 			{
-				best[r] = v;
-				because[r] = from;
+				float		v;
+
+				r = explained[k];
+				v = contrib[r] * ex->norm;
+				if (v > best[r])
+				{
+					best[r] = v;
+					because[r] = from;
+				}
+				contrib[r] = 0;
 			}
-			contrib[r] = 0;
 		}
 	}
-	pfree(pairs);
+	PG_FINALLY();
+	{
+		for (k = 0; k < n_explained; k++)
+			row_of_item[rows[explained[k]].idx] = -1;
+	}
+	PG_END_TRY();
+	pfree(explained);
 	pfree(contrib);
 	pfree(best);
 }
