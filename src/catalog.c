@@ -15,6 +15,7 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -32,10 +33,12 @@
 	COL("user_id") ", " COL("item_id") ", " COL("ts") ", " \
 	"(" COL("ts_is_epoch") ")::bool, " COL("event_type") ", " \
 	COL("event_value") ", " COL("items_item_id") ", " COL("categories") ", " \
-	COL("created_at")
-#define BINDING_NATTS 12
+	COL("created_at") ", g.users::oid, " COL("users_user_id") ", " \
+	COL("user_categories") ", (" COL("user_categories_json") ")::bool, " \
+	COL("user_categories_key")
+#define BINDING_NATTS 17
 
-#define KEPT_PLAN_SLOTS 16
+#define KEPT_PLAN_SLOTS 32	/* filters and promotions keep a plan per part too */
 
 typedef struct KeptPlan
 {
@@ -128,6 +131,17 @@ ReadBinding(HeapTuple tuple, TupleDesc desc, int first, RecBinding *b, MemoryCon
 	b->items_id_col = GetText(tuple, desc, first + 9);
 	b->categories_col = GetText(tuple, desc, first + 10);
 	b->created_at_col = GetText(tuple, desc, first + 11);
+	b->users = DatumGetObjectId(SPI_getbinval(tuple, desc, first + 12, &isnull));
+	if (isnull)
+		b->users = InvalidOid;
+	b->users_id_col = GetText(tuple, desc, first + 13);
+	b->user_categories_col = GetText(tuple, desc, first + 14);
+	b->user_categories_json = DatumGetBool(SPI_getbinval(tuple, desc, first + 15, &isnull)) && !isnull;
+	b->user_categories_key = GetText(tuple, desc, first + 16);
+	if (!OidIsValid(b->users) || b->users_id_col == NULL)
+		b->user_categories_col = NULL;
+	b->event_weights = NULL;
+	b->value_threshold = get_float8_nan();
 	MemoryContextSwitchTo(old);
 
 	if (!b->user_col || !b->item_col || !b->ts_col)
@@ -207,11 +221,13 @@ LookupCampaign(const char *name, RecCampaignTarget *target, MemoryContext cxt)
 
 	arg[0] = CStringGetTextDatum(name);
 	ret = SPI_execute_plan(RecKeptPlan(
-			"SELECT v.id, v.created_at, " BINDING_COLUMNS
+			"SELECT v.id, v.created_at, " BINDING_COLUMNS ","
+			" (v.params OPERATOR(pg_catalog.->) 'event_weights')::text,"
+			" (v.params OPERATOR(pg_catalog.->>) 'event_value_threshold')::float8"
 			" FROM rec.campaign c"
 			" JOIN rec.solution s ON s.name" EQ "c.solution"
 			" JOIN rec.dataset_group g ON g.name" EQ "s.dataset_group"
-			" LEFT JOIN LATERAL (SELECT v.id, v.created_at FROM rec.solution_version v"
+			" LEFT JOIN LATERAL (SELECT v.id, v.created_at, v.params FROM rec.solution_version v"
 			"   WHERE v.solution" EQ "c.solution"
 			"     AND (c.solution_version IS NULL OR v.id" EQ "c.solution_version)"
 			"   ORDER BY v.id DESC LIMIT 1) v ON true"
@@ -236,6 +252,16 @@ LookupCampaign(const char *name, RecCampaignTarget *target, MemoryContext cxt)
 				 errhint("Train its solution with rec.train().")));
 	target->version_created = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 2, &isnull));
 	ReadBinding(tuple, desc, 3, &target->binding, cxt);
+	/* how the version reads events: its event type weights and value threshold */
+	target->binding.event_weights = SPI_getvalue(tuple, desc, 3 + BINDING_NATTS);
+	if (target->binding.event_weights)
+		target->binding.event_weights = MemoryContextStrdup(cxt, target->binding.event_weights);
+	{
+		Datum		t = SPI_getbinval(tuple, desc, 4 + BINDING_NATTS, &isnull);
+
+		if (!isnull)
+			target->binding.value_threshold = DatumGetFloat8(t);
+	}
 	ReadVariants(name, target, cxt);
 }
 
@@ -255,6 +281,10 @@ CopyTarget(const RecCampaignTarget *from, RecCampaignTarget *to, MemoryContext c
 	COPY(binding.items_id_col);
 	COPY(binding.categories_col);
 	COPY(binding.created_at_col);
+	COPY(binding.users_id_col);
+	COPY(binding.user_categories_col);
+	COPY(binding.user_categories_key);
+	COPY(binding.event_weights);
 #undef COPY
 	if (from->n_variants > 0)
 	{

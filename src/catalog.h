@@ -25,6 +25,13 @@ typedef struct RecBinding
 	char	   *items_id_col;	/* its item id column */
 	char	   *categories_col; /* its text[] categories column, or NULL */
 	char	   *created_at_col; /* its creation time column, or NULL */
+	Oid			users;			/* users relation, or InvalidOid */
+	char	   *users_id_col;	/* its user id column */
+	char	   *user_categories_col;	/* its column of liked categories, or NULL */
+	bool		user_categories_json;	/* that column is jsonb (else text[]) */
+	char	   *user_categories_key;	/* the jsonb key holding them, or NULL: every value */
+	char	   *event_weights;	/* a version's event type weights (JSON object), or NULL */
+	double		value_threshold;	/* a version's event value threshold; NaN: none */
 } RecBinding;
 
 /* The solution version a campaign serves, and its data */

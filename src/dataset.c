@@ -42,6 +42,7 @@ typedef struct RawEvents
 	int32	   *user;
 	int32	   *item;
 	float8	   *time;
+	float	   *weight;			/* NULL when every event weighs 1 */
 } RawEvents;
 
 /* Context for sorting one user's events by time, then read order */
@@ -80,20 +81,24 @@ InternId(HTAB *map, int64 id, int64 **ids, int *n, int *cap)
 
 /* Append one event, growing the arrays and checking the memory budget */
 static void
-AppendEvent(RawEvents *raw, int32 user, int32 item, float8 time)
+AppendEvent(RawEvents *raw, int32 user, int32 item, float8 time, float weight)
 {
 	if (raw->n >= raw->cap)
 	{
 		raw->cap *= 2;
-		RecCheckMemory((double) raw->cap * 2 * (sizeof(int32) * 2 + sizeof(float8)),
+		RecCheckMemory((double) raw->cap * 2 * (sizeof(int32) * 3 + sizeof(float8)),
 					   "reading the interactions");
 		raw->user = repalloc_huge(raw->user, sizeof(int32) * raw->cap);
 		raw->item = repalloc_huge(raw->item, sizeof(int32) * raw->cap);
 		raw->time = repalloc_huge(raw->time, sizeof(float8) * raw->cap);
+		if (raw->weight)
+			raw->weight = repalloc_huge(raw->weight, sizeof(float) * raw->cap);
 	}
 	raw->user[raw->n] = user;
 	raw->item[raw->n] = item;
 	raw->time[raw->n] = time;
+	if (raw->weight)
+		raw->weight[raw->n] = weight;
 	raw->n++;
 }
 
@@ -139,10 +144,14 @@ BuildUserCsr(RecDataset *ds, const RawEvents *raw)
 
 	ds->ev_item = palloc_extended(sizeof(int32) * Max(raw->n, 1), MCXT_ALLOC_HUGE);
 	ds->ev_time = palloc_extended(sizeof(float8) * Max(raw->n, 1), MCXT_ALLOC_HUGE);
+	ds->ev_weight = raw->weight ?
+		palloc_extended(sizeof(float) * Max(raw->n, 1), MCXT_ALLOC_HUGE) : NULL;
 	for (e = 0; e < raw->n; e++)
 	{
 		ds->ev_item[e] = raw->item[order[e]];
 		ds->ev_time[e] = raw->time[order[e]];
+		if (ds->ev_weight)
+			ds->ev_weight[e] = raw->weight[order[e]];
 	}
 	pfree(order);
 	pfree(next);
@@ -307,18 +316,36 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 	int			item_cap = 1024;
 	RawEvents	raw;
 	Portal		portal;
-	Oid			argtypes[2];
-	Datum		args[2];
+	Oid			argtypes[4];
+	Datum		args[4];
 	int			nargs = 0;
 	float8		now;
 	int64		n_future = 0;
+	char	   *weight_expr = "1::float4";
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT %s::int8, %s::int8, %s FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL",
+	if (b->event_weights)
+	{
+		RecCheckEventColumns(b);
+		argtypes[nargs] = JSONBOID;
+		args[nargs++] = DirectFunctionCall1(jsonb_in, CStringGetDatum(b->event_weights));
+		weight_expr = RecEventWeightExpr(b, nargs);
+	}
+	appendStringInfo(&sql, "SELECT %s::int8, %s::int8, %s, %s FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL",
 					 quote_identifier(b->user_col), quote_identifier(b->item_col),
-					 RecTimeExpr(b), RecRelationName(b->interactions, b->group),
+					 RecTimeExpr(b), weight_expr, RecRelationName(b->interactions, b->group),
 					 quote_identifier(b->user_col), quote_identifier(b->item_col),
 					 quote_identifier(b->ts_col));
+	if (b->event_weights)
+		appendStringInfo(&sql, " AND %s OPERATOR(pg_catalog.>) 0", weight_expr);
+	if (!isnan(b->value_threshold))
+	{
+		RecCheckEventColumns(b);
+		argtypes[nargs] = FLOAT8OID;
+		args[nargs++] = Float8GetDatum(b->value_threshold);
+		appendStringInfo(&sql, " AND %s::float8 OPERATOR(pg_catalog.>=) $%d",
+						 quote_identifier(b->event_value_col), nargs);
+	}
 	if (event_type)
 	{
 		if (b->event_type_col == NULL)
@@ -346,6 +373,7 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 	raw.user = palloc(sizeof(int32) * raw.cap);
 	raw.item = palloc(sizeof(int32) * raw.cap);
 	raw.time = palloc(sizeof(float8) * raw.cap);
+	raw.weight = b->event_weights ? palloc(sizeof(float) * raw.cap) : NULL;
 	ds->max_time = -INFINITY;
 	now = (float8) GetCurrentTransactionStartTimestamp() / USECS_PER_SEC +
 		((float8) POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
@@ -375,7 +403,7 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 			AppendEvent(&raw,
 						InternId(user_map, user, &ds->user_ids, &ds->n_users, &user_cap),
 						InternId(item_map, item, &ds->item_ids, &ds->n_items, &item_cap),
-						time);
+						time, DatumGetFloat4(SPI_getbinval(tuple, desc, 4, &isnull)));
 			if (time > ds->max_time)
 				ds->max_time = time;
 		}
@@ -395,6 +423,8 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 	pfree(raw.user);
 	pfree(raw.item);
 	pfree(raw.time);
+	if (raw.weight)
+		pfree(raw.weight);
 
 	if (with_items && OidIsValid(b->items))
 		LoadItems(ds, b, item_map, &item_cap);
@@ -437,6 +467,8 @@ RecSubsetUsers(const RecDataset *ds, const bool *keep_user, const int64 *keep_up
 	sub->user_off = palloc(sizeof(int64) * (sub->n_users + 1));
 	sub->ev_item = palloc_extended(sizeof(int32) * Max(n_events, 1), MCXT_ALLOC_HUGE);
 	sub->ev_time = palloc_extended(sizeof(float8) * Max(n_events, 1), MCXT_ALLOC_HUGE);
+	sub->ev_weight = ds->ev_weight ?
+		palloc_extended(sizeof(float) * Max(n_events, 1), MCXT_ALLOC_HUGE) : NULL;
 	sub->n_events = n_events;
 	sub->n_users = 0;
 	sub->user_off[0] = 0;
@@ -451,6 +483,8 @@ RecSubsetUsers(const RecDataset *ds, const bool *keep_user, const int64 *keep_up
 		at = sub->user_off[sub->n_users];
 		memcpy(sub->ev_item + at, ds->ev_item + ds->user_off[u], sizeof(int32) * len);
 		memcpy(sub->ev_time + at, ds->ev_time + ds->user_off[u], sizeof(float8) * len);
+		if (ds->ev_weight)
+			memcpy(sub->ev_weight + at, ds->ev_weight + ds->user_off[u], sizeof(float) * len);
 		sub->user_ids[sub->n_users] = ds->user_ids[u];
 		sub->user_off[++sub->n_users] = at + len;
 	}
@@ -480,4 +514,58 @@ RecUniqueUserItems(const RecDataset *ds, int u, int32 *mark, int32 stamp, int *n
 		}
 	}
 	return out;
+}
+
+/*
+ * Fill out[j] with the weight of user u's distinct item items[j]: the
+ * largest weight of the user's events on it (1 for all when the dataset has
+ * no event weights).  scratch (one slot per item) must be all 0 on entry and
+ * is left so.
+ */
+void
+RecUserItemWeights(const RecDataset *ds, int u, const int32 *items, int n, float *scratch,
+				   float *out)
+{
+	int64		e;
+	int			j;
+
+	if (ds->ev_weight == NULL)
+	{
+		for (j = 0; j < n; j++)
+			out[j] = 1.0f;
+		return;
+	}
+	for (e = ds->user_off[u]; e < ds->user_off[u + 1]; e++)
+		scratch[ds->ev_item[e]] = Max(scratch[ds->ev_item[e]], ds->ev_weight[e]);
+	for (j = 0; j < n; j++)
+		out[j] = scratch[items[j]];
+	for (e = ds->user_off[u]; e < ds->user_off[u + 1]; e++)
+		scratch[ds->ev_item[e]] = 0;
+}
+
+/* Error unless a dataset group has the event type and value columns its version's events need */
+void
+RecCheckEventColumns(const RecBinding *b)
+{
+	if (b->event_weights && b->event_type_col == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dataset group \"%s\" has no event type column", b->group),
+				 errhint("Train without the event_weights parameter, or map an event_type column.")));
+	if (!isnan(b->value_threshold) && b->event_value_col == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dataset group \"%s\" has no event value column", b->group),
+				 errhint("Train without the event_value_threshold parameter, or map an event_value column.")));
+}
+
+/*
+ * Return the SQL expression of an event's weight: its type's weight in the
+ * jsonb parameter $param, 1 for a type the weights do not name.
+ */
+char *
+RecEventWeightExpr(const RecBinding *b, int param)
+{
+	return psprintf("COALESCE(($%d OPERATOR(pg_catalog.->>) %s::text)::float4, 1::float4)",
+					param, quote_identifier(b->event_type_col));
 }

@@ -18,6 +18,7 @@ typedef struct RecDataset
 	int64	   *user_off;		/* [n_users + 1] CSR offsets into the event arrays */
 	int32	   *ev_item;		/* [n_events] item of each event, oldest first per user */
 	float8	   *ev_time;		/* [n_events] its time, epoch seconds */
+	float	   *ev_weight;		/* [n_events] its event type weight, or NULL: all 1 */
 	int			n_categories;	/* distinct categories in the items relation */
 	char	  **category_names; /* [n_categories] */
 	int32	   *cat_off;		/* [n_items + 1] CSR offsets of each item's categories */
@@ -29,6 +30,10 @@ typedef struct RecDataset
 extern RecDataset *RecLoadDataset(const RecBinding *binding, const char *event_type,
 								  ArrayType *only_users, bool with_items);
 extern int32 *RecUniqueUserItems(const RecDataset *ds, int u, int32 *mark, int32 stamp, int *n);
+extern void RecUserItemWeights(const RecDataset *ds, int u, const int32 *items, int n,
+							   float *scratch, float *out);
+extern void RecCheckEventColumns(const RecBinding *b);
+extern char *RecEventWeightExpr(const RecBinding *b, int param);
 extern RecDataset *RecSubsetUsers(const RecDataset *ds, const bool *keep_user, const int64 *keep_upto);
 
 #endif							/* REC_DATASET_H */

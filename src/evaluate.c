@@ -223,6 +223,7 @@ AsOfHistory(const RecDataset *ds, const int32 *to_model, const HoldoutPair *pair
 	}
 	h->items = palloc(sizeof(int32) * Max(to - from, 1));
 	h->times = palloc(sizeof(float8) * Max(to - from, 1));
+	h->weights = ds->ev_weight ? palloc(sizeof(float) * Max(to - from, 1)) : NULL;
 	for (int64 e = from; e < to; e++)
 	{
 		int32		at = FindItem(pairs, hu, ds->item_ids[ds->ev_item[e]]);
@@ -233,6 +234,8 @@ AsOfHistory(const RecDataset *ds, const int32 *to_model, const HoldoutPair *pair
 			continue;
 		h->items[n] = to_model[ds->ev_item[e]];
 		h->times[n] = ds->ev_time[e];
+		if (h->weights)
+			h->weights[n] = ds->ev_weight[e];
 		n++;
 	}
 	/* keep the newest rec.max_history, as serving does */
@@ -241,6 +244,8 @@ AsOfHistory(const RecDataset *ds, const int32 *to_model, const HoldoutPair *pair
 	{
 		memmove(h->items, h->items + start, sizeof(int32) * (n - start));
 		memmove(h->times, h->times + start, sizeof(float8) * (n - start));
+		if (h->weights)
+			memmove(h->weights, h->weights + start, sizeof(float) * (n - start));
 	}
 	h->n = n - start;
 }

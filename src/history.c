@@ -10,40 +10,62 @@
  */
 #include "rec.h"
 
+#include <math.h>
+
 #include "executor/spi.h"
 #include "utils/builtins.h"
 
+#include "dataset.h"
 #include "history.h"
 
 /*
  * Read the newest rec.max_history events of a user, oldest first, mapped to
- * the model's item indices (-1 for items the model does not know).
+ * the model's item indices (-1 for items the model does not know).  A
+ * version trained with event_value_threshold or event_weights reads the
+ * events as its training did: those below the threshold (or weighing 0) are
+ * left out, and each keeps its type's weight (history.weights).
  */
 void
 RecReadHistory(const RecBinding *b, int64 user_id, const RecModel *m, RecHistory *h)
 {
 	const char *ts = quote_identifier(b->ts_col);
 	const char *item = quote_identifier(b->item_col);
-	char	   *sql = psprintf("SELECT %s::int8, %s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1"
-							   " AND %s IS NOT NULL AND %s IS NOT NULL"
+	bool		weighed = b->event_weights != NULL || !isnan(b->value_threshold);
+	char	   *weight = b->event_weights ? RecEventWeightExpr(b, 4) : "1::float4";
+	char	   *sql = psprintf("SELECT %s::int8, %s%s%s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1"
+							   " AND %s IS NOT NULL AND %s IS NOT NULL%s%s%s%s"
 							   " ORDER BY %s DESC LIMIT $2",
-							   item, RecTimeExpr(b),
+							   item, RecTimeExpr(b), weighed ? ", " : "", weighed ? weight : "",
 							   RecRelationName(b->interactions, b->group),
-							   quote_identifier(b->user_col), item, ts, ts);
-	Oid			argtypes[2] = {INT8OID, INT4OID};
-	Datum		args[2];
+							   quote_identifier(b->user_col), item, ts,
+							   b->event_weights ? psprintf(" AND %s OPERATOR(pg_catalog.>) 0", weight) : "",
+							   !isnan(b->value_threshold) ? " AND " : "",
+							   !isnan(b->value_threshold) ? quote_identifier(b->event_value_col ? b->event_value_col : "") : "",
+							   !isnan(b->value_threshold) ? "::float8 OPERATOR(pg_catalog.>=) $3" : "",
+							   ts);
+	Oid			argtypes[4] = {INT8OID, INT4OID, FLOAT8OID, JSONBOID};
+	Datum		args[4];
 	int			ret;
 	uint64		r;
 
 	args[0] = Int64GetDatum(user_id);
 	args[1] = Int32GetDatum(rec_max_history);
-	ret = SPI_execute_plan(RecKeptPlan(sql, 2, argtypes), args, NULL, true, 0);
+	if (weighed)
+	{
+		RecCheckEventColumns(b);
+		args[2] = Float8GetDatum(b->value_threshold);
+		args[3] = b->event_weights ?
+			DirectFunctionCall1(jsonb_in, CStringGetDatum(b->event_weights)) : (Datum) 0;
+	}
+	ret = SPI_execute_plan(RecKeptPlan(sql, weighed ? 4 : 2, argtypes), args,
+						   weighed ? (b->event_weights ? "    " : "   n") : NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "history query failed: %s", SPI_result_code_string(ret));
 
 	h->n = (int) SPI_processed;
 	h->items = palloc(sizeof(int32) * Max(h->n, 1));
 	h->times = palloc(sizeof(float8) * Max(h->n, 1));
+	h->weights = weighed ? palloc(sizeof(float) * Max(h->n, 1)) : NULL;
 	for (r = 0; r < SPI_processed; r++)
 	{
 		bool		isnull;
@@ -53,6 +75,8 @@ RecReadHistory(const RecBinding *b, int64 user_id, const RecModel *m, RecHistory
 		h->items[at] = RecItemIndex(m, DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc,
 																   1, &isnull)));
 		h->times[at] = DatumGetFloat8(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
+		if (weighed)
+			h->weights[at] = DatumGetFloat4(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &isnull));
 	}
 	SPI_freetuptable(SPI_tuptable);
 	pfree(sql);

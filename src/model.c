@@ -140,7 +140,7 @@ RecNewModel(const RecDataset *ds, RecModelKind kind)
 	m->cat_idx = ds->cat_idx;
 	m->popularity = palloc0(sizeof(float) * Max(ds->n_items, 1));
 	for (e = 0; e < ds->n_events; e++)
-		m->popularity[ds->ev_item[e]] += 1.0f;
+		m->popularity[ds->ev_item[e]] += ds->ev_weight ? ds->ev_weight[e] : 1.0f;
 	m->item_age = palloc(sizeof(float) * Max(ds->n_items, 1));
 	for (e = 0; e < ds->n_items; e++)
 		m->item_age[e] = (float) ((ds->max_time - ds->item_created[e]) / SECS_PER_DAY);

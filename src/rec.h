@@ -26,6 +26,7 @@ typedef struct RecHistory
 	int			n;				/* number of events */
 	int32	   *items;			/* dense item index, -1 when unknown to the model */
 	float8	   *times;			/* event time, epoch seconds */
+	float	   *weights;		/* event type weight of each event, or NULL: all 1 */
 } RecHistory;
 
 extern void RecCheckK(int32 k);

@@ -32,6 +32,9 @@ typedef struct RecParams
 	bool		given_transitions;	/* ... the transitions */
 	bool		given_session;	/* ... the session weight */
 	char	   *event_type;		/* train on this event type only, or NULL */
+	double		event_value_threshold;	/* train on events with at least this value */
+	bool		has_value_threshold;	/* event_value_threshold was given */
+	char	   *event_weights;	/* weight of each event type (JSON object), or NULL */
 	double		tuned_ndcg10;	/* out: NDCG@10 of the chosen parameters on the inner split */
 	int			tuned_users;	/* out: users scored while tuning (0: not tuned) */
 	const char *algorithm;		/* out: the algorithm used, when not the recipe's own */

@@ -23,12 +23,14 @@ RecGram(const RecDataset *ds)
 	int			n = ds->n_warm;
 	float	   *g;
 	int32	   *mark;
+	float	   *scratch;
 	int			u;
 
 	RecCheckMemory((double) n * n * sizeof(float) * 2 + (double) ds->n_events * 16,
 				   "the item x item matrix");
 	g = palloc_extended(sizeof(float) * (Size) n * n + 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	mark = palloc0(sizeof(int32) * Max(ds->n_items, 1));
+	scratch = ds->ev_weight ? palloc0(sizeof(float) * Max(ds->n_items, 1)) : NULL;
 	for (u = 0; u < ds->n_users; u++)
 	{
 		int			len;
@@ -36,13 +38,29 @@ RecGram(const RecDataset *ds)
 		int			i,
 					j;
 
-		for (i = 0; i < len; i++)
+		if (scratch)
 		{
-			float	   *row = g + (Size) items[i] * n;
+			/* weighted by event type: x_ui is the user's largest weight on i */
+			float	   *w = palloc(sizeof(float) * Max(len, 1));
 
-			for (j = 0; j < len; j++)
-				row[items[j]] += 1.0f;
+			RecUserItemWeights(ds, u, items, len, scratch, w);
+			for (i = 0; i < len; i++)
+			{
+				float	   *row = g + (Size) items[i] * n;
+
+				for (j = 0; j < len; j++)
+					row[items[j]] += w[i] * w[j];
+			}
+			pfree(w);
 		}
+		else
+			for (i = 0; i < len; i++)
+			{
+				float	   *row = g + (Size) items[i] * n;
+
+				for (j = 0; j < len; j++)
+					row[items[j]] += 1.0f;
+			}
 		pfree(items);
 		CHECK_FOR_INTERRUPTS();
 	}

@@ -155,6 +155,9 @@ RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g)
 	int32	   *touched = palloc(sizeof(int32) * Max(n, 1));
 	float	   *rank = palloc(sizeof(float) * Max(n, 1));
 	RecScored  *best = palloc(sizeof(RecScored) * Max(keep, 1));
+	float	   *uweights = NULL;	/* parallel to uitems, with event weights */
+	float	   *iweights = NULL;	/* parallel to iusers */
+	float	   *scratch = NULL;
 	int			u,
 				i;
 
@@ -162,6 +165,12 @@ RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g)
 
 	/* distinct items per user (the newest GRAM_HISTORY_CAP), flattened */
 	uitems = palloc_extended(sizeof(int32) * Max(ds->n_events, 1), MCXT_ALLOC_HUGE);
+	if (ds->ev_weight)
+	{
+		/* weighted by event type: each user's largest weight on each item */
+		uweights = palloc_extended(sizeof(float) * Max(ds->n_events, 1), MCXT_ALLOC_HUGE);
+		scratch = palloc0(sizeof(float) * Max(ds->n_items, 1));
+	}
 	for (u = 0; u < ds->n_users; u++)
 	{
 		int			len;
@@ -169,6 +178,8 @@ RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g)
 		int			first = Max(0, len - GRAM_HISTORY_CAP);
 
 		memcpy(uitems + uoff[u], items + first, sizeof(int32) * (len - first));
+		if (uweights)
+			RecUserItemWeights(ds, u, items + first, len - first, scratch, uweights + uoff[u]);
 		uoff[u + 1] = uoff[u] + (len - first);
 		for (i = first; i < len; i++)
 			ioff[items[i] + 1]++;
@@ -178,6 +189,8 @@ RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g)
 	for (i = 0; i < n; i++)
 		ioff[i + 1] += ioff[i];
 	iusers = palloc_extended(sizeof(int32) * Max(ioff[n], 1), MCXT_ALLOC_HUGE);
+	if (uweights)
+		iweights = palloc_extended(sizeof(float) * Max(ioff[n], 1), MCXT_ALLOC_HUGE);
 	{
 		int64	   *next = palloc(sizeof(int64) * (n + 1));
 		int64		k;
@@ -185,13 +198,24 @@ RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g)
 		memcpy(next, ioff, sizeof(int64) * (n + 1));
 		for (u = 0; u < ds->n_users; u++)
 			for (k = uoff[u]; k < uoff[u + 1]; k++)
+			{
+				if (iweights)
+					iweights[next[uitems[k]]] = uweights[k];
 				iusers[next[uitems[k]]++] = u;
+			}
 		pfree(next);
 	}
 
 	AllocRows(g, n, (int64) n * keep);
 	for (i = 0; i < n; i++)
+	{
+		int64		k;
+
 		g->diag[i] = (float) (ioff[i + 1] - ioff[i]);
+		if (iweights)
+			for (g->diag[i] = 0, k = ioff[i]; k < ioff[i + 1]; k++)
+				g->diag[i] += iweights[k] * iweights[k];
+	}
 
 	for (i = 0; i < n; i++)
 	{
@@ -210,7 +234,7 @@ RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g)
 
 				if (acc[j] == 0.0f)
 					touched[n_touched++] = j;
-				acc[j] += 1.0f;
+				acc[j] += iweights ? iweights[k] * uweights[e] : 1.0f;
 			}
 		}
 		KeepRow(g, i, touched, n_touched, acc, g->diag, keep, rank, best);
@@ -219,6 +243,12 @@ RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g)
 	pfree(uitems);
 	pfree(ioff);
 	pfree(iusers);
+	if (uweights)
+	{
+		pfree(uweights);
+		pfree(iweights);
+		pfree(scratch);
+	}
 	pfree(acc);
 	pfree(touched);
 	pfree(rank);

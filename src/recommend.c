@@ -203,6 +203,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	h.n = 1;
 	h.items = &idx;
 	h.times = NULL;
+	h.weights = NULL;
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
 	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
 	if (m->kind == REC_KIND_POPULARITY)

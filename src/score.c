@@ -29,6 +29,7 @@
 /*
  * Weigh each event of a history by recency: the j-th newest event weighs
  * floor + (1 - floor) * 2^(-j / half_life); a half-life of 0 weighs all 1.
+ * Each weight is multiplied by the event's type weight when the history has them.
  */
 void
 RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w)
@@ -42,6 +43,8 @@ RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w)
 		int			j = h->n - 1 - i;
 
 		w[i] = half > 0 ? floor + (1.0f - floor) * exp2f(-(float) j / half) : 1.0f;
+		if (h->weights)
+			w[i] *= h->weights[i];	/* the event type's weight (event_weights) */
 	}
 }
 

@@ -46,7 +46,9 @@ typedef enum ParamType
 	PARAM_NUMBER,
 	PARAM_INTEGER,
 	PARAM_BOOLEAN,
-	PARAM_STRING
+	PARAM_STRING,
+	PARAM_OPTIONAL_NUMBER,		/* a number, or absent (no default) */
+	PARAM_WEIGHTS				/* an object of numbers (event type weights) */
 } ParamType;
 
 typedef struct ParamSpec
@@ -94,6 +96,10 @@ static const ParamSpec param_specs[] = {
 	"choose lambda, recency, transition and session parameters on an inner time split"},
 	{"event_type", PARAM_STRING, offsetof(RecParams, event_type), 0, 0,
 	"train on events of this type only"},
+	{"event_value_threshold", PARAM_OPTIONAL_NUMBER, offsetof(RecParams, event_value_threshold), -1e15, 1e15,
+	"train on (and serve from) events whose event_value is at least this; events without a value are left out"},
+	{"event_weights", PARAM_WEIGHTS, offsetof(RecParams, event_weights), 0, 1000,
+	"weight of each event type in training and in the serving history, e.g. {\"purchase\": 3, \"click\": 1}; types not named weigh 1, weight 0 leaves a type out"},
 };
 
 typedef struct RecRecipe
@@ -107,21 +113,22 @@ typedef struct RecRecipe
 } RecRecipe;
 
 #define SERVE_PARAMS "recency_half_life,recency_floor,session_weight,session_events"
-#define SIMS_PARAMS "neighbors,popularity_discount,proximity_half_life,proximity_floor," SERVE_PARAMS ",event_type"
+#define EVENT_PARAMS "event_type,event_value_threshold,event_weights"
+#define SIMS_PARAMS "neighbors,popularity_discount,proximity_half_life,proximity_floor," SERVE_PARAMS "," EVENT_PARAMS
 /* measured on MovieLens 100K, bench/quality: similar_items from the last item */
 #define SIMS_DEFAULTS {.neighbors = 100,.popularity_discount = 0.25,.proximity_half_life = 5, \
 	.proximity_floor = 0.1,.recency_floor = 1,.session_events = 5}
-#define EASE_PARAMS "lambda,neighbors," SERVE_PARAMS ",event_type"
+#define EASE_PARAMS "lambda,neighbors," SERVE_PARAMS "," EVENT_PARAMS
 #define PERSONALIZATION_PARAMS "lambda,neighbors,tune,exploration_weight,exploration_item_age_cutoff,transition_weight,transition_decay,transition_window," \
 	"transition_lambda," \
-	SERVE_PARAMS ",event_type"
+	SERVE_PARAMS "," EVENT_PARAMS
 #define PERSONALIZATION_DEFAULTS {.lambda = 100,.recency_half_life = 5,.recency_floor = 0.05, \
 	.session_weight = 0.5,.session_events = 5,.transition_weight = 0.75,.transition_decay = 0.8, \
 	.transition_window = 10,.transition_lambda = 1000,.exploration_weight = 0.1, \
 	.exploration_item_age_cutoff = 30,.tune = true,.neighbors = -1}
 
 static const RecRecipe recipes[] = {
-	{"popularity-count", "popularity", RecTrainPopularity, "event_type",
+	{"popularity-count", "popularity", RecTrainPopularity, EVENT_PARAMS,
 		{0},
 	"the most popular items, the same for every user"},
 	{"sims", "sims", RecTrainSims, SIMS_PARAMS, SIMS_DEFAULTS,
@@ -203,6 +210,51 @@ EaseBased(const RecRecipe *r)
 	return r->train == RecTrainEase || r->train == RecTrainPersonalization;
 }
 
+/*
+ * Check an event_weights value (jsonb type and text as jsonb_each gives them):
+ * an object of numbers within the spec's range.  Return its text.
+ */
+static char *
+CheckWeights(const char *key, const char *type, const char *text, const ParamSpec *spec)
+{
+	Oid			argtypes[1] = {JSONBOID};
+	Datum		args[1];
+	char	   *result = pstrdup(text);
+	SPITupleTable *saved = SPI_tuptable;
+	uint64		saved_n = SPI_processed;
+	uint64		i;
+
+	if (strcmp(type, "object") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" must be a JSON object of event types and weights", key),
+				 errhint("Pass e.g. {\"purchase\": 3, \"click\": 1}.")));
+	args[0] = DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
+	if (SPI_execute_with_args("SELECT key, pg_catalog.jsonb_typeof(value), value OPERATOR(pg_catalog.#>>) '{}'"
+							  " FROM pg_catalog.jsonb_each($1) ORDER BY key",
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "reading event_weights failed");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	   *event = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		char	   *wtype = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		char	   *wtext = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3);
+		double		w;
+
+		if (strcmp(wtype, "number") != 0 ||
+			(w = float8in_internal(wtext, NULL, "double precision", wtext)) < spec->min ||
+			w > spec->max)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("weight of event type \"%s\" in parameter \"%s\" must be a number between %g and %g",
+							event, key, spec->min, spec->max)));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	SPI_tuptable = saved;
+	SPI_processed = saved_n;
+	return result;
+}
+
 /* Apply a jsonb object of parameters over p, checking names, types and ranges */
 static void
 ApplyParams(const RecRecipe *r, Datum params, RecParams *p)
@@ -248,6 +300,8 @@ ApplyParams(const RecRecipe *r, Datum params, RecParams *p)
 						 errmsg("parameter \"%s\" must be true or false", key)));
 			*(bool *) ((char *) p + spec->offset) = strcmp(text, "true") == 0;
 		}
+		else if (spec->type == PARAM_WEIGHTS)
+			*(char **) ((char *) p + spec->offset) = CheckWeights(key, type, text, spec);
 		else if (spec->type == PARAM_STRING)
 		{
 			if (strcmp(type, "string") != 0)
@@ -281,6 +335,7 @@ ApplyParams(const RecRecipe *r, Datum params, RecParams *p)
 			p->given_recency |= strncmp(key, "recency_", 8) == 0;
 			p->given_transitions |= strncmp(key, "transition_", 11) == 0;
 			p->given_session |= strcmp(key, "session_weight") == 0;
+			p->has_value_threshold |= spec->type == PARAM_OPTIONAL_NUMBER;
 			if (spec->type == PARAM_INTEGER)
 				*(int *) ((char *) p + spec->offset) = (int) v;
 			else
@@ -306,13 +361,17 @@ ParamsJson(const RecRecipe *r, const RecParams *p)
 
 		if (!Accepts(r, spec->name))
 			continue;
-		if (spec->type == PARAM_STRING && *(char *const *) at == NULL)
+		if ((spec->type == PARAM_STRING || spec->type == PARAM_WEIGHTS) && *(char *const *) at == NULL)
+			continue;
+		if (spec->type == PARAM_OPTIONAL_NUMBER && !p->has_value_threshold)
 			continue;
 		appendStringInfo(&buf, "%s", first ? "" : ", ");
 		escape_json(&buf, spec->name);
 		appendStringInfoString(&buf, ": ");
 		if (spec->type == PARAM_STRING)
 			escape_json(&buf, *(char *const *) at);
+		else if (spec->type == PARAM_WEIGHTS)
+			appendStringInfoString(&buf, *(char *const *) at);
 		else if (spec->type == PARAM_BOOLEAN)
 			appendStringInfoString(&buf, *(const bool *) at ? "true" : "false");
 		else if (spec->type == PARAM_INTEGER && *(const int *) at < 0)
@@ -522,6 +581,9 @@ rec_train(PG_FUNCTION_ARGS)
 	ApplyParams(r, stored_params, &p);
 	ApplyParams(r, PG_GETARG_DATUM(3), &p);
 	RecLookupDatasetGroup(group, &binding);
+	binding.event_weights = p.event_weights;
+	if (p.has_value_threshold)
+		binding.value_threshold = p.event_value_threshold;
 
 	ds = RecLoadDataset(&binding, p.event_type, NULL, true);
 	if (ds->n_events == 0)
@@ -621,6 +683,10 @@ ParamTypeName(ParamType type)
 			return "boolean";
 		case PARAM_STRING:
 			return "string";
+		case PARAM_OPTIONAL_NUMBER:
+			return "number";
+		case PARAM_WEIGHTS:
+			return "object";
 	}
 	return "number";
 }
@@ -649,7 +715,8 @@ rec_recipe_parameters(PG_FUNCTION_ARGS)
 		{
 			const ParamSpec *spec = &param_specs[s];
 			const char *at = (const char *) &r->defaults + spec->offset;
-			bool		ranged = spec->type == PARAM_NUMBER || spec->type == PARAM_INTEGER;
+			bool		ranged = spec->type == PARAM_NUMBER || spec->type == PARAM_INTEGER ||
+				spec->type == PARAM_OPTIONAL_NUMBER || spec->type == PARAM_WEIGHTS;
 			Datum		values[7];
 			bool		nulls[7] = {false, false, false, false, !ranged, !ranged, false};
 
@@ -658,7 +725,9 @@ rec_recipe_parameters(PG_FUNCTION_ARGS)
 			values[0] = CStringGetTextDatum(r->name);
 			values[1] = CStringGetTextDatum(spec->name);
 			values[2] = CStringGetTextDatum(ParamTypeName(spec->type));
-			if (spec->type == PARAM_STRING)
+			if (spec->type == PARAM_OPTIONAL_NUMBER || spec->type == PARAM_WEIGHTS)
+				nulls[3] = true;	/* no default: every event counts, each weighs 1 */
+			else if (spec->type == PARAM_STRING)
 			{
 				nulls[3] = *(char *const *) at == NULL;
 				if (!nulls[3])
