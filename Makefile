@@ -25,7 +25,10 @@ OBJS = \
 	src/batch.o \
 	src/events.o \
 	src/metrics.o \
-	src/evaluate.o
+	src/evaluate.o \
+	src/filter.o \
+	src/filter_parse.o \
+	src/user_metadata.o
 
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 PGFILEDESC = "rec - recommendations inside PostgreSQL"

@@ -726,3 +726,264 @@ COMMENT ON FUNCTION @extschema@.model_files_sweep() IS
 'Internal trigger: removes the server''s model files (rec_models/ in the data directory) of solution versions that no longer exist.';
 CREATE TRIGGER solution_version_deleted AFTER DELETE OR TRUNCATE ON @extschema@.solution_version
 	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.model_files_sweep();
+
+-- Event weights, user metadata, filters and promotions (issue 10, items 2-6) ---
+-- src/dataset.c, src/history.c (event_value_threshold and event_weights),
+-- src/user_metadata.c (a new user's liked categories), src/filter.c (named
+-- filters and promotions).
+
+-- Dataset groups: the users relation's id and liked categories are mapped too.
+-- The default group reads rec.users.properties: every string in it may name a
+-- category ({"favourite_genres": ["documentary"]}).
+UPDATE @extschema@.dataset_group
+SET columns = columns || '{"users_user_id": "user_id", "user_categories": "properties", "user_categories_json": true}'
+WHERE name = 'default';
+
+CREATE OR REPLACE FUNCTION @extschema@.create_dataset_group(
+	name text,
+	interactions regclass,
+	items regclass DEFAULT NULL,
+	users regclass DEFAULT NULL,
+	columns jsonb DEFAULT '{}',
+	replace boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	m jsonb := '{}';
+	k text;
+	t regtype;
+	ints regtype[] := '{smallint,integer,bigint}';
+	nums regtype[] := '{smallint,integer,bigint,real,double precision,numeric}';
+BEGIN
+	IF name IS NULL OR interactions IS NULL OR columns IS NULL OR replace IS NULL THEN
+		RAISE EXCEPTION 'name, interactions, columns and replace must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF name = 'default' THEN
+		RAISE EXCEPTION 'dataset group "default" is bound to rec''s own tables and cannot be replaced'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF jsonb_typeof(columns) <> 'object' THEN
+		RAISE EXCEPTION 'columns must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOR k IN SELECT jsonb_object_keys(columns) LOOP
+		IF k <> ALL ('{user_id,item_id,ts,event_type,event_value,items_item_id,categories,created_at,users_user_id,user_categories,user_categories_key}') THEN
+			RAISE EXCEPTION 'unknown column mapping key "%"', k
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Keys are user_id, item_id, ts, event_type, event_value, items_item_id, categories, created_at, users_user_id, user_categories and user_categories_key.';
+		END IF;
+		IF jsonb_typeof(columns -> k) <> 'string' THEN
+			RAISE EXCEPTION 'column mapping "%" must be a column name string', k
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+	END LOOP;
+
+	-- interactions: user, item and time are required; event type and value optional
+	FOREACH k IN ARRAY '{user_id,item_id}'::text[] LOOP
+		t := @extschema@.column_type(interactions, coalesce(columns ->> k, k), k);
+		IF t <> ALL (ints) THEN
+			RAISE EXCEPTION 'column "%" of relation % must be an integer type, not %',
+				coalesce(columns ->> k, k), interactions, t USING ERRCODE = 'datatype_mismatch';
+		END IF;
+		m := m || jsonb_build_object(k, coalesce(columns ->> k, k));
+	END LOOP;
+	t := @extschema@.column_type(interactions, coalesce(columns ->> 'ts', 'ts'), 'ts');
+	IF t <> ALL ('{timestamptz,timestamp}'::regtype[] || nums) THEN
+		RAISE EXCEPTION 'column "%" of relation % must be a timestamp or epoch seconds, not %',
+			coalesce(columns ->> 'ts', 'ts'), interactions, t USING ERRCODE = 'datatype_mismatch';
+	END IF;
+	m := m || jsonb_build_object('ts', coalesce(columns ->> 'ts', 'ts'),
+								 'ts_is_epoch', t = ANY (nums));
+	t := @extschema@.column_type(interactions, coalesce(columns ->> 'event_type', 'event_type'),
+								 CASE WHEN columns ? 'event_type' THEN 'event_type' END);
+	IF t IS NOT NULL THEN
+		IF t <> ALL ('{text,varchar}'::regtype[]) THEN
+			RAISE EXCEPTION 'column "%" of relation % must be text, not %',
+				coalesce(columns ->> 'event_type', 'event_type'), interactions, t
+				USING ERRCODE = 'datatype_mismatch';
+		END IF;
+		m := m || jsonb_build_object('event_type', coalesce(columns ->> 'event_type', 'event_type'));
+	END IF;
+	t := @extschema@.column_type(interactions, coalesce(columns ->> 'event_value', 'event_value'),
+								 CASE WHEN columns ? 'event_value' THEN 'event_value' END);
+	IF t IS NOT NULL THEN
+		IF t <> ALL (nums) THEN
+			RAISE EXCEPTION 'column "%" of relation % must be numeric, not %',
+				coalesce(columns ->> 'event_value', 'event_value'), interactions, t
+				USING ERRCODE = 'datatype_mismatch';
+		END IF;
+		m := m || jsonb_build_object('event_value', coalesce(columns ->> 'event_value', 'event_value'));
+	END IF;
+
+	-- items: an id column, and optional text[] categories
+	IF items IS NOT NULL THEN
+		t := @extschema@.column_type(items, coalesce(columns ->> 'items_item_id', 'item_id'), 'items_item_id');
+		IF t <> ALL (ints) THEN
+			RAISE EXCEPTION 'column "%" of relation % must be an integer type, not %',
+				coalesce(columns ->> 'items_item_id', 'item_id'), items, t USING ERRCODE = 'datatype_mismatch';
+		END IF;
+		m := m || jsonb_build_object('items_item_id', coalesce(columns ->> 'items_item_id', 'item_id'));
+		t := @extschema@.column_type(items, coalesce(columns ->> 'categories', 'categories'),
+									 CASE WHEN columns ? 'categories' THEN 'categories' END);
+		IF t IS NOT NULL THEN
+			IF t <> 'text[]'::regtype THEN
+				RAISE EXCEPTION 'column "%" of relation % must be text[], not %',
+					coalesce(columns ->> 'categories', 'categories'), items, t
+					USING ERRCODE = 'datatype_mismatch';
+			END IF;
+			m := m || jsonb_build_object('categories', coalesce(columns ->> 'categories', 'categories'));
+		END IF;
+		t := @extschema@.column_type(items, coalesce(columns ->> 'created_at', 'created_at'),
+									 CASE WHEN columns ? 'created_at' THEN 'created_at' END);
+		IF t IS NOT NULL THEN
+			IF t <> ALL ('{timestamptz,timestamp}'::regtype[]) THEN
+				RAISE EXCEPTION 'column "%" of relation % must be a timestamp, not %',
+					coalesce(columns ->> 'created_at', 'created_at'), items, t
+					USING ERRCODE = 'datatype_mismatch';
+			END IF;
+			m := m || jsonb_build_object('created_at', coalesce(columns ->> 'created_at', 'created_at'));
+		END IF;
+	ELSIF columns ?| '{items_item_id,categories,created_at}' THEN
+		RAISE EXCEPTION 'columns maps item metadata but no items relation is given'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+
+	-- users: an id column, and what they like: a text[] column of categories,
+	-- or a jsonb column whose string values (all, or under user_categories_key) are
+	IF users IS NOT NULL THEN
+		t := @extschema@.column_type(users, coalesce(columns ->> 'users_user_id', 'user_id'), 'users_user_id');
+		IF t <> ALL (ints) THEN
+			RAISE EXCEPTION 'column "%" of relation % must be an integer type, not %',
+				coalesce(columns ->> 'users_user_id', 'user_id'), users, t USING ERRCODE = 'datatype_mismatch';
+		END IF;
+		m := m || jsonb_build_object('users_user_id', coalesce(columns ->> 'users_user_id', 'user_id'));
+		t := @extschema@.column_type(users, coalesce(columns ->> 'user_categories', 'properties'),
+									 CASE WHEN columns ? 'user_categories' THEN 'user_categories' END);
+		IF t IS NOT NULL THEN
+			IF t <> ALL ('{text[],jsonb}'::regtype[]) THEN
+				RAISE EXCEPTION 'column "%" of relation % must be text[] or jsonb, not %',
+					coalesce(columns ->> 'user_categories', 'properties'), users, t
+					USING ERRCODE = 'datatype_mismatch';
+			END IF;
+			IF columns ? 'user_categories_key' AND t <> 'jsonb'::regtype THEN
+				RAISE EXCEPTION 'user_categories_key needs a jsonb user_categories column'
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+			m := m || jsonb_build_object('user_categories', coalesce(columns ->> 'user_categories', 'properties'),
+										 'user_categories_json', t = 'jsonb'::regtype);
+			IF columns ? 'user_categories_key' THEN
+				m := m || jsonb_build_object('user_categories_key', columns ->> 'user_categories_key');
+			END IF;
+		ELSIF columns ? 'user_categories_key' THEN
+			RAISE EXCEPTION 'user_categories_key needs a jsonb user_categories column'
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+	ELSIF columns ?| '{users_user_id,user_categories,user_categories_key}' THEN
+		RAISE EXCEPTION 'columns maps user metadata but no users relation is given'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+
+	IF replace THEN
+		UPDATE @extschema@.dataset_group g
+		SET interactions = create_dataset_group.interactions, items = create_dataset_group.items,
+			users = create_dataset_group.users, columns = m
+		WHERE g.name = create_dataset_group.name;
+		IF FOUND THEN
+			RETURN;
+		END IF;
+	END IF;
+	INSERT INTO @extschema@.dataset_group (name, interactions, items, users, columns)
+	VALUES (name, interactions, items, users, m);
+EXCEPTION WHEN unique_violation THEN
+	RAISE EXCEPTION 'dataset group "%" already exists', name
+		USING ERRCODE = 'duplicate_object', HINT = 'Pass replace => true to bind it again.';
+END
+$$;
+COMMENT ON FUNCTION @extschema@.create_dataset_group(text, regclass, regclass, regclass, jsonb, boolean) IS
+'Bind a dataset group to your own tables or views. columns maps rec''s names (user_id, item_id, ts, event_type, event_value; items_item_id, categories, created_at of the items; users_user_id, user_categories (text[] or jsonb), user_categories_key of the users) to yours; ts may be a timestamp or epoch seconds.';
+
+CREATE TABLE @extschema@.filter (
+	name text PRIMARY KEY CHECK (name <> ''),
+	dataset_group text NOT NULL REFERENCES @extschema@.dataset_group ON DELETE CASCADE,
+	expression text NOT NULL,
+	parts jsonb NOT NULL,
+	parameters jsonb NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE @extschema@.filter IS
+'Named filters (Personalize''s filters): the expression as written, its parts compiled to queries over candidate items by rec.create_filter(), and the parameters it takes (list or value).';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.filter', '');
+
+CREATE FUNCTION @extschema@.create_filter(
+	name text,
+	expression text,
+	dataset_group text DEFAULT 'default',
+	replace boolean DEFAULT false)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_create_filter';
+COMMENT ON FUNCTION @extschema@.create_filter(text, text, text, boolean) IS
+'Create a named filter over a dataset group''s item metadata and the user''s interactions, e.g. ''EXCLUDE ITEMS WHERE categories IN $genres'' or ''INCLUDE ITEMS WHERE interactions.event_type IN ("click")''. Compiled and checked once; use it with filter => in recommend, similar_items and batch_recommend, or as a promotion.';
+
+CREATE FUNCTION @extschema@.drop_filter(name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM @extschema@.filter f WHERE f.name = drop_filter.name;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'filter "%" does not exist', name USING ERRCODE = 'undefined_object';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.drop_filter(text) IS 'Drop a named filter.';
+
+DROP FUNCTION @extschema@.recommend(bigint, integer, boolean, bigint[], bigint[], text);
+CREATE FUNCTION @extschema@.recommend(
+	user_id bigint,
+	k integer DEFAULT 25,
+	exclude_seen boolean DEFAULT true,
+	include_items bigint[] DEFAULT NULL,
+	exclude_items bigint[] DEFAULT NULL,
+	campaign text DEFAULT NULL,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL,
+	promotion text DEFAULT NULL,
+	promotion_share real DEFAULT 0.2,
+	promotion_values jsonb DEFAULT NULL)
+RETURNS TABLE (item_id bigint, score real, reason text, because_item_id bigint, variant text)
+LANGUAGE C STABLE PARALLEL SAFE ROWS 25
+AS 'MODULE_PATHNAME', 'rec_recommend';
+COMMENT ON FUNCTION @extschema@.recommend(bigint, integer, boolean, bigint[], bigint[], text, text, jsonb, text, real, jsonb) IS
+'Top-k items for a user from the user''s current history, best first. score is the item''s share of the positive scores over the whole catalogue (they sum to 1; the popularity fallback''s is the item''s share of all events), on one scale for every user and model. reason is ''personalized'' (because_item_id: the history item that contributes most), ''session'' (a new category the newest events turned to; because_item_id: the newest such event), ''exploration'' (a new item matching the user''s categories), ''user-metadata'' (a user without history: the most popular items of the categories the user''s metadata names), ''promotion'' (promoted by the promotion filter) or ''popular'' (the fallback for a user with no usable history). filter names a filter (rec.create_filter) with its filter_values; promotion a filter whose best items take round(k * promotion_share) places (default 0.2), spread evenly over the list. variant is the campaign that served: an A/B campaign''s variant for this user, or the campaign itself. Campaign defaults to rec.campaign.';
+
+DROP FUNCTION @extschema@.similar_items(bigint, integer, bigint[], text);
+CREATE FUNCTION @extschema@.similar_items(
+	item_id bigint,
+	k integer DEFAULT 25,
+	exclude_items bigint[] DEFAULT NULL,
+	campaign text DEFAULT NULL,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL)
+RETURNS TABLE (item_id bigint, score real, reason text)
+LANGUAGE C STABLE PARALLEL SAFE ROWS 25
+AS 'MODULE_PATHNAME', 'rec_similar_items';
+COMMENT ON FUNCTION @extschema@.similar_items(bigint, integer, bigint[], text, text, jsonb) IS
+'Top-k items similar to an item, best first. reason is ''similar'' (the model''s row of the item), ''category'' (for an item known only from metadata: shares its categories) or ''popular'' (when fewer than k items are similar, the most popular of the rest, score 0; and every row of a popularity-count campaign). Scores are shares of the row''s positive total, as in recommend(). An item unknown to the campaign''s model is an error. filter names a filter on item metadata (rec.create_filter) with its filter_values.';
+
+DROP FUNCTION @extschema@.batch_recommend(text, integer, bigint[], boolean);
+CREATE FUNCTION @extschema@.batch_recommend(
+	campaign text DEFAULT NULL,
+	k integer DEFAULT 25,
+	users bigint[] DEFAULT NULL,
+	exclude_seen boolean DEFAULT true,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL)
+RETURNS TABLE (user_id bigint, rank integer, item_id bigint, score real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_batch_recommend';
+COMMENT ON FUNCTION @extschema@.batch_recommend(text, integer, bigint[], boolean, text, jsonb) IS
+'Top-k items for every user with events (or for the given users), in one pass. Users without history get the popularity fallback. filter names a filter (rec.create_filter) applied to every user''s list, with its filter_values.';

@@ -20,6 +20,7 @@
 
 #include "catalog.h"
 #include "dataset.h"
+#include "filter.h"
 #include "linalg.h"
 #include "model.h"
 #include "score.h"
@@ -90,7 +91,7 @@ ListUsers(const RecDataset *ds, const int64 *given, int n_given, int *n_out)
 }
 
 /*
- * rec.batch_recommend(campaign, k, users, exclude_seen) returns
+ * rec.batch_recommend(campaign, k, users, exclude_seen, filter, filter_values) returns
  * (user_id, rank, item_id, score) for every user with events, or for the
  * given users.
  */
@@ -114,6 +115,7 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	float	   *scores;
 	bool	   *excluded;
 	RecScored  *best;
+	RecFilter  *filter = NULL;
 	int			start;
 	int			i;
 
@@ -135,6 +137,18 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	SPI_connect();
 	RecResolveCampaign(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)), &target);
 	m = RecGetModel(&target);
+	if (!PG_ARGISNULL(4))
+	{
+		int64		anyone = 0;
+
+		filter = RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(4)), &target.binding,
+							   PG_ARGISNULL(5) ? (Datum) 0 : PG_GETARG_DATUM(5), !PG_ARGISNULL(5),
+							   &anyone);
+	}
+	else if (!PG_ARGISNULL(5))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("filter values are given without a filter")));
 	ds = RecLoadDataset(&target.binding, NULL, users_arr, false);
 
 	to_model = palloc(sizeof(int32) * Max(ds->n_items, 1));
@@ -188,7 +202,9 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 			for (j = 0; j < hs[b].n && exclude_seen; j++)
 				if (hs[b].items[j] >= 0)
 					excluded[hs[b].items[j]] = true;
-			found = RecTopK(row, m->n_items, excluded, k, best);
+			if (filter)
+				filter->user_id = slots[start + b].user_id;
+			found = RecFilteredTopK(m, row, excluded, k, filter, best);
 			for (j = 0; j < found; j++)
 			{
 				Datum		values[4];

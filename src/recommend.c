@@ -18,6 +18,7 @@
 #include "utils/builtins.h"
 
 #include "catalog.h"
+#include "filter.h"
 #include "history.h"
 #include "model.h"
 #include "score.h"
@@ -81,11 +82,49 @@ MarkIds(FunctionCallInfo fcinfo, int i, const char *name, const RecModel *m, boo
 	}
 }
 
+/* True if a history holds an item the model knows (a user the model is not new to) */
+static bool
+KnownHistory(const RecHistory *h)
+{
+	int			i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->items[i] >= 0)
+			return true;
+	return false;
+}
+
+/* Open the filter named by argument i with the values of argument i + 1, or NULL */
+static RecFilter *
+OpenFilterArg(FunctionCallInfo fcinfo, int i, const RecBinding *b, const int64 *user_id)
+{
+	if (PG_ARGISNULL(i))
+	{
+		if (!PG_ARGISNULL(i + 1))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("filter values are given without a filter")));
+		return NULL;
+	}
+	return RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(i)), b,
+						 PG_ARGISNULL(i + 1) ? (Datum) 0 : PG_GETARG_DATUM(i + 1),
+						 !PG_ARGISNULL(i + 1), user_id);
+}
+
 /*
- * rec.recommend(user_id, k, exclude_seen, include_items, exclude_items, campaign)
- * returns (item_id, score, reason, because_item_id, variant) best first;
- * variant is the campaign that served: an A/B campaign's variant for this
- * user, or the campaign itself.
+ * rec.recommend(user_id, k, exclude_seen, include_items, exclude_items,
+ * campaign, filter, filter_values, promotion, promotion_share,
+ * promotion_values) returns (item_id, score, reason, because_item_id,
+ * variant) best first; variant is the campaign that served: an A/B
+ * campaign's variant for this user, or the campaign itself.
+ *
+ * The list is selected in three steps: the promoted items (the best that
+ * pass the promotion filter, round(k * promotion_share) of them), then for
+ * a new user the most popular items of the
+ * categories in the user's metadata, then the best of the rest; each step
+ * passes the filter (the promoted ones the promotion filter only) and
+ * skips what the steps before took.  A user is new when the history holds
+ * no item the model knows.
  */
 Datum
 rec_recommend(PG_FUNCTION_ARGS)
@@ -103,8 +142,16 @@ rec_recommend(PG_FUNCTION_ARGS)
 	bool		personalized;
 	RecExplainer ex;
 	RecScored  *best;
+	RecScored  *regular;
+	RecScored  *promoted;
+	bool	   *is_promoted;
 	RecReason  *reasons;
 	int32	   *because;
+	RecFilter  *filter;
+	RecFilter  *metadata = NULL;
+	int			n_promoted = 0;
+	int			n_metadata = 0;
+	int			n_regular;
 	int			found;
 	int			i;
 
@@ -115,10 +162,19 @@ rec_recommend(PG_FUNCTION_ARGS)
 	k = PG_GETARG_INT32(1);
 	exclude_seen = PG_GETARG_BOOL(2);
 	RecCheckK(k);
+	if (!PG_ARGISNULL(9) && !(PG_GETARG_FLOAT4(9) >= 0 && PG_GETARG_FLOAT4(9) <= 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("promotion_share must be between 0 and 1")));
+	if (PG_ARGISNULL(8) && !PG_ARGISNULL(10))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("promotion values are given without a promotion")));
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	m = OpenCampaignForUser(fcinfo, 5, user_id, &target);
+	filter = OpenFilterArg(fcinfo, 6, &target.binding, &user_id);
 	RecReadHistory(&target.binding, user_id, m, &h);
 
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
@@ -141,7 +197,35 @@ rec_recommend(PG_FUNCTION_ARGS)
 	}
 
 	best = palloc(sizeof(RecScored) * k);
-	found = RecTopK(scores, m->n_items, excluded, k, best);
+	regular = palloc(sizeof(RecScored) * k);
+	promoted = palloc(sizeof(RecScored) * k);
+	is_promoted = palloc0(sizeof(bool) * k);
+	if (!PG_ARGISNULL(8))
+	{
+		/* promotions: the best items of their own filter, out of the regular list */
+		RecFilter  *promotion = RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(8)), &target.binding,
+											  PG_ARGISNULL(10) ? (Datum) 0 : PG_GETARG_DATUM(10),
+											  !PG_ARGISNULL(10), &user_id);
+		double		share = PG_ARGISNULL(9) ? 0.2 : PG_GETARG_FLOAT4(9);
+		int			want = (int) floor(k * share + 0.5);
+		bool	   *promo_excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
+
+		memcpy(promo_excluded, excluded, sizeof(bool) * m->n_items);
+		n_promoted = RecFilteredTopK(m, scores, promo_excluded, want, promotion, promoted);
+		for (i = 0; i < n_promoted; i++)
+			excluded[promoted[i].idx] = true;
+	}
+	if (!personalized && !KnownHistory(&h))
+		metadata = RecUserMetadataFilter(&target.binding, user_id);
+	if (metadata)
+	{
+		metadata->also = filter;
+		n_metadata = RecFilteredTopK(m, scores, excluded, k - n_promoted, metadata, regular);
+	}
+	n_regular = n_metadata + RecFilteredTopK(m, scores, excluded, k - n_promoted - n_metadata,
+											 filter, regular + n_metadata);
+	found = RecPromote(regular, n_regular, promoted, n_promoted, best, is_promoted);
+
 	reasons = palloc(sizeof(RecReason) * Max(found, 1));
 	because = palloc(sizeof(int32) * Max(found, 1));
 	RecExplainList(&ex, personalized, lifted, best, found, reasons, because);
@@ -149,9 +233,18 @@ rec_recommend(PG_FUNCTION_ARGS)
 	{
 		Datum		values[5];
 		bool		nulls[5] = {false, false, false, false, false};
+		const char *reason = RecReasonName(reasons[i]);
+		int			j;
+
+		if (is_promoted[i])
+			reason = "promotion";
+		else
+			for (j = 0; j < n_metadata; j++)
+				if (regular[j].idx == best[i].idx)
+					reason = "user-metadata";
 		values[0] = Int64GetDatum(m->item_ids[best[i].idx]);
 		values[1] = Float4GetDatum(best[i].score);
-		values[2] = CStringGetTextDatum(RecReasonName(reasons[i]));
+		values[2] = CStringGetTextDatum(reason);
 		values[3] = Int64GetDatum(because[i] >= 0 ? m->item_ids[because[i]] : 0);
 		values[4] = CStringGetTextDatum(target.campaign);
 		nulls[1] = isinf(best[i].score);
@@ -163,12 +256,13 @@ rec_recommend(PG_FUNCTION_ARGS)
 }
 
 /*
- * rec.similar_items(item_id, k, exclude_items, campaign) returns
+ * rec.similar_items(item_id, k, exclude_items, campaign, filter, filter_values) returns
  * (item_id, score, reason) best first: the items the model's row of the
  * item scores above zero ('similar'), or for an item known only from
  * metadata the items sharing its categories ('category'); when fewer than k
  * are, the most popular of the rest follow with score 0 ('popular').  A
- * popularity-count campaign ranks by popularity share ('popular').
+ * popularity-count campaign ranks by popularity share ('popular').  A
+ * filter (on item metadata only: there is no user) applies to both.
  */
 Datum
 rec_similar_items(PG_FUNCTION_ARGS)
@@ -184,6 +278,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	bool	   *excluded;
 	RecScored  *best;
 	RecReason	reason;
+	RecFilter  *filter;
 	int			found;
 	int			filled = 0;
 	int			i;
@@ -198,6 +293,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	SPI_connect();
 	m = OpenCampaign(fcinfo, 3, &target);
 	idx = RecRequireItem(m, item_id, target.campaign);
+	filter = OpenFilterArg(fcinfo, 4, &target.binding, NULL);
 
 	/* the item's own row: score a one-event history */
 	h.n = 1;
@@ -227,11 +323,25 @@ rec_similar_items(PG_FUNCTION_ARGS)
 
 	/* items with a similarity first, then the most popular of the rest */
 	best = palloc(sizeof(RecScored) * k);
-	if (reason != REC_REASON_POPULAR)
+	if (filter)
+	{
+		/* the same order, through the filter: positive scores first */
+		found = RecFilteredTopK(m, scores, excluded, k, filter, best);
+		if (reason != REC_REASON_POPULAR)
+			for (i = 0; i < found; i++)
+				if (!(best[i].score > 0 && !isinf(best[i].score)))
+				{
+					filled = found - i;
+					found = i;
+					break;
+				}
+	}
+	else if (reason != REC_REASON_POPULAR)
 		for (i = 0; i < m->n_items; i++)
 			excluded[i] |= !(scores[i] > 0 && !isinf(scores[i]));
-	found = RecTopK(scores, m->n_items, excluded, k, best);
-	if (found < k && reason != REC_REASON_POPULAR)
+	if (!filter)
+		found = RecTopK(scores, m->n_items, excluded, k, best);
+	if (!filter && found < k && reason != REC_REASON_POPULAR)
 	{
 		for (i = 0; i < m->n_items; i++)
 			excluded[i] = (scores[i] > 0 && !isinf(scores[i])) || i == idx;

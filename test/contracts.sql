@@ -3,7 +3,7 @@
 \set QUIET on
 BEGIN;
 LOAD 'rec';
-SELECT plan(41);
+SELECT plan(43);
 
 SELECT has_function('rec', 'train', ARRAY['text', 'text', 'text', 'jsonb']);
 SELECT has_function('rec', 'recipes', ARRAY[]::text[]);
@@ -17,10 +17,12 @@ SELECT has_function('rec', 'variant', ARRAY['text', 'bigint']);
 SELECT has_function('rec', 'log_impression', ARRAY['bigint', 'bigint[]', 'text', 'text', 'timestamp with time zone']);
 SELECT has_function('rec', 'campaign_report', ARRAY['text', 'timestamp with time zone', 'text', 'text']);
 SELECT has_function('rec', 'user_history', ARRAY['bigint', 'integer', 'text']);
-SELECT has_function('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text']);
-SELECT has_function('rec', 'similar_items', ARRAY['bigint', 'integer', 'bigint[]', 'text']);
+SELECT has_function('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text', 'text', 'jsonb', 'text', 'real', 'jsonb']);
+SELECT has_function('rec', 'similar_items', ARRAY['bigint', 'integer', 'bigint[]', 'text', 'text', 'jsonb']);
 SELECT has_function('rec', 'rank', ARRAY['bigint', 'bigint[]', 'text']);
-SELECT has_function('rec', 'batch_recommend', ARRAY['text', 'integer', 'bigint[]', 'boolean']);
+SELECT has_function('rec', 'batch_recommend', ARRAY['text', 'integer', 'bigint[]', 'boolean', 'text', 'jsonb']);
+SELECT has_function('rec', 'create_filter', ARRAY['text', 'text', 'text', 'boolean']);
+SELECT has_function('rec', 'drop_filter', ARRAY['text']);
 SELECT has_function('rec', 'batch_recommend_jsonl', ARRAY['text', 'integer', 'bigint[]']);
 SELECT has_function('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'real', 'timestamp with time zone', 'text', 'text', 'text', 'integer']);
 SELECT has_function('rec', 'explain', ARRAY['bigint', 'bigint', 'text']);
@@ -32,8 +34,8 @@ SELECT has_function('rec', 'mrr', ARRAY['bigint[]', 'bigint[]', 'integer']);
 SELECT has_function('rec', 'hit_at_k', ARRAY['bigint[]', 'bigint[]', 'integer']);
 
 -- honest labels
-SELECT volatility_is('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text'], 'stable');
-SELECT volatility_is('rec', 'similar_items', ARRAY['bigint', 'integer', 'bigint[]', 'text'], 'stable');
+SELECT volatility_is('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text', 'text', 'jsonb', 'text', 'real', 'jsonb'], 'stable');
+SELECT volatility_is('rec', 'similar_items', ARRAY['bigint', 'integer', 'bigint[]', 'text', 'text', 'jsonb'], 'stable');
 SELECT volatility_is('rec', 'train', ARRAY['text', 'text', 'text', 'jsonb'], 'volatile');
 SELECT volatility_is('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'real', 'timestamp with time zone', 'text', 'text', 'text', 'integer'], 'volatile');
 SELECT volatility_is('rec', 'ndcg_at_k', ARRAY['bigint[]', 'bigint[]', 'integer'], 'immutable');
@@ -63,7 +65,7 @@ SELECT is((SELECT array_agg(p.proname::text) FROM pg_proc p
 SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname)
            FROM pg_extension e, unnest(e.extconfig) cfg(relid) JOIN pg_class c ON c.oid = cfg.relid
            WHERE e.extname = 'rec'),
-          ARRAY['campaign', 'campaign_variant', 'dataset_group', 'event_attribution', 'impression',
+          ARRAY['campaign', 'campaign_variant', 'dataset_group', 'event_attribution', 'filter', 'impression',
                 'interactions', 'items', 'model_chunk', 'solution', 'solution_version', 'solution_version_id_seq', 'users'],
           'rec''s tables and sequence are marked for pg_dump');
 

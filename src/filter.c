@@ -1,0 +1,336 @@
+/*
+ * filter.c
+ *	  Serving through named filters: read a filter with its parameter values,
+ *	  check candidate items against it, select a list's items through it, and
+ *	  place promoted items.
+ *
+ * A filter's parts (filter_parse.c compiles them) are queries over an array
+ * of candidate items; serving runs each as a plan kept per backend over the
+ * candidates it is about to list, best first, until k pass: no item set is
+ * built, so a filter costs the same on any catalogue size, and a part on
+ * interactions sees an event logged a moment ago.
+ */
+#include "rec.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+
+#include "filter.h"
+
+#define FILTER_FIRST_BATCH 64	/* candidates checked in the first round (at least 2k) */
+
+static Oid	part_argtypes[3] = REC_FILTER_PART_ARGTYPES;
+
+/*
+ * Read a filter for serving a campaign of dataset group b, with its
+ * parameter values (a jsonb object, checked against the parameters the
+ * expression uses) and the user whose interactions its parts read (NULL
+ * when there is none: similar_items).
+ */
+RecFilter *
+RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_values,
+			  const int64 *user_id)
+{
+	Oid			argtypes[2] = {TEXTOID, JSONBOID};
+	Datum		args[2];
+	char		nulls[2] = {' ', has_values ? ' ' : 'n'};
+	RecFilter  *f = palloc0(sizeof(RecFilter));
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *group;
+	int			ret;
+	uint64		i;
+
+	args[0] = CStringGetTextDatum(name);
+	args[1] = values;
+	if (has_values && !JB_ROOT_IS_OBJECT(DatumGetJsonbP(values)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("filter values must be a JSON object")));
+	ret = SPI_execute_plan(RecKeptPlan("SELECT f.dataset_group, p.include, p.interactions, p.sql,"
+									   " (SELECT x FROM pg_catalog.jsonb_array_elements_text(p.params) x"
+									   "   WHERE $2 IS NULL OR NOT ($2 OPERATOR(pg_catalog.?) x) ORDER BY x LIMIT 1)"
+									   " FROM rec.filter f,"
+									   " pg_catalog.jsonb_to_recordset(f.parts) AS p(include bool, interactions bool, sql text, params jsonb)"
+									   " WHERE f.name OPERATOR(pg_catalog.=) $1",
+									   2, argtypes),
+						   args, nulls, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "filter lookup failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("filter \"%s\" does not exist", name),
+				 errhint("Create it with rec.create_filter().")));
+	group = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (strcmp(group, b->group) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("filter \"%s\" belongs to dataset group \"%s\", not to \"%s\"", name, group, b->group),
+				 errhint("Create a filter for dataset group \"%s\" with rec.create_filter().", b->group)));
+	f->name = MemoryContextStrdup(cxt, name);
+	f->parts = MemoryContextAlloc(cxt, sizeof(RecFilterPart) * SPI_processed);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		RecFilterPart *part = &f->parts[f->n_parts];
+		char	   *missing = SPI_getvalue(tuple, desc, 5);
+		bool		isnull;
+
+		part->include = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
+		part->interactions = DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull));
+		part->sql = MemoryContextStrdup(cxt, SPI_getvalue(tuple, desc, 4));
+		if (missing && part->include)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("filter \"%s\" needs a value for parameter \"%s\"", name, missing),
+					 errhint("Pass it in filter_values (promotion_values for a promotion), e.g. '{\"%s\": ...}'.",
+							 missing)));
+		if (missing)
+			continue;			/* an EXCLUDE part without its values is left out, as in Personalize */
+		if (part->interactions && user_id == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("filter \"%s\" reads the user's interactions and needs a user", name),
+					 errhint("Use it with rec.recommend() or rec.batch_recommend().")));
+		f->n_parts++;
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	/* the values given: parameters of the filter, lists as arrays */
+	ret = SPI_execute_plan(RecKeptPlan("SELECT coalesce(p.key, v.key), p.value OPERATOR(pg_catalog.#>>) '{}',"
+									   " pg_catalog.jsonb_typeof(v.value)"
+									   " FROM (SELECT e.key, e.value FROM rec.filter f,"
+									   "   pg_catalog.jsonb_each(f.parameters) e WHERE f.name OPERATOR(pg_catalog.=) $1) p"
+									   " FULL JOIN pg_catalog.jsonb_each($2) v ON v.key OPERATOR(pg_catalog.=) p.key"
+									   " ORDER BY 1",
+									   2, argtypes),
+						   args, nulls, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "filter parameter lookup failed: %s", SPI_result_code_string(ret));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	   *key = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		char	   *kind = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		char	   *type = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3);
+
+		if (key == NULL)
+			continue;
+		if (kind == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("filter \"%s\" has no parameter \"%s\"", name, key)));
+		if (type == NULL)
+			continue;			/* not given: see the parts above */
+		if (strcmp(kind, "list") == 0 && strcmp(type, "array") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("filter parameter \"%s\" must be a JSON array, not %s", key, type)));
+		if (strcmp(kind, "value") == 0 && strcmp(type, "string") != 0 &&
+			strcmp(type, "number") != 0 && strcmp(type, "boolean") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("filter parameter \"%s\" must be a JSON string, number or boolean, not %s",
+							key, type)));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	f->values = has_values ? values : (Datum) 0;
+	f->has_user = user_id != NULL;
+	f->user_id = user_id ? *user_id : 0;
+	return f;
+}
+
+/* Order (id, position) pairs by id */
+static int
+CompareIdPos(const void *a, const void *b)
+{
+	int64		x = ((const int64 *) a)[0];
+	int64		y = ((const int64 *) b)[0];
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Check candidate ids against a filter: pass[j] becomes false for an id that
+ * misses an INCLUDE part or matches an EXCLUDE part (pass[] is only ever
+ * cleared, so checks combine).
+ */
+void
+RecFilterCheck(const RecFilter *f, const int64 *ids, int n, bool *pass)
+{
+	int64	   *pairs;
+	bool	   *hit;
+	Datum	   *elems;
+	ArrayType  *arr;
+	int			p;
+	int			j;
+
+	if (n == 0)
+		return;
+	pairs = palloc(sizeof(int64) * 2 * n);
+	elems = palloc(sizeof(Datum) * n);
+	for (j = 0; j < n; j++)
+	{
+		pairs[2 * j] = ids[j];
+		pairs[2 * j + 1] = j;
+		elems[j] = Int64GetDatum(ids[j]);
+	}
+	qsort(pairs, n, sizeof(int64) * 2, CompareIdPos);
+	arr = construct_array(elems, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	hit = palloc(sizeof(bool) * n);
+
+	for (p = 0; p < f->n_parts; p++)
+	{
+		Datum		args[3];
+		char		nulls[3] = {' ', f->has_user ? ' ' : 'n', f->values ? ' ' : 'n'};
+		int			ret;
+		uint64		r;
+
+		args[0] = PointerGetDatum(arr);
+		args[1] = Int64GetDatum(f->user_id);
+		args[2] = f->values;
+		ret = SPI_execute_plan(RecKeptPlan(f->parts[p].sql, 3, part_argtypes), args, nulls, true, 0);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "filter \"%s\" failed: %s", f->name, SPI_result_code_string(ret));
+		memset(hit, false, sizeof(bool) * n);
+		for (r = 0; r < SPI_processed; r++)
+		{
+			bool		isnull;
+			int64		key[2];
+			int64	   *found;
+
+			key[0] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
+			if (isnull)
+				continue;
+			found = bsearch(key, pairs, n, sizeof(int64) * 2, CompareIdPos);
+			if (found)
+				hit[found[1]] = true;
+		}
+		SPI_freetuptable(SPI_tuptable);
+		for (j = 0; j < n; j++)
+			pass[j] &= f->parts[p].include ? hit[j] : !hit[j];
+	}
+	if (f->also)
+		RecFilterCheck(f->also, ids, n, pass);
+	pfree(pairs);
+	pfree(elems);
+	pfree(arr);
+	pfree(hit);
+}
+
+/*
+ * Select the k best items of scores that are not excluded and pass filter
+ * f (if not NULL) into out, best first; return how many, and mark them in
+ * excluded.  Candidates are taken best first in rounds (2k, then 4x more
+ * each round) and checked against the filter, so a filter costs a query
+ * over a few candidates, not a set over the catalogue.  Items with a
+ * positive score go first, then the rest in popularity order (with their
+ * own scores), so that a filtered list holds k items whenever k items pass.
+ */
+int
+RecFilteredTopK(const RecModel *m, const float *scores, bool *excluded, int k,
+				const RecFilter *f, RecScored *out)
+{
+	int			found = 0;
+	int			phase;
+	bool	   *skip;
+
+	if (k <= 0)
+		return 0;
+	if (f == NULL)
+	{
+		int			n = RecTopK(scores, m->n_items, excluded, k, out);
+		int			i;
+
+		for (i = 0; i < n; i++)
+			excluded[out[i].idx] = true;
+		return n;
+	}
+	skip = palloc(sizeof(bool) * Max(m->n_items, 1));
+	for (phase = 0; phase < 2 && found < k; phase++)
+	{
+		const float *order = phase == 0 ? scores : m->popularity;
+		int			batch = Min(Max(2 * k, FILTER_FIRST_BATCH), Max(m->n_items, 1));
+		RecScored  *cand = palloc(sizeof(RecScored) * batch);
+		int64	   *ids = palloc(sizeof(int64) * batch);
+		bool	   *pass = palloc(sizeof(bool) * batch);
+		int			i;
+
+		/* first the positively scored items, then every other one */
+		for (i = 0; i < m->n_items; i++)
+			skip[i] = excluded[i] || (phase == 0 && (!(scores[i] > 0) || isinf(scores[i])));
+		for (;;)
+		{
+			int			n;
+
+			CHECK_FOR_INTERRUPTS();
+			n = RecTopK(order, m->n_items, skip, batch, cand);
+			if (n == 0)
+				break;
+			for (i = 0; i < n; i++)
+			{
+				ids[i] = m->item_ids[cand[i].idx];
+				pass[i] = true;
+			}
+			RecFilterCheck(f, ids, n, pass);
+			for (i = 0; i < n; i++)
+			{
+				skip[cand[i].idx] = true;
+				if (pass[i] && found < k)
+				{
+					excluded[cand[i].idx] = true;
+					out[found].idx = cand[i].idx;
+					out[found].score = scores[cand[i].idx];
+					found++;
+				}
+			}
+			if (found >= k || n < batch)
+				break;
+			batch = (int) Min((int64) batch * 4, (int64) m->n_items);
+			cand = repalloc(cand, sizeof(RecScored) * batch);
+			ids = repalloc(ids, sizeof(int64) * batch);
+			pass = repalloc(pass, sizeof(bool) * batch);
+		}
+		pfree(cand);
+		pfree(ids);
+		pfree(pass);
+	}
+	pfree(skip);
+	return found;
+}
+
+/*
+ * Merge a list's regular items and its promoted items into out (the
+ * promoted ones marked in is_promoted), return the length.  The promoted
+ * items are spread evenly over the list, in their own order: the j-th of p
+ * promoted items in a list of n goes to position floor((j + 1/2) n / p).
+ */
+int
+RecPromote(const RecScored *regular, int n_regular, const RecScored *promoted, int n_promoted,
+		   RecScored *out, bool *is_promoted)
+{
+	int			n = n_regular + n_promoted;
+	int			r = 0;
+	int			p = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		bool		take_promoted = p < n_promoted &&
+			(r >= n_regular || i >= (int) floor((p + 0.5) * n / n_promoted));
+
+		is_promoted[i] = take_promoted;
+		out[i] = take_promoted ? promoted[p++] : regular[r++];
+	}
+	return n;
+}

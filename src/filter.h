@@ -1,0 +1,52 @@
+/*
+ * filter.h
+ *	  Named filters over item metadata and the user's interactions: compiled
+ *	  by rec.create_filter (filter_parse.c), run over candidates and used to
+ *	  select a list's items (filter.c); recommendations from a new user's
+ *	  metadata (user_metadata.c).
+ */
+#ifndef REC_FILTER_H
+#define REC_FILTER_H
+
+#include "catalog/pg_type.h"
+
+#include "catalog.h"
+#include "model.h"
+#include "topk.h"
+
+/* The argument types of a part's query: candidate ids, the user, the parameter values */
+#define REC_FILTER_PART_ARGTYPES {INT8ARRAYOID, INT8OID, JSONBOID}
+
+/* One INCLUDE or EXCLUDE part of a filter, compiled to a query over candidates */
+typedef struct RecFilterPart
+{
+	bool		include;		/* INCLUDE (else EXCLUDE) */
+	bool		interactions;	/* reads the user's interactions (else item metadata) */
+	char	   *sql;			/* SELECT of the candidates ($1 bigint[]) that match, for user $2,
+								 * with parameter values $3 (jsonb) */
+} RecFilterPart;
+
+/* A filter ready to check candidates */
+typedef struct RecFilter
+{
+	char	   *name;			/* the filter's name (for messages) */
+	int			n_parts;
+	RecFilterPart *parts;
+	Datum		values;			/* parameter values (jsonb), or 0 */
+	int64		user_id;		/* the user whose interactions count */
+	bool		has_user;		/* user_id is set */
+	const struct RecFilter *also;	/* another filter an item must pass too, or NULL */
+} RecFilter;
+
+extern RecFilter *RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_values,
+								const int64 *user_id);
+extern void RecFilterCheck(const RecFilter *f, const int64 *ids, int n, bool *pass);
+extern int	RecFilteredTopK(const RecModel *m, const float *scores, bool *excluded, int k,
+							const RecFilter *f, RecScored *out);
+extern int	RecPromote(const RecScored *regular, int n_regular, const RecScored *promoted,
+					   int n_promoted, RecScored *out, bool *is_promoted);
+
+/* user_metadata.c */
+extern RecFilter *RecUserMetadataFilter(const RecBinding *b, int64 user_id);
+
+#endif							/* REC_FILTER_H */
