@@ -70,6 +70,14 @@ SELECT count(*) AS listed, count(*) FILTER (WHERE i.categories && '{drama}') AS 
 	count(*) FILTER (WHERE EXISTS (SELECT FROM rec.interactions e WHERE e.user_id = 1 AND e.item_id = r.item_id)) AS seen
 FROM rec.recommend(1, 25, exclude_seen => false, filter => 'two-parts') r JOIN rec.items i USING (item_id);
 
+-- the README's example: a jsonb key, a timestamp literal, two parts over multiple lines
+SELECT rec.create_filter('brand-new', $$INCLUDE ITEMS WHERE properties.brand IN $brands AND created_at > '2025-06-01'
+                                        | EXCLUDE ITEMS WHERE interactions.event_type = 'purchase'$$);
+SELECT count(*) AS listed FROM rec.recommend(1, 10, filter => 'brand-new', filter_values => '{"brands": ["acme"]}');
+UPDATE rec.items SET properties = properties || '{"brand": "acme"}' WHERE item_id % 10 = 0;
+SELECT count(*) AS listed, bool_and(i.properties->>'brand' = 'acme' AND i.created_at > '2025-06-01') AS all_pass
+FROM rec.recommend(1, 10, filter => 'brand-new', filter_values => '{"brands": ["acme"]}') r JOIN rec.items i USING (item_id);
+
 -- similar_items and batch_recommend take filters too
 SELECT count(*) AS listed, count(*) FILTER (WHERE i.categories && '{drama}') AS drama
 FROM rec.similar_items(1, 20, campaign => 'by_sims', filter => 'not-genre', filter_values => '{"genres": ["drama"]}') s
@@ -122,6 +130,19 @@ SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE title = ''open');
 SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE title ~ ''a''');
 SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE item_id = $');
 SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE item_id NOT = 1');
+SELECT rec.create_filter('x', 'EXCLUDE USERS WHERE item_id = 1');
+SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE = 1');
+SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE item_id 1');
+SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE title IS 1');
+SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE item_id = 1.2.3');
+SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE categories IN ''drama''');
+SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE item_id IN (1 2)');
+SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE title. = ''a''');
+SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE items.properties.a.b = ''a''');
+SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE ' || string_agg(format('item_id = $p%s', i), ' OR '))
+FROM generate_series(1, 33) i;
+SELECT rec.create_filter('x', string_agg(format('EXCLUDE ITEMS WHERE item_id = %s', i), ' | '))
+FROM generate_series(1, 9) i;
 SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE no_such_column = 1');
 SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE interactions.no_such_column = 1');
 SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE title.key = ''a''');
@@ -149,6 +170,8 @@ CREATE VIEW other_events AS SELECT * FROM rec.interactions;
 SELECT rec.create_dataset_group('other', 'other_events', 'rec.items');
 SELECT rec.create_filter('other-genre', 'EXCLUDE ITEMS WHERE categories IN ("drama")', dataset_group => 'other');
 SELECT * FROM rec.recommend(1, 5, filter => 'other-genre');
+SELECT rec.create_dataset_group('other', 'other_events', replace => true);
+SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE categories IN ("drama")', dataset_group => 'other');
 SELECT rec.drop_dataset_group('other');
 SELECT count(*) AS left_behind FROM rec.filter WHERE name = 'other-genre';
 DROP VIEW other_events;

@@ -6,9 +6,12 @@
  *
  * A filter's parts (filter_parse.c compiles them) are queries over an array
  * of candidate items; serving runs each as a plan kept per backend over the
- * candidates it is about to list, best first, until k pass: no item set is
- * built, so a filter costs the same on any catalogue size, and a part on
- * interactions sees an event logged a moment ago.
+ * candidates it is about to list, best first, until k pass, so a filter that
+ * lets most of the best items through costs a query over a few dozen
+ * candidates whatever the catalogue's size.  A filter that rejects most of
+ * them (an INCLUDE of a rare category) reads its matches once instead, and
+ * a part on the user's interactions reads the user's matching interactions
+ * once per user; either way a part sees an event logged a moment ago.
  */
 #include "rec.h"
 
@@ -28,6 +31,7 @@
 #include "filter.h"
 
 #define FILTER_FIRST_BATCH 64	/* candidates checked in the first round (at least 2k) */
+#define FILTER_SET_AFTER 512	/* candidates checked before a part reads its whole set */
 
 static Oid	part_argtypes[3] = REC_FILTER_PART_ARGTYPES;
 
@@ -56,11 +60,12 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("filter values must be a JSON object")));
-	ret = SPI_execute_plan(RecKeptPlan("SELECT f.dataset_group, p.include, p.interactions, p.sql,"
+	ret = SPI_execute_plan(RecKeptPlan("SELECT f.dataset_group, p.include, p.interactions, p.sql, p.all_sql,"
 									   " (SELECT x FROM pg_catalog.jsonb_array_elements_text(p.params) x"
 									   "   WHERE $2 IS NULL OR NOT ($2 OPERATOR(pg_catalog.?) x) ORDER BY x LIMIT 1)"
 									   " FROM rec.filter f,"
-									   " pg_catalog.jsonb_to_recordset(f.parts) AS p(include bool, interactions bool, sql text, params jsonb)"
+									   " pg_catalog.jsonb_to_recordset(f.parts) AS p(include bool, interactions bool, sql text, all_sql text,"
+									   "   params jsonb)"
 									   " WHERE f.name OPERATOR(pg_catalog.=) $1",
 									   2, argtypes),
 						   args, nulls, true, 0);
@@ -84,12 +89,14 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 		HeapTuple	tuple = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		RecFilterPart *part = &f->parts[f->n_parts];
-		char	   *missing = SPI_getvalue(tuple, desc, 5);
+		char	   *missing = SPI_getvalue(tuple, desc, 6);
 		bool		isnull;
 
 		part->include = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
 		part->interactions = DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull));
 		part->sql = MemoryContextStrdup(cxt, SPI_getvalue(tuple, desc, 4));
+		part->all_sql = MemoryContextStrdup(cxt, SPI_getvalue(tuple, desc, 5));
+		part->set = NULL;
 		if (missing && part->include)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -160,86 +167,158 @@ CompareIdPos(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Order ids */
+static int
+CompareId(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Run a part's query (over the candidates arr, or every item when arr is NULL) */
+static void
+RunPart(const RecFilter *f, const RecFilterPart *part, ArrayType *arr)
+{
+	Datum		args[3];
+	char		nulls[3] = {arr ? ' ' : 'n', f->has_user ? ' ' : 'n', f->values ? ' ' : 'n'};
+	int			ret;
+
+	args[0] = PointerGetDatum(arr);
+	args[1] = Int64GetDatum(f->user_id);
+	args[2] = f->values;
+	ret = SPI_execute_plan(RecKeptPlan(arr ? part->sql : part->all_sql, 3, part_argtypes),
+						   args, nulls, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "filter \"%s\" failed: %s", f->name, SPI_result_code_string(ret));
+}
+
+/*
+ * Read the sorted ids of every item that matches a part into part->set:
+ * for a part on interactions, those of the user's interactions (bounded by
+ * the history); for a part on item metadata, every match in the catalogue,
+ * kept for the rest of the call (a batch's users share it).
+ */
+static void
+ReadPartSet(RecFilter *f, RecFilterPart *part)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	uint64		r;
+
+	if (part->set)
+		pfree(part->set);
+	RunPart(f, part, NULL);
+	part->set = MemoryContextAlloc(cxt, sizeof(int64) * Max(SPI_processed, 1));
+	part->n_set = 0;
+	for (r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			part->set[part->n_set++] = DatumGetInt64(d);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	qsort(part->set, part->n_set, sizeof(int64), CompareId);
+	part->set_user = f->user_id;
+}
+
 /*
  * Check candidate ids against a filter: pass[j] becomes false for an id that
  * misses an INCLUDE part or matches an EXCLUDE part (pass[] is only ever
- * cleared, so checks combine).
+ * cleared, so checks combine).  A part on item metadata runs over the
+ * candidates while few have been checked; once more than
+ * FILTER_SET_AFTER have (a filter that rejects most of the best items), it
+ * reads every match once, as a part on the user's interactions always does,
+ * and the candidates are looked up in that sorted set.
  */
 void
-RecFilterCheck(const RecFilter *f, const int64 *ids, int n, bool *pass)
+RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 {
-	int64	   *pairs;
+	int64	   *pairs = NULL;
 	bool	   *hit;
-	Datum	   *elems;
-	ArrayType  *arr;
+	ArrayType  *arr = NULL;
 	int			p;
 	int			j;
 
 	if (n == 0)
 		return;
-	pairs = palloc(sizeof(int64) * 2 * n);
-	elems = palloc(sizeof(Datum) * n);
-	for (j = 0; j < n; j++)
-	{
-		pairs[2 * j] = ids[j];
-		pairs[2 * j + 1] = j;
-		elems[j] = Int64GetDatum(ids[j]);
-	}
-	qsort(pairs, n, sizeof(int64) * 2, CompareIdPos);
-	arr = construct_array(elems, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	f->checked += n;
 	hit = palloc(sizeof(bool) * n);
-
 	for (p = 0; p < f->n_parts; p++)
 	{
-		Datum		args[3];
-		char		nulls[3] = {' ', f->has_user ? ' ' : 'n', f->values ? ' ' : 'n'};
-		int			ret;
-		uint64		r;
+		RecFilterPart *part = &f->parts[p];
 
-		args[0] = PointerGetDatum(arr);
-		args[1] = Int64GetDatum(f->user_id);
-		args[2] = f->values;
-		ret = SPI_execute_plan(RecKeptPlan(f->parts[p].sql, 3, part_argtypes), args, nulls, true, 0);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "filter \"%s\" failed: %s", f->name, SPI_result_code_string(ret));
-		memset(hit, false, sizeof(bool) * n);
-		for (r = 0; r < SPI_processed; r++)
+		if (part->interactions || part->set || f->checked > FILTER_SET_AFTER)
 		{
-			bool		isnull;
-			int64		key[2];
-			int64	   *found;
-
-			key[0] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
-			if (isnull)
-				continue;
-			found = bsearch(key, pairs, n, sizeof(int64) * 2, CompareIdPos);
-			if (found)
-				hit[found[1]] = true;
+			if (part->set == NULL || (part->interactions && part->set_user != f->user_id))
+				ReadPartSet(f, part);
+			for (j = 0; j < n; j++)
+				hit[j] = bsearch(&ids[j], part->set, part->n_set, sizeof(int64), CompareId) != NULL;
 		}
-		SPI_freetuptable(SPI_tuptable);
+		else
+		{
+			uint64		r;
+
+			if (arr == NULL)
+			{
+				Datum	   *elems = palloc(sizeof(Datum) * n);
+
+				pairs = palloc(sizeof(int64) * 2 * n);
+				for (j = 0; j < n; j++)
+				{
+					pairs[2 * j] = ids[j];
+					pairs[2 * j + 1] = j;
+					elems[j] = Int64GetDatum(ids[j]);
+				}
+				qsort(pairs, n, sizeof(int64) * 2, CompareIdPos);
+				arr = construct_array(elems, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+				pfree(elems);
+			}
+			RunPart(f, part, arr);
+			memset(hit, false, sizeof(bool) * n);
+			for (r = 0; r < SPI_processed; r++)
+			{
+				bool		isnull;
+				int64		key[2];
+				int64	   *found;
+
+				key[0] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
+				if (isnull)
+					continue;
+				found = bsearch(key, pairs, n, sizeof(int64) * 2, CompareIdPos);
+				if (found)
+					hit[found[1]] = true;
+			}
+			SPI_freetuptable(SPI_tuptable);
+		}
 		for (j = 0; j < n; j++)
-			pass[j] &= f->parts[p].include ? hit[j] : !hit[j];
+			pass[j] &= part->include ? hit[j] : !hit[j];
 	}
 	if (f->also)
 		RecFilterCheck(f->also, ids, n, pass);
-	pfree(pairs);
-	pfree(elems);
-	pfree(arr);
+	if (pairs)
+	{
+		pfree(pairs);
+		pfree(arr);
+	}
 	pfree(hit);
 }
 
 /*
  * Select the k best items of scores that are not excluded and pass filter
  * f (if not NULL) into out, best first; return how many, and mark them in
- * excluded.  Candidates are taken best first in rounds (2k, then 4x more
- * each round) and checked against the filter, so a filter costs a query
- * over a few candidates, not a set over the catalogue.  Items with a
+ * excluded.  Candidates are taken best first in rounds (2k, then at least
+ * 4x more each round, as many as the pass rate so far says the rest needs)
+ * and checked against the filter (RecFilterCheck: a query over the
+ * candidates, or a look-up in the part's set of matches).  Items with a
  * positive score go first, then the rest in popularity order (with their
  * own scores), so that a filtered list holds k items whenever k items pass.
  */
 int
 RecFilteredTopK(const RecModel *m, const float *scores, bool *excluded, int k,
-				const RecFilter *f, RecScored *out)
+				RecFilter *f, RecScored *out)
 {
 	int			found = 0;
 	int			phase;
@@ -264,6 +343,9 @@ RecFilteredTopK(const RecModel *m, const float *scores, bool *excluded, int k,
 		RecScored  *cand = palloc(sizeof(RecScored) * batch);
 		int64	   *ids = palloc(sizeof(int64) * batch);
 		bool	   *pass = palloc(sizeof(bool) * batch);
+		int64		checked = 0;	/* candidates checked in this phase */
+		int			found_before = found;
+		int			passed;
 		int			i;
 
 		/* first the positively scored items, then every other one */
@@ -296,7 +378,16 @@ RecFilteredTopK(const RecModel *m, const float *scores, bool *excluded, int k,
 			}
 			if (found >= k || n < batch)
 				break;
-			batch = (int) Min((int64) batch * 4, (int64) m->n_items);
+
+			/*
+			 * the next round: enough candidates for the rest at the pass rate
+			 * seen so far, with a margin, at least 4x this round's
+			 */
+			checked += n;
+			passed = found - found_before;
+			batch = (int) Min(Max((int64) batch * 4,
+								  (int64) ((double) (k - found) * checked / Max(passed, 1) * 1.5)),
+							  (int64) m->n_items);
 			cand = repalloc(cand, sizeof(RecScored) * batch);
 			ids = repalloc(ids, sizeof(int64) * batch);
 			pass = repalloc(pass, sizeof(bool) * batch);
@@ -310,14 +401,15 @@ RecFilteredTopK(const RecModel *m, const float *scores, bool *excluded, int k,
 }
 
 /*
- * Merge a list's regular items and its promoted items into out (the
- * promoted ones marked in is_promoted), return the length.  The promoted
- * items are spread evenly over the list, in their own order: the j-th of p
- * promoted items in a list of n goes to position floor((j + 1/2) n / p).
+ * Merge a list's regular items and its promoted items into out, marking the
+ * promoted ones in placed, and return the length.  The promoted items are
+ * spread evenly over the list, in their own order: the j-th of p promoted
+ * items in a list of n goes to position floor((j + 1/2) n / p).
+ * Personalize places them at random; even places keep a list reproducible.
  */
-int
-RecPromote(const RecScored *regular, int n_regular, const RecScored *promoted, int n_promoted,
-		   RecScored *out, bool *is_promoted)
+static int
+Promote(const RecScored *regular, const RecPlacement *regular_placed, int n_regular,
+		const RecScored *promoted, int n_promoted, RecScored *out, RecPlacement *placed)
 {
 	int			n = n_regular + n_promoted;
 	int			r = 0;
@@ -329,8 +421,67 @@ RecPromote(const RecScored *regular, int n_regular, const RecScored *promoted, i
 		bool		take_promoted = p < n_promoted &&
 			(r >= n_regular || i >= (int) floor((p + 0.5) * n / n_promoted));
 
-		is_promoted[i] = take_promoted;
-		out[i] = take_promoted ? promoted[p++] : regular[r++];
+		if (take_promoted)
+		{
+			placed[i] = REC_PLACED_PROMOTED;
+			out[i] = promoted[p++];
+		}
+		else
+		{
+			placed[i] = regular_placed[r];
+			out[i] = regular[r++];
+		}
 	}
+	return n;
+}
+
+/*
+ * Select a list of k items of scores that are not excluded, into out (best
+ * first but for the promoted items' places) with what placed each one, and
+ * return its length.  Three steps: the promoted items, the best
+ * round(k * share) that pass the promotion filter (if not NULL); then, if
+ * metadata is not NULL (a new user), the best that pass it and the filter;
+ * then the best of the rest that pass the filter.  Each step skips what the
+ * steps before took, and the filter does not apply to the promoted items,
+ * as in Personalize.  excluded is updated.
+ */
+int
+RecSelectList(const RecModel *m, const float *scores, bool *excluded, int k, RecFilter *filter,
+			  RecFilter *metadata, RecFilter *promotion, double share, RecScored *out,
+			  RecPlacement *placed)
+{
+	RecScored  *regular = palloc(sizeof(RecScored) * Max(k, 1));
+	RecScored  *promoted = palloc(sizeof(RecScored) * Max(k, 1));
+	RecPlacement *regular_placed = palloc(sizeof(RecPlacement) * Max(k, 1));
+	int			n_promoted = 0;
+	int			n_metadata = 0;
+	int			n_regular;
+	int			n;
+	int			i;
+
+	if (promotion)
+	{
+		bool	   *promo_excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
+
+		memcpy(promo_excluded, excluded, sizeof(bool) * m->n_items);
+		n_promoted = RecFilteredTopK(m, scores, promo_excluded, (int) floor(k * share + 0.5),
+									 promotion, promoted);
+		for (i = 0; i < n_promoted; i++)
+			excluded[promoted[i].idx] = true;
+		pfree(promo_excluded);
+	}
+	if (metadata)
+	{
+		metadata->also = filter;
+		n_metadata = RecFilteredTopK(m, scores, excluded, k - n_promoted, metadata, regular);
+	}
+	n_regular = n_metadata + RecFilteredTopK(m, scores, excluded, k - n_promoted - n_metadata,
+											 filter, regular + n_metadata);
+	for (i = 0; i < n_regular; i++)
+		regular_placed[i] = i < n_metadata ? REC_PLACED_METADATA : REC_PLACED_RANKED;
+	n = Promote(regular, regular_placed, n_regular, promoted, n_promoted, out, placed);
+	pfree(regular);
+	pfree(promoted);
+	pfree(regular_placed);
 	return n;
 }

@@ -24,7 +24,19 @@ typedef struct RecFilterPart
 	bool		interactions;	/* reads the user's interactions (else item metadata) */
 	char	   *sql;			/* SELECT of the candidates ($1 bigint[]) that match, for user $2,
 								 * with parameter values $3 (jsonb) */
+	char	   *all_sql;		/* the same over every item ($1 unused) */
+	int64	   *set;			/* sorted ids all_sql returned, or NULL: not read */
+	int			n_set;
+	int64		set_user;		/* the user an interaction part's set was read for */
 } RecFilterPart;
+
+/* What placed an item in a list (RecSelectList) */
+typedef enum RecPlacement
+{
+	REC_PLACED_RANKED,			/* ranked by the model (or the fallback) */
+	REC_PLACED_METADATA,		/* a new user's liked categories */
+	REC_PLACED_PROMOTED			/* a promotion */
+} RecPlacement;
 
 /* A filter ready to check candidates */
 typedef struct RecFilter
@@ -35,16 +47,18 @@ typedef struct RecFilter
 	Datum		values;			/* parameter values (jsonb), or 0 */
 	int64		user_id;		/* the user whose interactions count */
 	bool		has_user;		/* user_id is set */
-	const struct RecFilter *also;	/* another filter an item must pass too, or NULL */
+	int64		checked;		/* candidates checked so far (see RecFilterCheck) */
+	struct RecFilter *also;		/* another filter an item must pass too, or NULL */
 } RecFilter;
 
 extern RecFilter *RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_values,
 								const int64 *user_id);
-extern void RecFilterCheck(const RecFilter *f, const int64 *ids, int n, bool *pass);
+extern void RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass);
 extern int	RecFilteredTopK(const RecModel *m, const float *scores, bool *excluded, int k,
-							const RecFilter *f, RecScored *out);
-extern int	RecPromote(const RecScored *regular, int n_regular, const RecScored *promoted,
-					   int n_promoted, RecScored *out, bool *is_promoted);
+							RecFilter *f, RecScored *out);
+extern int	RecSelectList(const RecModel *m, const float *scores, bool *excluded, int k,
+						  RecFilter *filter, RecFilter *metadata, RecFilter *promotion, double share,
+						  RecScored *out, RecPlacement *placed);
 
 /* user_metadata.c */
 extern RecFilter *RecUserMetadataFilter(const RecBinding *b, int64 user_id);

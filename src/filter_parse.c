@@ -31,11 +31,9 @@
  * EXCLUDE part whose values are not given is left out, as Personalize does,
  * and an INCLUDE part needs its values.
  *
- * create_filter compiles each part once into a query over a candidate
- * array and checks it with SPI_prepare; serving runs it as a kept plan over
- * the candidates it is about to list, best first, until k pass: no item
- * set is built, so a filter costs the same on any catalogue size, and a
- * part on interactions sees an event logged a moment ago.
+ * create_filter compiles each part once into two queries, one over an
+ * array of candidate items and one over every item, and checks them with
+ * SPI_prepare; serving runs them as kept plans (filter.c).
  */
 #include "rec.h"
 
@@ -596,18 +594,24 @@ CompileCondition(Compiler *c)
 	}
 }
 
-/* Return the query of a part with its condition */
+/*
+ * Return the query of a part with its condition: over the candidates $1, or
+ * (all) over every item, for user $2.
+ */
 static char *
-PartSql(const RecBinding *b, bool interactions, const char *cond)
+PartSql(const RecBinding *b, bool interactions, const char *cond, bool all)
 {
 	if (interactions)
 		return psprintf("SELECT DISTINCT e.%s::int8 FROM %s e WHERE e.%s OPERATOR(pg_catalog.=) $2"
-						" AND e.%s OPERATOR(pg_catalog.=) ANY($1) AND (%s)",
+						"%s%s%s AND (%s)",
 						quote_identifier(b->item_col), RecRelationName(b->interactions, b->group),
-						quote_identifier(b->user_col), quote_identifier(b->item_col), cond);
-	return psprintf("SELECT i.%s::int8 FROM %s i WHERE i.%s OPERATOR(pg_catalog.=) ANY($1) AND (%s)",
+						quote_identifier(b->user_col), all ? "" : " AND e.",
+						all ? "" : quote_identifier(b->item_col),
+						all ? "" : " OPERATOR(pg_catalog.=) ANY($1)", cond);
+	return psprintf("SELECT i.%s::int8 FROM %s i WHERE %s%s%s(%s)",
 					quote_identifier(b->items_id_col), RecRelationName(b->items, b->group),
-					quote_identifier(b->items_id_col), cond);
+					all ? "" : "i.", all ? "" : quote_identifier(b->items_id_col),
+					all ? "" : " OPERATOR(pg_catalog.=) ANY($1) AND ", cond);
 }
 
 /* The argument types of every part's query */
@@ -717,13 +721,16 @@ rec_create_filter(PG_FUNCTION_ARGS)
 			SyntaxError(&c, Peek(&c), "AND, OR, | or the end of the expression");
 
 		/* check the query once: types and operators are resolved here */
-		sql = PartSql(&b, c.side == 2, cond.data);
+		sql = PartSql(&b, c.side == 2, cond.data, false);
 		CheckPart(sql, part_start);
+		CheckPart(PartSql(&b, c.side == 2, cond.data, true), part_start);
 
 		appendStringInfo(&parts, "%s{\"include\": %s, \"interactions\": %s, \"sql\": ",
 						 n_parts > 1 ? ", " : "", include ? "true" : "false",
 						 c.side == 2 ? "true" : "false");
 		escape_json(&parts, sql);
+		appendStringInfoString(&parts, ", \"all_sql\": ");
+		escape_json(&parts, PartSql(&b, c.side == 2, cond.data, true));
 		appendStringInfoString(&parts, ", \"params\": [");
 		for (i = 0, first = true; i < c.n_params; i++)
 			if (c.params[i].parts & ((uint32) 1 << n_parts))

@@ -142,16 +142,12 @@ rec_recommend(PG_FUNCTION_ARGS)
 	bool		personalized;
 	RecExplainer ex;
 	RecScored  *best;
-	RecScored  *regular;
-	RecScored  *promoted;
-	bool	   *is_promoted;
+	RecPlacement *placed;
 	RecReason  *reasons;
 	int32	   *because;
 	RecFilter  *filter;
 	RecFilter  *metadata = NULL;
-	int			n_promoted = 0;
-	int			n_metadata = 0;
-	int			n_regular;
+	RecFilter  *promotion = NULL;
 	int			found;
 	int			i;
 
@@ -197,34 +193,15 @@ rec_recommend(PG_FUNCTION_ARGS)
 	}
 
 	best = palloc(sizeof(RecScored) * k);
-	regular = palloc(sizeof(RecScored) * k);
-	promoted = palloc(sizeof(RecScored) * k);
-	is_promoted = palloc0(sizeof(bool) * k);
+	placed = palloc(sizeof(RecPlacement) * k);
 	if (!PG_ARGISNULL(8))
-	{
-		/* promotions: the best items of their own filter, out of the regular list */
-		RecFilter  *promotion = RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(8)), &target.binding,
-											  PG_ARGISNULL(10) ? (Datum) 0 : PG_GETARG_DATUM(10),
-											  !PG_ARGISNULL(10), &user_id);
-		double		share = PG_ARGISNULL(9) ? 0.2 : PG_GETARG_FLOAT4(9);
-		int			want = (int) floor(k * share + 0.5);
-		bool	   *promo_excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
-
-		memcpy(promo_excluded, excluded, sizeof(bool) * m->n_items);
-		n_promoted = RecFilteredTopK(m, scores, promo_excluded, want, promotion, promoted);
-		for (i = 0; i < n_promoted; i++)
-			excluded[promoted[i].idx] = true;
-	}
+		promotion = RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(8)), &target.binding,
+								  PG_ARGISNULL(10) ? (Datum) 0 : PG_GETARG_DATUM(10),
+								  !PG_ARGISNULL(10), &user_id);
 	if (!personalized && !KnownHistory(&h))
 		metadata = RecUserMetadataFilter(&target.binding, user_id);
-	if (metadata)
-	{
-		metadata->also = filter;
-		n_metadata = RecFilteredTopK(m, scores, excluded, k - n_promoted, metadata, regular);
-	}
-	n_regular = n_metadata + RecFilteredTopK(m, scores, excluded, k - n_promoted - n_metadata,
-											 filter, regular + n_metadata);
-	found = RecPromote(regular, n_regular, promoted, n_promoted, best, is_promoted);
+	found = RecSelectList(m, scores, excluded, k, filter, metadata, promotion,
+						  PG_ARGISNULL(9) ? 0.2 : PG_GETARG_FLOAT4(9), best, placed);
 
 	reasons = palloc(sizeof(RecReason) * Max(found, 1));
 	because = palloc(sizeof(int32) * Max(found, 1));
@@ -233,15 +210,9 @@ rec_recommend(PG_FUNCTION_ARGS)
 	{
 		Datum		values[5];
 		bool		nulls[5] = {false, false, false, false, false};
-		const char *reason = RecReasonName(reasons[i]);
-		int			j;
+		const char *reason = placed[i] == REC_PLACED_PROMOTED ? "promotion" :
+			placed[i] == REC_PLACED_METADATA ? "user-metadata" : RecReasonName(reasons[i]);
 
-		if (is_promoted[i])
-			reason = "promotion";
-		else
-			for (j = 0; j < n_metadata; j++)
-				if (regular[j].idx == best[i].idx)
-					reason = "user-metadata";
 		values[0] = Int64GetDatum(m->item_ids[best[i].idx]);
 		values[1] = Float4GetDatum(best[i].score);
 		values[2] = CStringGetTextDatum(reason);

@@ -76,6 +76,11 @@ RecUserMetadataFilter(const RecBinding *b, int64 user_id)
 							   " ARRAY(SELECT pg_catalog.jsonb_array_elements_text($3))::text[]",
 							   quote_identifier(b->items_id_col), RecRelationName(b->items, b->group),
 							   quote_identifier(b->items_id_col), quote_identifier(b->categories_col));
+	f->parts[0].all_sql = psprintf("SELECT i.%s::int8 FROM %s i WHERE i.%s OPERATOR(pg_catalog.&&)"
+								   " ARRAY(SELECT pg_catalog.jsonb_array_elements_text($3))::text[]",
+								   quote_identifier(b->items_id_col), RecRelationName(b->items, b->group),
+								   quote_identifier(b->categories_col));
+	f->parts[0].set = NULL;
 	SPI_freetuptable(SPI_tuptable);
 	return f;
 }
