@@ -904,6 +904,10 @@ $$;
 COMMENT ON FUNCTION @extschema@.create_dataset_group(text, regclass, regclass, regclass, jsonb, boolean) IS
 'Bind a dataset group to your own tables or views. columns maps rec''s names (user_id, item_id, ts, event_type, event_value; items_item_id, categories, created_at of the items; users_user_id, user_categories (text[] or jsonb), user_categories_key of the users) to yours; ts may be a timestamp or epoch seconds.';
 
+-- filters and new users' categories look items up by category: a rare category's
+-- items are read from this index, not from a scan of the catalogue
+CREATE INDEX items_categories_idx ON @extschema@.items USING gin (categories);
+
 CREATE TABLE @extschema@.filter (
 	name text PRIMARY KEY CHECK (name <> ''),
 	dataset_group text NOT NULL REFERENCES @extschema@.dataset_group ON DELETE CASCADE,

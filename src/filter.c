@@ -167,6 +167,16 @@ CompareIdPos(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Order item indices */
+static int
+CompareIdx(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
 /* Order ids */
 static int
 CompareId(const void *a, const void *b)
@@ -307,6 +317,87 @@ RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 }
 
 /*
+ * Return the INCLUDE part of f with the fewest matches read (for a part on
+ * interactions, this user's), or NULL: once one is read, the candidates
+ * are its matches, not the catalogue.
+ */
+static const RecFilterPart *
+IncludeSet(const RecFilter *f)
+{
+	const RecFilterPart *best = NULL;
+	int			p;
+
+	for (p = 0; p < f->n_parts; p++)
+	{
+		const RecFilterPart *part = &f->parts[p];
+
+		if (part->include && part->set && (!part->interactions || part->set_user == f->user_id) &&
+			(best == NULL || part->n_set < best->n_set))
+			best = part;
+	}
+	return best;
+}
+
+/*
+ * Check the matches of an INCLUDE part that skip does not rule out, best of
+ * order first, against the whole filter, and put those that pass into
+ * out[found..k-1] (marking them in excluded); return the new count.
+ */
+static int
+TakeFromSet(const RecModel *m, const float *order, const float *scores, bool *skip, bool *excluded,
+			int k, RecFilter *f, const RecFilterPart *part, RecScored *out, int found)
+{
+	int32	   *idx = palloc(sizeof(int32) * Max(part->n_set, 1));
+	float	   *sub;
+	RecScored  *ranked;
+	int64	   *ids;
+	bool	   *pass;
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < part->n_set; i++)
+	{
+		int32		j = RecItemIndex(m, part->set[i]);
+
+		if (j >= 0 && !skip[j])
+			idx[n++] = j;
+	}
+	/* in index order, so that ties go to the lower index as RecTopK breaks them */
+	qsort(idx, n, sizeof(int32), CompareIdx);
+	sub = palloc(sizeof(float) * Max(n, 1));
+	ranked = palloc(sizeof(RecScored) * Max(n, 1));
+	ids = palloc(sizeof(int64) * Max(n, 1));
+	pass = palloc(sizeof(bool) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		sub[i] = order[idx[i]];
+	n = RecTopK(sub, n, NULL, n, ranked);
+	for (i = 0; i < n; i++)
+	{
+		ids[i] = m->item_ids[idx[ranked[i].idx]];
+		pass[i] = true;
+	}
+	RecFilterCheck(f, ids, n, pass);
+	for (i = 0; i < n && found < k; i++)
+	{
+		int32		j = idx[ranked[i].idx];
+
+		skip[j] = true;
+		if (!pass[i])
+			continue;
+		excluded[j] = true;
+		out[found].idx = j;
+		out[found].score = scores[j];
+		found++;
+	}
+	pfree(idx);
+	pfree(sub);
+	pfree(ranked);
+	pfree(ids);
+	pfree(pass);
+	return found;
+}
+
+/*
  * Select the k best items of scores that are not excluded and pass filter
  * f (if not NULL) into out, best first; return how many, and mark them in
  * excluded.  Candidates are taken best first in rounds (2k, then at least
@@ -353,9 +444,16 @@ RecFilteredTopK(const RecModel *m, const float *scores, bool *excluded, int k,
 			skip[i] = excluded[i] || (phase == 0 && (!(scores[i] > 0) || isinf(scores[i])));
 		for (;;)
 		{
+			const RecFilterPart *narrow = IncludeSet(f);
 			int			n;
 
 			CHECK_FOR_INTERRUPTS();
+			if (narrow)
+			{
+				/* every remaining candidate is among an INCLUDE part's matches: take them all */
+				found = TakeFromSet(m, order, scores, skip, excluded, k, f, narrow, out, found);
+				break;
+			}
 			n = RecTopK(order, m->n_items, skip, batch, cand);
 			if (n == 0)
 				break;
