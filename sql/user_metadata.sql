@@ -27,6 +27,12 @@ FROM rec.recommend(9001, 12) r;
 SELECT count(*) FILTER (WHERE reason = 'user-metadata') AS from_metadata,
 	bool_and(i.categories && '{documentary,comedy}') FILTER (WHERE reason = 'user-metadata') AS liked
 FROM rec.recommend(9002, 25) r JOIN rec.items i USING (item_id);
+-- batch_recommend serves a new user the same way
+SELECT u.user_id, array_agg(b.item_id ORDER BY b.rank) =
+	(SELECT array_agg(r.item_id) FROM rec.recommend(u.user_id, 15) r) AS same_as_recommend
+FROM (VALUES (9001), (9002), (9003)) u(user_id)
+JOIN rec.batch_recommend('main', 15, users => '{9001,9002,9003}') b USING (user_id)
+GROUP BY u.user_id ORDER BY u.user_id;
 -- nothing liked, or not in rec.users: the popularity fallback as before
 SELECT DISTINCT reason FROM rec.recommend(9003, 5);
 SELECT DISTINCT reason FROM rec.recommend(999999, 5);

@@ -93,7 +93,8 @@ ListUsers(const RecDataset *ds, const int64 *given, int n_given, int *n_out)
 /*
  * rec.batch_recommend(campaign, k, users, exclude_seen, filter, filter_values) returns
  * (user_id, rank, item_id, score) for every user with events, or for the
- * given users.
+ * given users; a given user without history is served from the user's
+ * metadata as recommend() serves them.
  */
 Datum
 rec_batch_recommend(PG_FUNCTION_ARGS)
@@ -116,6 +117,8 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	bool	   *excluded;
 	RecScored  *best;
 	RecFilter  *filter = NULL;
+	RecFilter  *metadata;
+	RecPlacement *placed;
 	int			start;
 	int			i;
 
@@ -163,6 +166,7 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	scores = palloc(sizeof(float) * (Size) BATCH_BLOCK * Max(m->n_items, 1));
 	excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
 	best = palloc(sizeof(RecScored) * k);
+	placed = palloc(sizeof(RecPlacement) * k);
 
 	for (start = 0; start < n_slots; start += BATCH_BLOCK)
 	{
@@ -204,7 +208,11 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 					excluded[hs[b].items[j]] = true;
 			if (filter)
 				filter->user_id = slots[start + b].user_id;
-			found = RecFilteredTopK(m, row, excluded, k, filter, best);
+			for (j = 0; j < hs[b].n && hs[b].items[j] < 0; j++)
+				;
+			metadata = personalized[b] || j < hs[b].n ? NULL :
+				RecUserMetadataFilter(&target.binding, slots[start + b].user_id);
+			found = RecSelectList(m, row, excluded, k, filter, metadata, NULL, 0, best, placed);
 			for (j = 0; j < found; j++)
 			{
 				Datum		values[4];
