@@ -5,6 +5,7 @@ OBJS = \
 	src/rec.o \
 	src/linalg.o \
 	src/topk.o \
+	src/keys.o \
 	src/dataset.o \
 	src/history.o \
 	src/catalog.o \

@@ -726,3 +726,538 @@ COMMENT ON FUNCTION @extschema@.model_files_sweep() IS
 'Internal trigger: removes the server''s model files (rec_models/ in the data directory) of solution versions that no longer exist.';
 CREATE TRIGGER solution_version_deleted AFTER DELETE OR TRUNCATE ON @extschema@.solution_version
 	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.model_files_sweep();
+
+-- Text, varchar and uuid ids (issue 10, item 1; src/keys.c) ----------------
+-- A dataset group's user and item ids may each be bigint, integer, smallint,
+-- text, varchar or uuid; the types are recorded in its column mapping
+-- ("user_type", "item_type") when they are not integers.  Inside rec a text
+-- or uuid id is its 64-bit hash (rec.key_id); models keep their items' keys.
+-- Every serving function has text and uuid overloads of the same shape as the
+-- bigint one: where the item type follows from a scalar argument
+-- (similar_items, explain) items come back in that type; recommend and rank
+-- (whose candidate array literals could not choose between overloads) return
+-- them as text, and batch_recommend_text returns users and items as text.
+-- Overloads are explicit types, not polymorphic ones: an untyped literal
+-- ('42', '{1,2}', NULL) must still resolve to exactly one function.
+
+CREATE FUNCTION @extschema@.key_id(key text)
+RETURNS bigint
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_key_id';
+COMMENT ON FUNCTION @extschema@.key_id(text) IS
+'The internal id of a text or uuid user or item id (uuids as their canonical text): its 64-bit hash. Dataset reads filter by it; rec.holdout_recommend and rec.event_attribution give text and uuid ids this way.';
+
+CREATE OR REPLACE FUNCTION @extschema@.create_dataset_group(
+	name text,
+	interactions regclass,
+	items regclass DEFAULT NULL,
+	users regclass DEFAULT NULL,
+	columns jsonb DEFAULT '{}',
+	replace boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	m jsonb := '{}';
+	k text;
+	t regtype;
+	item_kind text;
+	ints regtype[] := '{smallint,integer,bigint}';
+	ids regtype[] := '{smallint,integer,bigint,text,varchar,uuid}';
+	nums regtype[] := '{smallint,integer,bigint,real,double precision,numeric}';
+BEGIN
+	IF name IS NULL OR interactions IS NULL OR columns IS NULL OR replace IS NULL THEN
+		RAISE EXCEPTION 'name, interactions, columns and replace must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF name = 'default' THEN
+		RAISE EXCEPTION 'dataset group "default" is bound to rec''s own tables and cannot be replaced'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF jsonb_typeof(columns) <> 'object' THEN
+		RAISE EXCEPTION 'columns must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOR k IN SELECT jsonb_object_keys(columns) LOOP
+		IF k <> ALL ('{user_id,item_id,ts,event_type,event_value,items_item_id,categories,created_at}') THEN
+			RAISE EXCEPTION 'unknown column mapping key "%"', k
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Keys are user_id, item_id, ts, event_type, event_value, items_item_id, categories and created_at.';
+		END IF;
+		IF jsonb_typeof(columns -> k) <> 'string' THEN
+			RAISE EXCEPTION 'column mapping "%" must be a column name string', k
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+	END LOOP;
+
+	-- interactions: user, item and time are required; event type and value optional
+	FOREACH k IN ARRAY '{user_id,item_id}'::text[] LOOP
+		t := @extschema@.column_type(interactions, coalesce(columns ->> k, k), k);
+		IF t <> ALL (ids) THEN
+			RAISE EXCEPTION 'column "%" of relation % must be an integer, text, varchar or uuid type, not %',
+				coalesce(columns ->> k, k), interactions, t USING ERRCODE = 'datatype_mismatch';
+		END IF;
+		m := m || jsonb_build_object(k, coalesce(columns ->> k, k));
+		IF t <> ALL (ints) THEN
+			m := m || jsonb_build_object(CASE k WHEN 'user_id' THEN 'user_type' ELSE 'item_type' END, t::text);
+		END IF;
+	END LOOP;
+	item_kind := CASE WHEN m ? 'item_type' THEN m ->> 'item_type' ELSE 'integer' END;
+	t := @extschema@.column_type(interactions, coalesce(columns ->> 'ts', 'ts'), 'ts');
+	IF t <> ALL ('{timestamptz,timestamp}'::regtype[] || nums) THEN
+		RAISE EXCEPTION 'column "%" of relation % must be a timestamp or epoch seconds, not %',
+			coalesce(columns ->> 'ts', 'ts'), interactions, t USING ERRCODE = 'datatype_mismatch';
+	END IF;
+	m := m || jsonb_build_object('ts', coalesce(columns ->> 'ts', 'ts'),
+								 'ts_is_epoch', t = ANY (nums));
+	t := @extschema@.column_type(interactions, coalesce(columns ->> 'event_type', 'event_type'),
+								 CASE WHEN columns ? 'event_type' THEN 'event_type' END);
+	IF t IS NOT NULL THEN
+		IF t <> ALL ('{text,varchar}'::regtype[]) THEN
+			RAISE EXCEPTION 'column "%" of relation % must be text, not %',
+				coalesce(columns ->> 'event_type', 'event_type'), interactions, t
+				USING ERRCODE = 'datatype_mismatch';
+		END IF;
+		m := m || jsonb_build_object('event_type', coalesce(columns ->> 'event_type', 'event_type'));
+	END IF;
+	t := @extschema@.column_type(interactions, coalesce(columns ->> 'event_value', 'event_value'),
+								 CASE WHEN columns ? 'event_value' THEN 'event_value' END);
+	IF t IS NOT NULL THEN
+		IF t <> ALL (nums) THEN
+			RAISE EXCEPTION 'column "%" of relation % must be numeric, not %',
+				coalesce(columns ->> 'event_value', 'event_value'), interactions, t
+				USING ERRCODE = 'datatype_mismatch';
+		END IF;
+		m := m || jsonb_build_object('event_value', coalesce(columns ->> 'event_value', 'event_value'));
+	END IF;
+
+	-- items: an id column of the same kind as the interactions' item ids, and optional text[] categories
+	IF items IS NOT NULL THEN
+		t := @extschema@.column_type(items, coalesce(columns ->> 'items_item_id', 'item_id'), 'items_item_id');
+		IF (CASE WHEN t = ANY (ints) THEN 'integer' WHEN t = 'varchar'::regtype THEN 'text' ELSE t::text END)
+			IS DISTINCT FROM (CASE item_kind WHEN 'character varying' THEN 'text' ELSE item_kind END) THEN
+			RAISE EXCEPTION 'column "%" of relation % must be of the type of the item ids (%), not %',
+				coalesce(columns ->> 'items_item_id', 'item_id'), items,
+				CASE item_kind WHEN 'integer' THEN 'an integer type' ELSE item_kind END, t
+				USING ERRCODE = 'datatype_mismatch';
+		END IF;
+		m := m || jsonb_build_object('items_item_id', coalesce(columns ->> 'items_item_id', 'item_id'));
+		t := @extschema@.column_type(items, coalesce(columns ->> 'categories', 'categories'),
+									 CASE WHEN columns ? 'categories' THEN 'categories' END);
+		IF t IS NOT NULL THEN
+			IF t <> 'text[]'::regtype THEN
+				RAISE EXCEPTION 'column "%" of relation % must be text[], not %',
+					coalesce(columns ->> 'categories', 'categories'), items, t
+					USING ERRCODE = 'datatype_mismatch';
+			END IF;
+			m := m || jsonb_build_object('categories', coalesce(columns ->> 'categories', 'categories'));
+		END IF;
+		t := @extschema@.column_type(items, coalesce(columns ->> 'created_at', 'created_at'),
+									 CASE WHEN columns ? 'created_at' THEN 'created_at' END);
+		IF t IS NOT NULL THEN
+			IF t <> ALL ('{timestamptz,timestamp}'::regtype[]) THEN
+				RAISE EXCEPTION 'column "%" of relation % must be a timestamp, not %',
+					coalesce(columns ->> 'created_at', 'created_at'), items, t
+					USING ERRCODE = 'datatype_mismatch';
+			END IF;
+			m := m || jsonb_build_object('created_at', coalesce(columns ->> 'created_at', 'created_at'));
+		END IF;
+	ELSIF columns ?| '{items_item_id,categories,created_at}' THEN
+		RAISE EXCEPTION 'columns maps item metadata but no items relation is given'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+
+	IF replace THEN
+		UPDATE @extschema@.dataset_group g
+		SET interactions = create_dataset_group.interactions, items = create_dataset_group.items,
+			users = create_dataset_group.users, columns = m
+		WHERE g.name = create_dataset_group.name;
+		IF FOUND THEN
+			RETURN;
+		END IF;
+	END IF;
+	INSERT INTO @extschema@.dataset_group (name, interactions, items, users, columns)
+	VALUES (name, interactions, items, users, m);
+EXCEPTION WHEN unique_violation THEN
+	RAISE EXCEPTION 'dataset group "%" already exists', name
+		USING ERRCODE = 'duplicate_object', HINT = 'Pass replace => true to bind it again.';
+END
+$$;
+COMMENT ON FUNCTION @extschema@.create_dataset_group(text, regclass, regclass, regclass, jsonb, boolean) IS
+'Bind a dataset group to your own tables or views. columns maps rec''s names (user_id, item_id, ts, event_type, event_value; items_item_id, categories, created_at of the items) to yours; user and item ids may be integers, text, varchar or uuid (each its own), ts a timestamp or epoch seconds.';
+
+CREATE FUNCTION @extschema@.recommend(
+	user_id text,
+	k integer DEFAULT 25,
+	exclude_seen boolean DEFAULT true,
+	include_items text[] DEFAULT NULL,
+	exclude_items text[] DEFAULT NULL,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text)
+LANGUAGE C STABLE PARALLEL SAFE ROWS 25
+AS 'MODULE_PATHNAME', 'rec_recommend';
+COMMENT ON FUNCTION @extschema@.recommend(text, integer, boolean, text[], text[], text) IS
+'rec.recommend() for a user id given as text (a text or varchar id, or an integer or uuid one written as text): item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...).';
+
+CREATE FUNCTION @extschema@.recommend(
+	user_id uuid,
+	k integer DEFAULT 25,
+	exclude_seen boolean DEFAULT true,
+	include_items text[] DEFAULT NULL,
+	exclude_items text[] DEFAULT NULL,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text)
+LANGUAGE C STABLE PARALLEL SAFE ROWS 25
+AS 'MODULE_PATHNAME', 'rec_recommend';
+COMMENT ON FUNCTION @extschema@.recommend(uuid, integer, boolean, text[], text[], text) IS
+'rec.recommend() for a uuid user id: item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...).';
+
+CREATE FUNCTION @extschema@.similar_items(
+	item_id text,
+	k integer DEFAULT 25,
+	exclude_items text[] DEFAULT NULL,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (item_id text, score real, reason text)
+LANGUAGE C STABLE PARALLEL SAFE ROWS 25
+AS 'MODULE_PATHNAME', 'rec_similar_items';
+COMMENT ON FUNCTION @extschema@.similar_items(text, integer, text[], text) IS
+'rec.similar_items() for an item id given as text: item ids come back as text. Otherwise as rec.similar_items(bigint, ...).';
+
+CREATE FUNCTION @extschema@.similar_items(
+	item_id uuid,
+	k integer DEFAULT 25,
+	exclude_items uuid[] DEFAULT NULL,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (item_id uuid, score real, reason text)
+LANGUAGE C STABLE PARALLEL SAFE ROWS 25
+AS 'MODULE_PATHNAME', 'rec_similar_items';
+COMMENT ON FUNCTION @extschema@.similar_items(uuid, integer, uuid[], text) IS
+'rec.similar_items() for a uuid item id: item ids come back as uuid. Otherwise as rec.similar_items(bigint, ...).';
+
+CREATE FUNCTION @extschema@.rank(
+	user_id text,
+	items text[],
+	campaign text DEFAULT NULL)
+RETURNS TABLE (item_id text, score real, rank integer)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank';
+COMMENT ON FUNCTION @extschema@.rank(text, text[], text) IS
+'rec.rank() for a user id given as text: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
+
+CREATE FUNCTION @extschema@.rank(
+	user_id uuid,
+	items text[],
+	campaign text DEFAULT NULL)
+RETURNS TABLE (item_id text, score real, rank integer)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank';
+COMMENT ON FUNCTION @extschema@.rank(uuid, text[], text) IS
+'rec.rank() for a uuid user id: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id text,
+	item_id text,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id text, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(text, text, text) IS
+'rec.explain() for a text user id and a text item id: history items come back as text. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id text,
+	item_id uuid,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id uuid, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(text, uuid, text) IS
+'rec.explain() for a text user id and a uuid item id: history items come back as uuid. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id text,
+	item_id bigint,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id bigint, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(text, bigint, text) IS
+'rec.explain() for a text user id and a bigint item id: history items come back as bigint. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id uuid,
+	item_id text,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id text, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(uuid, text, text) IS
+'rec.explain() for a uuid user id and a text item id: history items come back as text. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id uuid,
+	item_id uuid,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id uuid, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(uuid, uuid, text) IS
+'rec.explain() for a uuid user id and a uuid item id: history items come back as uuid. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id uuid,
+	item_id bigint,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id bigint, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(uuid, bigint, text) IS
+'rec.explain() for a uuid user id and a bigint item id: history items come back as bigint. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id text,
+	item_id text,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(text, text, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a text user id and a text item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id text,
+	item_id uuid,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(text, uuid, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a text user id and a uuid item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id text,
+	item_id bigint,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(text, bigint, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a text user id and a bigint item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id uuid,
+	item_id text,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(uuid, text, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a uuid user id and a text item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id uuid,
+	item_id uuid,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(uuid, uuid, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a uuid user id and a uuid item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id uuid,
+	item_id bigint,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(uuid, bigint, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a uuid user id and a bigint item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.batch_recommend_text(
+	campaign text DEFAULT NULL,
+	k integer DEFAULT 25,
+	users text[] DEFAULT NULL,
+	exclude_seen boolean DEFAULT true)
+RETURNS TABLE (user_id text, rank integer, item_id text, score real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_batch_recommend';
+COMMENT ON FUNCTION @extschema@.batch_recommend_text(text, integer, text[], boolean) IS
+'rec.batch_recommend() with user and item ids as text, exactly as stored (uuids in canonical form), for a group of any id types; users may be given as text.';
+
+DROP FUNCTION @extschema@.batch_recommend_jsonl(text, integer, bigint[]);
+CREATE FUNCTION @extschema@.batch_recommend_jsonl(
+	campaign text DEFAULT NULL,
+	k integer DEFAULT 25,
+	users bigint[] DEFAULT NULL)
+RETURNS SETOF text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT pg_catalog.format('{"input":{"userId":%s},"output":{"recommendedItems":%s,"scores":%s},"error":null}',
+			pg_catalog.to_json(b.user_id),
+			pg_catalog.to_json(pg_catalog.array_agg(b.item_id ORDER BY b.rank)),
+			pg_catalog.to_json(pg_catalog.array_agg(b.score ORDER BY b.rank)))
+	FROM @extschema@.batch_recommend_text(campaign, k, users::text[]) b
+	GROUP BY b.user_id
+	ORDER BY CASE WHEN b.user_id ~ '^-?[0-9]{1,30}$' THEN b.user_id::numeric END, b.user_id
+$$;
+COMMENT ON FUNCTION @extschema@.batch_recommend_jsonl(text, integer, bigint[]) IS
+'rec.batch_recommend() as JSON Lines in Amazon Personalize''s batch inference output format, one line per user, ids as the strings they are (any id type).';
+
+CREATE FUNCTION @extschema@.batch_recommend_jsonl_text(
+	campaign text DEFAULT NULL,
+	k integer DEFAULT 25,
+	users text[] DEFAULT NULL)
+RETURNS SETOF text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT pg_catalog.format('{"input":{"userId":%s},"output":{"recommendedItems":%s,"scores":%s},"error":null}',
+			pg_catalog.to_json(b.user_id),
+			pg_catalog.to_json(pg_catalog.array_agg(b.item_id ORDER BY b.rank)),
+			pg_catalog.to_json(pg_catalog.array_agg(b.score ORDER BY b.rank)))
+	FROM @extschema@.batch_recommend_text(campaign, k, users) b
+	GROUP BY b.user_id
+	ORDER BY CASE WHEN b.user_id ~ '^-?[0-9]{1,30}$' THEN b.user_id::numeric END, b.user_id
+$$;
+COMMENT ON FUNCTION @extschema@.batch_recommend_jsonl_text(text, integer, text[]) IS
+'rec.batch_recommend_jsonl() with the users given as text (text, varchar or uuid ids; the bigint[] users of batch_recommend_jsonl cannot hold them).';
+
+CREATE FUNCTION @extschema@.variant(campaign text, user_id text)
+RETURNS text
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_variant';
+COMMENT ON FUNCTION @extschema@.variant(text, text) IS
+'rec.variant() for a user id given as text; a text or uuid user is assigned by its rec.key_id().';
+
+CREATE FUNCTION @extschema@.variant(campaign text, user_id uuid)
+RETURNS text
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_variant';
+COMMENT ON FUNCTION @extschema@.variant(text, uuid) IS
+'rec.variant() for a uuid user id, assigned by its rec.key_id().';
+
+-- The metric functions take ids of any type (bigint, integer, text, uuid): one
+-- polymorphic signature, since array literals ('{a,b}') cannot choose between
+-- a bigint[] and a text[] overload.
+
+DROP FUNCTION @extschema@.precision_at_k(bigint[], bigint[], integer);
+CREATE FUNCTION @extschema@.precision_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_precision_at_k';
+COMMENT ON FUNCTION @extschema@.precision_at_k(anycompatiblearray, anycompatiblearray, integer) IS
+'Precision at k: distinct relevant ids among the first k recommended, divided by k (a list shorter than k is not rescaled). A repeated id counts once, at its first position. 0 for an empty list. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+DROP FUNCTION @extschema@.recall_at_k(bigint[], bigint[], integer);
+CREATE FUNCTION @extschema@.recall_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_recall_at_k';
+COMMENT ON FUNCTION @extschema@.recall_at_k(anycompatiblearray, anycompatiblearray, integer) IS
+'Recall at k: distinct relevant ids among the first k recommended, divided by the number of distinct relevant ids. NULL when relevant is empty, so avg() skips that user. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+DROP FUNCTION @extschema@.ndcg_at_k(bigint[], bigint[], integer);
+CREATE FUNCTION @extschema@.ndcg_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_ndcg_at_k';
+COMMENT ON FUNCTION @extschema@.ndcg_at_k(anycompatiblearray, anycompatiblearray, integer) IS
+'Binary NDCG at k: sum of 1/log2(position+1) over hits in the first k, divided by the ideal value for min(k, distinct relevant) hits. A repeated id counts once, at its first position. NULL when relevant is empty, so avg() skips that user. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+DROP FUNCTION @extschema@.mrr(bigint[], bigint[], integer);
+CREATE FUNCTION @extschema@.mrr(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 25)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_mrr';
+COMMENT ON FUNCTION @extschema@.mrr(anycompatiblearray, anycompatiblearray, integer) IS
+'Reciprocal rank: 1/position of the first relevant id within the first k recommended, 0 if none. Average it over users for MRR. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+DROP FUNCTION @extschema@.hit_at_k(bigint[], bigint[], integer);
+CREATE FUNCTION @extschema@.hit_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_hit_at_k';
+COMMENT ON FUNCTION @extschema@.hit_at_k(anycompatiblearray, anycompatiblearray, integer) IS
+'Hit at k: 1 if any of the first k recommended ids is relevant, else 0. Average it over users for the hit rate. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+CREATE FUNCTION @extschema@.user_history(user_id text, k integer DEFAULT 25, dataset_group text DEFAULT 'default')
+RETURNS TABLE (item_id text, ts timestamptz)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	g record;
+BEGIN
+	IF user_id IS NULL OR k IS NULL OR dataset_group IS NULL THEN
+		RAISE EXCEPTION 'user_id, k and dataset_group must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF k < 1 THEN
+		RAISE EXCEPTION 'k must be at least 1' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT dg.interactions, dg.columns INTO g FROM @extschema@.dataset_group dg WHERE dg.name = dataset_group;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'dataset group "%" does not exist', dataset_group
+			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.create_dataset_group().';
+	END IF;
+	-- the user compared in the column's own type, so that its index serves
+	RETURN QUERY EXECUTE format(
+		'SELECT %I::text, %s FROM %s WHERE %I OPERATOR(pg_catalog.=) $1::%s ORDER BY %I DESC LIMIT $2',
+		g.columns->>'item_id',
+		CASE WHEN (g.columns->>'ts_is_epoch')::bool THEN format('pg_catalog.to_timestamp(%I)', g.columns->>'ts')
+			 ELSE format('%I::timestamptz', g.columns->>'ts') END,
+		g.interactions, g.columns->>'user_id',
+		CASE WHEN g.columns ? 'user_type' THEN (g.columns->>'user_type')::regtype::text ELSE 'bigint' END,
+		g.columns->>'ts')
+	USING user_id, k;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.user_history(text, integer, text) IS
+'rec.user_history() for a user id given as text: item ids as text.';
+
+CREATE FUNCTION @extschema@.user_history(user_id uuid, k integer DEFAULT 25, dataset_group text DEFAULT 'default')
+RETURNS TABLE (item_id text, ts timestamptz)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT h.item_id, h.ts FROM @extschema@.user_history(user_id::text, k, dataset_group) h
+$$;
+COMMENT ON FUNCTION @extschema@.user_history(uuid, integer, text) IS
+'rec.user_history() for a uuid user id: item ids as text.';

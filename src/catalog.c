@@ -19,6 +19,7 @@
 #include "utils/memutils.h"
 
 #include "catalog.h"
+#include "keys.h"
 
 /* Columns of a binding, in the order both lookups below select them */
 /*
@@ -32,8 +33,8 @@
 	COL("user_id") ", " COL("item_id") ", " COL("ts") ", " \
 	"(" COL("ts_is_epoch") ")::bool, " COL("event_type") ", " \
 	COL("event_value") ", " COL("items_item_id") ", " COL("categories") ", " \
-	COL("created_at")
-#define BINDING_NATTS 12
+	COL("created_at") ", " COL("user_type") ", " COL("item_type")
+#define BINDING_NATTS 14
 
 #define KEPT_PLAN_SLOTS 16
 
@@ -128,7 +129,11 @@ ReadBinding(HeapTuple tuple, TupleDesc desc, int first, RecBinding *b, MemoryCon
 	b->items_id_col = GetText(tuple, desc, first + 9);
 	b->categories_col = GetText(tuple, desc, first + 10);
 	b->created_at_col = GetText(tuple, desc, first + 11);
+	b->user_type = GetText(tuple, desc, first + 12);
+	b->item_type = GetText(tuple, desc, first + 13);
 	MemoryContextSwitchTo(old);
+	b->user_kind = RecKeyKindOf(b->user_type);
+	b->item_kind = RecKeyKindOf(b->item_type);
 
 	if (!b->user_col || !b->item_col || !b->ts_col)
 		ereport(ERROR,
@@ -255,6 +260,8 @@ CopyTarget(const RecCampaignTarget *from, RecCampaignTarget *to, MemoryContext c
 	COPY(binding.items_id_col);
 	COPY(binding.categories_col);
 	COPY(binding.created_at_col);
+	COPY(binding.user_type);
+	COPY(binding.item_type);
 #undef COPY
 	if (from->n_variants > 0)
 	{
@@ -462,6 +469,24 @@ void
 RecResolveCampaignForUser(const char *name, int64 user_id, RecCampaignTarget *target)
 {
 	ResolveServing(name, &user_id, target);
+}
+
+/*
+ * Find what a campaign serves to a user given as an SQL value of type
+ * argtype, and resolve that id against the campaign's dataset group: for an
+ * A/B campaign, the variant the user's internal id is assigned to.
+ */
+void
+RecResolveCampaignForKey(const char *name, Datum user, Oid argtype,
+						 RecCampaignTarget *target, RecKey *key)
+{
+	ResolveOne(name, target);
+	RecUserKey(&target->binding, user, argtype, key);
+	if (target->n_variants > 0)
+	{
+		ResolveOne(target->variants[AssignVariant(target, key->id)], target);
+		RecUserKey(&target->binding, user, argtype, key);
+	}
 }
 
 /* Return the quoted qualified name of a bound relation; error if it was dropped */

@@ -78,6 +78,51 @@ InternId(HTAB *map, int64 id, int64 **ids, int *n, int *cap)
 	return e->idx;
 }
 
+/*
+ * Read an id column of the current row: an integer as itself, a text or
+ * uuid key (read as text) as its hash, interned with its key in keys.  Two
+ * different keys with one hash are refused: rec could not tell them apart.
+ */
+static int32
+InternColumn(HeapTuple tuple, TupleDesc desc, int attno, RecKeyList *keys, HTAB *map,
+			 int64 **ids, int *n, int *cap, const char *what, const char *group)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tuple, desc, attno, &isnull);
+	text	   *t;
+	const char *key;
+	int			len;
+	int			before = *n;
+	int32		idx;
+
+	if (keys == NULL)
+		return InternId(map, DatumGetInt64(d), ids, n, cap);
+	t = DatumGetTextPP(d);
+	key = VARDATA_ANY(t);
+	len = VARSIZE_ANY_EXHDR(t);
+	idx = InternId(map, RecKeyHash(key, len), ids, n, cap);
+	if (*n > before)
+		RecKeyListAdd(keys, key, len);
+	else if (keys->off[idx + 1] - keys->off[idx] != len ||
+			 memcmp(keys->data + keys->off[idx], key, len) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s ids \"%.*s\" and \"%.*s\" of dataset group \"%s\" have the same 64-bit hash",
+						what, (int) (keys->off[idx + 1] - keys->off[idx]), keys->data + keys->off[idx],
+						len, key, group),
+				 errhint("Rename one of them: rec tells text and uuid ids apart by this hash.")));
+	if ((Pointer) t != DatumGetPointer(d))
+		pfree(t);
+	return idx;
+}
+
+/* Return the SQL expression that reads an id column: integers as bigint, other keys as text */
+static char *
+IdExpr(const char *col, int kind)
+{
+	return psprintf(kind == REC_KEY_INT ? "%s::int8" : "%s::text", quote_identifier(col));
+}
+
 /* Append one event, growing the arrays and checking the memory budget */
 static void
 AppendEvent(RawEvents *raw, int32 user, int32 item, float8 time)
@@ -166,8 +211,8 @@ LoadItems(RecDataset *ds, const RecBinding *b, HTAB *item_map, int *item_cap)
 	int64		i;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT %s::int8, %s, %s FROM %s WHERE %s IS NOT NULL",
-					 quote_identifier(b->items_id_col),
+	appendStringInfo(&sql, "SELECT %s, %s, %s FROM %s WHERE %s IS NOT NULL",
+					 IdExpr(b->items_id_col, b->item_kind),
 					 b->categories_col ? psprintf("%s::text[]", quote_identifier(b->categories_col)) :
 					 "NULL::text[]",
 					 b->created_at_col ?
@@ -201,11 +246,11 @@ LoadItems(RecDataset *ds, const RecBinding *b, HTAB *item_map, int *item_cap)
 			HeapTuple	tuple = SPI_tuptable->vals[r];
 			TupleDesc	desc = SPI_tuptable->tupdesc;
 			bool		isnull;
-			int64		id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
 			bool		no_time;
 			Datum		created = SPI_getbinval(tuple, desc, 3, &no_time);
 			Datum		cats = SPI_getbinval(tuple, desc, 2, &isnull);
-			int32		idx = InternId(item_map, id, &ds->item_ids, &ds->n_items, item_cap);
+			int32		idx = InternColumn(tuple, desc, 1, ds->item_keys, item_map, &ds->item_ids,
+										   &ds->n_items, item_cap, "item", b->group);
 			Datum	   *elems;
 			bool	   *nulls;
 			int			nelems;
@@ -314,8 +359,20 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 	int64		n_future = 0;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT %s::int8, %s::int8, %s FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL",
-					 quote_identifier(b->user_col), quote_identifier(b->item_col),
+	ds->user_kind = b->user_kind;
+	ds->item_kind = b->item_kind;
+	if (b->user_kind != REC_KEY_INT)
+	{
+		ds->user_keys = palloc(sizeof(RecKeyList));
+		RecKeyListInit(ds->user_keys);
+	}
+	if (b->item_kind != REC_KEY_INT)
+	{
+		ds->item_keys = palloc(sizeof(RecKeyList));
+		RecKeyListInit(ds->item_keys);
+	}
+	appendStringInfo(&sql, "SELECT %s, %s, %s FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL",
+					 IdExpr(b->user_col, b->user_kind), IdExpr(b->item_col, b->item_kind),
 					 RecTimeExpr(b), RecRelationName(b->interactions, b->group),
 					 quote_identifier(b->user_col), quote_identifier(b->item_col),
 					 quote_identifier(b->ts_col));
@@ -335,7 +392,10 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 	{
 		argtypes[nargs] = INT8ARRAYOID;
 		args[nargs++] = PointerGetDatum(only_users);
-		appendStringInfo(&sql, " AND %s OPERATOR(pg_catalog.=) ANY($%d)",
+		/* the users' internal ids: a text or uuid user by its key's hash */
+		appendStringInfo(&sql, b->user_kind == REC_KEY_INT ?
+						 " AND %s OPERATOR(pg_catalog.=) ANY($%d)" :
+						 " AND rec.key_id(%s::text) OPERATOR(pg_catalog.=) ANY($%d)",
 						 quote_identifier(b->user_col), nargs);
 	}
 
@@ -363,8 +423,6 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 			HeapTuple	tuple = SPI_tuptable->vals[r];
 			TupleDesc	desc = SPI_tuptable->tupdesc;
 			bool		isnull;
-			int64		user = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
-			int64		item = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
 			float8		time = DatumGetFloat8(SPI_getbinval(tuple, desc, 3, &isnull));
 
 			if (time > now)
@@ -373,8 +431,10 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 				n_future++;
 			}
 			AppendEvent(&raw,
-						InternId(user_map, user, &ds->user_ids, &ds->n_users, &user_cap),
-						InternId(item_map, item, &ds->item_ids, &ds->n_items, &item_cap),
+						InternColumn(tuple, desc, 1, ds->user_keys, user_map, &ds->user_ids,
+									 &ds->n_users, &user_cap, "user", b->group),
+						InternColumn(tuple, desc, 2, ds->item_keys, item_map, &ds->item_ids,
+									 &ds->n_items, &item_cap, "item", b->group),
 						time);
 			if (time > ds->max_time)
 				ds->max_time = time;
@@ -426,6 +486,7 @@ RecSubsetUsers(const RecDataset *ds, const bool *keep_user, const int64 *keep_up
 	int			u;
 
 	*sub = *ds;
+	sub->user_keys = NULL;		/* indexed by the original users */
 	sub->n_users = 0;
 	for (u = 0; u < ds->n_users; u++)
 		if (keep_user[u])

@@ -6,6 +6,7 @@
 #define REC_DATASET_H
 
 #include "catalog.h"
+#include "keys.h"
 
 typedef struct RecDataset
 {
@@ -24,6 +25,10 @@ typedef struct RecDataset
 	int32	   *cat_idx;		/* category indices */
 	float8	   *item_created;	/* [n_items] creation time, epoch seconds; NaN if unknown */
 	float8		max_time;		/* newest event time */
+	int			user_kind;		/* RecKeyKind of the user ids */
+	int			item_kind;		/* RecKeyKind of the item ids */
+	RecKeyList *user_keys;		/* text or uuid users: dense index -> key, else NULL */
+	RecKeyList *item_keys;		/* text or uuid items: dense index -> key, else NULL */
 } RecDataset;
 
 extern RecDataset *RecLoadDataset(const RecBinding *binding, const char *event_type,

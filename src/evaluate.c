@@ -28,6 +28,7 @@
 
 #include "catalog.h"
 #include "dataset.h"
+#include "keys.h"
 #include "model.h"
 #include "score.h"
 #include "topk.h"
@@ -368,11 +369,18 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 	SPI_connect();
 	RecResolveCampaign(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)), &target);
 	m = RecGetModel(&target);
+	RecCheckModelKeys(m, &target);
 
 	/* the holdout, grouped by user */
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT %s::int8, %s::int8%s%s FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL",
-					 quote_identifier(user_col), quote_identifier(item_col),
+	/* text and uuid ids by their internal ids, which the dataset read and the model use too */
+	appendStringInfo(&sql, "SELECT %s, %s%s%s FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL",
+					 target.binding.user_kind == REC_KEY_INT ?
+					 psprintf("%s::int8", quote_identifier(user_col)) :
+					 psprintf("rec.key_id(%s::text)", quote_identifier(user_col)),
+					 target.binding.item_kind == REC_KEY_INT ?
+					 psprintf("%s::int8", quote_identifier(item_col)) :
+					 psprintf("rec.key_id(%s::text)", quote_identifier(item_col)),
 					 ts_expr ? ", " : "", ts_expr ? ts_expr : "", relname,
 					 quote_identifier(user_col), quote_identifier(item_col));
 	pairs = ReadHoldout(sql.data, ts_expr != NULL, &n_pairs);
@@ -404,9 +412,7 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 	/* their current histories, in one pass */
 	ds = RecLoadDataset(&target.binding, NULL, UsersArray(users, n_users), false);
 	MatchUsers(ds, users, n_users);
-	to_model = palloc(sizeof(int32) * Max(ds->n_items, 1));
-	for (int i = 0; i < ds->n_items; i++)
-		to_model[i] = RecItemIndex(m, ds->item_ids[i]);
+	to_model = RecDatasetToModel(ds, m);
 
 	RecCheckMemory((double) EVAL_BLOCK * m->n_items * (sizeof(float) * 3 + 1),
 				   "scoring a block of users");

@@ -10,6 +10,7 @@
  */
 #include "rec.h"
 
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 
@@ -17,25 +18,28 @@
 
 /*
  * Read the newest rec.max_history events of a user, oldest first, mapped to
- * the model's item indices (-1 for items the model does not know).
+ * the model's item indices (-1 for items the model does not know).  The
+ * user is compared in the column's own type (so its index serves), text and
+ * uuid items are read as text and looked up by their keys.
  */
 void
-RecReadHistory(const RecBinding *b, int64 user_id, const RecModel *m, RecHistory *h)
+RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, RecHistory *h)
 {
 	const char *ts = quote_identifier(b->ts_col);
 	const char *item = quote_identifier(b->item_col);
-	char	   *sql = psprintf("SELECT %s::int8, %s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1"
+	bool		keyed = (m->key_kind != REC_KEY_INT);
+	char	   *sql = psprintf("SELECT %s::%s, %s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1"
 							   " AND %s IS NOT NULL AND %s IS NOT NULL"
 							   " ORDER BY %s DESC LIMIT $2",
-							   item, RecTimeExpr(b),
+							   item, keyed ? "text" : "int8", RecTimeExpr(b),
 							   RecRelationName(b->interactions, b->group),
 							   quote_identifier(b->user_col), item, ts, ts);
-	Oid			argtypes[2] = {INT8OID, INT4OID};
+	Oid			argtypes[2] = {user->type, INT4OID};
 	Datum		args[2];
 	int			ret;
 	uint64		r;
 
-	args[0] = Int64GetDatum(user_id);
+	args[0] = user->native;
 	args[1] = Int32GetDatum(rec_max_history);
 	ret = SPI_execute_plan(RecKeptPlan(sql, 2, argtypes), args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
@@ -49,9 +53,20 @@ RecReadHistory(const RecBinding *b, int64 user_id, const RecModel *m, RecHistory
 		bool		isnull;
 		HeapTuple	tuple = SPI_tuptable->vals[r];
 		int			at = h->n - 1 - (int) r;
+		Datum		d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull);
 
-		h->items[at] = RecItemIndex(m, DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc,
-																   1, &isnull)));
+		if (keyed)
+		{
+			RecKey		key;
+			text	   *t = DatumGetTextPP(d);
+
+			key.text = VARDATA_ANY(t);
+			key.len = VARSIZE_ANY_EXHDR(t);
+			key.id = RecKeyHash(key.text, key.len);
+			h->items[at] = RecItemKeyIndex(m, &key);
+		}
+		else
+			h->items[at] = RecItemIndex(m, DatumGetInt64(d));
 		h->times[at] = DatumGetFloat8(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
 	}
 	SPI_freetuptable(SPI_tuptable);

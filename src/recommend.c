@@ -19,6 +19,7 @@
 
 #include "catalog.h"
 #include "history.h"
+#include "keys.h"
 #include "model.h"
 #include "score.h"
 #include "topk.h"
@@ -53,32 +54,40 @@ OpenCampaign(FunctionCallInfo fcinfo, int i, RecCampaignTarget *target)
 	return RecGetModel(target);
 }
 
-/* Resolve the campaign of argument i for a user (an A/B campaign's variant) and load its model */
+/*
+ * Resolve the campaign of argument i for the user of argument 0 (an A/B
+ * campaign's variant), load its model, and check that its item ids can be
+ * returned as result column item_col's type.
+ */
 static RecModel *
-OpenCampaignForUser(FunctionCallInfo fcinfo, int i, int64 user_id, RecCampaignTarget *target)
+OpenCampaignForUser(FunctionCallInfo fcinfo, int i, RecCampaignTarget *target, RecKey *user,
+					int item_col)
 {
-	RecResolveCampaignForUser(OptionalText(fcinfo, i), user_id, target);
-	return RecGetModel(target);
+	RecModel   *m;
+
+	RecResolveCampaignForKey(OptionalText(fcinfo, i), PG_GETARG_DATUM(0),
+							 get_fn_expr_argtype(fcinfo->flinfo, 0), target, user);
+	m = RecGetModel(target);
+	RecCheckModelKeys(m, target);
+	RecCheckItemOutput(m, &target->binding, RecResultColumnType(fcinfo, item_col));
+	return m;
 }
 
 /* Mark the model indices of an optional id array argument in flags */
 static void
-MarkIds(FunctionCallInfo fcinfo, int i, const char *name, const RecModel *m, bool *flags)
+MarkIds(FunctionCallInfo fcinfo, int i, const char *name, const RecModel *m,
+		const RecBinding *b, bool *flags)
 {
-	int64	   *ids;
+	int32	   *idx;
 	int			n;
 	int			j;
 
 	if (PG_ARGISNULL(i))
 		return;
-	ids = RecArrayToIds(PG_GETARG_ARRAYTYPE_P(i), name, &n);
+	idx = RecItemArrayIndices(m, b, PG_GETARG_ARRAYTYPE_P(i), name, &n, NULL, NULL);
 	for (j = 0; j < n; j++)
-	{
-		int32		idx = RecItemIndex(m, ids[j]);
-
-		if (idx >= 0)
-			flags[idx] = true;
-	}
+		if (idx[j] >= 0)
+			flags[idx[j]] = true;
 }
 
 /*
@@ -91,7 +100,8 @@ Datum
 rec_recommend(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int64		user_id;
+	RecKey		user;
+	Oid			item_type;
 	int32		k;
 	bool		exclude_seen;
 	RecCampaignTarget target;
@@ -111,15 +121,15 @@ rec_recommend(PG_FUNCTION_ARGS)
 	RequireArg(fcinfo, 0, "user_id");
 	RequireArg(fcinfo, 1, "k");
 	RequireArg(fcinfo, 2, "exclude_seen");
-	user_id = PG_GETARG_INT64(0);
 	k = PG_GETARG_INT32(1);
 	exclude_seen = PG_GETARG_BOOL(2);
 	RecCheckK(k);
 
 	InitMaterializedSRF(fcinfo, 0);
+	item_type = RecResultColumnType(fcinfo, 0);
 	SPI_connect();
-	m = OpenCampaignForUser(fcinfo, 5, user_id, &target);
-	RecReadHistory(&target.binding, user_id, m, &h);
+	m = OpenCampaignForUser(fcinfo, 5, &target, &user, 0);
+	RecReadHistory(&target.binding, &user, m, &h);
 
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
 	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
@@ -130,12 +140,12 @@ rec_recommend(PG_FUNCTION_ARGS)
 		for (i = 0; i < h.n; i++)
 			if (h.items[i] >= 0)
 				excluded[h.items[i]] = true;
-	MarkIds(fcinfo, 4, "exclude_items", m, excluded);
+	MarkIds(fcinfo, 4, "exclude_items", m, &target.binding, excluded);
 	if (!PG_ARGISNULL(3))
 	{
 		bool	   *included = palloc0(sizeof(bool) * Max(m->n_items, 1));
 
-		MarkIds(fcinfo, 3, "include_items", m, included);
+		MarkIds(fcinfo, 3, "include_items", m, &target.binding, included);
 		for (i = 0; i < m->n_items; i++)
 			excluded[i] |= !included[i];
 	}
@@ -149,10 +159,10 @@ rec_recommend(PG_FUNCTION_ARGS)
 	{
 		Datum		values[5];
 		bool		nulls[5] = {false, false, false, false, false};
-		values[0] = Int64GetDatum(m->item_ids[best[i].idx]);
+		values[0] = RecItemDatum(m, best[i].idx, item_type);
 		values[1] = Float4GetDatum(best[i].score);
 		values[2] = CStringGetTextDatum(RecReasonName(reasons[i]));
-		values[3] = Int64GetDatum(because[i] >= 0 ? m->item_ids[because[i]] : 0);
+		values[3] = because[i] >= 0 ? RecItemDatum(m, because[i], item_type) : (Datum) 0;
 		values[4] = CStringGetTextDatum(target.campaign);
 		nulls[1] = isinf(best[i].score);
 		nulls[3] = because[i] < 0;
@@ -174,7 +184,8 @@ Datum
 rec_similar_items(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int64		item_id;
+	RecKey		item;
+	Oid			item_type;
 	int32		k;
 	RecCampaignTarget target;
 	RecModel   *m;
@@ -190,14 +201,17 @@ rec_similar_items(PG_FUNCTION_ARGS)
 
 	RequireArg(fcinfo, 0, "item_id");
 	RequireArg(fcinfo, 1, "k");
-	item_id = PG_GETARG_INT64(0);
 	k = PG_GETARG_INT32(1);
 	RecCheckK(k);
 
 	InitMaterializedSRF(fcinfo, 0);
+	item_type = RecResultColumnType(fcinfo, 0);
 	SPI_connect();
 	m = OpenCampaign(fcinfo, 3, &target);
-	idx = RecRequireItem(m, item_id, target.campaign);
+	RecCheckModelKeys(m, &target);
+	RecItemKey(&target.binding, PG_GETARG_DATUM(0), get_fn_expr_argtype(fcinfo->flinfo, 0), &item);
+	RecCheckItemOutput(m, &target.binding, item_type);
+	idx = RecRequireItemKey(m, &item, target.campaign);
 
 	/* the item's own row: score a one-event history */
 	h.n = 1;
@@ -222,7 +236,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
 		reason = REC_REASON_CATEGORY;
 	}
 	excluded[idx] = true;
-	MarkIds(fcinfo, 2, "exclude_items", m, excluded);
+	MarkIds(fcinfo, 2, "exclude_items", m, &target.binding, excluded);
 
 	/* items with a similarity first, then the most popular of the rest */
 	best = palloc(sizeof(RecScored) * k);
@@ -234,7 +248,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	{
 		for (i = 0; i < m->n_items; i++)
 			excluded[i] = (scores[i] > 0 && !isinf(scores[i])) || i == idx;
-		MarkIds(fcinfo, 2, "exclude_items", m, excluded);
+		MarkIds(fcinfo, 2, "exclude_items", m, &target.binding, excluded);
 		filled = RecTopK(m->popularity, m->n_items, excluded, k - found, best + found);
 	}
 	for (i = 0; i < found + filled; i++)
@@ -242,7 +256,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
-		values[0] = Int64GetDatum(m->item_ids[best[i].idx]);
+		values[0] = RecItemDatum(m, best[i].idx, item_type);
 		values[1] = Float4GetDatum(i < found ? best[i].score : 0.0f);
 		values[2] = CStringGetTextDatum(RecReasonName(i < found ? reason : REC_REASON_POPULAR));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -260,8 +274,12 @@ Datum
 rec_rank(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int64		user_id;
-	int64	   *ids;
+	RecKey		user;
+	Oid			item_type;
+	int32	   *ids;
+	Datum	   *elems;
+	RecKey	   *keys;
+	ArrayType  *arr;
 	int			n;
 	RecCampaignTarget target;
 	RecModel   *m;
@@ -275,17 +293,18 @@ rec_rank(PG_FUNCTION_ARGS)
 
 	RequireArg(fcinfo, 0, "user_id");
 	RequireArg(fcinfo, 1, "items");
-	user_id = PG_GETARG_INT64(0);
-	ids = RecArrayToIds(PG_GETARG_ARRAYTYPE_P(1), "items", &n);
-	if (n > REC_MAX_CANDIDATES)
+	arr = PG_GETARG_ARRAYTYPE_P(1);
+	if (ARR_NDIM(arr) == 1 && ARR_DIMS(arr)[0] > REC_MAX_CANDIDATES)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("items must hold at most %d ids", REC_MAX_CANDIDATES)));
 
 	InitMaterializedSRF(fcinfo, 0);
+	item_type = RecResultColumnType(fcinfo, 0);
 	SPI_connect();
-	m = OpenCampaignForUser(fcinfo, 2, user_id, &target);
-	RecReadHistory(&target.binding, user_id, m, &h);
+	m = OpenCampaignForUser(fcinfo, 2, &target, &user, 0);
+	ids = RecItemArrayIndices(m, &target.binding, arr, "items", &n, &elems, &keys);
+	RecReadHistory(&target.binding, &user, m, &h);
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
 	RecModelScore(m, &h, scores, NULL, NULL);
 
@@ -293,12 +312,8 @@ rec_rank(PG_FUNCTION_ARGS)
 	excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
 	memset(excluded, true, sizeof(bool) * m->n_items);
 	for (i = 0; i < n; i++)
-	{
-		int32		idx = RecItemIndex(m, ids[i]);
-
-		if (idx >= 0)
-			excluded[idx] = false;
-	}
+		if (ids[i] >= 0)
+			excluded[ids[i]] = false;
 	best = palloc(sizeof(RecScored) * Max(n, 1));
 	found = RecTopK(scores, m->n_items, excluded, Max(n, 1), best);
 	for (i = 0; i < found; i++)
@@ -306,7 +321,7 @@ rec_rank(PG_FUNCTION_ARGS)
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
-		values[0] = Int64GetDatum(m->item_ids[best[i].idx]);
+		values[0] = RecItemDatum(m, best[i].idx, item_type);
 		values[1] = Float4GetDatum(best[i].score);
 		values[2] = Int32GetDatum(++rank);
 		nulls[1] = isinf(best[i].score);
@@ -320,13 +335,15 @@ rec_rank(PG_FUNCTION_ARGS)
 		bool		nulls[3] = {false, true, false};
 		int			j;
 
-		if (RecItemIndex(m, ids[i]) >= 0)
+		if (ids[i] >= 0)
 			continue;
-		for (j = 0; j < i && ids[j] != ids[i]; j++)
-			;
+		for (j = 0; j < i; j++)
+			if (keys[j].id == keys[i].id && keys[j].len == keys[i].len &&
+				(keys[i].text == NULL || memcmp(keys[j].text, keys[i].text, keys[i].len) == 0))
+				break;
 		if (j < i)
 			continue;
-		values[0] = Int64GetDatum(ids[i]);
+		values[0] = elems[i];
 		values[1] = (Datum) 0;
 		values[2] = Int32GetDatum(++rank);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -345,12 +362,14 @@ rec_variant(PG_FUNCTION_ARGS)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	RecCampaignTarget target;
+	RecKey		user;
 	text	   *result;
 
 	RequireArg(fcinfo, 0, "campaign");
 	RequireArg(fcinfo, 1, "user_id");
 	SPI_connect();
-	RecResolveCampaignForUser(text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_INT64(1), &target);
+	RecResolveCampaignForKey(text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_DATUM(1),
+							 get_fn_expr_argtype(fcinfo->flinfo, 1), &target, &user);
 	MemoryContextSwitchTo(caller);	/* the result outlives SPI's context */
 	result = cstring_to_text(target.campaign);
 	SPI_finish();
