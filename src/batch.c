@@ -156,13 +156,16 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	RecResolveCampaign(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)), &target);
 	m = RecGetModel(&target);
 	RecCheckModelKeys(m, &target);
-	RecCheckItemOutput(m, &target.binding, item_type);
-	if (user_type == INT8OID && target.binding.user_kind != REC_KEY_INT)
+	if (user_type == INT8OID &&
+		(target.binding.user_kind != REC_KEY_INT || target.binding.item_kind != REC_KEY_INT))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("dataset group \"%s\" has %s user ids, not bigint",
-						target.binding.group, target.binding.user_type),
+				 errmsg("dataset group \"%s\" has %s user ids and %s item ids, not bigint",
+						target.binding.group,
+						target.binding.user_type ? target.binding.user_type : "bigint",
+						target.binding.item_type ? target.binding.item_type : "bigint"),
 				 errhint("Use rec.batch_recommend_text(), which returns the ids as text.")));
+	RecCheckItemOutput(m, &target.binding, item_type);
 	if (users_arr)
 	{
 		/* the given users, resolved against the group, and their internal ids */
