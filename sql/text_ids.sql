@@ -138,7 +138,7 @@ SELECT rec.variant('ab', 'alice') = (SELECT variant FROM rec.recommend('alice', 
 SELECT rec.log_event('alice', iid(5), dataset_group => 'g', campaign => 'ab', rank => 1);
 SELECT campaign, variant = rec.variant('ab', 'alice') AS users_variant, user_id = rec.key_id('alice') AS by_key_id,
 	item_id = rec.key_id(iid(5)::text) AS item_key_id
-FROM rec.event_attribution;
+FROM rec.event_attribution WHERE campaign = 'ab';
 
 -- wrong id types name the group and the type it expects
 SELECT * FROM rec.recommend(42, 3, campaign => 'c');

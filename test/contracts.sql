@@ -36,7 +36,7 @@ SELECT volatility_is('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', '
 SELECT volatility_is('rec', 'similar_items', ARRAY['bigint', 'integer', 'bigint[]', 'text'], 'stable');
 SELECT volatility_is('rec', 'train', ARRAY['text', 'text', 'text', 'jsonb'], 'volatile');
 SELECT volatility_is('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'real', 'timestamp with time zone', 'text', 'text', 'text', 'integer'], 'volatile');
-SELECT volatility_is('rec', 'ndcg_at_k', ARRAY['bigint[]', 'bigint[]', 'integer'], 'immutable');
+SELECT volatility_is('rec', 'ndcg_at_k', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer'], 'immutable');
 SELECT volatility_is('rec', 'variant', ARRAY['text', 'bigint'], 'stable');
 SELECT volatility_is('rec', 'campaign_report', ARRAY['text', 'timestamp with time zone', 'text', 'text'], 'stable');
 SELECT volatility_is('rec', 'log_impression', ARRAY['bigint', 'bigint[]', 'text', 'text', 'timestamp with time zone'], 'volatile');
