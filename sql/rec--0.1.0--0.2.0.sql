@@ -1261,3 +1261,67 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.user_history(uuid, integer, text) IS
 'rec.user_history() for a uuid user id: item ids as text.';
+
+CREATE FUNCTION @extschema@.log_impression(
+	user_id text,
+	items text[],
+	campaign text,
+	variant text DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now())
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	cols jsonb;
+	uid bigint;
+	ids bigint[];
+BEGIN
+	IF user_id IS NULL OR items IS NULL OR campaign IS NULL OR ts IS NULL THEN
+		RAISE EXCEPTION 'user_id, items, campaign and ts must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF cardinality(items) = 0 OR array_position(items, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'items must hold at least one item and no NULL'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT g.columns INTO cols FROM @extschema@.campaign c
+	JOIN @extschema@.solution s ON s.name = c.solution
+	JOIN @extschema@.dataset_group g ON g.name = s.dataset_group
+	WHERE c.name = log_impression.campaign;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'campaign "%" does not exist', campaign
+			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.deploy().';
+	END IF;
+	-- the ids as rec.event_attribution records them: integers as themselves, keys by rec.key_id()
+	uid := CASE WHEN NOT cols ? 'user_type' THEN user_id::bigint
+		WHEN cols ->> 'user_type' = 'uuid' THEN @extschema@.key_id(user_id::uuid::text)
+		ELSE @extschema@.key_id(user_id) END;
+	SELECT pg_catalog.array_agg(CASE WHEN NOT cols ? 'item_type' THEN i.x::bigint
+		WHEN cols ->> 'item_type' = 'uuid' THEN @extschema@.key_id(i.x::uuid::text)
+		ELSE @extschema@.key_id(i.x) END ORDER BY i.o) INTO ids
+	FROM pg_catalog.unnest(items) WITH ORDINALITY i(x, o);
+	INSERT INTO @extschema@.impression (campaign, variant, user_id, items, ts)
+	VALUES (campaign,
+			CASE WHEN variant IS NULL THEN @extschema@.variant(campaign, user_id)
+				 ELSE @extschema@.attributed_variant(campaign, variant, uid) END,
+			uid, ids, ts);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.log_impression(text, text[], text, text, timestamptz) IS
+'rec.log_impression() for ids given as text (text, varchar, uuid or integer ids of the campaign''s group): text and uuid ids are recorded by their rec.key_id(), as attributed events are, so rec.campaign_report counts them together.';
+
+CREATE FUNCTION @extschema@.log_impression(
+	user_id uuid,
+	items text[],
+	campaign text,
+	variant text DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now())
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT @extschema@.log_impression(user_id::text, items, campaign, variant, ts)
+$$;
+COMMENT ON FUNCTION @extschema@.log_impression(uuid, text[], text, text, timestamptz) IS
+'rec.log_impression() for a uuid user id.';

@@ -139,6 +139,13 @@ SELECT rec.log_event('alice', iid(5), dataset_group => 'g', campaign => 'ab', ra
 SELECT campaign, variant = rec.variant('ab', 'alice') AS users_variant, user_id = rec.key_id('alice') AS by_key_id,
 	item_id = rec.key_id(iid(5)::text) AS item_key_id
 FROM rec.event_attribution WHERE campaign = 'ab';
+SELECT rec.log_impression('alice', ARRAY[iid(5), iid(6)]::text[], 'ab');
+SELECT variant = rec.variant('ab', 'alice') AS users_variant, user_id = rec.key_id('alice') AS by_key_id,
+	items = ARRAY[rec.key_id(iid(5)::text), rec.key_id(iid(6)::text)] AS items_by_key_id
+FROM rec.impression WHERE campaign = 'ab';
+SELECT variant, users, impressions, clicks FROM rec.campaign_report('ab') WHERE users > 0;
+DELETE FROM rec.event_attribution WHERE campaign = 'ab';
+DELETE FROM rec.impression WHERE campaign = 'ab';
 
 -- wrong id types name the group and the type it expects
 SELECT * FROM rec.recommend(42, 3, campaign => 'c');
