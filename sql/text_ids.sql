@@ -170,6 +170,11 @@ SELECT rec.log_event(42, iid(1), dataset_group => 'g');
 SELECT rec.log_event('alice', 7, dataset_group => 'g');
 SELECT rec.log_event(iid(1), iid(1), dataset_group => 'g');
 SELECT rec.variant('ab', 42);
+-- a damaged column mapping
+UPDATE rec.dataset_group SET columns = columns || '{"user_type": "money"}' WHERE name = 'exact';
+SELECT * FROM rec.recommend('Zoë', 1, campaign => 'exact');
+UPDATE rec.dataset_group SET columns = columns || '{"user_type": "character varying"}' WHERE name = 'exact';
+SELECT count(*) FROM rec.recommend('Zoë', 1, campaign => 'exact');
 -- a group bound again to other id types: its old models must be trained again
 CREATE TABLE ev_int (customer bigint, product bigint, kind text, at timestamptz);
 SELECT rec.create_dataset_group('g', 'ev_int', columns => '{"user_id": "customer", "item_id": "product", "ts": "at"}', replace => true);

@@ -336,8 +336,6 @@ RecCheckItemOutput(const RecModel *m, const RecBinding *b, Oid restype)
 
 	switch (restype)
 	{
-		case INT2OID:
-		case INT4OID:
 		case INT8OID:
 			ok = (m->key_kind == REC_KEY_INT);
 			break;
@@ -368,27 +366,9 @@ RecItemDatum(const RecModel *m, int32 idx, Oid restype)
 
 	if (m->key_kind == REC_KEY_INT)
 	{
-		int64		id = m->item_ids[idx];
-
-		switch (restype)
-		{
-			case INT8OID:
-				return Int64GetDatum(id);
-			case INT4OID:
-				if (id < PG_INT32_MIN || id > PG_INT32_MAX)
-					ereport(ERROR,
-							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-							 errmsg("item id %lld is out of range for type integer", (long long) id)));
-				return Int32GetDatum((int32) id);
-			case INT2OID:
-				if (id < PG_INT16_MIN || id > PG_INT16_MAX)
-					ereport(ERROR,
-							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-							 errmsg("item id %lld is out of range for type smallint", (long long) id)));
-				return Int16GetDatum((int16) id);
-			default:
-				return CStringGetTextDatum(psprintf(INT64_FORMAT, id));
-		}
+		if (restype == INT8OID)
+			return Int64GetDatum(m->item_ids[idx]);
+		return CStringGetTextDatum(psprintf(INT64_FORMAT, m->item_ids[idx]));
 	}
 	key = m->key_data + m->key_off[idx];
 	len = (int) (m->key_off[idx + 1] - m->key_off[idx]);
