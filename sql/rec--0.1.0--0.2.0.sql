@@ -1325,3 +1325,17 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.log_impression(uuid, text[], text, text, timestamptz) IS
 'rec.log_impression() for a uuid user id.';
+
+CREATE FUNCTION @extschema@.holdout_recommend_text(
+	campaign text,
+	holdout regclass,
+	k integer DEFAULT 25,
+	user_column text DEFAULT 'user_id',
+	item_column text DEFAULT 'item_id',
+	ts_column text DEFAULT NULL,
+	exclude_holdout boolean DEFAULT true)
+RETURNS TABLE (user_id text, rank integer, item_id text, relevant boolean, n_relevant integer)
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'rec_holdout_recommend';
+COMMENT ON FUNCTION @extschema@.holdout_recommend_text(text, regclass, integer, text, text, text, boolean) IS
+'rec.holdout_recommend() with the users'' and items'' ids as text, exactly as stored (uuids in canonical form), for a group of any id types; rec.holdout_recommend gives text and uuid ids as their rec.key_id().';

@@ -94,6 +94,12 @@ CREATE TABLE hold_int AS SELECT user_id, item_id
 	FROM rec.interactions WHERE user_id % 50 = 0 AND item_id % 3 = 0;
 SELECT (SELECT row(e.*)::text FROM rec.evaluate('c', 'hold_text', 'customer', 'product') e)
      = (SELECT row(e.*)::text FROM rec.evaluate('cb', 'hold_int') e) AS same_as_bigint;
+SELECT (SELECT array_agg(row(h.user_id, h.rank, h.item_id, h.relevant, h.n_relevant)::text ORDER BY h.user_id, h.rank)
+		FROM rec.holdout_recommend_text('c', 'hold_text', 5, 'customer', 'product') h)
+     = (SELECT array_agg(row(uid(h.user_id), h.rank, iid(h.item_id)::text, h.relevant, h.n_relevant)::text ORDER BY uid(h.user_id), h.rank)
+		FROM rec.holdout_recommend('cb', 'hold_int', 5) h) AS same_as_bigint;
+SELECT user_id, rank, relevant FROM rec.holdout_recommend_text('c', 'hold_text', 2, 'customer', 'product')
+ORDER BY user_id COLLATE "C", rank LIMIT 4;
 SELECT rec.precision_at_k('{a,b,c,d}', '{b,x}', 2) AS p2, rec.recall_at_k('{a,b,c,d}', '{b,x}', 4) AS r4,
 	rec.mrr('{a,b,c}', '{c}') AS mrr, rec.hit_at_k('{a,b}', '{B}', 2) AS case_matters,
 	rec.precision_at_k('{007}', '{7}', 1) AS zeros_matter, rec.precision_at_k('{7}'::bigint[], '{007}'::bigint[], 1) AS as_integers;

@@ -303,13 +303,67 @@ ReportOverlap(int64 n_found, int64 n_pairs, bool exclude, bool with_ts)
 				 errhint("Leave exclude_holdout at true to score as of the holdout.")));
 }
 
+/* A text or uuid holdout user's key, by its internal id */
+typedef struct UserKey
+{
+	int64		id;
+	char	   *key;
+} UserKey;
+
+static int
+CompareUserKey(const void *a, const void *b)
+{
+	int64		x = ((const UserKey *) a)->id;
+	int64		y = ((const UserKey *) b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/* Read the distinct user keys of a holdout, sorted by internal id */
+static UserKey *
+ReadUserKeys(const char *relname, const char *user_col, int *n)
+{
+	UserKey    *keys;
+	uint64		r;
+
+	if (SPI_execute(psprintf("SELECT DISTINCT %s::text FROM %s WHERE %s IS NOT NULL",
+							 quote_identifier(user_col), relname, quote_identifier(user_col)),
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "reading the holdout's users failed");
+	*n = (int) SPI_processed;
+	keys = palloc(sizeof(UserKey) * Max(*n, 1));
+	for (r = 0; r < SPI_processed; r++)
+	{
+		keys[r].key = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+		keys[r].id = RecKeyHash(keys[r].key, strlen(keys[r].key));
+	}
+	qsort(keys, *n, sizeof(UserKey), CompareUserKey);
+	return keys;
+}
+
+/* Return a holdout user as text: its key, or its integer id */
+static Datum
+UserText(const UserKey *keys, int n, int64 id)
+{
+	UserKey		probe;
+	UserKey    *hit;
+
+	if (keys == NULL)
+		return CStringGetTextDatum(psprintf(INT64_FORMAT, id));
+	probe.id = id;
+	hit = bsearch(&probe, keys, n, sizeof(UserKey), CompareUserKey);
+	return CStringGetTextDatum(hit ? hit->key : "");
+}
+
 PG_FUNCTION_INFO_V1(rec_holdout_recommend);
 
 /*
  * rec.holdout_recommend(campaign, holdout, k, user_column, item_column,
  * ts_column, exclude_holdout) returns (user_id, rank, item_id, relevant,
  * n_relevant): the top k of every holdout user as of the holdout.  A user
- * with no recommendation gets one row with a NULL rank.
+ * with no recommendation gets one row with a NULL rank.  As
+ * rec.holdout_recommend_text its ids are text: the users' and items' keys;
+ * as holdout_recommend a text or uuid group's ids are their rec.key_id().
  */
 Datum
 rec_holdout_recommend(PG_FUNCTION_ARGS)
@@ -341,6 +395,9 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 	float	   *scores;
 	bool	   *excluded;
 	RecScored  *best;
+	bool		as_text;
+	UserKey    *user_keys = NULL;
+	int			n_user_keys = 0;
 
 	for (int i = 1; i < 7; i++)
 		if (i != 5 && PG_ARGISNULL(i))
@@ -366,6 +423,7 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 		ts_expr = HoldoutTimeExpr(relid, relname, text_to_cstring(PG_GETARG_TEXT_PP(5)));
 
 	InitMaterializedSRF(fcinfo, 0);
+	as_text = (RecResultColumnType(fcinfo, 0) == TEXTOID);
 	SPI_connect();
 	RecResolveCampaign(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)), &target);
 	m = RecGetModel(&target);
@@ -413,6 +471,8 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 	ds = RecLoadDataset(&target.binding, NULL, UsersArray(users, n_users), false);
 	MatchUsers(ds, users, n_users);
 	to_model = RecDatasetToModel(ds, m);
+	if (as_text && target.binding.user_kind != REC_KEY_INT)
+		user_keys = ReadUserKeys(relname, user_col, &n_user_keys);
 
 	RecCheckMemory((double) EVAL_BLOCK * m->n_items * (sizeof(float) * 3 + 1),
 				   "scoring a block of users");
@@ -444,14 +504,15 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 					excluded[hs[b].items[j]] = true;
 			n_best = RecTopK(scores + (Size) b * m->n_items, m->n_items, excluded, k, best);
 
-			values[0] = Int64GetDatum(hu->user_id);
+			values[0] = as_text ? UserText(user_keys, n_user_keys, hu->user_id) :
+				Int64GetDatum(hu->user_id);
 			values[4] = Int32GetDatum(hu->n);
 			for (int j = 0; j < n_best; j++)
 			{
 				int64		item_id = m->item_ids[best[j].idx];
 
 				values[1] = Int32GetDatum(j + 1);
-				values[2] = Int64GetDatum(item_id);
+				values[2] = as_text ? RecItemDatum(m, best[j].idx, TEXTOID) : Int64GetDatum(item_id);
 				values[3] = BoolGetDatum(FindItem(pairs, hu, item_id) >= 0);
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			}
