@@ -6,6 +6,7 @@ OBJS = \
 	src/linalg.o \
 	src/topk.o \
 	src/dataset.o \
+	src/collect.o \
 	src/history.o \
 	src/catalog.o \
 	src/model.o \

@@ -481,3 +481,127 @@ RecUniqueUserItems(const RecDataset *ds, int u, int32 *mark, int32 stamp, int *n
 	}
 	return out;
 }
+
+/*
+ * Build the query that collects a dataset group's events (optionally of one
+ * event type) with the parallel-safe aggregate rec.collect_events; fill its
+ * parameters.  Rows with a null user, item or time are left out, as by
+ * RecLoadDataset.
+ */
+char *
+RecCollectEventsQuery(const RecBinding *b, const char *event_type, int *nargs,
+					  Oid *argtypes, Datum *args)
+{
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT rec.collect_events(%s::int8, %s::int8, %s) FROM %s"
+					 " WHERE %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL",
+					 quote_identifier(b->user_col), quote_identifier(b->item_col),
+					 RecTimeExpr(b), RecRelationName(b->interactions, b->group),
+					 quote_identifier(b->user_col), quote_identifier(b->item_col),
+					 quote_identifier(b->ts_col));
+	*nargs = 0;
+	if (event_type)
+	{
+		if (b->event_type_col == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("dataset group \"%s\" has no event type column", b->group),
+					 errhint("Train without the event_type parameter.")));
+		argtypes[*nargs] = TEXTOID;
+		args[(*nargs)++] = CStringGetTextDatum(event_type);
+		appendStringInfo(&sql, " AND %s OPERATOR(pg_catalog.=) $%d",
+						 quote_identifier(b->event_type_col), *nargs);
+	}
+	return sql.data;
+}
+
+/*
+ * Build a dataset from collected events, in canonical order: users by id,
+ * each user's events by time then item id, items numbered in order of first
+ * appearance in that order.  The dataset, and so the model, depends only on
+ * the events, never on the order in which they were read; for a relation
+ * stored in that order it equals RecLoadDataset's.  Events dated after now()
+ * count as happening now, as in RecLoadDataset.  The event set is consumed.
+ */
+RecDataset *
+RecDatasetFromEvents(RecEventSet *set, const RecBinding *b, bool with_items)
+{
+	RecDataset *ds = palloc0(sizeof(RecDataset));
+	HTAB	   *item_map = CreateIdMap("rec items");
+	int			item_cap = 1024;
+	int			user_cap;
+	float8		now;
+	int64		n_future = 0;
+	int64		e;
+	RecEvent   *ev;
+
+	now = (float8) GetCurrentTransactionStartTimestamp() / USECS_PER_SEC +
+		((float8) POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+	for (e = 0; e < set->n; e++)
+		if (set->ev[e].time > now)
+		{
+			set->ev[e].time = now;
+			set->sorted = false;
+			n_future++;
+		}
+	if (n_future > 0)
+		ereport(NOTICE,
+				(errmsg_plural("%lld event of dataset group \"%s\" is dated after now() and is trained as if it happened now",
+							   "%lld events of dataset group \"%s\" are dated after now() and are trained as if they happened now",
+							   n_future, (long long) n_future, b->group)));
+	RecEventSetSort(set);
+	ev = set->ev;
+
+	RecCheckMemory((double) set->n * (sizeof(int32) + sizeof(float8)), "reading the interactions");
+	ds->n_events = set->n;
+	ds->ev_item = palloc_extended(sizeof(int32) * Max(set->n, 1), MCXT_ALLOC_HUGE);
+	ds->ev_time = palloc_extended(sizeof(float8) * Max(set->n, 1), MCXT_ALLOC_HUGE);
+	user_cap = 1024;
+	ds->user_ids = palloc(sizeof(int64) * user_cap);
+	ds->user_off = palloc(sizeof(int64) * (user_cap + 1));
+	ds->item_ids = palloc(sizeof(int64) * item_cap);
+	ds->max_time = -INFINITY;
+	for (e = 0; e < set->n; e++)
+	{
+		if ((e & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (e == 0 || ev[e].user != ev[e - 1].user)
+		{
+			if (ds->n_users >= user_cap)
+			{
+				user_cap *= 2;
+				ds->user_ids = repalloc_huge(ds->user_ids, sizeof(int64) * user_cap);
+				ds->user_off = repalloc_huge(ds->user_off, sizeof(int64) * (user_cap + 1));
+			}
+			ds->user_ids[ds->n_users] = ev[e].user;
+			ds->user_off[ds->n_users++] = e;
+		}
+		ds->ev_item[e] = InternId(item_map, ev[e].item, &ds->item_ids, &ds->n_items, &item_cap);
+		ds->ev_time[e] = ev[e].time;
+		if (ev[e].time > ds->max_time)
+			ds->max_time = ev[e].time;
+	}
+	ds->user_off[ds->n_users] = set->n;
+	ds->n_warm = ds->n_items;
+	if (set->ev)
+		pfree(set->ev);
+	set->ev = NULL;
+	set->n = 0;
+
+	if (with_items && OidIsValid(b->items))
+		LoadItems(ds, b, item_map, &item_cap);
+	else
+	{
+		int			i;
+
+		ds->cat_off = palloc0(sizeof(int32) * (ds->n_items + 1));
+		ds->cat_idx = palloc(sizeof(int32));
+		ds->item_created = palloc(sizeof(float8) * Max(ds->n_items, 1));
+		for (i = 0; i < ds->n_items; i++)
+			ds->item_created[i] = NAN;
+	}
+	hash_destroy(item_map);
+	return ds;
+}
