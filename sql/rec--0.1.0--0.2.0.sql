@@ -777,6 +777,7 @@ CREATE AGGREGATE @extschema@.collect_events(user_id bigint, item_id bigint, even
 	SERIALFUNC = @extschema@.collect_events_serialize,
 	DESERIALFUNC = @extschema@.collect_events_deserialize,
 	FINALFUNC = @extschema@.collect_events_final,
+	FINALFUNC_MODIFY = READ_WRITE,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.collect_events(bigint, bigint, double precision) IS

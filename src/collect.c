@@ -45,7 +45,10 @@ typedef struct EventsHeader
 	int64		sorted;			/* 1 when in canonical order */
 } EventsHeader;
 
-/* Where the final function hands over the combined events, while set */
+/*
+ * Where the final function hands over the combined events, while set (only
+ * in the backend that runs RecCollectEvents, never in a worker)
+ */
 static MemoryContext capture_cxt = NULL;
 static RecEventSet *capture_set = NULL;
 
@@ -115,7 +118,8 @@ RecEventSetMerge(RecEventSet *into, RecEventSet *from)
 	RecEventSetSort(into);
 	RecEventSetSort(from);
 	RecCheckMemory((double) (into->n + from->n) * sizeof(RecEvent) * 2, "collecting the interactions");
-	out = MemoryContextAllocHuge(GetMemoryChunkContext(into->ev),
+	/* while RecCollectEvents waits for them, merged events go straight to its context */
+	out = MemoryContextAllocHuge(capture_cxt ? capture_cxt : GetMemoryChunkContext(into->ev),
 								 sizeof(RecEvent) * (into->n + from->n));
 	while (i < into->n && j < from->n)
 	{
@@ -300,10 +304,21 @@ rec_collect_events_final(PG_FUNCTION_ARGS)
 	{
 		MemoryContext old = MemoryContextSwitchTo(capture_cxt);
 
-		capture_set = NewEventSet(set->n);
-		capture_set->n = set->n;
-		if (set->n > 0)
-			memcpy(capture_set->ev, set->ev, sizeof(RecEvent) * set->n);
+		if (set->ev != NULL && GetMemoryChunkContext(set->ev) == capture_cxt)
+		{
+			/* merged there already: hand the array over */
+			capture_set = palloc(sizeof(RecEventSet));
+			*capture_set = *set;
+			set->ev = NULL;
+			set->n = set->cap = 0;
+		}
+		else
+		{
+			capture_set = NewEventSet(set->n);
+			capture_set->n = set->n;
+			if (set->n > 0)
+				memcpy(capture_set->ev, set->ev, sizeof(RecEvent) * set->n);
+		}
 		MemoryContextSwitchTo(old);
 		set = &empty;
 	}

@@ -482,6 +482,39 @@ RecUniqueUserItems(const RecDataset *ds, int u, int32 *mark, int32 stamp, int *n
 	return out;
 }
 
+/* Open-addressing map of item ids for RecDatasetFromEvents: one probe per event */
+typedef struct ItemSlot
+{
+	int64		id;				/* external item id, the key */
+	int32		idx;			/* dense index */
+	char		status;			/* simplehash's slot status */
+} ItemSlot;
+
+/* Mix an item id into a 32-bit hash (MurmurHash3's 64-bit finalizer) */
+static inline uint32
+HashItemId(int64 id)
+{
+	uint64		h = (uint64) id;
+
+	h ^= h >> 33;
+	h *= UINT64CONST(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return (uint32) h;
+}
+
+#define SH_PREFIX itemmap
+#define SH_ELEMENT_TYPE ItemSlot
+#define SH_KEY_TYPE int64
+#define SH_KEY id
+#define SH_HASH_KEY(tb, key) HashItemId(key)
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
 /*
  * Build the query that collects a dataset group's events (optionally of one
  * event type) with the parallel-safe aggregate rec.collect_events; fill its
@@ -529,7 +562,8 @@ RecDataset *
 RecDatasetFromEvents(RecEventSet *set, const RecBinding *b, bool with_items)
 {
 	RecDataset *ds = palloc0(sizeof(RecDataset));
-	HTAB	   *item_map = CreateIdMap("rec items");
+	HTAB	   *item_map;
+	itemmap_hash *items = itemmap_create(CurrentMemoryContext, 1024, NULL);
 	int			item_cap = 1024;
 	int			user_cap;
 	float8		now;
@@ -578,7 +612,22 @@ RecDatasetFromEvents(RecEventSet *set, const RecBinding *b, bool with_items)
 			ds->user_ids[ds->n_users] = ev[e].user;
 			ds->user_off[ds->n_users++] = e;
 		}
-		ds->ev_item[e] = InternId(item_map, ev[e].item, &ds->item_ids, &ds->n_items, &item_cap);
+		{
+			bool		found;
+			ItemSlot   *slot = itemmap_insert(items, ev[e].item, &found);
+
+			if (!found)
+			{
+				if (ds->n_items >= item_cap)
+				{
+					item_cap *= 2;
+					ds->item_ids = repalloc_huge(ds->item_ids, sizeof(int64) * (Size) item_cap);
+				}
+				slot->idx = ds->n_items;
+				ds->item_ids[ds->n_items++] = ev[e].item;
+			}
+			ds->ev_item[e] = slot->idx;
+		}
 		ds->ev_time[e] = ev[e].time;
 		if (ev[e].time > ds->max_time)
 			ds->max_time = ev[e].time;
@@ -589,6 +638,17 @@ RecDatasetFromEvents(RecEventSet *set, const RecBinding *b, bool with_items)
 		pfree(set->ev);
 	set->ev = NULL;
 	set->n = 0;
+	itemmap_destroy(items);
+
+	/* the id map LoadItems extends with items known only from metadata */
+	item_map = CreateIdMap("rec items");
+	for (e = 0; e < ds->n_items; e++)
+	{
+		bool		found;
+		IdEntry    *entry = hash_search(item_map, &ds->item_ids[e], HASH_ENTER, &found);
+
+		entry->idx = (int32) e;
+	}
 
 	if (with_items && OidIsValid(b->items))
 		LoadItems(ds, b, item_map, &item_cap);

@@ -481,6 +481,23 @@ OpenSolution(const char *solution, const char *recipe_name, const char *group,
 	}
 }
 
+/* Say at DEBUG1 how long reading the events took (for benchmarks) */
+static void
+ReportRead(const char *how, const RecDataset *ds, TimestampTz started, TimestampTz collected)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (collected == 0)
+		ereport(DEBUG1,
+				(errmsg_internal("read %lld events (%s) in %.3f s",
+								 (long long) ds->n_events, how, (double) (now - started) / USECS_PER_SEC)));
+	else
+		ereport(DEBUG1,
+				(errmsg_internal("read %lld events (%s) in %.3f s, of which %.3f s building the dataset",
+								 (long long) ds->n_events, how, (double) (now - started) / USECS_PER_SEC,
+								 (double) (now - collected) / USECS_PER_SEC)));
+}
+
 /*
  * Read the events to train on: the given collected events (of shards), or
  * the group's relation with the parallel-safe aggregate when
@@ -489,6 +506,9 @@ OpenSolution(const char *solution, const char *recipe_name, const char *group,
 static RecDataset *
 ReadDataset(const RecBinding *binding, const char *event_type, ArrayType *events)
 {
+	TimestampTz started = GetCurrentTimestamp();
+	TimestampTz collected;
+	RecDataset *ds;
 	RecEventSet *set = NULL;
 	Datum	   *parts;
 	bool	   *nulls;
@@ -496,7 +516,11 @@ ReadDataset(const RecBinding *binding, const char *event_type, ArrayType *events
 	int			i;
 
 	if (events == NULL && !rec_parallel_read)
-		return RecLoadDataset(binding, event_type, NULL, true);
+	{
+		ds = RecLoadDataset(binding, event_type, NULL, true);
+		ReportRead("cursor", ds, started, 0);
+		return ds;
+	}
 	if (events == NULL)
 	{
 		Oid			argtypes[1];
@@ -504,7 +528,11 @@ ReadDataset(const RecBinding *binding, const char *event_type, ArrayType *events
 		int			nargs;
 		char	   *sql = RecCollectEventsQuery(binding, event_type, &nargs, argtypes, args);
 
-		return RecDatasetFromEvents(RecCollectEvents(sql, nargs, argtypes, args), binding, true);
+		set = RecCollectEvents(sql, nargs, argtypes, args);
+		collected = GetCurrentTimestamp();
+		ds = RecDatasetFromEvents(set, binding, true);
+		ReportRead("parallel", ds, started, collected);
+		return ds;
 	}
 	if (ARR_NDIM(events) > 1)
 		ereport(ERROR,
@@ -530,7 +558,10 @@ ReadDataset(const RecBinding *binding, const char *event_type, ArrayType *events
 		set = palloc0(sizeof(RecEventSet));
 		set->sorted = true;
 	}
-	return RecDatasetFromEvents(set, binding, true);
+	collected = GetCurrentTimestamp();
+	ds = RecDatasetFromEvents(set, binding, true);
+	ReportRead("collections", ds, started, collected);
+	return ds;
 }
 
 /*
