@@ -103,7 +103,7 @@ RecEventSetSort(RecEventSet *set)
 
 /*
  * Move the events of "from" into "into" (in into's memory context), both
- * sorted first, by a linear merge; "from" is left empty.
+ * sorted first, by a linear merge; "from" is left empty, its array freed.
  */
 void
 RecEventSetMerge(RecEventSet *into, RecEventSet *from)
@@ -119,7 +119,8 @@ RecEventSetMerge(RecEventSet *into, RecEventSet *from)
 	RecEventSetSort(from);
 	RecCheckMemory((double) (into->n + from->n) * sizeof(RecEvent) * 2, "collecting the interactions");
 	/* while RecCollectEvents waits for them, merged events go straight to its context */
-	out = MemoryContextAllocHuge(capture_cxt ? capture_cxt : GetMemoryChunkContext(into->ev),
+	out = MemoryContextAllocHuge(capture_cxt ? capture_cxt :
+								 into->ev ? GetMemoryChunkContext(into->ev) : CurrentMemoryContext,
 								 sizeof(RecEvent) * (into->n + from->n));
 	while (i < into->n && j < from->n)
 	{
@@ -134,11 +135,14 @@ RecEventSetMerge(RecEventSet *into, RecEventSet *from)
 		memcpy(out + k, into->ev + i, sizeof(RecEvent) * (into->n - i));
 	if (j < from->n)
 		memcpy(out + k, from->ev + j, sizeof(RecEvent) * (from->n - j));
-	pfree(into->ev);
+	if (into->ev)
+		pfree(into->ev);
 	into->ev = out;
 	into->n += from->n;
 	into->cap = into->n;
-	from->n = 0;
+	pfree(from->ev);
+	from->ev = NULL;
+	from->n = from->cap = 0;
 }
 
 /* Serialize an event set as a header and its triples */
