@@ -9,7 +9,9 @@
 # shards) and checks that every user's list through the router equals the
 # single server's, that rec_shard.log_event lands on the owning shard only,
 # changes that user's list as on the single server, and commits there even
-# when the router's transaction rolls back.  About 20 s.  Skips when the
+# when the router's transaction rolls back.  Also checks, with auto_explain,
+# that the query rec.train runs with rec.parallel_read is a parallel plan.
+# About 20 s.  Skips when the
 # PL/Proxy package (postgresql-15-plproxy) is not installed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -82,6 +84,24 @@ for recipe in sims user-personalization popularity-count; do
     check "$recipe: every user's list through the router equals the single server's" \
         "$(r "$(lists rec_shard.)")" "$(s "$(lists rec.)")"
 done
+
+# inside rec.train the collecting query runs as a parallel plan (auto_explain of nested statements)
+plan=$(psql -X -q -At -d rec_single 2>&1 >/dev/null <<'SQL'
+LOAD 'auto_explain';
+SET auto_explain.log_min_duration = 0;
+SET auto_explain.log_nested_statements = on;
+SET auto_explain.log_level = notice;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET rec.parallel_read = on;
+SELECT rec.train('planned', 'popularity-count');
+SQL
+)
+check "rec.train with rec.parallel_read plans Partial Aggregate under Gather with 2 workers" \
+    "$(grep -A5 'Query Text: SELECT rec.collect_events' <<<"$plan" | sed -E 's/ +\(cost=.*//; s/^ +//' | grep -E '^(Finalize Aggregate|->  Gather|Workers Planned|->  Partial Aggregate|->  Parallel Seq Scan)' | tr '\n' '|')" \
+    "Finalize Aggregate|->  Gather|Workers Planned: 2|->  Partial Aggregate|->  Parallel Seq Scan on interactions|"
 
 # log_event through the router: lands on the owning shard, and moves the list as on one server
 r "SELECT rec_shard.deploy('c', 'sims')" >/dev/null
