@@ -7,6 +7,7 @@ OBJS = \
 	src/topk.o \
 	src/keys.o \
 	src/dataset.o \
+	src/collect.o \
 	src/history.o \
 	src/catalog.o \
 	src/model.o \

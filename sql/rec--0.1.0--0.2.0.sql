@@ -1339,3 +1339,174 @@ LANGUAGE C STABLE
 AS 'MODULE_PATHNAME', 'rec_holdout_recommend';
 COMMENT ON FUNCTION @extschema@.holdout_recommend_text(text, regclass, integer, text, text, text, boolean) IS
 'rec.holdout_recommend() with the users'' and items'' ids as text, exactly as stored (uuids in canonical form), for a group of any id types; rec.holdout_recommend gives text and uuid ids as their rec.key_id().';
+
+-- Scaling out: parallel training reads and sharding (issue 11, items 3-4) --------
+-- rec.collect_events gathers (user, item, time) triples with a combine
+-- function and bytea partial states, so training reads a large relation with
+-- parallel workers (SET rec.parallel_read = on) and shards can send their
+-- events to the one server that trains (rec.dataset_events,
+-- rec.train_from_events); rec.version_model, rec.version_meta and
+-- rec.install_version copy a trained version byte for byte to other servers.
+
+CREATE FUNCTION @extschema@.collect_events_trans(internal, bigint, bigint, double precision)
+RETURNS internal
+LANGUAGE C PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_collect_events_trans';
+COMMENT ON FUNCTION @extschema@.collect_events_trans(internal, bigint, bigint, double precision) IS
+'Internal: transition function of rec.collect_events.';
+
+CREATE FUNCTION @extschema@.collect_events_combine(internal, internal)
+RETURNS internal
+LANGUAGE C PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_collect_events_combine';
+COMMENT ON FUNCTION @extschema@.collect_events_combine(internal, internal) IS
+'Internal: combine function of rec.collect_events (merges sorted partial states).';
+
+CREATE FUNCTION @extschema@.collect_events_serialize(internal)
+RETURNS bytea
+LANGUAGE C STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_collect_events_serialize';
+COMMENT ON FUNCTION @extschema@.collect_events_serialize(internal) IS
+'Internal: serial function of rec.collect_events (sorts the partial state in the worker).';
+
+CREATE FUNCTION @extschema@.collect_events_deserialize(bytea, internal)
+RETURNS internal
+LANGUAGE C STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_collect_events_deserialize';
+COMMENT ON FUNCTION @extschema@.collect_events_deserialize(bytea, internal) IS
+'Internal: deserial function of rec.collect_events.';
+
+CREATE FUNCTION @extschema@.collect_events_final(internal)
+RETURNS bytea
+LANGUAGE C PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_collect_events_final';
+COMMENT ON FUNCTION @extschema@.collect_events_final(internal) IS
+'Internal: final function of rec.collect_events.';
+
+CREATE AGGREGATE @extschema@.collect_events(user_id bigint, item_id bigint, event_time double precision) (
+	SFUNC = @extschema@.collect_events_trans,
+	STYPE = internal,
+	COMBINEFUNC = @extschema@.collect_events_combine,
+	SERIALFUNC = @extschema@.collect_events_serialize,
+	DESERIALFUNC = @extschema@.collect_events_deserialize,
+	FINALFUNC = @extschema@.collect_events_final,
+	FINALFUNC_MODIFY = READ_WRITE,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.collect_events(bigint, bigint, double precision) IS
+'The (user_id, item_id, event_time in epoch seconds) rows as one event collection (bytea) in canonical order: user, time, item. Parallel safe: each worker sorts its part, the leader merges. Rows with a null are skipped. The value is in the server''s native layout, at most 1 GB (about 44 million events); training inside the server has no such limit.';
+
+CREATE FUNCTION @extschema@.dataset_events(dataset_group text DEFAULT 'default', event_type text DEFAULT NULL)
+RETURNS bytea
+LANGUAGE C STABLE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'rec_dataset_events';
+COMMENT ON FUNCTION @extschema@.dataset_events(text, text) IS
+'A dataset group''s interactions (optionally of one event type) as one event collection of rec.collect_events, read in parallel when the planner chooses: what a shard sends to the server that trains with rec.train_from_events().';
+
+CREATE FUNCTION @extschema@.train_from_events(
+	solution text,
+	recipe text DEFAULT NULL,
+	dataset_group text DEFAULT NULL,
+	params jsonb DEFAULT '{}',
+	events bytea[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_train_from_events';
+COMMENT ON FUNCTION @extschema@.train_from_events(text, text, text, jsonb, bytea[]) IS
+'Train like rec.train(), on the union of event collections (e.g. rec.dataset_events() of every shard) instead of the group''s interactions; the group still gives the items relation. The collections are taken as they are: filter event types when collecting. The dataset is built in canonical order, so the model equals that of rec.train() with rec.parallel_read on over the same events.';
+
+CREATE FUNCTION @extschema@.version_checksum(version bigint)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.md5(p.data), '' ORDER BY p.seq))
+	FROM (SELECT 0 AS seq, sv.model AS data FROM @extschema@.solution_version sv WHERE sv.id = version_checksum.version
+		  UNION ALL
+		  SELECT c.seq, c.data FROM @extschema@.model_chunk c WHERE c.version = version_checksum.version) p;
+END;
+COMMENT ON FUNCTION @extschema@.version_checksum(bigint) IS
+'MD5 over the MD5s of a solution version''s stored model pieces, in order: equal on two servers when they hold the same model bytes; NULL for a version that does not exist.';
+
+CREATE FUNCTION @extschema@.version_model(version bigint)
+RETURNS bytea[]
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT pg_catalog.array_agg(p.data ORDER BY p.seq)
+	FROM (SELECT 0 AS seq, sv.model AS data FROM @extschema@.solution_version sv WHERE sv.id = version_model.version
+		  UNION ALL
+		  SELECT c.seq, c.data FROM @extschema@.model_chunk c WHERE c.version = version_model.version) p;
+END;
+COMMENT ON FUNCTION @extschema@.version_model(bigint) IS
+'A solution version''s stored model pieces in order (the model column, then rec.model_chunk rows), for rec.install_version() on another server.';
+
+CREATE FUNCTION @extschema@.version_meta(version bigint)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT pg_catalog.jsonb_build_object('id', sv.id, 'solution', sv.solution, 'recipe', sv.recipe,
+		'params', sv.params, 'metrics', sv.metrics, 'n_users', sv.n_users, 'n_items', sv.n_items,
+		'n_interactions', sv.n_interactions, 'training_seconds', sv.training_seconds,
+		'created_at', sv.created_at, 'dataset_group', s.dataset_group, 'solution_params', s.params)
+	FROM @extschema@.solution_version sv JOIN @extschema@.solution s ON s.name = sv.solution
+	WHERE sv.id = version_meta.version;
+END;
+COMMENT ON FUNCTION @extschema@.version_meta(bigint) IS
+'A solution version''s row (without its model) and its solution''s recipe, group and parameters, as jsonb for rec.install_version() on another server.';
+
+CREATE FUNCTION @extschema@.install_version(meta jsonb, model bytea[])
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v bigint := (meta->>'id')::bigint;
+	have_recipe text;
+	have text;
+	want text;
+BEGIN
+	IF v IS NULL OR meta->>'solution' IS NULL OR model IS NULL OR cardinality(model) = 0 THEN
+		RAISE EXCEPTION 'meta must name a version id and a solution, and model must hold at least one piece'
+			USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'Pass rec.version_meta() and rec.version_model() of the server that trained the version.';
+	END IF;
+	INSERT INTO @extschema@.solution (name, recipe, dataset_group, params)
+	VALUES (meta->>'solution', meta->>'recipe', meta->>'dataset_group', coalesce(meta->'solution_params', '{}'))
+	ON CONFLICT (name) DO NOTHING;
+	SELECT s.recipe INTO have_recipe FROM @extschema@.solution s WHERE s.name = meta->>'solution';
+	IF have_recipe IS DISTINCT FROM meta->>'recipe' THEN
+		RAISE EXCEPTION 'solution "%" uses recipe "%", not "%"', meta->>'solution', have_recipe, meta->>'recipe'
+			USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'Install the version on servers whose solution of that name has the same recipe.';
+	END IF;
+	SELECT md5(string_agg(md5(m.piece), '' ORDER BY m.seq)) INTO want
+	FROM unnest(model) WITH ORDINALITY AS m(piece, seq);
+	have := @extschema@.version_checksum(v);
+	IF have IS NOT NULL THEN
+		IF have <> want THEN
+			RAISE EXCEPTION 'solution version % already exists here with another model', v
+				USING ERRCODE = 'unique_violation',
+				HINT = 'Drop it here first, or train a new version on the server that trains.';
+		END IF;
+		RETURN have;	-- installed before: nothing to do
+	END IF;
+	INSERT INTO @extschema@.solution_version (id, solution, recipe, params, metrics, n_users, n_items,
+		n_interactions, training_seconds, model, created_at)
+	VALUES (v, meta->>'solution', meta->>'recipe', meta->'params', meta->'metrics',
+		(meta->>'n_users')::integer, (meta->>'n_items')::integer, (meta->>'n_interactions')::bigint,
+		(meta->>'training_seconds')::double precision, model[1],
+		coalesce((meta->>'created_at')::timestamptz, clock_timestamp()));
+	INSERT INTO @extschema@.model_chunk (version, seq, data)
+	SELECT v, m.seq - 1, m.piece FROM unnest(model) WITH ORDINALITY AS m(piece, seq) WHERE m.seq > 1;
+	-- versions trained here later must not take an installed id
+	PERFORM setval(pg_get_serial_sequence('@extschema@.solution_version', 'id'),
+		greatest(v, (SELECT max(id) FROM @extschema@.solution_version)));
+	have := @extschema@.version_checksum(v);
+	IF have IS DISTINCT FROM want THEN
+		RAISE EXCEPTION 'solution version % was not stored intact', v
+			USING ERRCODE = 'data_corrupted';
+	END IF;
+	RETURN have;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.install_version(jsonb, bytea[]) IS
+'Install a solution version trained on another server (rec.version_meta() and rec.version_model() there) under the same id, creating its solution if needed; returns rec.version_checksum(), equal to the source''s. Installing the same version twice does nothing; another model under that id is an error.';

@@ -193,3 +193,9 @@ SELECT rec.create_dataset_group('bad', 'ev_text', items => 'it_int',
 	columns => '{"user_id": "customer", "item_id": "product", "ts": "at", "items_item_id": "product"}');
 SELECT rec.create_dataset_group('bad', 'ev_text', columns => '{"user_id": "at", "item_id": "product", "ts": "at"}');
 SELECT rec.create_dataset_group('bad', 'ev_mixed', items => 'it_uuid', columns => '{"items_item_id": "product"}');
+-- event collections (parallel reads, shards) hold integer ids; a parallel read of a text group reads in one pass
+SELECT rec.dataset_events('g');
+SELECT rec.train_from_events('g-shards', 'popularity-count', 'g', events => ARRAY[rec.dataset_events('default')]);
+SET rec.parallel_read = on;
+SELECT rec.train('g-parallel', 'popularity-count', 'g') > 0 AS trained;
+RESET rec.parallel_read;

@@ -503,13 +503,19 @@ RecRelationName(Oid relid, const char *group)
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), relname);
 }
 
-/* Return an SQL expression giving the binding's event time in epoch seconds */
+/*
+ * Return an SQL expression giving the binding's event time in epoch seconds.
+ * date_part returns float8 directly; extract() returns numeric since
+ * PostgreSQL 14, and its cast to float8 cost 1 us a row, the larger part of
+ * reading the interactions.  Both give the same float8: the microseconds
+ * divided by 10^6, correctly rounded.
+ */
 char *
 RecTimeExpr(const RecBinding *binding)
 {
 	if (binding->ts_is_epoch)
 		return psprintf("%s::float8", quote_identifier(binding->ts_col));
-	return psprintf("extract(epoch from %s)::float8", quote_identifier(binding->ts_col));
+	return psprintf("pg_catalog.date_part('epoch', %s)", quote_identifier(binding->ts_col));
 }
 
 PG_FUNCTION_INFO_V1(rec_catalogue_changed);

@@ -542,3 +542,200 @@ RecUniqueUserItems(const RecDataset *ds, int u, int32 *mark, int32 stamp, int *n
 	}
 	return out;
 }
+
+/* Open-addressing map of item ids for RecDatasetFromEvents: one probe per event */
+typedef struct ItemSlot
+{
+	int64		id;				/* external item id, the key */
+	int32		idx;			/* dense index */
+	char		status;			/* simplehash's slot status */
+} ItemSlot;
+
+/* Mix an item id into a 32-bit hash (MurmurHash3's 64-bit finalizer) */
+static inline uint32
+HashItemId(int64 id)
+{
+	uint64		h = (uint64) id;
+
+	h ^= h >> 33;
+	h *= UINT64CONST(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return (uint32) h;
+}
+
+#define SH_PREFIX itemmap
+#define SH_ELEMENT_TYPE ItemSlot
+#define SH_KEY_TYPE int64
+#define SH_KEY id
+#define SH_HASH_KEY(tb, key) HashItemId(key)
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* Error unless a group's user and item ids are integers, as event collections hold */
+static void
+RequireIntegerIds(const RecBinding *b)
+{
+	if (b->user_kind != REC_KEY_INT || b->item_kind != REC_KEY_INT)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("event collections of dataset group \"%s\" need integer user and item ids", b->group),
+				 errhint("Train a group with text, varchar or uuid ids with rec.train() on one server.")));
+}
+
+/*
+ * Build the query that collects a dataset group's events (optionally of one
+ * event type) with the parallel-safe aggregate rec.collect_events; fill its
+ * parameters.  Rows with a null user, item or time are left out, as by
+ * RecLoadDataset.
+ */
+char *
+RecCollectEventsQuery(const RecBinding *b, const char *event_type, int *nargs,
+					  Oid *argtypes, Datum *args)
+{
+	StringInfoData sql;
+
+	RequireIntegerIds(b);
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT rec.collect_events(%s::int8, %s::int8, %s) FROM %s"
+					 " WHERE %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL",
+					 quote_identifier(b->user_col), quote_identifier(b->item_col),
+					 RecTimeExpr(b), RecRelationName(b->interactions, b->group),
+					 quote_identifier(b->user_col), quote_identifier(b->item_col),
+					 quote_identifier(b->ts_col));
+	*nargs = 0;
+	if (event_type)
+	{
+		if (b->event_type_col == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("dataset group \"%s\" has no event type column", b->group),
+					 errhint("Train without the event_type parameter.")));
+		argtypes[*nargs] = TEXTOID;
+		args[(*nargs)++] = CStringGetTextDatum(event_type);
+		appendStringInfo(&sql, " AND %s OPERATOR(pg_catalog.=) $%d",
+						 quote_identifier(b->event_type_col), *nargs);
+	}
+	return sql.data;
+}
+
+/*
+ * Build a dataset from collected events, in canonical order: users by id,
+ * each user's events by time then item id, items numbered in order of first
+ * appearance in that order.  The dataset, and so the model, depends only on
+ * the events, never on the order in which they were read; for a relation
+ * stored in that order it equals RecLoadDataset's.  Events dated after now()
+ * count as happening now, as in RecLoadDataset.  The event set is consumed.
+ */
+RecDataset *
+RecDatasetFromEvents(RecEventSet *set, const RecBinding *b, bool with_items)
+{
+	RecDataset *ds = palloc0(sizeof(RecDataset));
+	HTAB	   *item_map;
+	itemmap_hash *items = itemmap_create(CurrentMemoryContext, 1024, NULL);
+	int			item_cap = 1024;
+	int			user_cap;
+	float8		now;
+	int64		n_future = 0;
+	int64		e;
+	RecEvent   *ev;
+
+	RequireIntegerIds(b);
+	now = (float8) GetCurrentTransactionStartTimestamp() / USECS_PER_SEC +
+		((float8) POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+	for (e = 0; e < set->n; e++)
+		if (set->ev[e].time > now)
+		{
+			set->ev[e].time = now;
+			set->sorted = false;
+			n_future++;
+		}
+	if (n_future > 0)
+		ereport(NOTICE,
+				(errmsg_plural("%lld event of dataset group \"%s\" is dated after now() and is trained as if it happened now",
+							   "%lld events of dataset group \"%s\" are dated after now() and are trained as if they happened now",
+							   n_future, (long long) n_future, b->group)));
+	RecEventSetSort(set);
+	ev = set->ev;
+
+	RecCheckMemory((double) set->n * (sizeof(int32) + sizeof(float8)), "reading the interactions");
+	ds->n_events = set->n;
+	ds->ev_item = palloc_extended(sizeof(int32) * Max(set->n, 1), MCXT_ALLOC_HUGE);
+	ds->ev_time = palloc_extended(sizeof(float8) * Max(set->n, 1), MCXT_ALLOC_HUGE);
+	user_cap = 1024;
+	ds->user_ids = palloc(sizeof(int64) * user_cap);
+	ds->user_off = palloc(sizeof(int64) * (user_cap + 1));
+	ds->item_ids = palloc(sizeof(int64) * item_cap);
+	ds->max_time = -INFINITY;
+	for (e = 0; e < set->n; e++)
+	{
+		if ((e & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (e == 0 || ev[e].user != ev[e - 1].user)
+		{
+			if (ds->n_users >= user_cap)
+			{
+				user_cap *= 2;
+				ds->user_ids = repalloc_huge(ds->user_ids, sizeof(int64) * user_cap);
+				ds->user_off = repalloc_huge(ds->user_off, sizeof(int64) * (user_cap + 1));
+			}
+			ds->user_ids[ds->n_users] = ev[e].user;
+			ds->user_off[ds->n_users++] = e;
+		}
+		{
+			bool		found;
+			ItemSlot   *slot = itemmap_insert(items, ev[e].item, &found);
+
+			if (!found)
+			{
+				if (ds->n_items >= item_cap)
+				{
+					item_cap *= 2;
+					ds->item_ids = repalloc_huge(ds->item_ids, sizeof(int64) * (Size) item_cap);
+				}
+				slot->idx = ds->n_items;
+				ds->item_ids[ds->n_items++] = ev[e].item;
+			}
+			ds->ev_item[e] = slot->idx;
+		}
+		ds->ev_time[e] = ev[e].time;
+		if (ev[e].time > ds->max_time)
+			ds->max_time = ev[e].time;
+	}
+	ds->user_off[ds->n_users] = set->n;
+	ds->n_warm = ds->n_items;
+	if (set->ev)
+		pfree(set->ev);
+	set->ev = NULL;
+	set->n = 0;
+	itemmap_destroy(items);
+
+	/* the id map LoadItems extends with items known only from metadata */
+	item_map = CreateIdMap("rec items");
+	for (e = 0; e < ds->n_items; e++)
+	{
+		bool		found;
+		IdEntry    *entry = hash_search(item_map, &ds->item_ids[e], HASH_ENTER, &found);
+
+		entry->idx = (int32) e;
+	}
+
+	if (with_items && OidIsValid(b->items))
+		LoadItems(ds, b, item_map, &item_cap);
+	else
+	{
+		int			i;
+
+		ds->cat_off = palloc0(sizeof(int32) * (ds->n_items + 1));
+		ds->cat_idx = palloc(sizeof(int32));
+		ds->item_created = palloc(sizeof(float8) * Max(ds->n_items, 1));
+		for (i = 0; i < ds->n_items; i++)
+			ds->item_created[i] = NAN;
+	}
+	hash_destroy(item_map);
+	return ds;
+}

@@ -7,6 +7,7 @@
 
 #include "catalog.h"
 #include "keys.h"
+#include "collect.h"
 
 typedef struct RecDataset
 {
@@ -35,5 +36,10 @@ extern RecDataset *RecLoadDataset(const RecBinding *binding, const char *event_t
 								  ArrayType *only_users, bool with_items);
 extern int32 *RecUniqueUserItems(const RecDataset *ds, int u, int32 *mark, int32 stamp, int *n);
 extern RecDataset *RecSubsetUsers(const RecDataset *ds, const bool *keep_user, const int64 *keep_upto);
+
+/* the parallel read (src/collect.c): canonical order, any number of workers */
+extern char *RecCollectEventsQuery(const RecBinding *binding, const char *event_type, int *nargs,
+								   Oid *argtypes, Datum *args);
+extern RecDataset *RecDatasetFromEvents(RecEventSet *set, const RecBinding *binding, bool with_items);
 
 #endif							/* REC_DATASET_H */
