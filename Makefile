@@ -12,6 +12,7 @@ OBJS = \
 	src/model_store.o \
 	src/model_file.o \
 	src/score.o \
+	src/score_sparse.o \
 	src/explain.o \
 	src/recipe_popularity.o \
 	src/recipe_sims.o \

@@ -61,6 +61,7 @@ typedef struct RecModel
 	int32	   *tr_idx;			/* [nnz_trans] */
 	float	   *tr_val;			/* [nnz_trans] */
 	int32	   *by_id;			/* [n_items] dense indices in item id order; in the model file, or built on load */
+	struct RecServeIndex *serving;	/* per backend: what sparse serving derives once (score_sparse.c) */
 } RecModel;
 
 struct RecDataset;
