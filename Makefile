@@ -4,6 +4,7 @@ MODULE_big = rec
 OBJS = \
 	src/rec.o \
 	src/linalg.o \
+	src/parallel.o \
 	src/topk.o \
 	src/dataset.o \
 	src/history.o \

@@ -42,12 +42,16 @@
 #include "utils/timestamp.h"
 
 #include "linalg.h"
+#include "parallel.h"
 #include "recipe.h"
 #include "topk.h"
 
 #define GRAM_HISTORY_CAP 2000	/* distinct items of one history counted in the Gram */
 #define Square(x) ((x) * (x))
 #define SOLVE_RETRIES 4			/* doublings of lambda tried when a system is not SPD */
+#define SOLVE_MAX_WORKERS 16	/* threads solving neighbourhoods at once */
+#define SPARE_COLUMNS 16		/* where a system's scan drops the pairs outside S */
+#define SpareColumn(item, cap) ((cap) + ((item) & (SPARE_COLUMNS - 1)))
 
 /*
  * Return the number of Gram entries kept per item for N neighbours: as many
@@ -359,6 +363,140 @@ RecSparseTransitionStats(const RecDataset *ds, double decay, int window, int nei
 	pfree(best);
 }
 
+/* The inputs, outputs and per-worker scratch of one RecSparseSolve */
+typedef struct SolveJob
+{
+	const RecSparseRows *a;
+	const RecSparseRows *targets;
+	int			cap;			/* neighbours per target */
+	double		lambda;
+	RecSparseCache *cache;		/* systems kept across lambdas, or NULL */
+	const int64 *col_off;		/* [n + 1] where each target's weights go */
+	int32	   *from;			/* out: the neighbour of each weight */
+	float	   *weight;			/* out: the weight */
+	int32	   *pos[SOLVE_MAX_WORKERS];	/* [n] each item's place in the current S, else cap */
+	float	   *sys[SOLVE_MAX_WORKERS];	/* cap x (cap + SPARE_COLUMNS): the system, spare columns */
+	float	   *copy[SOLVE_MAX_WORKERS];	/* cap^2 */
+	float	   *rhs[SOLVE_MAX_WORKERS]; /* cap */
+	int			retried[SOLVE_MAX_WORKERS];
+	int			unsolved[SOLVE_MAX_WORKERS];
+} SolveJob;
+
+/*
+ * Fill sys with A_SS (k x k, row stride k on return) for a target's
+ * neighbourhood S = members[0..k-1], k <= cap: each member's kept row is
+ * scanned once and every entry lands in the member's row of sys at its
+ * partner's place in S, or in one of SPARE_COLUMNS spare columns after cap
+ * when the partner is not in S (pos[item] is SpareColumn outside S), so the
+ * scan has no branch, and its misses are spread over several addresses
+ * rather than chained through one; then each
+ * pair takes the larger of its two entries (a pair is kept by either row or
+ * both, with the same count) and the diagonal is set.
+ */
+static void
+BuildSystem(const RecSparseRows *a, const int32 *members, int k, int cap, int32 *pos, float *sys)
+{
+	Size		ld = (Size) cap + SPARE_COLUMNS;
+	int			s,
+				t;
+
+	for (s = 0; s < k; s++)
+		pos[members[s]] = s;
+	memset(sys, 0, sizeof(float) * ld * k);
+	for (s = 0; s < k; s++)
+	{
+		int32		item = members[s];
+		float	   *row = sys + s * ld;
+		int64		e;
+
+		for (e = a->off[item]; e < a->off[item + 1]; e++)
+		{
+			int32		other = pos[a->idx[e]];
+
+			row[other] = Max(row[other], a->val[e]);
+		}
+	}
+	for (s = 0; s < k; s++)
+		pos[members[s]] = SpareColumn(members[s], cap);
+	for (s = 0; s < k; s++)
+	{
+		for (t = s + 1; t < k; t++)
+		{
+			float		v = Max(sys[s * ld + t], sys[t * ld + s]);
+
+			sys[s * ld + t] = sys[t * ld + s] = v;
+		}
+		sys[s * ld + s] = a->diag[members[s]];
+	}
+	/* pack the rows to stride k */
+	for (s = 1; s < k; s++)
+		memmove(sys + (Size) s * k, sys + s * ld, sizeof(float) * k);
+}
+
+/* Solve the targets [first, last) of a job with worker w's scratch */
+static void
+SolveTargets(void *arg, int first_target, int last_target, int w)
+{
+	SolveJob   *job = arg;
+	const RecSparseRows *a = job->a;
+	const RecSparseRows *targets = job->targets;
+	RecSparseCache *cache = job->cache;
+	float	   *sys = job->sys[w];
+	float	   *copy = job->copy[w];
+	float	   *rhs = job->rhs[w];
+	int			j,
+				s;
+
+	for (j = first_target; j < last_target; j++)
+	{
+		int64		first = targets->off[j];
+		int			k = (int) (job->col_off[j + 1] - job->col_off[j]);
+		double		lam = job->lambda;
+		bool		solved = false;
+		float	   *kept;
+		int			attempt;
+
+		if (k == 0)
+			continue;
+		kept = (cache && cache->sys) ? cache->sys + cache->off[j] : NULL;
+		if (kept && cache->filled)
+			memcpy(sys, kept, sizeof(float) * (Size) k * k);
+		else
+		{
+			BuildSystem(a, targets->idx + first, k, job->cap, job->pos[w], sys);
+			if (kept)
+				memcpy(kept, sys, sizeof(float) * (Size) k * k);
+		}
+		for (attempt = 0; attempt <= SOLVE_RETRIES && !solved; attempt++, lam *= 2)
+		{
+			/* the factorisation overwrites sys: keep a copy for another attempt */
+			if (attempt == 0)
+				memcpy(copy, sys, sizeof(float) * (Size) k * k);
+			else
+				memcpy(sys, copy, sizeof(float) * (Size) k * k);
+			for (s = 0; s < k; s++)
+			{
+				sys[(Size) s * k + s] += (float) lam;
+				rhs[s] = targets->val[first + s];
+			}
+			solved = RecSolveSpd(sys, rhs, k, 1);
+			job->retried[w] += !solved;
+		}
+		job->unsolved[w] += !solved;
+		if (!solved)
+		{
+			/* last resort: the neighbours' own regressions, without their covariances */
+			for (s = 0; s < k; s++)
+				rhs[s] = targets->val[first + s] / (a->diag[targets->idx[first + s]] + (float) job->lambda);
+		}
+		for (s = 0; s < k; s++)
+		{
+			job->from[job->col_off[j] + s] = targets->idx[first + s];
+			job->weight[job->col_off[j] + s] = rhs[s];
+		}
+	}
+}
+
 /*
  * Solve, for every target item j, (A_SS + lambda I) b = rhs, with S(j) and
  * rhs the first `neighbors` entries of targets' row j and A_SS looked up in
@@ -370,6 +508,8 @@ RecSparseTransitionStats(const RecDataset *ds, double decay, int window, int nei
  * definite (the pairs that neither row kept count 0) is solved again with
  * twice the lambda, up to SOLVE_RETRIES times, and after that without its
  * off-diagonal entries: each neighbour's weight is its own ridge regression.
+ * The targets are solved on rec.threads threads (parallel.c); each target's
+ * weights are the same whichever thread solves it.
  */
 int64
 RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbors,
@@ -377,13 +517,9 @@ RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbo
 {
 	int			n = a->n;
 	int			cap = Min(neighbors, Max(n - 1, 1));
-	int32	   *pos = palloc(sizeof(int32) * Max(n, 1));
-	float	   *sys = palloc(sizeof(float) * (Size) cap * cap);
-	float	   *copy = palloc(sizeof(float) * (Size) cap * cap);
-	float	   *rhs = palloc(sizeof(float) * Max(cap, 1));
-	int32	   *from = palloc_extended(sizeof(int32) * Max((int64) n * cap, 1), MCXT_ALLOC_HUGE);
-	float	   *weight = palloc_extended(sizeof(float) * Max((int64) n * cap, 1), MCXT_ALLOC_HUGE);
+	int			workers = Min(RecTrainWorkers(n, 64), SOLVE_MAX_WORKERS);
 	int64	   *col_off = palloc0(sizeof(int64) * (n + 1));
+	SolveJob	job;
 	int32	   *off;
 	int32	   *idx;
 	float	   *val;
@@ -391,7 +527,7 @@ RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbo
 	int			retried = 0;
 	int			unsolved = 0;
 	int			j,
-				s,
+				w,
 				t;
 
 	TimestampTz started = GetCurrentTimestamp();
@@ -414,91 +550,45 @@ RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbo
 		}
 	}
 
-	/* many small factorisations: one BLAS thread each is fastest */
-	RecSetBlasThreads(1);
+	/* where each target's weights go: its first min(cap, row length) entries */
 	for (j = 0; j < n; j++)
-		pos[j] = -1;
-	for (j = 0; j < n; j++)
+		col_off[j + 1] = col_off[j] + Min((int64) cap, targets->off[j + 1] - targets->off[j]);
+	memset(&job, 0, sizeof(SolveJob));
+	job.a = a;
+	job.targets = targets;
+	job.cap = cap;
+	job.lambda = lambda;
+	job.cache = cache;
+	job.col_off = col_off;
+	job.from = palloc_extended(sizeof(int32) * Max(col_off[n], 1), MCXT_ALLOC_HUGE);
+	job.weight = palloc_extended(sizeof(float) * Max(col_off[n], 1), MCXT_ALLOC_HUGE);
+	for (w = 0; w < workers; w++)
 	{
-		int64		first = targets->off[j];
-		int			k = (int) Min((int64) cap, targets->off[j + 1] - first);
-		double		lam = lambda;
-		bool		solved = false;
-		float	   *kept;
-		int			attempt;
-
-		CHECK_FOR_INTERRUPTS();
-		col_off[j + 1] = col_off[j];
-		if (k == 0)
-			continue;
-		kept = (cache && cache->sys) ? cache->sys + cache->off[j] : NULL;
-		if (kept && cache->filled)
-		{
-			memcpy(sys, kept, sizeof(float) * (Size) k * k);
-			goto built;
-		}
-		for (s = 0; s < k; s++)
-			pos[targets->idx[first + s]] = s;
-		memset(sys, 0, sizeof(float) * (Size) k * k);
-		for (s = 0; s < k; s++)
-		{
-			int32		item = targets->idx[first + s];
-			int64		e;
-
-			for (e = a->off[item]; e < a->off[item + 1]; e++)
-			{
-				int32		other = pos[a->idx[e]];
-
-				/* a pair is kept by either row or both, with the same count */
-				if (other >= 0 && other != s)
-				{
-					sys[(Size) s * k + other] = Max(sys[(Size) s * k + other], a->val[e]);
-					sys[(Size) other * k + s] = Max(sys[(Size) other * k + s], a->val[e]);
-				}
-			}
-			sys[(Size) s * k + s] = a->diag[item];
-		}
-		for (s = 0; s < k; s++)
-			pos[targets->idx[first + s]] = -1;
-		if (kept)
-			memcpy(kept, sys, sizeof(float) * (Size) k * k);
-built:
-		for (attempt = 0; attempt <= SOLVE_RETRIES && !solved; attempt++, lam *= 2)
-		{
-			/* the factorisation overwrites sys: keep a copy for another attempt */
-			if (attempt == 0)
-				memcpy(copy, sys, sizeof(float) * (Size) k * k);
-			else
-				memcpy(sys, copy, sizeof(float) * (Size) k * k);
-			for (s = 0; s < k; s++)
-			{
-				sys[(Size) s * k + s] += (float) lam;
-				rhs[s] = targets->val[first + s];
-			}
-			solved = RecSolveSpd(sys, rhs, k, 1);
-			retried += !solved;
-		}
-		unsolved += !solved;
-		if (!solved)
-		{
-			/* last resort: the neighbours' own regressions, without their covariances */
-			for (s = 0; s < k; s++)
-				rhs[s] = targets->val[first + s] / (a->diag[targets->idx[first + s]] + (float) lambda);
-			solved = true;
-		}
-		for (s = 0; s < k; s++)
-		{
-			from[col_off[j + 1]] = targets->idx[first + s];
-			weight[col_off[j + 1]] = rhs[s];
-			col_off[j + 1]++;
-		}
+		job.pos[w] = palloc(sizeof(int32) * Max(n, 1));
+		for (j = 0; j < n; j++)
+			job.pos[w][j] = SpareColumn(j, cap);	/* not in S (BuildSystem) */
+		job.sys[w] = palloc(sizeof(float) * (Size) cap * (cap + SPARE_COLUMNS));
+		job.copy[w] = palloc(sizeof(float) * (Size) cap * cap);
+		job.rhs[w] = palloc(sizeof(float) * Max(cap, 1));
 	}
 
+	/* many small factorisations: one BLAS thread each, the targets spread over the workers */
+	RecSetBlasThreads(1);
+	RecParallelFor(n, workers, 64 * workers, SolveTargets, &job);
 	RecSetBlasThreads(rec_threads);
+	for (w = 0; w < workers; w++)
+	{
+		retried += job.retried[w];
+		unsolved += job.unsolved[w];
+		pfree(job.pos[w]);
+		pfree(job.sys[w]);
+		pfree(job.copy[w]);
+		pfree(job.rhs[w]);
+	}
 	if (cache && cache->sys)
 		cache->filled = true;
-	elog(DEBUG1, "sparse solve: %d items, %d neighbours, lambda %g: %d retries, %d solved without covariances, %.3f s",
-		 n, cap, lambda, retried, unsolved, (double) (GetCurrentTimestamp() - started) / USECS_PER_SEC);
+	elog(DEBUG1, "sparse solve: %d items, %d neighbours, lambda %g, %d threads: %d retries, %d solved without covariances, %.3f s",
+		 n, cap, lambda, workers, retried, unsolved, (double) (GetCurrentTimestamp() - started) / USECS_PER_SEC);
 
 	/* transpose: by target -> by source */
 	nnz = col_off[n];
@@ -506,7 +596,7 @@ built:
 	idx = palloc_extended(sizeof(int32) * Max(nnz, 1), MCXT_ALLOC_HUGE);
 	val = palloc_extended(sizeof(float) * Max(nnz, 1), MCXT_ALLOC_HUGE);
 	for (t = 0; t < nnz; t++)
-		off[from[t] + 1]++;
+		off[job.from[t] + 1]++;
 	for (j = 0; j < n; j++)
 		off[j + 1] += off[j];
 	{
@@ -519,18 +609,14 @@ built:
 
 			for (e = col_off[j]; e < col_off[j + 1]; e++)
 			{
-				idx[next[from[e]]] = j;
-				val[next[from[e]]++] = weight[e];
+				idx[next[job.from[e]]] = j;
+				val[next[job.from[e]]++] = job.weight[e];
 			}
 		}
 		pfree(next);
 	}
-	pfree(pos);
-	pfree(sys);
-	pfree(copy);
-	pfree(rhs);
-	pfree(from);
-	pfree(weight);
+	pfree(job.from);
+	pfree(job.weight);
 	pfree(col_off);
 	*off_out = off;
 	*idx_out = idx;
