@@ -111,17 +111,16 @@ RecFreeSparseRows(RecSparseRows *r)
 }
 
 /*
- * Append row i: the best `keep` of the n_touched accumulated entries by
- * acc[j] / sqrt(norm[j]) (rank), storing acc[j]; clears acc.  Rows must be
- * appended in order.
+ * Store row i at r's entry `at`: the best `keep` of the n_touched
+ * accumulated entries by acc[j] / sqrt(norm[j]) (rank), storing acc[j];
+ * clear acc and return how many were kept.
  */
-static void
-KeepRow(RecSparseRows *r, int i, const int32 *touched, int n_touched, float *acc,
+static int
+KeepRow(RecSparseRows *r, int i, int64 at, const int32 *touched, int n_touched, float *acc,
 		const float *norm, int keep, float *rank, RecScored *best)
 {
 	int			t;
 	int			found;
-	int64		at = r->off[i];
 
 	for (t = 0; t < n_touched; t++)
 	{
@@ -137,7 +136,74 @@ KeepRow(RecSparseRows *r, int i, const int32 *touched, int n_touched, float *acc
 	}
 	for (t = 0; t < n_touched; t++)
 		acc[touched[t]] = 0.0f;
-	r->off[i + 1] = at + found;
+	return found;
+}
+
+/* Pack rows stored at row * stride (count[row] entries each) into r's CSR, in order */
+static void
+PackRows(RecSparseRows *r, int64 stride, const int32 *count)
+{
+	int			i;
+
+	r->off[0] = 0;
+	for (i = 0; i < r->n; i++)
+	{
+		if (r->off[i] != (int64) i * stride)
+		{
+			memmove(r->idx + r->off[i], r->idx + (int64) i * stride, sizeof(int32) * count[i]);
+			memmove(r->val + r->off[i], r->val + (int64) i * stride, sizeof(float) * count[i]);
+		}
+		r->off[i + 1] = r->off[i] + count[i];
+	}
+}
+
+/* The inputs, output and per-worker scratch of RecSparseGram's rows */
+typedef struct GramJob
+{
+	const int64 *ioff;			/* item -> users */
+	const int32 *iusers;
+	const int64 *uoff;			/* user -> distinct items */
+	const int32 *uitems;
+	RecSparseRows *g;			/* out: row i at i * keep */
+	int			keep;
+	int32	   *count;			/* out: entries kept per row */
+	float	   *acc[SOLVE_MAX_WORKERS]; /* [n] co-occurrence counts, zero between rows */
+	int32	   *touched[SOLVE_MAX_WORKERS]; /* [n] */
+	float	   *rank[SOLVE_MAX_WORKERS];	/* [n] */
+	RecScored  *best[SOLVE_MAX_WORKERS];	/* [keep] */
+} GramJob;
+
+/* Count and prune the Gram rows [first, last) with worker w's scratch */
+static void
+GramRows(void *arg, int first, int last, int w)
+{
+	GramJob    *job = arg;
+	float	   *acc = job->acc[w];
+	int32	   *touched = job->touched[w];
+	int			i;
+
+	for (i = first; i < last; i++)
+	{
+		int			n_touched = 0;
+		int64		k;
+
+		for (k = job->ioff[i]; k < job->ioff[i + 1]; k++)
+		{
+			int			v = job->iusers[k];
+			int64		e;
+
+			for (e = job->uoff[v]; e < job->uoff[v + 1]; e++)
+			{
+				int32		j = job->uitems[e];
+
+				if (acc[j] == 0.0f)
+					touched[n_touched++] = j;
+				acc[j] += 1.0f;
+			}
+		}
+		job->count[i] = KeepRow(job->g, i, (int64) i * job->keep, touched, n_touched, acc,
+								job->g->diag, job->keep, job->rank[w], job->best[w]);
+	}
 }
 
 /*
@@ -155,12 +221,11 @@ RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g)
 	int64	   *ioff = palloc0(sizeof(int64) * (n + 1));
 	int32	   *iusers;
 	int32	   *mark = palloc0(sizeof(int32) * Max(ds->n_items, 1));
-	float	   *acc = palloc0(sizeof(float) * Max(n, 1));
-	int32	   *touched = palloc(sizeof(int32) * Max(n, 1));
-	float	   *rank = palloc(sizeof(float) * Max(n, 1));
-	RecScored  *best = palloc(sizeof(RecScored) * Max(keep, 1));
+	int			workers = Min(RecTrainWorkers(n, 16), SOLVE_MAX_WORKERS);
+	GramJob		job;
 	int			u,
-				i;
+				i,
+				w;
 
 	RecCheckMemory(RecSparseMemory(ds, neighbors), "the sparse item x item matrix");
 
@@ -197,36 +262,36 @@ RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g)
 	for (i = 0; i < n; i++)
 		g->diag[i] = (float) (ioff[i + 1] - ioff[i]);
 
-	for (i = 0; i < n; i++)
+	/* the rows on rec.threads threads, each at its own slot, then packed */
+	memset(&job, 0, sizeof(GramJob));
+	job.ioff = ioff;
+	job.iusers = iusers;
+	job.uoff = uoff;
+	job.uitems = uitems;
+	job.g = g;
+	job.keep = keep;
+	job.count = palloc(sizeof(int32) * Max(n, 1));
+	for (w = 0; w < workers; w++)
 	{
-		int			n_touched = 0;
-		int64		k;
-
-		CHECK_FOR_INTERRUPTS();
-		for (k = ioff[i]; k < ioff[i + 1]; k++)
-		{
-			int			v = iusers[k];
-			int64		e;
-
-			for (e = uoff[v]; e < uoff[v + 1]; e++)
-			{
-				int32		j = uitems[e];
-
-				if (acc[j] == 0.0f)
-					touched[n_touched++] = j;
-				acc[j] += 1.0f;
-			}
-		}
-		KeepRow(g, i, touched, n_touched, acc, g->diag, keep, rank, best);
+		job.acc[w] = palloc0(sizeof(float) * Max(n, 1));
+		job.touched[w] = palloc(sizeof(int32) * Max(n, 1));
+		job.rank[w] = palloc(sizeof(float) * Max(n, 1));
+		job.best[w] = palloc(sizeof(RecScored) * Max(keep, 1));
 	}
+	RecParallelFor(n, workers, 4, GramRows, &job);
+	PackRows(g, keep, job.count);
+	for (w = 0; w < workers; w++)
+	{
+		pfree(job.acc[w]);
+		pfree(job.touched[w]);
+		pfree(job.rank[w]);
+		pfree(job.best[w]);
+	}
+	pfree(job.count);
 	pfree(uoff);
 	pfree(uitems);
 	pfree(ioff);
 	pfree(iusers);
-	pfree(acc);
-	pfree(touched);
-	pfree(rank);
-	pfree(best);
 }
 
 /*
@@ -347,8 +412,10 @@ RecSparseTransitionStats(const RecDataset *ds, double decay, int window, int nei
 				acc_x[j] += (float) pair[(hi - lo) * window + last];
 			}
 		}
-		KeepRow(xx, i, touch_x, n_x, acc_x, xx->diag, keep, rank, best);
-		KeepRow(xy, i, touch_y, n_y, acc_y, xx->diag, near, rank, best);
+		xx->off[i + 1] = xx->off[i] + KeepRow(xx, i, xx->off[i], touch_x, n_x, acc_x, xx->diag,
+											  keep, rank, best);
+		xy->off[i + 1] = xy->off[i] + KeepRow(xy, i, xy->off[i], touch_y, n_y, acc_y, xx->diag,
+											  near, rank, best);
 	}
 	pfree(w);
 	pfree(pair);
@@ -574,7 +641,7 @@ RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbo
 
 	/* many small factorisations: one BLAS thread each, the targets spread over the workers */
 	RecSetBlasThreads(1);
-	RecParallelFor(n, workers, 64 * workers, SolveTargets, &job);
+	RecParallelFor(n, workers, 8, SolveTargets, &job);
 	RecSetBlasThreads(rec_threads);
 	for (w = 0; w < workers; w++)
 	{
