@@ -44,6 +44,7 @@ typedef struct RecServeIndex
 	int32	   *cat_items;		/* the warm items of each category, by index */
 	int32	   *young;			/* cold items young enough to explore, by index */
 	int			n_young;
+	float		young_cutoff;	/* the exploration_age_cutoff young was listed for */
 } RecServeIndex;
 
 /* The per-backend accumulator, sized for the largest catalogue served */
@@ -138,6 +139,19 @@ ComparePopularity(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* List the cold items exploration may score: younger than the cutoff, or of unknown age */
+static void
+ListYoung(const RecModel *m, RecServeIndex *ix)
+{
+	int			i;
+
+	ix->n_young = 0;
+	for (i = m->n_warm; i < m->n_items; i++)
+		if (isnan(m->item_age[i]) || !(m->item_age[i] > m->serve.exploration_age_cutoff))
+			ix->young[ix->n_young++] = i;
+	ix->young_cutoff = m->serve.exploration_age_cutoff;
+}
+
 /* Return a model's serving index, derived on first use in its memory context */
 static const RecServeIndex *
 ServeIndex(const RecModel *m)
@@ -149,7 +163,12 @@ ServeIndex(const RecModel *m)
 				c;
 
 	if (m->serving)
-		return m->serving;
+	{
+		ix = m->serving;
+		if (ix->young_cutoff != m->serve.exploration_age_cutoff)
+			ListYoung(m, ix);	/* a model being tuned may change it */
+		return ix;
+	}
 	old = MemoryContextSwitchTo(GetMemoryChunkContext((void *) m));
 	ix = palloc0(sizeof(RecServeIndex));
 
@@ -186,12 +205,8 @@ ServeIndex(const RecModel *m)
 		pfree(next);
 	}
 
-	/* the cold items exploration may score: younger than the cutoff, or of unknown age */
 	ix->young = palloc(sizeof(int32) * Max(m->n_items - m->n_warm, 1));
-	for (i = m->n_warm; i < m->n_items; i++)
-		if (isnan(m->item_age[i]) || !(m->item_age[i] > m->serve.exploration_age_cutoff))
-			ix->young[ix->n_young++] = i;
-
+	ListYoung(m, ix);
 	MemoryContextSwitchTo(old);
 	((RecModel *) m)->serving = ix;
 	return ix;
