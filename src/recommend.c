@@ -190,7 +190,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 		found = RecSparseTopK(&s, include, n_include, k, best, &fill_start, &fill_end);
 		reasons = palloc(sizeof(RecReason) * Max(found, 1));
 		because = palloc(sizeof(int32) * Max(found, 1));
-		RecExplainList(&ex, personalized, s.lifted, best, found, reasons, because);
+		RecSparseExplainList(&ex, &s, best, found, reasons, because);
 		for (i = fill_start; i < fill_end; i++)
 		{
 			reasons[i] = REC_REASON_POPULAR;

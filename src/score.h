@@ -75,6 +75,8 @@ extern bool RecExcluded(int32 item);
 extern int	RecSparseTopK(const RecSparseScores *s, const int32 *include, int n_include, int k,
 						  RecScored *out, int *fill_start, int *fill_end);
 extern const int32 *RecPopularityOrder(const RecModel *m);
+extern void RecSparseExplainList(const RecExplainer *ex, const RecSparseScores *s,
+								 const RecScored *rows, int n, RecReason *reasons, int32 *because);
 extern void RecCategorySimilar(const RecModel *m, int32 item, float *scores);
 
 #endif							/* REC_SCORE_H */

@@ -49,9 +49,16 @@ typedef struct RecServeIndex
 
 /* The per-backend accumulator, sized for the largest catalogue served */
 static int	acc_size = 0;
-static float *acc;				/* score of each touched item */
-static float *tacc;				/* its transition part, until combined */
-static uint32 *touch_stamp;		/* == touch_gen: touched in the current call */
+/* One item's entry in the accumulator: one cache line access per touch */
+typedef struct Cell
+{
+	uint32		stamp;			/* == touch_gen: touched in the current call */
+	int32		row;			/* its row in the list being explained, else -1 */
+	float		acc;			/* its score */
+	float		tacc;			/* its transition part, until combined */
+} Cell;
+
+static Cell *cell;
 static uint32 touch_gen;
 static int32 *touched;			/* the touched items, in order of first touch */
 static int	n_touched;
@@ -79,9 +86,7 @@ EnsureAccumulator(int n)
 		return;
 	if (acc_size > 0)
 	{
-		pfree(acc);
-		pfree(tacc);
-		pfree(touch_stamp);
+		pfree(cell);
 		pfree(touched);
 		pfree(mark_stamp);
 		pfree(excl_stamp);
@@ -91,10 +96,8 @@ EnsureAccumulator(int n)
 	n_lifted = 0;
 	n_touched = 0;
 	touch_gen = mark_gen = excl_gen = 0;
-	acc = AllocBackend(n, sizeof(float), false);
-	tacc = AllocBackend(n, sizeof(float), false);
+	cell = AllocBackend(n, sizeof(Cell), true);
 	touched = AllocBackend(n, sizeof(int32), false);
-	touch_stamp = AllocBackend(n, sizeof(uint32), true);
 	mark_stamp = AllocBackend(n, sizeof(uint32), true);
 	excl_stamp = AllocBackend(n, sizeof(uint32), true);
 	lifted_flag = AllocBackend(n, sizeof(bool), true);
@@ -116,11 +119,14 @@ NextGeneration(uint32 *gen, uint32 *stamp)
 static inline void
 Touch(int32 item)
 {
-	if (touch_stamp[item] != touch_gen)
+	Cell	   *c = &cell[item];
+
+	if (c->stamp != touch_gen)
 	{
-		touch_stamp[item] = touch_gen;
-		acc[item] = 0.0f;
-		tacc[item] = 0.0f;
+		c->stamp = touch_gen;
+		c->row = -1;
+		c->acc = 0.0f;
+		c->tacc = 0.0f;
 		touched[n_touched++] = item;
 	}
 }
@@ -253,7 +259,7 @@ SumRows(const RecModel *m, const RecHistory *h, const float *w, float *tw, RecEx
 			int32		j = m->nb_idx[k];
 
 			Touch(j);
-			acc[j] += w[i] * m->nb_sim[k];
+			cell[j].acc += w[i] * m->nb_sim[k];
 		}
 	}
 	if (m->n_trans == 0)
@@ -271,13 +277,13 @@ SumRows(const RecModel *m, const RecHistory *h, const float *w, float *tw, RecEx
 			int32		j = m->tr_idx[k];
 
 			Touch(j);
-			tacc[j] += tw[i] * m->tr_val[k];
+			cell[j].tacc += tw[i] * m->tr_val[k];
 		}
 	}
 	for (i = 0; i < n_touched; i++)
 	{
-		top = Max(top, acc[touched[i]]);
-		trans_top = Max(trans_top, tacc[touched[i]]);
+		top = Max(top, cell[touched[i]].acc);
+		trans_top = Max(trans_top, cell[touched[i]].tacc);
 	}
 	scale = top > 0 ? 1.0f / top : 1.0f;
 	trans_scale = trans_top > 0 ? m->serve.transition_weight / trans_top : 1.0f;
@@ -285,9 +291,9 @@ SumRows(const RecModel *m, const RecHistory *h, const float *w, float *tw, RecEx
 	{
 		int32		j = touched[i];
 
-		acc[j] *= scale;
-		tacc[j] *= trans_scale;
-		acc[j] += tacc[j];
+		cell[j].acc *= scale;
+		cell[j].tacc *= trans_scale;
+		cell[j].acc += cell[j].tacc;
 	}
 	if (ex)
 	{
@@ -305,7 +311,7 @@ TopWarmScore(const RecModel *m)
 
 	for (i = 0; i < n_touched; i++)
 		if (touched[i] < m->n_warm)
-			top = Max(top, acc[touched[i]]);
+			top = Max(top, cell[touched[i]].acc);
 	return top;
 }
 
@@ -411,7 +417,7 @@ SessionTerm(const RecModel *m, const RecServeIndex *ix, const RecHistory *h)
 			int32		item = chosen[i].idx;
 
 			Touch(item);
-			acc[item] += m->serve.session_weight * top * chosen[i].score;
+			cell[item].acc += m->serve.session_weight * top * chosen[i].score;
 			lifted_flag[item] = true;
 			lifted_items[n_lifted++] = item;
 		}
@@ -467,12 +473,12 @@ Exploration(const RecModel *m, const RecServeIndex *ix, const RecHistory *h, con
 		if (affinity <= 0)
 			continue;
 		Touch(item);
-		acc[item] = affinity * (isnan(age) ? 1.0f : 1.0f - Max(age, 0) / Max(cutoff, 1e-3f));
-		best = Max(best, acc[item]);
+		cell[item].acc = affinity * (isnan(age) ? 1.0f : 1.0f - Max(age, 0) / Max(cutoff, 1e-3f));
+		best = Max(best, cell[item].acc);
 	}
 	for (i = first; i < n_touched && best > 0; i++)
-		if (!isinf(acc[touched[i]]))
-			acc[touched[i]] *= top * m->serve.exploration_weight / best;
+		if (!isinf(cell[touched[i]].acc))
+			cell[touched[i]].acc *= top * m->serve.exploration_weight / best;
 	pfree(profile);
 }
 
@@ -494,7 +500,12 @@ RecScoreSparse(const RecModel *m, const RecHistory *h, RecSparseScores *s, RecEx
 		lifted_flag[lifted_items[i]] = false;
 	n_lifted = 0;
 	n_touched = 0;
-	NextGeneration(&touch_gen, touch_stamp);
+	if (++touch_gen == 0)
+	{
+		for (i = 0; i < acc_size; i++)
+			cell[i].stamp = 0;
+		touch_gen = 1;
+	}
 	NextGeneration(&excl_gen, excl_stamp);
 
 	s->m = m;
@@ -518,7 +529,7 @@ RecScoreSparse(const RecModel *m, const RecHistory *h, RecSparseScores *s, RecEx
 		/* RecNormalizeScores over the touched items: the others add nothing */
 		for (i = 0; i < n_touched; i++)
 		{
-			float		v = acc[touched[i]];
+			float		v = cell[touched[i]].acc;
 
 			if (v > 0 && !isinf(v))
 				total += v;
@@ -527,8 +538,8 @@ RecScoreSparse(const RecModel *m, const RecHistory *h, RecSparseScores *s, RecEx
 		{
 			factor = (float) (1.0 / total);
 			for (i = 0; i < n_touched; i++)
-				if (!isinf(acc[touched[i]]))
-					acc[touched[i]] *= factor;
+				if (!isinf(cell[touched[i]].acc))
+					cell[touched[i]].acc *= factor;
 		}
 		if (ex)
 			ex->norm = factor;
@@ -557,8 +568,8 @@ RecSparseScoreOf(const RecSparseScores *s, int32 item)
 
 		return isinf(p) ? p : p * ((const RecServeIndex *) m->serving)->pop_factor;
 	}
-	if (touch_stamp[item] == touch_gen)
-		return acc[item];
+	if (cell[item].stamp == touch_gen)
+		return cell[item].acc;
 	return item < m->n_warm ? 0.0f : -INFINITY;
 }
 
@@ -702,4 +713,100 @@ RecSparseTopK(const RecSparseScores *s, const int32 *include, int n_include, int
 	pfree(ci);
 	pfree(cs);
 	return found;
+}
+
+/* Return the list row of an item being explained, -1 if none */
+static inline int
+RowOf(int32 item)
+{
+	const Cell *c = &cell[item];
+
+	return c->stamp == touch_gen ? c->row : -1;
+}
+
+/*
+ * Say why each row of a list RecScoreSparse scored last is there, as
+ * RecExplainList (score.c) does, with each listed item's row kept in its
+ * accumulator cell instead of a catalogue-sized map: the pass over the
+ * history's neighbour rows then finds a neighbour's row in the cell the
+ * scoring pass has just touched.  Same arithmetic in the same order, so the
+ * same answers.
+ */
+void
+RecSparseExplainList(const RecExplainer *ex, const RecSparseScores *s, const RecScored *rows,
+					 int n, RecReason *reasons, int32 *because)
+{
+	const RecModel *m = ex->m;
+	const RecHistory *h = ex->h;
+	int		   *explained;
+	float	   *contrib;
+	float	   *best;
+	int			n_explained = 0;
+	int			i;
+	int			r;
+	int32		k;
+
+	if (m->kind != REC_KIND_ITEM_SPARSE || !s->personalized)
+	{
+		for (r = 0; r < n; r++)
+			reasons[r] = RecExplainItem(ex, s->personalized, s->lifted, rows[r].idx, &because[r]);
+		return;
+	}
+
+	/* rows of warm items not lifted by the session term are explained by contributions */
+	explained = palloc(sizeof(int) * Max(n, 1));
+	for (r = 0; r < n; r++)
+	{
+		int32		item = rows[r].idx;
+
+		if (item >= m->n_warm || s->lifted[item])
+			reasons[r] = RecExplainItem(ex, true, s->lifted, item, &because[r]);
+		else
+		{
+			reasons[r] = REC_REASON_PERSONALIZED;
+			because[r] = -1;
+			/* an item no event touched has no contribution */
+			if (cell[item].stamp == touch_gen)
+			{
+				cell[item].row = r;
+				explained[n_explained++] = r;
+			}
+		}
+	}
+
+	contrib = palloc0(sizeof(float) * Max(n, 1));
+	best = palloc0(sizeof(float) * Max(n, 1));
+	for (i = 0; i < h->n && n_explained > 0; i++)
+	{
+		int32		from = h->items[i];
+
+		if (from < 0 || from >= m->n_warm)
+			continue;
+		for (k = m->nb_off[from]; k < m->nb_off[from + 1]; k++)
+			if ((r = RowOf(m->nb_idx[k])) >= 0)
+				contrib[r] = ex->scale * ex->w[i] * m->nb_sim[k];
+		if (m->n_trans)
+			for (k = m->tr_off[from]; k < m->tr_off[from + 1]; k++)
+				if ((r = RowOf(m->tr_idx[k])) >= 0)
+					contrib[r] += ex->trans_scale * ex->tw[i] * m->tr_val[k];
+		for (k = 0; k < n_explained; k++)
+		{
+			float		v;
+
+			r = explained[k];
+			v = contrib[r] * ex->norm;
+			if (v > best[r])
+			{
+				best[r] = v;
+				because[r] = from;
+			}
+			contrib[r] = 0;
+		}
+	}
+	/* a row left set by an error is ignored (RowOf) until the cell is touched again */
+	for (k = 0; k < n_explained; k++)
+		cell[rows[explained[k]].idx].row = -1;
+	pfree(explained);
+	pfree(contrib);
+	pfree(best);
 }
