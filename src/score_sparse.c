@@ -5,11 +5,14 @@
  *
  * For a model whose rows are sparse (sims, sparse EASE, sparse transitions)
  * and for popularity, a call sums the history's neighbour rows into a
- * per-backend accumulator: arrays allocated once per backend for the largest
- * catalogue served, never cleared; an entry belongs to the current call when
- * its generation stamp is the current generation.  The touched items are
- * listed as they are first touched, and the transition scaling, the session
- * term, exploration and normalisation all run over that list.
+ * per-backend accumulator: one cell per item (generation stamp, score,
+ * transition part, list row), allocated once per backend for the largest
+ * catalogue served and never cleared, so that a touch is one cache line; a
+ * cell belongs to the current call when its stamp is the current generation.
+ * The touched items are listed as they are first touched, and the transition
+ * scaling, the session term, exploration, normalisation, selection and the
+ * explanation all run over that list or the history's rows, never over the
+ * catalogue.
  *
  * Every item not touched scores what the whole-catalogue path (score.c)
  * gives it: 0 for an item seen in training, -infinity for an item known only
@@ -47,8 +50,6 @@ typedef struct RecServeIndex
 	float		young_cutoff;	/* the exploration_age_cutoff young was listed for */
 } RecServeIndex;
 
-/* The per-backend accumulator, sized for the largest catalogue served */
-static int	acc_size = 0;
 /* One item's entry in the accumulator: one cache line access per touch */
 typedef struct Cell
 {
@@ -58,6 +59,8 @@ typedef struct Cell
 	float		tacc;			/* its transition part, until combined */
 } Cell;
 
+/* The per-backend accumulator and marks, sized for the largest catalogue served */
+static int	acc_size = 0;
 static Cell *cell;
 static uint32 touch_gen;
 static int32 *touched;			/* the touched items, in order of first touch */
