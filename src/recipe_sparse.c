@@ -294,6 +294,89 @@ RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g)
 	pfree(iusers);
 }
 
+/* The inputs, outputs and per-worker scratch of RecSparseTransitionStats' rows */
+typedef struct TransitionJob
+{
+	const RecDataset *ds;
+	int			window;
+	const float *w;				/* [window] weight of the event r + 1 places before a target */
+	const double *pair;			/* [window x window] see RecSparseTransitionStats */
+	const int32 *ev_user;		/* [n_events] each event's user */
+	const int64 *ioff;			/* item -> events */
+	const int64 *iev;
+	RecSparseRows *xx;			/* out: row i at i * keep */
+	RecSparseRows *xy;			/* out: row i at i * near */
+	int			keep;
+	int			near;
+	int32	   *count_x;		/* out: entries kept per row of xx */
+	int32	   *count_y;		/* ... of xy */
+	float	   *acc_x[SOLVE_MAX_WORKERS];	/* [n], zero between rows */
+	float	   *acc_y[SOLVE_MAX_WORKERS];	/* [n], zero between rows */
+	int32	   *touch_x[SOLVE_MAX_WORKERS]; /* [n] */
+	int32	   *touch_y[SOLVE_MAX_WORKERS]; /* [n] */
+	float	   *rank[SOLVE_MAX_WORKERS];	/* [n] */
+	RecScored  *best[SOLVE_MAX_WORKERS];	/* [keep] */
+} TransitionJob;
+
+/* Accumulate and prune the transition rows [first, last) with worker w's scratch */
+static void
+TransitionRows(void *arg, int first, int last, int wk)
+{
+	TransitionJob *job = arg;
+	const RecDataset *ds = job->ds;
+	int			window = job->window;
+	const float *w = job->w;
+	const double *pair = job->pair;
+	float	   *acc_x = job->acc_x[wk];
+	float	   *acc_y = job->acc_y[wk];
+	int32	   *touch_x = job->touch_x[wk];
+	int32	   *touch_y = job->touch_y[wk];
+	int			i;
+
+	for (i = first; i < last; i++)
+	{
+		int			n_x = 0;
+		int			n_y = 0;
+		int64		k;
+
+		for (k = job->ioff[i]; k < job->ioff[i + 1]; k++)
+		{
+			int64		q = job->iev[k];
+			int64		start = ds->user_off[job->ev_user[q]];
+			int64		end = ds->user_off[job->ev_user[q] + 1];
+			int64		p;
+
+			/* X'Y: the events before q in its window predict item i */
+			for (p = Max(start, q - window); p < q; p++)
+			{
+				int32		j = ds->ev_item[p];
+
+				if (acc_y[j] == 0.0f)
+					touch_y[n_y++] = j;
+				acc_y[j] += w[q - 1 - p];
+			}
+			/* X'X row i: events within window - 1 of q share the windows of later targets */
+			for (p = Max(start, q - window + 1); p <= Min(end - 1, q + window - 1); p++)
+			{
+				int64		lo = Min(p, q);
+				int64		hi = Max(p, q);
+				int			last_target = (int) Min((int64) window - 1 - (hi - lo), end - 2 - hi);
+				int32		j = ds->ev_item[p];
+
+				if (last_target < 0 || p == q)
+					continue;
+				if (acc_x[j] == 0.0f)
+					touch_x[n_x++] = j;
+				acc_x[j] += (float) pair[(hi - lo) * window + last_target];
+			}
+		}
+		job->count_x[i] = KeepRow(job->xx, i, (int64) i * job->keep, touch_x, n_x, acc_x,
+								  job->xx->diag, job->keep, job->rank[wk], job->best[wk]);
+		job->count_y[i] = KeepRow(job->xy, i, (int64) i * job->near, touch_y, n_y, acc_y,
+								  job->xx->diag, job->near, job->rank[wk], job->best[wk]);
+	}
+}
+
 /*
  * Return the pruned transition statistics: xx, the rows of X'X (the decayed
  * windows before each event), and xy, per target item the items preceding
@@ -312,16 +395,13 @@ RecSparseTransitionStats(const RecDataset *ds, double decay, int window, int nei
 	int32	   *ev_user = palloc_extended(sizeof(int32) * Max(ds->n_events, 1), MCXT_ALLOC_HUGE);
 	int64	   *ioff = palloc0(sizeof(int64) * (n + 1));
 	int64	   *iev = palloc_extended(sizeof(int64) * Max(ds->n_events, 1), MCXT_ALLOC_HUGE);
-	float	   *acc_x = palloc0(sizeof(float) * Max(n, 1));
-	float	   *acc_y = palloc0(sizeof(float) * Max(n, 1));
-	int32	   *touch_x = palloc(sizeof(int32) * Max(n, 1));
-	int32	   *touch_y = palloc(sizeof(int32) * Max(n, 1));
-	float	   *rank = palloc(sizeof(float) * Max(n, 1));
-	RecScored  *best = palloc(sizeof(RecScored) * Max(keep, 1));
+	int			workers = Min(RecTrainWorkers(n, 16), SOLVE_MAX_WORKERS);
+	TransitionJob job;
 	int			u,
 				i,
 				d,
-				r;
+				r,
+				wk;
 	int64		e;
 
 	RecCheckMemory(RecSparseMemory(ds, neighbors) + n * (double) neighbors * 8,
@@ -374,60 +454,49 @@ RecSparseTransitionStats(const RecDataset *ds, double decay, int window, int nei
 			xx->diag[ds->ev_item[e]] += (float) pair[last];
 	}
 
-	for (i = 0; i < n; i++)
+	/* the rows on rec.threads threads, each at its own slots, then packed */
+	memset(&job, 0, sizeof(TransitionJob));
+	job.ds = ds;
+	job.window = window;
+	job.w = w;
+	job.pair = pair;
+	job.ev_user = ev_user;
+	job.ioff = ioff;
+	job.iev = iev;
+	job.xx = xx;
+	job.xy = xy;
+	job.keep = keep;
+	job.near = near;
+	job.count_x = palloc(sizeof(int32) * Max(n, 1));
+	job.count_y = palloc(sizeof(int32) * Max(n, 1));
+	for (wk = 0; wk < workers; wk++)
 	{
-		int			n_x = 0;
-		int			n_y = 0;
-		int64		k;
-
-		CHECK_FOR_INTERRUPTS();
-		for (k = ioff[i]; k < ioff[i + 1]; k++)
-		{
-			int64		q = iev[k];
-			int64		start = ds->user_off[ev_user[q]];
-			int64		end = ds->user_off[ev_user[q] + 1];
-			int64		p;
-
-			/* X'Y: the events before q in its window predict item i */
-			for (p = Max(start, q - window); p < q; p++)
-			{
-				int32		j = ds->ev_item[p];
-
-				if (acc_y[j] == 0.0f)
-					touch_y[n_y++] = j;
-				acc_y[j] += w[q - 1 - p];
-			}
-			/* X'X row i: events within window - 1 of q share the windows of later targets */
-			for (p = Max(start, q - window + 1); p <= Min(end - 1, q + window - 1); p++)
-			{
-				int64		lo = Min(p, q);
-				int64		hi = Max(p, q);
-				int			last = (int) Min((int64) window - 1 - (hi - lo), end - 2 - hi);
-				int32		j = ds->ev_item[p];
-
-				if (last < 0 || p == q)
-					continue;
-				if (acc_x[j] == 0.0f)
-					touch_x[n_x++] = j;
-				acc_x[j] += (float) pair[(hi - lo) * window + last];
-			}
-		}
-		xx->off[i + 1] = xx->off[i] + KeepRow(xx, i, xx->off[i], touch_x, n_x, acc_x, xx->diag,
-											  keep, rank, best);
-		xy->off[i + 1] = xy->off[i] + KeepRow(xy, i, xy->off[i], touch_y, n_y, acc_y, xx->diag,
-											  near, rank, best);
+		job.acc_x[wk] = palloc0(sizeof(float) * Max(n, 1));
+		job.acc_y[wk] = palloc0(sizeof(float) * Max(n, 1));
+		job.touch_x[wk] = palloc(sizeof(int32) * Max(n, 1));
+		job.touch_y[wk] = palloc(sizeof(int32) * Max(n, 1));
+		job.rank[wk] = palloc(sizeof(float) * Max(n, 1));
+		job.best[wk] = palloc(sizeof(RecScored) * Max(keep, 1));
 	}
+	RecParallelFor(n, workers, 4, TransitionRows, &job);
+	PackRows(xx, keep, job.count_x);
+	PackRows(xy, near, job.count_y);
+	for (wk = 0; wk < workers; wk++)
+	{
+		pfree(job.acc_x[wk]);
+		pfree(job.acc_y[wk]);
+		pfree(job.touch_x[wk]);
+		pfree(job.touch_y[wk]);
+		pfree(job.rank[wk]);
+		pfree(job.best[wk]);
+	}
+	pfree(job.count_x);
+	pfree(job.count_y);
 	pfree(w);
 	pfree(pair);
 	pfree(ev_user);
 	pfree(ioff);
 	pfree(iev);
-	pfree(acc_x);
-	pfree(acc_y);
-	pfree(touch_x);
-	pfree(touch_y);
-	pfree(rank);
-	pfree(best);
 }
 
 /* The inputs, outputs and per-worker scratch of one RecSparseSolve */
