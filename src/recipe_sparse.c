@@ -50,8 +50,6 @@
 #define Square(x) ((x) * (x))
 #define SOLVE_RETRIES 4			/* doublings of lambda tried when a system is not SPD */
 #define SOLVE_MAX_WORKERS 16	/* threads solving neighbourhoods at once */
-#define SPARE_COLUMNS 16		/* where a system's scan drops the pairs outside S */
-#define SpareColumn(item, cap) ((cap) + ((item) & (SPARE_COLUMNS - 1)))
 
 /*
  * Return the number of Gram entries kept per item for N neighbours: as many
@@ -510,8 +508,8 @@ typedef struct SolveJob
 	const int64 *col_off;		/* [n + 1] where each target's weights go */
 	int32	   *from;			/* out: the neighbour of each weight */
 	float	   *weight;			/* out: the weight */
-	int32	   *pos[SOLVE_MAX_WORKERS];	/* [n] each item's place in the current S, else cap */
-	float	   *sys[SOLVE_MAX_WORKERS];	/* cap x (cap + SPARE_COLUMNS): the system, spare columns */
+	int32	   *pos[SOLVE_MAX_WORKERS];	/* [n] each item's place in the current S, else -1 */
+	float	   *sys[SOLVE_MAX_WORKERS];	/* cap x cap: the system */
 	float	   *copy[SOLVE_MAX_WORKERS];	/* cap^2 */
 	float	   *rhs[SOLVE_MAX_WORKERS]; /* cap */
 	int			retried[SOLVE_MAX_WORKERS];
@@ -519,54 +517,39 @@ typedef struct SolveJob
 } SolveJob;
 
 /*
- * Fill sys with A_SS (k x k, row stride k on return) for a target's
- * neighbourhood S = members[0..k-1], k <= cap: each member's kept row is
- * scanned once and every entry lands in the member's row of sys at its
- * partner's place in S, or in one of SPARE_COLUMNS spare columns after cap
- * when the partner is not in S (pos[item] is SpareColumn outside S), so the
- * scan has no branch, and its misses are spread over several addresses
- * rather than chained through one; then each
- * pair takes the larger of its two entries (a pair is kept by either row or
- * both, with the same count) and the diagonal is set.
+ * Fill sys (k x k) with A_SS for a target's neighbourhood S =
+ * members[0..k-1]: each member's kept row is scanned for partners in S
+ * (pos[item] is the item's place in S, -1 outside it; most entries are
+ * outside, a branch the processor predicts well), a pair being kept by
+ * either row or both with the same count.
  */
 static void
-BuildSystem(const RecSparseRows *a, const int32 *members, int k, int cap, int32 *pos, float *sys)
+BuildSystem(const RecSparseRows *a, const int32 *members, int k, int32 *pos, float *sys)
 {
-	Size		ld = (Size) cap + SPARE_COLUMNS;
-	int			s,
-				t;
+	int			s;
 
 	for (s = 0; s < k; s++)
 		pos[members[s]] = s;
-	memset(sys, 0, sizeof(float) * ld * k);
+	memset(sys, 0, sizeof(float) * (Size) k * k);
 	for (s = 0; s < k; s++)
 	{
 		int32		item = members[s];
-		float	   *row = sys + s * ld;
 		int64		e;
 
 		for (e = a->off[item]; e < a->off[item + 1]; e++)
 		{
 			int32		other = pos[a->idx[e]];
 
-			row[other] = Max(row[other], a->val[e]);
+			if (other >= 0 && other != s)
+			{
+				sys[(Size) s * k + other] = Max(sys[(Size) s * k + other], a->val[e]);
+				sys[(Size) other * k + s] = Max(sys[(Size) other * k + s], a->val[e]);
+			}
 		}
+		sys[(Size) s * k + s] = a->diag[item];
 	}
 	for (s = 0; s < k; s++)
-		pos[members[s]] = SpareColumn(members[s], cap);
-	for (s = 0; s < k; s++)
-	{
-		for (t = s + 1; t < k; t++)
-		{
-			float		v = Max(sys[s * ld + t], sys[t * ld + s]);
-
-			sys[s * ld + t] = sys[t * ld + s] = v;
-		}
-		sys[s * ld + s] = a->diag[members[s]];
-	}
-	/* pack the rows to stride k */
-	for (s = 1; s < k; s++)
-		memmove(sys + (Size) s * k, sys + s * ld, sizeof(float) * k);
+		pos[members[s]] = -1;
 }
 
 /* Solve the targets [first, last) of a job with worker w's scratch */
@@ -599,7 +582,7 @@ SolveTargets(void *arg, int first_target, int last_target, int w)
 			memcpy(sys, kept, sizeof(float) * (Size) k * k);
 		else
 		{
-			BuildSystem(a, targets->idx + first, k, job->cap, job->pos[w], sys);
+			BuildSystem(a, targets->idx + first, k, job->pos[w], sys);
 			if (kept)
 				memcpy(kept, sys, sizeof(float) * (Size) k * k);
 		}
@@ -702,8 +685,8 @@ RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbo
 	{
 		job.pos[w] = palloc(sizeof(int32) * Max(n, 1));
 		for (j = 0; j < n; j++)
-			job.pos[w][j] = SpareColumn(j, cap);	/* not in S (BuildSystem) */
-		job.sys[w] = palloc(sizeof(float) * (Size) cap * (cap + SPARE_COLUMNS));
+			job.pos[w][j] = -1;
+		job.sys[w] = palloc(sizeof(float) * (Size) cap * cap);
 		job.copy[w] = palloc(sizeof(float) * (Size) cap * cap);
 		job.rhs[w] = palloc(sizeof(float) * Max(cap, 1));
 	}
