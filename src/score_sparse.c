@@ -45,6 +45,7 @@ typedef struct RecServeIndex
 	float		pop_factor;		/* what normalisation multiplies popularity by */
 	int32	   *cat_off;		/* [n_categories + 1] category -> warm items CSR */
 	int32	   *cat_items;		/* the warm items of each category, by index */
+	float	   *log_pop;		/* [n_warm] logf(1 + popularity), for the session term */
 	int32	   *young;			/* cold items young enough to explore, by index */
 	int			n_young;
 	float		young_cutoff;	/* the exploration_age_cutoff young was listed for */
@@ -196,7 +197,10 @@ ServeIndex(const RecModel *m)
 	}
 	ix->pop_factor = total <= 0 ? 1.0f : (float) (1.0 / total);
 
-	/* category -> warm items, for the session term */
+	/* category -> warm items and their log-popularity, for the session term */
+	ix->log_pop = palloc_extended(mul_size(sizeof(float), Max(m->n_warm, 1)), MCXT_ALLOC_HUGE);
+	for (i = 0; i < m->n_warm; i++)
+		ix->log_pop[i] = logf(1.0f + m->popularity[i]);
 	ix->cat_off = palloc0(sizeof(int32) * (m->n_categories + 1));
 	for (i = 0; i < m->n_warm; i++)
 		for (c = m->cat_off[i]; c < m->cat_off[i + 1]; c++)
@@ -413,7 +417,7 @@ SessionTerm(const RecModel *m, const RecServeIndex *ix, const RecHistory *h)
 				mark_stamp[h->items[i]] = mark_gen;
 		for (t = 0; t < n_cand; t++)
 			drift[t] = mark_stamp[cand[t]] == mark_gen ? NAN :
-				drift[t] * logf(1.0f + m->popularity[cand[t]]) / log_max;
+				drift[t] * ix->log_pop[cand[t]] / log_max;
 		n_chosen = RecTopKItems(cand, drift, n_cand, REC_SESSION_ITEMS, chosen);
 		for (i = 0; i < n_chosen; i++)
 		{
