@@ -502,7 +502,6 @@ typedef struct SolveJob
 {
 	const RecSparseRows *a;
 	const RecSparseRows *targets;
-	int			cap;			/* neighbours per target */
 	double		lambda;
 	RecSparseCache *cache;		/* systems kept across lambdas, or NULL */
 	const int64 *col_off;		/* [n + 1] where each target's weights go */
@@ -675,7 +674,6 @@ RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbo
 	memset(&job, 0, sizeof(SolveJob));
 	job.a = a;
 	job.targets = targets;
-	job.cap = cap;
 	job.lambda = lambda;
 	job.cache = cache;
 	job.col_off = col_off;
