@@ -4,6 +4,7 @@ MODULE_big = rec
 OBJS = \
 	src/rec.o \
 	src/linalg.o \
+	src/parallel.o \
 	src/topk.o \
 	src/keys.o \
 	src/dataset.o \
@@ -14,6 +15,7 @@ OBJS = \
 	src/model_store.o \
 	src/model_file.o \
 	src/score.o \
+	src/score_sparse.o \
 	src/explain.o \
 	src/recipe_popularity.o \
 	src/recipe_sims.o \

@@ -122,8 +122,9 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	int			n_slots;
 	RecHistory *hs;
 	bool	   *personalized;
-	float	   *scores;
-	bool	   *excluded;
+	float	   *scores = NULL;
+	bool	   *excluded = NULL;
+	bool		sparse;
 	RecScored  *best;
 	int			start;
 	int			i;
@@ -193,12 +194,16 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	to_model = RecDatasetToModel(ds, m);
 	slots = ListUsers(ds, given, n_given, &n_slots);
 
-	RecCheckMemory((double) BATCH_BLOCK * m->n_items * (sizeof(float) * 3 + 1),
-				   "scoring a block of users");
+	sparse = RecServesSparse(m);
+	if (!sparse)
+	{
+		RecCheckMemory((double) BATCH_BLOCK * m->n_items * (sizeof(float) * 3 + 1),
+					   "scoring a block of users");
+		scores = palloc(sizeof(float) * (Size) BATCH_BLOCK * Max(m->n_items, 1));
+		excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
+	}
 	hs = palloc(sizeof(RecHistory) * BATCH_BLOCK);
 	personalized = palloc(sizeof(bool) * BATCH_BLOCK);
-	scores = palloc(sizeof(float) * (Size) BATCH_BLOCK * Max(m->n_items, 1));
-	excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
 	best = palloc(sizeof(RecScored) * k);
 
 	for (start = 0; start < n_slots; start += BATCH_BLOCK)
@@ -226,19 +231,34 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 			for (e = from; e < to; e++)
 				hs[b].items[e - from] = to_model[ds->ev_item[e]];
 		}
-		RecModelScoreBlock(m, hs, nb, scores, personalized);
+		if (!sparse)
+			RecModelScoreBlock(m, hs, nb, scores, personalized);
 
 		for (b = 0; b < nb; b++)
 		{
-			float	   *row = scores + (Size) b * m->n_items;
 			int			found;
 			int			j;
 
-			memset(excluded, false, sizeof(bool) * m->n_items);
-			for (j = 0; j < hs[b].n && exclude_seen; j++)
-				if (hs[b].items[j] >= 0)
-					excluded[hs[b].items[j]] = true;
-			found = RecTopK(row, m->n_items, excluded, k, best);
+			if (sparse)
+			{
+				/* over the items the history touches, as recommend() selects */
+				RecSparseScores s;
+				int			fill_start;
+				int			fill_end;
+
+				RecScoreSparse(m, &hs[b], &s, NULL);
+				for (j = 0; j < hs[b].n && exclude_seen; j++)
+					RecExclude(hs[b].items[j]);
+				found = RecSparseTopK(&s, NULL, 0, k, best, &fill_start, &fill_end);
+			}
+			else
+			{
+				memset(excluded, false, sizeof(bool) * m->n_items);
+				for (j = 0; j < hs[b].n && exclude_seen; j++)
+					if (hs[b].items[j] >= 0)
+						excluded[hs[b].items[j]] = true;
+				found = RecTopK(scores + (Size) b * m->n_items, m->n_items, excluded, k, best);
+			}
 			for (j = 0; j < found; j++)
 			{
 				Datum		values[4];

@@ -392,8 +392,9 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 	int32	   *to_model;
 	RecHistory *hs;
 	bool	   *personalized;
-	float	   *scores;
-	bool	   *excluded;
+	float	   *scores = NULL;
+	bool	   *excluded = NULL;
+	bool		sparse;
 	RecScored  *best;
 	bool		as_text;
 	UserKey    *user_keys = NULL;
@@ -474,12 +475,16 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 	if (as_text && target.binding.user_kind != REC_KEY_INT)
 		user_keys = ReadUserKeys(relname, user_col, &n_user_keys);
 
-	RecCheckMemory((double) EVAL_BLOCK * m->n_items * (sizeof(float) * 3 + 1),
-				   "scoring a block of users");
+	sparse = RecServesSparse(m);
+	if (!sparse)
+	{
+		RecCheckMemory((double) EVAL_BLOCK * m->n_items * (sizeof(float) * 3 + 1),
+					   "scoring a block of users");
+		scores = palloc(sizeof(float) * (Size) EVAL_BLOCK * Max(m->n_items, 1));
+		excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
+	}
 	hs = palloc(sizeof(RecHistory) * EVAL_BLOCK);
 	personalized = palloc(sizeof(bool) * EVAL_BLOCK);
-	scores = palloc(sizeof(float) * (Size) EVAL_BLOCK * Max(m->n_items, 1));
-	excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
 	best = palloc(sizeof(RecScored) * k);
 
 	for (int start = 0; start < n_users; start += EVAL_BLOCK)
@@ -489,7 +494,8 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		for (int b = 0; b < nb; b++)
 			AsOfHistory(ds, to_model, pairs, &users[start + b], exclude, found, &hs[b]);
-		RecModelScoreBlock(m, hs, nb, scores, personalized);
+		if (!sparse)
+			RecModelScoreBlock(m, hs, nb, scores, personalized);
 
 		for (int b = 0; b < nb; b++)
 		{
@@ -498,11 +504,26 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 			bool		nulls[5] = {false, false, false, false, false};
 			int			n_best;
 
-			memset(excluded, false, sizeof(bool) * m->n_items);
-			for (int j = 0; j < hs[b].n; j++)
-				if (hs[b].items[j] >= 0)
-					excluded[hs[b].items[j]] = true;
-			n_best = RecTopK(scores + (Size) b * m->n_items, m->n_items, excluded, k, best);
+			if (sparse)
+			{
+				/* the list recommend() would serve, over the items the history touches */
+				RecSparseScores s;
+				int			fill_start;
+				int			fill_end;
+
+				RecScoreSparse(m, &hs[b], &s, NULL);
+				for (int j = 0; j < hs[b].n; j++)
+					RecExclude(hs[b].items[j]);
+				n_best = RecSparseTopK(&s, NULL, 0, k, best, &fill_start, &fill_end);
+			}
+			else
+			{
+				memset(excluded, false, sizeof(bool) * m->n_items);
+				for (int j = 0; j < hs[b].n; j++)
+					if (hs[b].items[j] >= 0)
+						excluded[hs[b].items[j]] = true;
+				n_best = RecTopK(scores + (Size) b * m->n_items, m->n_items, excluded, k, best);
+			}
 
 			values[0] = as_text ? UserText(user_keys, n_user_keys, hu->user_id) :
 				Int64GetDatum(hu->user_id);

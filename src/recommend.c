@@ -90,6 +90,51 @@ MarkIds(FunctionCallInfo fcinfo, int i, const char *name, const RecModel *m,
 			flags[idx[j]] = true;
 }
 
+/* Leave the model indices of an optional id array argument out of a sparse list */
+static void
+ExcludeIds(FunctionCallInfo fcinfo, int i, const char *name, const RecModel *m, const RecBinding *b)
+{
+	int32	   *idx;
+	int			n;
+	int			j;
+
+	if (PG_ARGISNULL(i))
+		return;
+	idx = RecItemArrayIndices(m, b, PG_GETARG_ARRAYTYPE_P(i), name, &n, NULL, NULL);
+	for (j = 0; j < n; j++)
+		if (idx[j] >= 0)
+			RecExclude(idx[j]);
+}
+
+/* Order int32 ascending */
+static int
+CompareInt32(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Return the distinct known model indices (>= 0) of an index array, how many in *n */
+static int32 *
+DistinctIndices(const int32 *indices, int n_indices, int *n)
+{
+	int32	   *idx = palloc(sizeof(int32) * Max(n_indices, 1));
+	int			found = 0;
+	int			j;
+
+	for (j = 0; j < n_indices; j++)
+		if (indices[j] >= 0)
+			idx[found++] = indices[j];
+	qsort(idx, found, sizeof(int32), CompareInt32);
+	*n = 0;
+	for (j = 0; j < found; j++)
+		if (*n == 0 || idx[*n - 1] != idx[j])
+			idx[(*n)++] = idx[j];
+	return idx;
+}
+
 /*
  * rec.recommend(user_id, k, exclude_seen, include_items, exclude_items, campaign)
  * returns (item_id, score, reason, because_item_id, variant) best first;
@@ -131,6 +176,41 @@ rec_recommend(PG_FUNCTION_ARGS)
 	m = OpenCampaignForUser(fcinfo, 5, &target, &user, 0);
 	RecReadHistory(&target.binding, &user, m, &h);
 
+	if (RecServesSparse(m))
+	{
+		/* over the items the history touches, with a popularity fill */
+		RecSparseScores s;
+		int32	   *include = NULL;
+		int			n_include = 0;
+		int			fill_start;
+		int			fill_end;
+
+		personalized = RecScoreSparse(m, &h, &s, &ex);
+		if (exclude_seen)
+			for (i = 0; i < h.n; i++)
+				RecExclude(h.items[i]);
+		ExcludeIds(fcinfo, 4, "exclude_items", m, &target.binding);
+		if (!PG_ARGISNULL(3))
+		{
+			int			n_ids;
+			int32	   *ids = RecItemArrayIndices(m, &target.binding, PG_GETARG_ARRAYTYPE_P(3),
+												 "include_items", &n_ids, NULL, NULL);
+
+			include = DistinctIndices(ids, n_ids, &n_include);
+		}
+		best = palloc(sizeof(RecScored) * k);
+		found = RecSparseTopK(&s, include, n_include, k, best, &fill_start, &fill_end);
+		reasons = palloc(sizeof(RecReason) * Max(found, 1));
+		because = palloc(sizeof(int32) * Max(found, 1));
+		RecSparseExplainList(&ex, &s, best, found, reasons, because);
+		for (i = fill_start; i < fill_end; i++)
+		{
+			reasons[i] = REC_REASON_POPULAR;
+			because[i] = -1;
+		}
+		goto emit;
+	}
+
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
 	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
 	lifted = palloc0(sizeof(bool) * Max(m->n_items, 1));
@@ -155,6 +235,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 	reasons = palloc(sizeof(RecReason) * Max(found, 1));
 	because = palloc(sizeof(int32) * Max(found, 1));
 	RecExplainList(&ex, personalized, lifted, best, found, reasons, because);
+emit:
 	for (i = 0; i < found; i++)
 	{
 		Datum		values[5];
@@ -217,6 +298,51 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	h.n = 1;
 	h.items = &idx;
 	h.times = NULL;
+	best = palloc(sizeof(RecScored) * k);
+	if (RecServesSparse(m) && (m->kind == REC_KIND_POPULARITY || idx < m->n_warm))
+	{
+		/* over the items the row touches; the fill walks the popularity order */
+		RecSparseScores s;
+		int			fill_start;
+		int			fill_end;
+
+		RecScoreSparse(m, &h, &s, NULL);
+		RecExclude(idx);
+		ExcludeIds(fcinfo, 2, "exclude_items", m, &target.binding);
+		if (m->kind == REC_KIND_POPULARITY)
+		{
+			reason = REC_REASON_POPULAR;
+			found = RecSparseTopK(&s, NULL, 0, k, best, &fill_start, &fill_end);
+		}
+		else
+		{
+			int32	   *ci = palloc(sizeof(int32) * Max(s.n_touched, 1));
+			float	   *cs = palloc(sizeof(float) * Max(s.n_touched, 1));
+			int			nc = 0;
+			const int32 *order = RecPopularityOrder(m);
+
+			reason = REC_REASON_SIMILAR;
+			for (i = 0; i < s.n_touched; i++)
+			{
+				float		v = RecSparseScoreOf(&s, s.touched[i]);
+
+				if (v > 0 && !isinf(v) && !RecExcluded(s.touched[i]))
+				{
+					ci[nc] = s.touched[i];
+					cs[nc++] = v;
+				}
+			}
+			found = RecTopKItems(ci, cs, nc, k, best);
+			for (i = 0; i < m->n_items && found + filled < k; i++)
+			{
+				float		v = RecSparseScoreOf(&s, order[i]);
+
+				if (!RecExcluded(order[i]) && !(v > 0 && !isinf(v)))
+					best[found + filled++].idx = order[i];
+			}
+		}
+		goto emit;
+	}
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
 	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
 	if (m->kind == REC_KIND_POPULARITY)
@@ -239,7 +365,6 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	MarkIds(fcinfo, 2, "exclude_items", m, &target.binding, excluded);
 
 	/* items with a similarity first, then the most popular of the rest */
-	best = palloc(sizeof(RecScored) * k);
 	if (reason != REC_REASON_POPULAR)
 		for (i = 0; i < m->n_items; i++)
 			excluded[i] |= !(scores[i] > 0 && !isinf(scores[i]));
@@ -251,6 +376,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
 		MarkIds(fcinfo, 2, "exclude_items", m, &target.binding, excluded);
 		filled = RecTopK(m->popularity, m->n_items, excluded, k - found, best + found);
 	}
+emit:
 	for (i = 0; i < found + filled; i++)
 	{
 		Datum		values[3];
@@ -305,17 +431,33 @@ rec_rank(PG_FUNCTION_ARGS)
 	m = OpenCampaignForUser(fcinfo, 2, &target, &user, 0);
 	ids = RecItemArrayIndices(m, &target.binding, arr, "items", &n, &elems, &keys);
 	RecReadHistory(&target.binding, &user, m, &h);
-	scores = palloc(sizeof(float) * Max(m->n_items, 1));
-	RecModelScore(m, &h, scores, NULL, NULL);
-
-	/* rank the known candidates: everything else excluded */
-	excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
-	memset(excluded, true, sizeof(bool) * m->n_items);
-	for (i = 0; i < n; i++)
-		if (ids[i] >= 0)
-			excluded[ids[i]] = false;
 	best = palloc(sizeof(RecScored) * Max(n, 1));
-	found = RecTopK(scores, m->n_items, excluded, Max(n, 1), best);
+	if (RecServesSparse(m))
+	{
+		/* score the known candidates from the items the history touches */
+		RecSparseScores s;
+		int			n_known;
+		int32	   *known = DistinctIndices(ids, n, &n_known);
+
+		scores = palloc(sizeof(float) * Max(n_known, 1));
+		RecScoreSparse(m, &h, &s, NULL);
+		for (i = 0; i < n_known; i++)
+			scores[i] = RecSparseScoreOf(&s, known[i]);
+		found = RecTopKItems(known, scores, n_known, Max(n, 1), best);
+	}
+	else
+	{
+		scores = palloc(sizeof(float) * Max(m->n_items, 1));
+		RecModelScore(m, &h, scores, NULL, NULL);
+
+		/* rank the known candidates: everything else excluded */
+		excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
+		memset(excluded, true, sizeof(bool) * m->n_items);
+		for (i = 0; i < n; i++)
+			if (ids[i] >= 0)
+				excluded[ids[i]] = false;
+		found = RecTopK(scores, m->n_items, excluded, Max(n, 1), best);
+	}
 	for (i = 0; i < found; i++)
 	{
 		Datum		values[3];
