@@ -4,14 +4,18 @@ MODULE_big = rec
 OBJS = \
 	src/rec.o \
 	src/linalg.o \
+	src/parallel.o \
 	src/topk.o \
+	src/keys.o \
 	src/dataset.o \
+	src/collect.o \
 	src/history.o \
 	src/catalog.o \
 	src/model.o \
 	src/model_store.o \
 	src/model_file.o \
 	src/score.o \
+	src/score_sparse.o \
 	src/explain.o \
 	src/recipe_popularity.o \
 	src/recipe_sims.o \

@@ -29,3 +29,10 @@ BEGIN
 	END LOOP;
 END
 $$;
+
+-- the same events with text users and uuid items: models with a key section
+CREATE TABLE public.ev_keys AS
+SELECT 'u' || user_id AS user_id, md5(item_id::text)::uuid AS item_id, ts FROM rec.interactions;
+SELECT rec.create_dataset_group('keys', 'public.ev_keys');
+SELECT rec.train('keys-sims', 'sims', 'keys');
+SELECT rec.train('keys-up', 'user-personalization', 'keys', '{"tune": false}');

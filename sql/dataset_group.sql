@@ -39,7 +39,7 @@ SELECT rec.create_dataset_group(NULL, 'shop_events');
 SELECT rec.create_dataset_group('bad', 'no_such_table');
 SELECT rec.create_dataset_group('bad', 'shop_events');
 SELECT rec.create_dataset_group('bad', 'shop_events', columns => '{"user_id": "uid", "item_id": "sku", "ts": "kind"}');
-SELECT rec.create_dataset_group('bad', 'shop_events', columns => '{"user_id": "kind", "item_id": "sku", "ts": "happened"}');
+SELECT rec.create_dataset_group('bad', 'shop_events', columns => '{"user_id": "amount", "item_id": "sku", "ts": "happened"}');
 SELECT rec.create_dataset_group('bad', 'shop_events', columns => '{"user": "uid"}');
 SELECT rec.create_dataset_group('bad', 'shop_events', columns => '{"user_id": 1}');
 SELECT rec.create_dataset_group('bad', 'shop_events', columns => '[]');

@@ -113,6 +113,36 @@ JOIN rec.items i USING (item_id);
 SELECT count(*) FILTER (WHERE reason = 'promotion') AS promoted FROM rec.recommend(1, 10, promotion => 'documentaries', promotion_share => 0);
 SELECT count(*) FILTER (WHERE reason = 'promotion') AS promoted FROM rec.recommend(1, 10, promotion => 'documentaries', promotion_share => 1);
 
+-- the same over the touched items (a sparse model, popularity-count): the scored items
+-- best first, then the popularity order, checked in rounds until k pass
+SELECT rec.train('up_sparse', 'user-personalization', params => '{"tune": false, "neighbors": 100}') > 0 AS trained;
+SELECT rec.train('pop', 'popularity-count') > 0 AS trained;
+SELECT rec.deploy('sparse', 'up_sparse') > 0 AS deployed, rec.deploy('pop', 'pop') > 0 AS deployed;
+SELECT c AS campaign,
+	(SELECT count(*) FROM rec.recommend(1, 25, campaign => c, filter => 'not-genre', filter_values => '{"genres": ["drama"]}') r
+	 JOIN rec.items i USING (item_id) WHERE NOT i.categories && '{drama}') AS listed_not_drama,
+	(SELECT array_agg(item_id ORDER BY score DESC, item_id) FROM rec.recommend(1, 10, campaign => c, filter => 'not-genre',
+		filter_values => '{"genres": ["drama"]}'))
+	= (SELECT array_agg(item_id ORDER BY score DESC, item_id) FROM rec.recommend(1, 10, campaign => c,
+		exclude_items => (SELECT array_agg(item_id) FROM rec.items WHERE categories && '{drama}'))) AS same_as_exclude_items,
+	(SELECT count(DISTINCT item_id) FROM rec.recommend(1, 40, campaign => c, filter => 'only-genre',
+		filter_values => '{"genres": ["documentary"]}') r JOIN rec.items i USING (item_id)
+	 WHERE i.categories && '{documentary}') AS rare_include,
+	(SELECT count(*) FROM rec.recommend(1, 5, campaign => c, include_items => '{1,2,3,4,5,6,7,8}', filter => 'not-genre',
+		filter_values => '{"genres": ["drama"]}') r JOIN rec.items i USING (item_id)
+	 WHERE NOT i.categories && '{drama}' AND r.item_id <= 8) AS included_not_drama,
+	(SELECT count(*) FILTER (WHERE reason = 'promotion') FROM rec.recommend(1, 10, campaign => c,
+		promotion => 'documentaries', promotion_share => 0.2)) AS promoted,
+	(SELECT count(*) FROM rec.recommend(1, 25, exclude_seen => false, campaign => c, filter => 'not-purchased') r
+	 WHERE EXISTS (SELECT FROM rec.interactions e WHERE e.user_id = 1 AND e.item_id = r.item_id
+		AND e.event_type = 'purchase')) AS purchased_listed,
+	(SELECT count(*) FROM rec.similar_items(1, 20, campaign => c, filter => 'not-genre', filter_values => '{"genres": ["drama"]}') s
+	 JOIN rec.items i USING (item_id) WHERE NOT i.categories && '{drama}') AS similar_not_drama,
+	(SELECT count(*) FROM rec.batch_recommend(c, 10, users => '{1,2,3,999999}', filter => 'not-genre',
+		filter_values => '{"genres": ["drama"]}') b JOIN rec.items i USING (item_id)
+	 WHERE NOT i.categories && '{drama}') AS batch_not_drama
+FROM unnest(ARRAY['sparse', 'pop']) c;
+
 -- replace and drop
 SELECT rec.create_filter('not-genre', 'EXCLUDE ITEMS WHERE categories && $genres', replace => true);
 SELECT expression FROM rec.filter WHERE name = 'not-genre';

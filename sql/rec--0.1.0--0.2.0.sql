@@ -727,10 +727,661 @@ COMMENT ON FUNCTION @extschema@.model_files_sweep() IS
 CREATE TRIGGER solution_version_deleted AFTER DELETE OR TRUNCATE ON @extschema@.solution_version
 	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.model_files_sweep();
 
+-- Text, varchar and uuid ids (issue 10, item 1; src/keys.c) ----------------
+-- A dataset group's user and item ids may each be bigint, integer, smallint,
+-- text, varchar or uuid; the types are recorded in its column mapping
+-- ("user_type", "item_type") when they are not integers.  Inside rec a text
+-- or uuid id is its 64-bit hash (rec.key_id); models keep their items' keys.
+-- Every serving function has text and uuid overloads of the same shape as the
+-- bigint one: where the item type follows from a scalar argument
+-- (similar_items, explain) items come back in that type; recommend and rank
+-- (whose candidate array literals could not choose between overloads) return
+-- them as text, and batch_recommend_text returns users and items as text.
+-- Overloads are explicit types, not polymorphic ones: an untyped literal
+-- ('42', '{1,2}', NULL) must still resolve to exactly one function.
+
+CREATE FUNCTION @extschema@.key_id(key text)
+RETURNS bigint
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_key_id';
+COMMENT ON FUNCTION @extschema@.key_id(text) IS
+'The internal id of a text or uuid user or item id (uuids as their canonical text): its 64-bit hash. Dataset reads filter by it; rec.holdout_recommend and rec.event_attribution give text and uuid ids this way.';
+
+-- rec.create_dataset_group() takes text, varchar and uuid ids: its one final
+-- definition is in the last section of this file (with the users relation's mapping).
+
+CREATE FUNCTION @extschema@.recommend(
+	user_id text,
+	k integer DEFAULT 25,
+	exclude_seen boolean DEFAULT true,
+	include_items text[] DEFAULT NULL,
+	exclude_items text[] DEFAULT NULL,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text)
+LANGUAGE C STABLE PARALLEL SAFE ROWS 25
+AS 'MODULE_PATHNAME', 'rec_recommend';
+COMMENT ON FUNCTION @extschema@.recommend(text, integer, boolean, text[], text[], text) IS
+'rec.recommend() for a user id given as text (a text or varchar id, or an integer or uuid one written as text): item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...).';
+
+CREATE FUNCTION @extschema@.recommend(
+	user_id uuid,
+	k integer DEFAULT 25,
+	exclude_seen boolean DEFAULT true,
+	include_items text[] DEFAULT NULL,
+	exclude_items text[] DEFAULT NULL,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text)
+LANGUAGE C STABLE PARALLEL SAFE ROWS 25
+AS 'MODULE_PATHNAME', 'rec_recommend';
+COMMENT ON FUNCTION @extschema@.recommend(uuid, integer, boolean, text[], text[], text) IS
+'rec.recommend() for a uuid user id: item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...).';
+
+CREATE FUNCTION @extschema@.similar_items(
+	item_id text,
+	k integer DEFAULT 25,
+	exclude_items text[] DEFAULT NULL,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (item_id text, score real, reason text)
+LANGUAGE C STABLE PARALLEL SAFE ROWS 25
+AS 'MODULE_PATHNAME', 'rec_similar_items';
+COMMENT ON FUNCTION @extschema@.similar_items(text, integer, text[], text) IS
+'rec.similar_items() for an item id given as text: item ids come back as text. Otherwise as rec.similar_items(bigint, ...).';
+
+CREATE FUNCTION @extschema@.similar_items(
+	item_id uuid,
+	k integer DEFAULT 25,
+	exclude_items uuid[] DEFAULT NULL,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (item_id uuid, score real, reason text)
+LANGUAGE C STABLE PARALLEL SAFE ROWS 25
+AS 'MODULE_PATHNAME', 'rec_similar_items';
+COMMENT ON FUNCTION @extschema@.similar_items(uuid, integer, uuid[], text) IS
+'rec.similar_items() for a uuid item id: item ids come back as uuid. Otherwise as rec.similar_items(bigint, ...).';
+
+CREATE FUNCTION @extschema@.rank(
+	user_id text,
+	items text[],
+	campaign text DEFAULT NULL)
+RETURNS TABLE (item_id text, score real, rank integer)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank';
+COMMENT ON FUNCTION @extschema@.rank(text, text[], text) IS
+'rec.rank() for a user id given as text: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
+
+CREATE FUNCTION @extschema@.rank(
+	user_id uuid,
+	items text[],
+	campaign text DEFAULT NULL)
+RETURNS TABLE (item_id text, score real, rank integer)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank';
+COMMENT ON FUNCTION @extschema@.rank(uuid, text[], text) IS
+'rec.rank() for a uuid user id: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id text,
+	item_id text,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id text, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(text, text, text) IS
+'rec.explain() for a text user id and a text item id: history items come back as text. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id text,
+	item_id uuid,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id uuid, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(text, uuid, text) IS
+'rec.explain() for a text user id and a uuid item id: history items come back as uuid. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id text,
+	item_id bigint,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id bigint, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(text, bigint, text) IS
+'rec.explain() for a text user id and a bigint item id: history items come back as bigint. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id uuid,
+	item_id text,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id text, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(uuid, text, text) IS
+'rec.explain() for a uuid user id and a text item id: history items come back as text. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id uuid,
+	item_id uuid,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id uuid, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(uuid, uuid, text) IS
+'rec.explain() for a uuid user id and a uuid item id: history items come back as uuid. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id uuid,
+	item_id bigint,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id bigint, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(uuid, bigint, text) IS
+'rec.explain() for a uuid user id and a bigint item id: history items come back as bigint. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id text,
+	item_id text,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(text, text, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a text user id and a text item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id text,
+	item_id uuid,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(text, uuid, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a text user id and a uuid item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id text,
+	item_id bigint,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(text, bigint, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a text user id and a bigint item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id uuid,
+	item_id text,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(uuid, text, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a uuid user id and a text item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id uuid,
+	item_id uuid,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(uuid, uuid, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a uuid user id and a uuid item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id uuid,
+	item_id bigint,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(uuid, bigint, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a uuid user id and a bigint item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.batch_recommend_text(
+	campaign text DEFAULT NULL,
+	k integer DEFAULT 25,
+	users text[] DEFAULT NULL,
+	exclude_seen boolean DEFAULT true)
+RETURNS TABLE (user_id text, rank integer, item_id text, score real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_batch_recommend';
+COMMENT ON FUNCTION @extschema@.batch_recommend_text(text, integer, text[], boolean) IS
+'rec.batch_recommend() with user and item ids as text, exactly as stored (uuids in canonical form), for a group of any id types; users may be given as text.';
+
+DROP FUNCTION @extschema@.batch_recommend_jsonl(text, integer, bigint[]);
+CREATE FUNCTION @extschema@.batch_recommend_jsonl(
+	campaign text DEFAULT NULL,
+	k integer DEFAULT 25,
+	users bigint[] DEFAULT NULL)
+RETURNS SETOF text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT pg_catalog.format('{"input":{"userId":%s},"output":{"recommendedItems":%s,"scores":%s},"error":null}',
+			pg_catalog.to_json(b.user_id),
+			pg_catalog.to_json(pg_catalog.array_agg(b.item_id ORDER BY b.rank)),
+			pg_catalog.to_json(pg_catalog.array_agg(b.score ORDER BY b.rank)))
+	FROM @extschema@.batch_recommend_text(campaign, k, users::text[]) b
+	GROUP BY b.user_id
+	ORDER BY CASE WHEN b.user_id ~ '^-?[0-9]{1,30}$' THEN b.user_id::numeric END, b.user_id
+$$;
+COMMENT ON FUNCTION @extschema@.batch_recommend_jsonl(text, integer, bigint[]) IS
+'rec.batch_recommend() as JSON Lines in Amazon Personalize''s batch inference output format, one line per user, ids as the strings they are (any id type).';
+
+CREATE FUNCTION @extschema@.batch_recommend_jsonl_text(
+	campaign text DEFAULT NULL,
+	k integer DEFAULT 25,
+	users text[] DEFAULT NULL)
+RETURNS SETOF text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT pg_catalog.format('{"input":{"userId":%s},"output":{"recommendedItems":%s,"scores":%s},"error":null}',
+			pg_catalog.to_json(b.user_id),
+			pg_catalog.to_json(pg_catalog.array_agg(b.item_id ORDER BY b.rank)),
+			pg_catalog.to_json(pg_catalog.array_agg(b.score ORDER BY b.rank)))
+	FROM @extschema@.batch_recommend_text(campaign, k, users) b
+	GROUP BY b.user_id
+	ORDER BY CASE WHEN b.user_id ~ '^-?[0-9]{1,30}$' THEN b.user_id::numeric END, b.user_id
+$$;
+COMMENT ON FUNCTION @extschema@.batch_recommend_jsonl_text(text, integer, text[]) IS
+'rec.batch_recommend_jsonl() with the users given as text (text, varchar or uuid ids; the bigint[] users of batch_recommend_jsonl cannot hold them).';
+
+CREATE FUNCTION @extschema@.variant(campaign text, user_id text)
+RETURNS text
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_variant';
+COMMENT ON FUNCTION @extschema@.variant(text, text) IS
+'rec.variant() for a user id given as text; a text or uuid user is assigned by its rec.key_id().';
+
+CREATE FUNCTION @extschema@.variant(campaign text, user_id uuid)
+RETURNS text
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_variant';
+COMMENT ON FUNCTION @extschema@.variant(text, uuid) IS
+'rec.variant() for a uuid user id, assigned by its rec.key_id().';
+
+-- The metric functions take ids of any type (bigint, integer, text, uuid): one
+-- polymorphic signature, since array literals ('{a,b}') cannot choose between
+-- a bigint[] and a text[] overload.
+
+DROP FUNCTION @extschema@.precision_at_k(bigint[], bigint[], integer);
+CREATE FUNCTION @extschema@.precision_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_precision_at_k';
+COMMENT ON FUNCTION @extschema@.precision_at_k(anycompatiblearray, anycompatiblearray, integer) IS
+'Precision at k: distinct relevant ids among the first k recommended, divided by k (a list shorter than k is not rescaled). A repeated id counts once, at its first position. 0 for an empty list. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+DROP FUNCTION @extschema@.recall_at_k(bigint[], bigint[], integer);
+CREATE FUNCTION @extschema@.recall_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_recall_at_k';
+COMMENT ON FUNCTION @extschema@.recall_at_k(anycompatiblearray, anycompatiblearray, integer) IS
+'Recall at k: distinct relevant ids among the first k recommended, divided by the number of distinct relevant ids. NULL when relevant is empty, so avg() skips that user. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+DROP FUNCTION @extschema@.ndcg_at_k(bigint[], bigint[], integer);
+CREATE FUNCTION @extschema@.ndcg_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_ndcg_at_k';
+COMMENT ON FUNCTION @extschema@.ndcg_at_k(anycompatiblearray, anycompatiblearray, integer) IS
+'Binary NDCG at k: sum of 1/log2(position+1) over hits in the first k, divided by the ideal value for min(k, distinct relevant) hits. A repeated id counts once, at its first position. NULL when relevant is empty, so avg() skips that user. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+DROP FUNCTION @extschema@.mrr(bigint[], bigint[], integer);
+CREATE FUNCTION @extschema@.mrr(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 25)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_mrr';
+COMMENT ON FUNCTION @extschema@.mrr(anycompatiblearray, anycompatiblearray, integer) IS
+'Reciprocal rank: 1/position of the first relevant id within the first k recommended, 0 if none. Average it over users for MRR. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+DROP FUNCTION @extschema@.hit_at_k(bigint[], bigint[], integer);
+CREATE FUNCTION @extschema@.hit_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_hit_at_k';
+COMMENT ON FUNCTION @extschema@.hit_at_k(anycompatiblearray, anycompatiblearray, integer) IS
+'Hit at k: 1 if any of the first k recommended ids is relevant, else 0. Average it over users for the hit rate. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+CREATE FUNCTION @extschema@.user_history(user_id text, k integer DEFAULT 25, dataset_group text DEFAULT 'default')
+RETURNS TABLE (item_id text, ts timestamptz)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	g record;
+BEGIN
+	IF user_id IS NULL OR k IS NULL OR dataset_group IS NULL THEN
+		RAISE EXCEPTION 'user_id, k and dataset_group must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF k < 1 THEN
+		RAISE EXCEPTION 'k must be at least 1' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT dg.interactions, dg.columns INTO g FROM @extschema@.dataset_group dg WHERE dg.name = dataset_group;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'dataset group "%" does not exist', dataset_group
+			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.create_dataset_group().';
+	END IF;
+	-- the user compared in the column's own type, so that its index serves
+	RETURN QUERY EXECUTE format(
+		'SELECT %I::text, %s FROM %s WHERE %I OPERATOR(pg_catalog.=) $1::%s ORDER BY %I DESC LIMIT $2',
+		g.columns->>'item_id',
+		CASE WHEN (g.columns->>'ts_is_epoch')::bool THEN format('pg_catalog.to_timestamp(%I)', g.columns->>'ts')
+			 ELSE format('%I::timestamptz', g.columns->>'ts') END,
+		g.interactions, g.columns->>'user_id',
+		CASE WHEN g.columns ? 'user_type' THEN (g.columns->>'user_type')::regtype::text ELSE 'bigint' END,
+		g.columns->>'ts')
+	USING user_id, k;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.user_history(text, integer, text) IS
+'rec.user_history() for a user id given as text: item ids as text.';
+
+CREATE FUNCTION @extschema@.user_history(user_id uuid, k integer DEFAULT 25, dataset_group text DEFAULT 'default')
+RETURNS TABLE (item_id text, ts timestamptz)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT h.item_id, h.ts FROM @extschema@.user_history(user_id::text, k, dataset_group) h
+$$;
+COMMENT ON FUNCTION @extschema@.user_history(uuid, integer, text) IS
+'rec.user_history() for a uuid user id: item ids as text.';
+
+CREATE FUNCTION @extschema@.log_impression(
+	user_id text,
+	items text[],
+	campaign text,
+	variant text DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now())
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	cols jsonb;
+	uid bigint;
+	ids bigint[];
+BEGIN
+	IF user_id IS NULL OR items IS NULL OR campaign IS NULL OR ts IS NULL THEN
+		RAISE EXCEPTION 'user_id, items, campaign and ts must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF cardinality(items) = 0 OR array_position(items, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'items must hold at least one item and no NULL'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT g.columns INTO cols FROM @extschema@.campaign c
+	JOIN @extschema@.solution s ON s.name = c.solution
+	JOIN @extschema@.dataset_group g ON g.name = s.dataset_group
+	WHERE c.name = log_impression.campaign;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'campaign "%" does not exist', campaign
+			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.deploy().';
+	END IF;
+	-- the ids as rec.event_attribution records them: integers as themselves, keys by rec.key_id()
+	uid := CASE WHEN NOT cols ? 'user_type' THEN user_id::bigint
+		WHEN cols ->> 'user_type' = 'uuid' THEN @extschema@.key_id(user_id::uuid::text)
+		ELSE @extschema@.key_id(user_id) END;
+	SELECT pg_catalog.array_agg(CASE WHEN NOT cols ? 'item_type' THEN i.x::bigint
+		WHEN cols ->> 'item_type' = 'uuid' THEN @extschema@.key_id(i.x::uuid::text)
+		ELSE @extschema@.key_id(i.x) END ORDER BY i.o) INTO ids
+	FROM pg_catalog.unnest(items) WITH ORDINALITY i(x, o);
+	INSERT INTO @extschema@.impression (campaign, variant, user_id, items, ts)
+	VALUES (campaign,
+			CASE WHEN variant IS NULL THEN @extschema@.variant(campaign, user_id)
+				 ELSE @extschema@.attributed_variant(campaign, variant, uid) END,
+			uid, ids, ts);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.log_impression(text, text[], text, text, timestamptz) IS
+'rec.log_impression() for ids given as text (text, varchar, uuid or integer ids of the campaign''s group): text and uuid ids are recorded by their rec.key_id(), as attributed events are, so rec.campaign_report counts them together.';
+
+CREATE FUNCTION @extschema@.log_impression(
+	user_id uuid,
+	items text[],
+	campaign text,
+	variant text DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now())
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT @extschema@.log_impression(user_id::text, items, campaign, variant, ts)
+$$;
+COMMENT ON FUNCTION @extschema@.log_impression(uuid, text[], text, text, timestamptz) IS
+'rec.log_impression() for a uuid user id.';
+
+CREATE FUNCTION @extschema@.holdout_recommend_text(
+	campaign text,
+	holdout regclass,
+	k integer DEFAULT 25,
+	user_column text DEFAULT 'user_id',
+	item_column text DEFAULT 'item_id',
+	ts_column text DEFAULT NULL,
+	exclude_holdout boolean DEFAULT true)
+RETURNS TABLE (user_id text, rank integer, item_id text, relevant boolean, n_relevant integer)
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'rec_holdout_recommend';
+COMMENT ON FUNCTION @extschema@.holdout_recommend_text(text, regclass, integer, text, text, text, boolean) IS
+'rec.holdout_recommend() with the users'' and items'' ids as text, exactly as stored (uuids in canonical form), for a group of any id types; rec.holdout_recommend gives text and uuid ids as their rec.key_id().';
+
+-- Scaling out: parallel training reads and sharding (issue 11, items 3-4) --------
+-- rec.collect_events gathers (user, item, time) triples with a combine
+-- function and bytea partial states, so training reads a large relation with
+-- parallel workers (SET rec.parallel_read = on) and shards can send their
+-- events to the one server that trains (rec.dataset_events,
+-- rec.train_from_events); rec.version_model, rec.version_meta and
+-- rec.install_version copy a trained version byte for byte to other servers.
+
+CREATE FUNCTION @extschema@.collect_events_trans(internal, bigint, bigint, double precision)
+RETURNS internal
+LANGUAGE C PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_collect_events_trans';
+COMMENT ON FUNCTION @extschema@.collect_events_trans(internal, bigint, bigint, double precision) IS
+'Internal: transition function of rec.collect_events.';
+
+CREATE FUNCTION @extschema@.collect_events_combine(internal, internal)
+RETURNS internal
+LANGUAGE C PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_collect_events_combine';
+COMMENT ON FUNCTION @extschema@.collect_events_combine(internal, internal) IS
+'Internal: combine function of rec.collect_events (merges sorted partial states).';
+
+CREATE FUNCTION @extschema@.collect_events_serialize(internal)
+RETURNS bytea
+LANGUAGE C STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_collect_events_serialize';
+COMMENT ON FUNCTION @extschema@.collect_events_serialize(internal) IS
+'Internal: serial function of rec.collect_events (sorts the partial state in the worker).';
+
+CREATE FUNCTION @extschema@.collect_events_deserialize(bytea, internal)
+RETURNS internal
+LANGUAGE C STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_collect_events_deserialize';
+COMMENT ON FUNCTION @extschema@.collect_events_deserialize(bytea, internal) IS
+'Internal: deserial function of rec.collect_events.';
+
+CREATE FUNCTION @extschema@.collect_events_final(internal)
+RETURNS bytea
+LANGUAGE C PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_collect_events_final';
+COMMENT ON FUNCTION @extschema@.collect_events_final(internal) IS
+'Internal: final function of rec.collect_events.';
+
+CREATE AGGREGATE @extschema@.collect_events(user_id bigint, item_id bigint, event_time double precision) (
+	SFUNC = @extschema@.collect_events_trans,
+	STYPE = internal,
+	COMBINEFUNC = @extschema@.collect_events_combine,
+	SERIALFUNC = @extschema@.collect_events_serialize,
+	DESERIALFUNC = @extschema@.collect_events_deserialize,
+	FINALFUNC = @extschema@.collect_events_final,
+	FINALFUNC_MODIFY = READ_WRITE,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.collect_events(bigint, bigint, double precision) IS
+'The (user_id, item_id, event_time in epoch seconds) rows as one event collection (bytea) in canonical order: user, time, item. Parallel safe: each worker sorts its part, the leader merges. Rows with a null are skipped. The value is in the server''s native layout, at most 1 GB (about 44 million events); training inside the server has no such limit.';
+
+CREATE FUNCTION @extschema@.dataset_events(dataset_group text DEFAULT 'default', event_type text DEFAULT NULL)
+RETURNS bytea
+LANGUAGE C STABLE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'rec_dataset_events';
+COMMENT ON FUNCTION @extschema@.dataset_events(text, text) IS
+'A dataset group''s interactions (optionally of one event type) as one event collection of rec.collect_events, read in parallel when the planner chooses: what a shard sends to the server that trains with rec.train_from_events().';
+
+CREATE FUNCTION @extschema@.train_from_events(
+	solution text,
+	recipe text DEFAULT NULL,
+	dataset_group text DEFAULT NULL,
+	params jsonb DEFAULT '{}',
+	events bytea[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_train_from_events';
+COMMENT ON FUNCTION @extschema@.train_from_events(text, text, text, jsonb, bytea[]) IS
+'Train like rec.train(), on the union of event collections (e.g. rec.dataset_events() of every shard) instead of the group''s interactions; the group still gives the items relation. The collections are taken as they are: filter event types when collecting. The dataset is built in canonical order, so the model equals that of rec.train() with rec.parallel_read on over the same events.';
+
+CREATE FUNCTION @extschema@.version_checksum(version bigint)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.md5(p.data), '' ORDER BY p.seq))
+	FROM (SELECT 0 AS seq, sv.model AS data FROM @extschema@.solution_version sv WHERE sv.id = version_checksum.version
+		  UNION ALL
+		  SELECT c.seq, c.data FROM @extschema@.model_chunk c WHERE c.version = version_checksum.version) p;
+END;
+COMMENT ON FUNCTION @extschema@.version_checksum(bigint) IS
+'MD5 over the MD5s of a solution version''s stored model pieces, in order: equal on two servers when they hold the same model bytes; NULL for a version that does not exist.';
+
+CREATE FUNCTION @extschema@.version_model(version bigint)
+RETURNS bytea[]
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT pg_catalog.array_agg(p.data ORDER BY p.seq)
+	FROM (SELECT 0 AS seq, sv.model AS data FROM @extschema@.solution_version sv WHERE sv.id = version_model.version
+		  UNION ALL
+		  SELECT c.seq, c.data FROM @extschema@.model_chunk c WHERE c.version = version_model.version) p;
+END;
+COMMENT ON FUNCTION @extschema@.version_model(bigint) IS
+'A solution version''s stored model pieces in order (the model column, then rec.model_chunk rows), for rec.install_version() on another server.';
+
+CREATE FUNCTION @extschema@.version_meta(version bigint)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT pg_catalog.jsonb_build_object('id', sv.id, 'solution', sv.solution, 'recipe', sv.recipe,
+		'params', sv.params, 'metrics', sv.metrics, 'n_users', sv.n_users, 'n_items', sv.n_items,
+		'n_interactions', sv.n_interactions, 'training_seconds', sv.training_seconds,
+		'created_at', sv.created_at, 'dataset_group', s.dataset_group, 'solution_params', s.params)
+	FROM @extschema@.solution_version sv JOIN @extschema@.solution s ON s.name = sv.solution
+	WHERE sv.id = version_meta.version;
+END;
+COMMENT ON FUNCTION @extschema@.version_meta(bigint) IS
+'A solution version''s row (without its model) and its solution''s recipe, group and parameters, as jsonb for rec.install_version() on another server.';
+
+CREATE FUNCTION @extschema@.install_version(meta jsonb, model bytea[])
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v bigint := (meta->>'id')::bigint;
+	have_recipe text;
+	have text;
+	want text;
+BEGIN
+	IF v IS NULL OR meta->>'solution' IS NULL OR model IS NULL OR cardinality(model) = 0 THEN
+		RAISE EXCEPTION 'meta must name a version id and a solution, and model must hold at least one piece'
+			USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'Pass rec.version_meta() and rec.version_model() of the server that trained the version.';
+	END IF;
+	INSERT INTO @extschema@.solution (name, recipe, dataset_group, params)
+	VALUES (meta->>'solution', meta->>'recipe', meta->>'dataset_group', coalesce(meta->'solution_params', '{}'))
+	ON CONFLICT (name) DO NOTHING;
+	SELECT s.recipe INTO have_recipe FROM @extschema@.solution s WHERE s.name = meta->>'solution';
+	IF have_recipe IS DISTINCT FROM meta->>'recipe' THEN
+		RAISE EXCEPTION 'solution "%" uses recipe "%", not "%"', meta->>'solution', have_recipe, meta->>'recipe'
+			USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'Install the version on servers whose solution of that name has the same recipe.';
+	END IF;
+	SELECT md5(string_agg(md5(m.piece), '' ORDER BY m.seq)) INTO want
+	FROM unnest(model) WITH ORDINALITY AS m(piece, seq);
+	have := @extschema@.version_checksum(v);
+	IF have IS NOT NULL THEN
+		IF have <> want THEN
+			RAISE EXCEPTION 'solution version % already exists here with another model', v
+				USING ERRCODE = 'unique_violation',
+				HINT = 'Drop it here first, or train a new version on the server that trains.';
+		END IF;
+		RETURN have;	-- installed before: nothing to do
+	END IF;
+	INSERT INTO @extschema@.solution_version (id, solution, recipe, params, metrics, n_users, n_items,
+		n_interactions, training_seconds, model, created_at)
+	VALUES (v, meta->>'solution', meta->>'recipe', meta->'params', meta->'metrics',
+		(meta->>'n_users')::integer, (meta->>'n_items')::integer, (meta->>'n_interactions')::bigint,
+		(meta->>'training_seconds')::double precision, model[1],
+		coalesce((meta->>'created_at')::timestamptz, clock_timestamp()));
+	INSERT INTO @extschema@.model_chunk (version, seq, data)
+	SELECT v, m.seq - 1, m.piece FROM unnest(model) WITH ORDINALITY AS m(piece, seq) WHERE m.seq > 1;
+	-- versions trained here later must not take an installed id
+	PERFORM setval(pg_get_serial_sequence('@extschema@.solution_version', 'id'),
+		greatest(v, (SELECT max(id) FROM @extschema@.solution_version)));
+	have := @extschema@.version_checksum(v);
+	IF have IS DISTINCT FROM want THEN
+		RAISE EXCEPTION 'solution version % was not stored intact', v
+			USING ERRCODE = 'data_corrupted';
+	END IF;
+	RETURN have;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.install_version(jsonb, bytea[]) IS
+'Install a solution version trained on another server (rec.version_meta() and rec.version_model() there) under the same id, creating its solution if needed; returns rec.version_checksum(), equal to the source''s. Installing the same version twice does nothing; another model under that id is an error.';
+
 -- Event weights, user metadata, filters and promotions (issue 10, items 2-6) ---
 -- src/dataset.c, src/history.c (event_value_threshold and event_weights),
 -- src/user_metadata.c (a new user's liked categories), src/filter.c (named
--- filters and promotions).
+-- filters and promotions).  This section holds the one final definition of
+-- rec.create_dataset_group (text/uuid ids and the users relation), and gives
+-- the text and uuid overloads of the serving functions the same filter and
+-- promotion parameters as the bigint ones.
 
 -- Dataset groups: the users relation's id and liked categories are mapped too.
 -- The default group reads rec.users.properties: every string in it may name a
@@ -754,7 +1405,10 @@ DECLARE
 	m jsonb := '{}';
 	k text;
 	t regtype;
+	item_kind text;
+	user_kind text;
 	ints regtype[] := '{smallint,integer,bigint}';
+	ids regtype[] := '{smallint,integer,bigint,text,varchar,uuid}';
 	nums regtype[] := '{smallint,integer,bigint,real,double precision,numeric}';
 BEGIN
 	IF name IS NULL OR interactions IS NULL OR columns IS NULL OR replace IS NULL THEN
@@ -783,12 +1437,17 @@ BEGIN
 	-- interactions: user, item and time are required; event type and value optional
 	FOREACH k IN ARRAY '{user_id,item_id}'::text[] LOOP
 		t := @extschema@.column_type(interactions, coalesce(columns ->> k, k), k);
-		IF t <> ALL (ints) THEN
-			RAISE EXCEPTION 'column "%" of relation % must be an integer type, not %',
+		IF t <> ALL (ids) THEN
+			RAISE EXCEPTION 'column "%" of relation % must be an integer, text, varchar or uuid type, not %',
 				coalesce(columns ->> k, k), interactions, t USING ERRCODE = 'datatype_mismatch';
 		END IF;
 		m := m || jsonb_build_object(k, coalesce(columns ->> k, k));
+		IF t <> ALL (ints) THEN
+			m := m || jsonb_build_object(CASE k WHEN 'user_id' THEN 'user_type' ELSE 'item_type' END, t::text);
+		END IF;
 	END LOOP;
+	item_kind := CASE WHEN m ? 'item_type' THEN m ->> 'item_type' ELSE 'integer' END;
+	user_kind := CASE WHEN m ? 'user_type' THEN m ->> 'user_type' ELSE 'integer' END;
 	t := @extschema@.column_type(interactions, coalesce(columns ->> 'ts', 'ts'), 'ts');
 	IF t <> ALL ('{timestamptz,timestamp}'::regtype[] || nums) THEN
 		RAISE EXCEPTION 'column "%" of relation % must be a timestamp or epoch seconds, not %',
@@ -817,12 +1476,15 @@ BEGIN
 		m := m || jsonb_build_object('event_value', coalesce(columns ->> 'event_value', 'event_value'));
 	END IF;
 
-	-- items: an id column, and optional text[] categories
+	-- items: an id column of the same kind as the interactions' item ids, and optional text[] categories
 	IF items IS NOT NULL THEN
 		t := @extschema@.column_type(items, coalesce(columns ->> 'items_item_id', 'item_id'), 'items_item_id');
-		IF t <> ALL (ints) THEN
-			RAISE EXCEPTION 'column "%" of relation % must be an integer type, not %',
-				coalesce(columns ->> 'items_item_id', 'item_id'), items, t USING ERRCODE = 'datatype_mismatch';
+		IF (CASE WHEN t = ANY (ints) THEN 'integer' WHEN t = 'varchar'::regtype THEN 'text' ELSE t::text END)
+			IS DISTINCT FROM (CASE item_kind WHEN 'character varying' THEN 'text' ELSE item_kind END) THEN
+			RAISE EXCEPTION 'column "%" of relation % must be of the type of the item ids (%), not %',
+				coalesce(columns ->> 'items_item_id', 'item_id'), items,
+				CASE item_kind WHEN 'integer' THEN 'an integer type' ELSE item_kind END, t
+				USING ERRCODE = 'datatype_mismatch';
 		END IF;
 		m := m || jsonb_build_object('items_item_id', coalesce(columns ->> 'items_item_id', 'item_id'));
 		t := @extschema@.column_type(items, coalesce(columns ->> 'categories', 'categories'),
@@ -850,13 +1512,17 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 
-	-- users: an id column, and what they like: a text[] column of categories,
-	-- or a jsonb column whose string values (all, or under user_categories_key) are
+	-- users: an id column of the same kind as the interactions' user ids, and
+	-- what they like: a text[] column of categories, or a jsonb column whose
+	-- string values (all, or under user_categories_key) are
 	IF users IS NOT NULL THEN
 		t := @extschema@.column_type(users, coalesce(columns ->> 'users_user_id', 'user_id'), 'users_user_id');
-		IF t <> ALL (ints) THEN
-			RAISE EXCEPTION 'column "%" of relation % must be an integer type, not %',
-				coalesce(columns ->> 'users_user_id', 'user_id'), users, t USING ERRCODE = 'datatype_mismatch';
+		IF (CASE WHEN t = ANY (ints) THEN 'integer' WHEN t = 'varchar'::regtype THEN 'text' ELSE t::text END)
+			IS DISTINCT FROM (CASE user_kind WHEN 'character varying' THEN 'text' ELSE user_kind END) THEN
+			RAISE EXCEPTION 'column "%" of relation % must be of the type of the user ids (%), not %',
+				coalesce(columns ->> 'users_user_id', 'user_id'), users,
+				CASE user_kind WHEN 'integer' THEN 'an integer type' ELSE user_kind END, t
+				USING ERRCODE = 'datatype_mismatch';
 		END IF;
 		m := m || jsonb_build_object('users_user_id', coalesce(columns ->> 'users_user_id', 'user_id'));
 		t := @extschema@.column_type(users, coalesce(columns ->> 'user_categories', 'properties'),
@@ -902,7 +1568,7 @@ EXCEPTION WHEN unique_violation THEN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.create_dataset_group(text, regclass, regclass, regclass, jsonb, boolean) IS
-'Bind a dataset group to your own tables or views. columns maps rec''s names (user_id, item_id, ts, event_type, event_value; items_item_id, categories, created_at of the items; users_user_id, user_categories (text[] or jsonb), user_categories_key of the users) to yours; ts may be a timestamp or epoch seconds.';
+'Bind a dataset group to your own tables or views. columns maps rec''s names (user_id, item_id, ts, event_type, event_value; items_item_id, categories, created_at of the items; users_user_id, user_categories (text[] or jsonb), user_categories_key of the users) to yours; user and item ids may be integers, text, varchar or uuid (each its own; the items'' and users'' id columns of the same kind), ts a timestamp or epoch seconds.';
 
 -- filters and new users' categories look items up by category: a rare category's
 -- items are read from this index, not from a scan of the catalogue
@@ -991,3 +1657,83 @@ LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_batch_recommend';
 COMMENT ON FUNCTION @extschema@.batch_recommend(text, integer, bigint[], boolean, text, jsonb) IS
 'Top-k items for every user with events (or for the given users), in one pass. Users without history get the popularity fallback. filter names a filter (rec.create_filter) applied to every user''s list, with its filter_values.';
+
+DROP FUNCTION @extschema@.recommend(text, integer, boolean, text[], text[], text);
+CREATE FUNCTION @extschema@.recommend(
+	user_id text,
+	k integer DEFAULT 25,
+	exclude_seen boolean DEFAULT true,
+	include_items text[] DEFAULT NULL,
+	exclude_items text[] DEFAULT NULL,
+	campaign text DEFAULT NULL,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL,
+	promotion text DEFAULT NULL,
+	promotion_share real DEFAULT 0.2,
+	promotion_values jsonb DEFAULT NULL)
+RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text)
+LANGUAGE C STABLE PARALLEL SAFE ROWS 25
+AS 'MODULE_PATHNAME', 'rec_recommend';
+COMMENT ON FUNCTION @extschema@.recommend(text, integer, boolean, text[], text[], text, text, jsonb, text, real, jsonb) IS
+'rec.recommend() for a user id given as text (a text or varchar id, or an integer or uuid one written as text): item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...), filters and promotions included.';
+
+DROP FUNCTION @extschema@.recommend(uuid, integer, boolean, text[], text[], text);
+CREATE FUNCTION @extschema@.recommend(
+	user_id uuid,
+	k integer DEFAULT 25,
+	exclude_seen boolean DEFAULT true,
+	include_items text[] DEFAULT NULL,
+	exclude_items text[] DEFAULT NULL,
+	campaign text DEFAULT NULL,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL,
+	promotion text DEFAULT NULL,
+	promotion_share real DEFAULT 0.2,
+	promotion_values jsonb DEFAULT NULL)
+RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text)
+LANGUAGE C STABLE PARALLEL SAFE ROWS 25
+AS 'MODULE_PATHNAME', 'rec_recommend';
+COMMENT ON FUNCTION @extschema@.recommend(uuid, integer, boolean, text[], text[], text, text, jsonb, text, real, jsonb) IS
+'rec.recommend() for a uuid user id: item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...), filters and promotions included.';
+
+DROP FUNCTION @extschema@.similar_items(text, integer, text[], text);
+CREATE FUNCTION @extschema@.similar_items(
+	item_id text,
+	k integer DEFAULT 25,
+	exclude_items text[] DEFAULT NULL,
+	campaign text DEFAULT NULL,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL)
+RETURNS TABLE (item_id text, score real, reason text)
+LANGUAGE C STABLE PARALLEL SAFE ROWS 25
+AS 'MODULE_PATHNAME', 'rec_similar_items';
+COMMENT ON FUNCTION @extschema@.similar_items(text, integer, text[], text, text, jsonb) IS
+'rec.similar_items() for an item id given as text: item ids come back as text. Otherwise as rec.similar_items(bigint, ...), filters included.';
+
+DROP FUNCTION @extschema@.similar_items(uuid, integer, uuid[], text);
+CREATE FUNCTION @extschema@.similar_items(
+	item_id uuid,
+	k integer DEFAULT 25,
+	exclude_items uuid[] DEFAULT NULL,
+	campaign text DEFAULT NULL,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL)
+RETURNS TABLE (item_id uuid, score real, reason text)
+LANGUAGE C STABLE PARALLEL SAFE ROWS 25
+AS 'MODULE_PATHNAME', 'rec_similar_items';
+COMMENT ON FUNCTION @extschema@.similar_items(uuid, integer, uuid[], text, text, jsonb) IS
+'rec.similar_items() for a uuid item id: item ids come back as uuid. Otherwise as rec.similar_items(bigint, ...), filters included.';
+
+DROP FUNCTION @extschema@.batch_recommend_text(text, integer, text[], boolean);
+CREATE FUNCTION @extschema@.batch_recommend_text(
+	campaign text DEFAULT NULL,
+	k integer DEFAULT 25,
+	users text[] DEFAULT NULL,
+	exclude_seen boolean DEFAULT true,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL)
+RETURNS TABLE (user_id text, rank integer, item_id text, score real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_batch_recommend';
+COMMENT ON FUNCTION @extschema@.batch_recommend_text(text, integer, text[], boolean, text, jsonb) IS
+'rec.batch_recommend() with user and item ids as text, exactly as stored (uuids in canonical form), for a group of any id types; users may be given as text. filter and filter_values as in rec.batch_recommend().';

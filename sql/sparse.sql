@@ -88,3 +88,10 @@ SELECT rec.train('x', 'sims', params => '{"neighbors": 0}');
 SELECT rec.train('x', 'item-knn', params => '{"neighbors": 0}');
 SELECT rec.train('x', 'popularity-count', params => '{"neighbors": 10}');
 SELECT count(*) AS versions FROM rec.solution_version WHERE solution = 'x';
+
+-- the neighbourhood systems are solved on rec.threads threads: the same model, byte for byte
+SET rec.threads = 2;
+SELECT rec.train('up_sparse_2threads', 'user-personalization', params => '{"tune": false, "neighbors": 100}') > 0 AS trained;
+SET rec.threads = 1;
+SELECT a.model = b.model AS same_model FROM rec.solution_version a, rec.solution_version b
+WHERE a.solution = 'up_sparse' AND b.solution = 'up_sparse_2threads';

@@ -16,11 +16,14 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "catalog/pg_type.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 #include "catalog.h"
 #include "dataset.h"
 #include "filter.h"
+#include "keys.h"
 #include "linalg.h"
 #include "model.h"
 #include "score.h"
@@ -33,8 +36,10 @@ PG_FUNCTION_INFO_V1(rec_batch_recommend);
 /* Position of a user id in the dataset, or -1 */
 typedef struct UserSlot
 {
-	int64		user_id;
+	int64		user_id;		/* internal id */
 	int			ds_user;
+	const char *key;			/* a text or uuid user's key, else NULL */
+	int			len;
 } UserSlot;
 
 static int
@@ -48,7 +53,7 @@ CompareUserSlot(const void *a, const void *b)
 
 /* List the users to serve, in id order: the given ones, or all with events */
 static UserSlot *
-ListUsers(const RecDataset *ds, const int64 *given, int n_given, int *n_out)
+ListUsers(const RecDataset *ds, const RecKey *given, int n_given, int *n_out)
 {
 	UserSlot   *slots;
 	UserSlot   *by_id = palloc(sizeof(UserSlot) * Max(ds->n_users, 1));
@@ -60,6 +65,8 @@ ListUsers(const RecDataset *ds, const int64 *given, int n_given, int *n_out)
 	{
 		by_id[u].user_id = ds->user_ids[u];
 		by_id[u].ds_user = u;
+		by_id[u].key = ds->user_keys ? ds->user_keys->data + ds->user_keys->off[u] : NULL;
+		by_id[u].len = ds->user_keys ? (int) (ds->user_keys->off[u + 1] - ds->user_keys->off[u]) : 0;
 	}
 	qsort(by_id, ds->n_users, sizeof(UserSlot), CompareUserSlot);
 	if (given == NULL)
@@ -74,10 +81,12 @@ ListUsers(const RecDataset *ds, const int64 *given, int n_given, int *n_out)
 		UserSlot	key;
 		UserSlot   *hit;
 
-		key.user_id = given[i];
+		key.user_id = given[i].id;
 		hit = bsearch(&key, by_id, ds->n_users, sizeof(UserSlot), CompareUserSlot);
-		slots[n].user_id = given[i];
+		slots[n].user_id = given[i].id;
 		slots[n].ds_user = hit ? hit->ds_user : -1;
+		slots[n].key = given[i].text;
+		slots[n].len = given[i].len;
 		n++;
 	}
 	qsort(slots, n, sizeof(UserSlot), CompareUserSlot);
@@ -102,9 +111,11 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int32		k;
 	bool		exclude_seen;
-	int64	   *given = NULL;
+	RecKey	   *given = NULL;
 	int			n_given = 0;
 	ArrayType  *users_arr = NULL;
+	Oid			user_type;
+	Oid			item_type;
 	RecCampaignTarget target;
 	RecModel   *m;
 	RecDataset *ds;
@@ -113,8 +124,9 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	int			n_slots;
 	RecHistory *hs;
 	bool	   *personalized;
-	float	   *scores;
-	bool	   *excluded;
+	float	   *scores = NULL;
+	bool	   *excluded = NULL;
+	bool		sparse;
 	RecScored  *best;
 	RecFilter  *filter = NULL;
 	RecFilter  *metadata;
@@ -130,19 +142,63 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	exclude_seen = PG_GETARG_BOOL(3);
 	RecCheckK(k);
 	InitMaterializedSRF(fcinfo, 0);
+	user_type = RecResultColumnType(fcinfo, 0);
+	item_type = RecResultColumnType(fcinfo, 2);
 	if (!PG_ARGISNULL(2))
 	{
 		users_arr = PG_GETARG_ARRAYTYPE_P(2);
-		given = RecArrayToIds(users_arr, "users", &n_given);
-		if (given == NULL)
+		if (ARR_NDIM(users_arr) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("users must be a one-dimensional array")));
+		if (array_contains_nulls(users_arr))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("users must not contain nulls")));
+		if (ArrayGetNItems(ARR_NDIM(users_arr), ARR_DIMS(users_arr)) == 0)
 			return (Datum) 0;	/* no users asked for */
 	}
 	SPI_connect();
 	RecResolveCampaign(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)), &target);
 	m = RecGetModel(&target);
+	RecCheckModelKeys(m, &target);
+	if (user_type == INT8OID &&
+		(target.binding.user_kind != REC_KEY_INT || target.binding.item_kind != REC_KEY_INT))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("dataset group \"%s\" has %s user ids and %s item ids, not bigint",
+						target.binding.group,
+						target.binding.user_type ? target.binding.user_type : "bigint",
+						target.binding.item_type ? target.binding.item_type : "bigint"),
+				 errhint("Use rec.batch_recommend_text(), which returns the ids as text.")));
+	RecCheckItemOutput(m, &target.binding, item_type);
+	if (users_arr)
+	{
+		/* the given users, resolved against the group, and their internal ids */
+		Oid			elemtype = ARR_ELEMTYPE(users_arr);
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+		Datum	   *d;
+		Datum	   *ids;
+
+		get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+		deconstruct_array(users_arr, elemtype, typlen, typbyval, typalign, &d, NULL, &n_given);
+		given = palloc(sizeof(RecKey) * n_given);
+		ids = palloc(sizeof(Datum) * n_given);
+		for (i = 0; i < n_given; i++)
+		{
+			RecUserKey(&target.binding, d[i], elemtype, &given[i]);
+			ids[i] = Int64GetDatum(given[i].id);
+		}
+		users_arr = construct_array(ids, n_given, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+									TYPALIGN_DOUBLE);
+	}
 	if (!PG_ARGISNULL(4))
 	{
-		int64		anyone = 0;
+		RecKey		anyone;
+
+		memset(&anyone, 0, sizeof(RecKey));	/* set per user below */
 
 		filter = RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(4)), &target.binding,
 							   PG_ARGISNULL(5) ? (Datum) 0 : PG_GETARG_DATUM(5), !PG_ARGISNULL(5),
@@ -154,17 +210,19 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 				 errmsg("filter values are given without a filter")));
 	ds = RecLoadDataset(&target.binding, NULL, users_arr, false);
 
-	to_model = palloc(sizeof(int32) * Max(ds->n_items, 1));
-	for (i = 0; i < ds->n_items; i++)
-		to_model[i] = RecItemIndex(m, ds->item_ids[i]);
+	to_model = RecDatasetToModel(ds, m);
 	slots = ListUsers(ds, given, n_given, &n_slots);
 
-	RecCheckMemory((double) BATCH_BLOCK * m->n_items * (sizeof(float) * 3 + 1),
-				   "scoring a block of users");
+	sparse = RecServesSparse(m);
+	if (!sparse)
+	{
+		RecCheckMemory((double) BATCH_BLOCK * m->n_items * (sizeof(float) * 3 + 1),
+					   "scoring a block of users");
+		scores = palloc(sizeof(float) * (Size) BATCH_BLOCK * Max(m->n_items, 1));
+		excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
+	}
 	hs = palloc(sizeof(RecHistory) * BATCH_BLOCK);
 	personalized = palloc(sizeof(bool) * BATCH_BLOCK);
-	scores = palloc(sizeof(float) * (Size) BATCH_BLOCK * Max(m->n_items, 1));
-	excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
 	best = palloc(sizeof(RecScored) * k);
 	placed = palloc(sizeof(RecPlacement) * k);
 
@@ -194,33 +252,61 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 			for (e = from; e < to; e++)
 				hs[b].items[e - from] = to_model[ds->ev_item[e]];
 		}
-		RecModelScoreBlock(m, hs, nb, scores, personalized);
+		if (!sparse)
+			RecModelScoreBlock(m, hs, nb, scores, personalized);
 
 		for (b = 0; b < nb; b++)
 		{
-			float	   *row = scores + (Size) b * m->n_items;
 			int			found;
 			int			j;
 
-			memset(excluded, false, sizeof(bool) * m->n_items);
-			for (j = 0; j < hs[b].n && exclude_seen; j++)
-				if (hs[b].items[j] >= 0)
-					excluded[hs[b].items[j]] = true;
+			metadata = NULL;
+			if (sparse || !personalized[b])
+			{
+				for (j = 0; j < hs[b].n && hs[b].items[j] < 0; j++)
+					;
+				if (j == hs[b].n)
+					metadata = RecUserMetadataFilter(&target.binding, slots[start + b].user_id,
+													 slots[start + b].key, slots[start + b].len);
+			}
 			if (filter)
-				filter->user_id = slots[start + b].user_id;
-			for (j = 0; j < hs[b].n && hs[b].items[j] < 0; j++)
-				;
-			metadata = personalized[b] || j < hs[b].n ? NULL :
-				RecUserMetadataFilter(&target.binding, slots[start + b].user_id);
-			found = RecSelectList(m, row, excluded, k, filter, metadata, NULL, 0, best, placed);
+				RecFilterSetUser(filter, slots[start + b].user_id, slots[start + b].key,
+								 slots[start + b].len);
+			if (sparse)
+			{
+				/* over the items the history touches, as recommend() selects */
+				RecSparseScores s;
+				int			fill_start;
+				int			fill_end;
+
+				personalized[b] = RecScoreSparse(m, &hs[b], &s, NULL);
+				for (j = 0; j < hs[b].n && exclude_seen; j++)
+					RecExclude(hs[b].items[j]);
+				if (personalized[b])
+					metadata = NULL;
+				if (filter == NULL && metadata == NULL)
+					found = RecSparseTopK(&s, NULL, 0, k, best, &fill_start, &fill_end);
+				else
+					found = RecSparseSelectList(&s, NULL, 0, k, filter, metadata, NULL, 0, best, placed);
+			}
+			else
+			{
+				memset(excluded, false, sizeof(bool) * m->n_items);
+				for (j = 0; j < hs[b].n && exclude_seen; j++)
+					if (hs[b].items[j] >= 0)
+						excluded[hs[b].items[j]] = true;
+				found = RecSelectList(m, scores + (Size) b * m->n_items, excluded, k, filter, metadata,
+									  NULL, 0, best, placed);
+			}
 			for (j = 0; j < found; j++)
 			{
 				Datum		values[4];
 				bool		nulls[4] = {false, false, false, false};
 
-				values[0] = Int64GetDatum(slots[start + b].user_id);
+				values[0] = RecUserDatum(slots[start + b].user_id, slots[start + b].key,
+										 slots[start + b].len, user_type);
 				values[1] = Int32GetDatum(j + 1);
-				values[2] = Int64GetDatum(m->item_ids[best[j].idx]);
+				values[2] = RecItemDatum(m, best[j].idx, item_type);
 				values[3] = Float4GetDatum(best[j].score);
 				nulls[3] = isinf(best[j].score);
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

@@ -32,6 +32,10 @@ typedef struct RecBinding
 	char	   *user_categories_key;	/* the jsonb key holding them, or NULL: every value */
 	char	   *event_weights;	/* a version's event type weights (JSON object), or NULL */
 	double		value_threshold;	/* a version's event value threshold; NaN: none */
+	char	   *user_type;		/* type of the user ids (e.g. "text"); NULL: integer */
+	char	   *item_type;		/* type of the item ids; NULL: integer */
+	int			user_kind;		/* RecKeyKind of the user ids */
+	int			item_kind;		/* RecKeyKind of the item ids */
 } RecBinding;
 
 /* The solution version a campaign serves, and its data */
@@ -52,6 +56,9 @@ extern SPIPlanPtr RecKeptPlan(const char *sql, int nargs, Oid *argtypes);
 extern void RecLookupDatasetGroup(const char *name, RecBinding *binding);
 extern void RecResolveCampaign(const char *name, RecCampaignTarget *target);
 extern void RecResolveCampaignForUser(const char *name, int64 user_id, RecCampaignTarget *target);
+struct RecKey;
+extern void RecResolveCampaignForKey(const char *name, Datum user, Oid argtype,
+									 RecCampaignTarget *target, struct RecKey *key);
 extern char *RecRelationName(Oid relid, const char *group);
 extern char *RecTimeExpr(const RecBinding *binding);
 

@@ -79,6 +79,51 @@ InternId(HTAB *map, int64 id, int64 **ids, int *n, int *cap)
 	return e->idx;
 }
 
+/*
+ * Read an id column of the current row: an integer as itself, a text or
+ * uuid key (read as text) as its hash, interned with its key in keys.  Two
+ * different keys with one hash are refused: rec could not tell them apart.
+ */
+static int32
+InternColumn(HeapTuple tuple, TupleDesc desc, int attno, RecKeyList *keys, HTAB *map,
+			 int64 **ids, int *n, int *cap, const char *what, const char *group)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tuple, desc, attno, &isnull);
+	text	   *t;
+	const char *key;
+	int			len;
+	int			before = *n;
+	int32		idx;
+
+	if (keys == NULL)
+		return InternId(map, DatumGetInt64(d), ids, n, cap);
+	t = DatumGetTextPP(d);
+	key = VARDATA_ANY(t);
+	len = VARSIZE_ANY_EXHDR(t);
+	idx = InternId(map, RecKeyHash(key, len), ids, n, cap);
+	if (*n > before)
+		RecKeyListAdd(keys, key, len);
+	else if (keys->off[idx + 1] - keys->off[idx] != len ||
+			 memcmp(keys->data + keys->off[idx], key, len) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s ids \"%.*s\" and \"%.*s\" of dataset group \"%s\" have the same 64-bit hash",
+						what, (int) (keys->off[idx + 1] - keys->off[idx]), keys->data + keys->off[idx],
+						len, key, group),
+				 errhint("Rename one of them: rec tells text and uuid ids apart by this hash.")));
+	if ((Pointer) t != DatumGetPointer(d))
+		pfree(t);
+	return idx;
+}
+
+/* Return the SQL expression that reads an id column: integers as bigint, other keys as text */
+static char *
+IdExpr(const char *col, int kind)
+{
+	return psprintf(kind == REC_KEY_INT ? "%s::int8" : "%s::text", quote_identifier(col));
+}
+
 /* Append one event, growing the arrays and checking the memory budget */
 static void
 AppendEvent(RawEvents *raw, int32 user, int32 item, float8 time, float weight)
@@ -175,8 +220,8 @@ LoadItems(RecDataset *ds, const RecBinding *b, HTAB *item_map, int *item_cap)
 	int64		i;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT %s::int8, %s, %s FROM %s WHERE %s IS NOT NULL",
-					 quote_identifier(b->items_id_col),
+	appendStringInfo(&sql, "SELECT %s, %s, %s FROM %s WHERE %s IS NOT NULL",
+					 IdExpr(b->items_id_col, b->item_kind),
 					 b->categories_col ? psprintf("%s::text[]", quote_identifier(b->categories_col)) :
 					 "NULL::text[]",
 					 b->created_at_col ?
@@ -210,11 +255,11 @@ LoadItems(RecDataset *ds, const RecBinding *b, HTAB *item_map, int *item_cap)
 			HeapTuple	tuple = SPI_tuptable->vals[r];
 			TupleDesc	desc = SPI_tuptable->tupdesc;
 			bool		isnull;
-			int64		id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
 			bool		no_time;
 			Datum		created = SPI_getbinval(tuple, desc, 3, &no_time);
 			Datum		cats = SPI_getbinval(tuple, desc, 2, &isnull);
-			int32		idx = InternId(item_map, id, &ds->item_ids, &ds->n_items, item_cap);
+			int32		idx = InternColumn(tuple, desc, 1, ds->item_keys, item_map, &ds->item_ids,
+										   &ds->n_items, item_cap, "item", b->group);
 			Datum	   *elems;
 			bool	   *nulls;
 			int			nelems;
@@ -324,6 +369,18 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 	char	   *weight_expr = "1::float4";
 
 	initStringInfo(&sql);
+	ds->user_kind = b->user_kind;
+	ds->item_kind = b->item_kind;
+	if (b->user_kind != REC_KEY_INT)
+	{
+		ds->user_keys = palloc(sizeof(RecKeyList));
+		RecKeyListInit(ds->user_keys);
+	}
+	if (b->item_kind != REC_KEY_INT)
+	{
+		ds->item_keys = palloc(sizeof(RecKeyList));
+		RecKeyListInit(ds->item_keys);
+	}
 	if (b->event_weights)
 	{
 		RecCheckEventColumns(b);
@@ -331,8 +388,8 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 		args[nargs++] = DirectFunctionCall1(jsonb_in, CStringGetDatum(b->event_weights));
 		weight_expr = RecEventWeightExpr(b, nargs);
 	}
-	appendStringInfo(&sql, "SELECT %s::int8, %s::int8, %s, %s FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL",
-					 quote_identifier(b->user_col), quote_identifier(b->item_col),
+	appendStringInfo(&sql, "SELECT %s, %s, %s, %s FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL",
+					 IdExpr(b->user_col, b->user_kind), IdExpr(b->item_col, b->item_kind),
 					 RecTimeExpr(b), weight_expr, RecRelationName(b->interactions, b->group),
 					 quote_identifier(b->user_col), quote_identifier(b->item_col),
 					 quote_identifier(b->ts_col));
@@ -362,7 +419,10 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 	{
 		argtypes[nargs] = INT8ARRAYOID;
 		args[nargs++] = PointerGetDatum(only_users);
-		appendStringInfo(&sql, " AND %s OPERATOR(pg_catalog.=) ANY($%d)",
+		/* the users' internal ids: a text or uuid user by its key's hash */
+		appendStringInfo(&sql, b->user_kind == REC_KEY_INT ?
+						 " AND %s OPERATOR(pg_catalog.=) ANY($%d)" :
+						 " AND rec.key_id(%s::text) OPERATOR(pg_catalog.=) ANY($%d)",
 						 quote_identifier(b->user_col), nargs);
 	}
 
@@ -391,8 +451,6 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 			HeapTuple	tuple = SPI_tuptable->vals[r];
 			TupleDesc	desc = SPI_tuptable->tupdesc;
 			bool		isnull;
-			int64		user = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
-			int64		item = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
 			float8		time = DatumGetFloat8(SPI_getbinval(tuple, desc, 3, &isnull));
 
 			if (time > now)
@@ -401,8 +459,10 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 				n_future++;
 			}
 			AppendEvent(&raw,
-						InternId(user_map, user, &ds->user_ids, &ds->n_users, &user_cap),
-						InternId(item_map, item, &ds->item_ids, &ds->n_items, &item_cap),
+						InternColumn(tuple, desc, 1, ds->user_keys, user_map, &ds->user_ids,
+									 &ds->n_users, &user_cap, "user", b->group),
+						InternColumn(tuple, desc, 2, ds->item_keys, item_map, &ds->item_ids,
+									 &ds->n_items, &item_cap, "item", b->group),
 						time, DatumGetFloat4(SPI_getbinval(tuple, desc, 4, &isnull)));
 			if (time > ds->max_time)
 				ds->max_time = time;
@@ -456,6 +516,7 @@ RecSubsetUsers(const RecDataset *ds, const bool *keep_user, const int64 *keep_up
 	int			u;
 
 	*sub = *ds;
+	sub->user_keys = NULL;		/* indexed by the original users */
 	sub->n_users = 0;
 	for (u = 0; u < ds->n_users; u++)
 		if (keep_user[u])
@@ -568,4 +629,201 @@ RecEventWeightExpr(const RecBinding *b, int param)
 {
 	return psprintf("COALESCE(($%d OPERATOR(pg_catalog.->>) %s::text)::float4, 1::float4)",
 					param, quote_identifier(b->event_type_col));
+}
+
+/* Open-addressing map of item ids for RecDatasetFromEvents: one probe per event */
+typedef struct ItemSlot
+{
+	int64		id;				/* external item id, the key */
+	int32		idx;			/* dense index */
+	char		status;			/* simplehash's slot status */
+} ItemSlot;
+
+/* Mix an item id into a 32-bit hash (MurmurHash3's 64-bit finalizer) */
+static inline uint32
+HashItemId(int64 id)
+{
+	uint64		h = (uint64) id;
+
+	h ^= h >> 33;
+	h *= UINT64CONST(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return (uint32) h;
+}
+
+#define SH_PREFIX itemmap
+#define SH_ELEMENT_TYPE ItemSlot
+#define SH_KEY_TYPE int64
+#define SH_KEY id
+#define SH_HASH_KEY(tb, key) HashItemId(key)
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* Error unless a group's user and item ids are integers, as event collections hold */
+static void
+RequireIntegerIds(const RecBinding *b)
+{
+	if (b->user_kind != REC_KEY_INT || b->item_kind != REC_KEY_INT)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("event collections of dataset group \"%s\" need integer user and item ids", b->group),
+				 errhint("Train a group with text, varchar or uuid ids with rec.train() on one server.")));
+}
+
+/*
+ * Build the query that collects a dataset group's events (optionally of one
+ * event type) with the parallel-safe aggregate rec.collect_events; fill its
+ * parameters.  Rows with a null user, item or time are left out, as by
+ * RecLoadDataset.
+ */
+char *
+RecCollectEventsQuery(const RecBinding *b, const char *event_type, int *nargs,
+					  Oid *argtypes, Datum *args)
+{
+	StringInfoData sql;
+
+	RequireIntegerIds(b);
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT rec.collect_events(%s::int8, %s::int8, %s) FROM %s"
+					 " WHERE %s IS NOT NULL AND %s IS NOT NULL AND %s IS NOT NULL",
+					 quote_identifier(b->user_col), quote_identifier(b->item_col),
+					 RecTimeExpr(b), RecRelationName(b->interactions, b->group),
+					 quote_identifier(b->user_col), quote_identifier(b->item_col),
+					 quote_identifier(b->ts_col));
+	*nargs = 0;
+	if (event_type)
+	{
+		if (b->event_type_col == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("dataset group \"%s\" has no event type column", b->group),
+					 errhint("Train without the event_type parameter.")));
+		argtypes[*nargs] = TEXTOID;
+		args[(*nargs)++] = CStringGetTextDatum(event_type);
+		appendStringInfo(&sql, " AND %s OPERATOR(pg_catalog.=) $%d",
+						 quote_identifier(b->event_type_col), *nargs);
+	}
+	return sql.data;
+}
+
+/*
+ * Build a dataset from collected events, in canonical order: users by id,
+ * each user's events by time then item id, items numbered in order of first
+ * appearance in that order.  The dataset, and so the model, depends only on
+ * the events, never on the order in which they were read; for a relation
+ * stored in that order it equals RecLoadDataset's.  Events dated after now()
+ * count as happening now, as in RecLoadDataset.  The event set is consumed.
+ */
+RecDataset *
+RecDatasetFromEvents(RecEventSet *set, const RecBinding *b, bool with_items)
+{
+	RecDataset *ds = palloc0(sizeof(RecDataset));
+	HTAB	   *item_map;
+	itemmap_hash *items = itemmap_create(CurrentMemoryContext, 1024, NULL);
+	int			item_cap = 1024;
+	int			user_cap;
+	float8		now;
+	int64		n_future = 0;
+	int64		e;
+	RecEvent   *ev;
+
+	RequireIntegerIds(b);
+	now = (float8) GetCurrentTransactionStartTimestamp() / USECS_PER_SEC +
+		((float8) POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+	for (e = 0; e < set->n; e++)
+		if (set->ev[e].time > now)
+		{
+			set->ev[e].time = now;
+			set->sorted = false;
+			n_future++;
+		}
+	if (n_future > 0)
+		ereport(NOTICE,
+				(errmsg_plural("%lld event of dataset group \"%s\" is dated after now() and is trained as if it happened now",
+							   "%lld events of dataset group \"%s\" are dated after now() and are trained as if they happened now",
+							   n_future, (long long) n_future, b->group)));
+	RecEventSetSort(set);
+	ev = set->ev;
+
+	RecCheckMemory((double) set->n * (sizeof(int32) + sizeof(float8)), "reading the interactions");
+	ds->n_events = set->n;
+	ds->ev_item = palloc_extended(sizeof(int32) * Max(set->n, 1), MCXT_ALLOC_HUGE);
+	ds->ev_time = palloc_extended(sizeof(float8) * Max(set->n, 1), MCXT_ALLOC_HUGE);
+	user_cap = 1024;
+	ds->user_ids = palloc(sizeof(int64) * user_cap);
+	ds->user_off = palloc(sizeof(int64) * (user_cap + 1));
+	ds->item_ids = palloc(sizeof(int64) * item_cap);
+	ds->max_time = -INFINITY;
+	for (e = 0; e < set->n; e++)
+	{
+		if ((e & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (e == 0 || ev[e].user != ev[e - 1].user)
+		{
+			if (ds->n_users >= user_cap)
+			{
+				user_cap *= 2;
+				ds->user_ids = repalloc_huge(ds->user_ids, sizeof(int64) * user_cap);
+				ds->user_off = repalloc_huge(ds->user_off, sizeof(int64) * (user_cap + 1));
+			}
+			ds->user_ids[ds->n_users] = ev[e].user;
+			ds->user_off[ds->n_users++] = e;
+		}
+		{
+			bool		found;
+			ItemSlot   *slot = itemmap_insert(items, ev[e].item, &found);
+
+			if (!found)
+			{
+				if (ds->n_items >= item_cap)
+				{
+					item_cap *= 2;
+					ds->item_ids = repalloc_huge(ds->item_ids, sizeof(int64) * (Size) item_cap);
+				}
+				slot->idx = ds->n_items;
+				ds->item_ids[ds->n_items++] = ev[e].item;
+			}
+			ds->ev_item[e] = slot->idx;
+		}
+		ds->ev_time[e] = ev[e].time;
+		if (ev[e].time > ds->max_time)
+			ds->max_time = ev[e].time;
+	}
+	ds->user_off[ds->n_users] = set->n;
+	ds->n_warm = ds->n_items;
+	if (set->ev)
+		pfree(set->ev);
+	set->ev = NULL;
+	set->n = 0;
+	itemmap_destroy(items);
+
+	/* the id map LoadItems extends with items known only from metadata */
+	item_map = CreateIdMap("rec items");
+	for (e = 0; e < ds->n_items; e++)
+	{
+		bool		found;
+		IdEntry    *entry = hash_search(item_map, &ds->item_ids[e], HASH_ENTER, &found);
+
+		entry->idx = (int32) e;
+	}
+
+	if (with_items && OidIsValid(b->items))
+		LoadItems(ds, b, item_map, &item_cap);
+	else
+	{
+		int			i;
+
+		ds->cat_off = palloc0(sizeof(int32) * (ds->n_items + 1));
+		ds->cat_idx = palloc(sizeof(int32));
+		ds->item_created = palloc(sizeof(float8) * Max(ds->n_items, 1));
+		for (i = 0; i < ds->n_items; i++)
+			ds->item_created[i] = NAN;
+	}
+	hash_destroy(item_map);
+	return ds;
 }

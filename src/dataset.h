@@ -6,6 +6,8 @@
 #define REC_DATASET_H
 
 #include "catalog.h"
+#include "keys.h"
+#include "collect.h"
 
 typedef struct RecDataset
 {
@@ -25,6 +27,10 @@ typedef struct RecDataset
 	int32	   *cat_idx;		/* category indices */
 	float8	   *item_created;	/* [n_items] creation time, epoch seconds; NaN if unknown */
 	float8		max_time;		/* newest event time */
+	int			user_kind;		/* RecKeyKind of the user ids */
+	int			item_kind;		/* RecKeyKind of the item ids */
+	RecKeyList *user_keys;		/* text or uuid users: dense index -> key, else NULL */
+	RecKeyList *item_keys;		/* text or uuid items: dense index -> key, else NULL */
 } RecDataset;
 
 extern RecDataset *RecLoadDataset(const RecBinding *binding, const char *event_type,
@@ -35,5 +41,10 @@ extern void RecUserItemWeights(const RecDataset *ds, int u, const int32 *items, 
 extern void RecCheckEventColumns(const RecBinding *b);
 extern char *RecEventWeightExpr(const RecBinding *b, int param);
 extern RecDataset *RecSubsetUsers(const RecDataset *ds, const bool *keep_user, const int64 *keep_upto);
+
+/* the parallel read (src/collect.c): canonical order, any number of workers */
+extern char *RecCollectEventsQuery(const RecBinding *binding, const char *event_type, int *nargs,
+								   Oid *argtypes, Datum *args);
+extern RecDataset *RecDatasetFromEvents(RecEventSet *set, const RecBinding *binding, bool with_items);
 
 #endif							/* REC_DATASET_H */

@@ -28,6 +28,7 @@
 
 #include "catalog.h"
 #include "dataset.h"
+#include "keys.h"
 #include "model.h"
 #include "score.h"
 #include "topk.h"
@@ -307,13 +308,67 @@ ReportOverlap(int64 n_found, int64 n_pairs, bool exclude, bool with_ts)
 				 errhint("Leave exclude_holdout at true to score as of the holdout.")));
 }
 
+/* A text or uuid holdout user's key, by its internal id */
+typedef struct UserKey
+{
+	int64		id;
+	char	   *key;
+} UserKey;
+
+static int
+CompareUserKey(const void *a, const void *b)
+{
+	int64		x = ((const UserKey *) a)->id;
+	int64		y = ((const UserKey *) b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/* Read the distinct user keys of a holdout, sorted by internal id */
+static UserKey *
+ReadUserKeys(const char *relname, const char *user_col, int *n)
+{
+	UserKey    *keys;
+	uint64		r;
+
+	if (SPI_execute(psprintf("SELECT DISTINCT %s::text FROM %s WHERE %s IS NOT NULL",
+							 quote_identifier(user_col), relname, quote_identifier(user_col)),
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "reading the holdout's users failed");
+	*n = (int) SPI_processed;
+	keys = palloc(sizeof(UserKey) * Max(*n, 1));
+	for (r = 0; r < SPI_processed; r++)
+	{
+		keys[r].key = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+		keys[r].id = RecKeyHash(keys[r].key, strlen(keys[r].key));
+	}
+	qsort(keys, *n, sizeof(UserKey), CompareUserKey);
+	return keys;
+}
+
+/* Return a holdout user as text: its key, or its integer id */
+static Datum
+UserText(const UserKey *keys, int n, int64 id)
+{
+	UserKey		probe;
+	UserKey    *hit;
+
+	if (keys == NULL)
+		return CStringGetTextDatum(psprintf(INT64_FORMAT, id));
+	probe.id = id;
+	hit = bsearch(&probe, keys, n, sizeof(UserKey), CompareUserKey);
+	return CStringGetTextDatum(hit ? hit->key : "");
+}
+
 PG_FUNCTION_INFO_V1(rec_holdout_recommend);
 
 /*
  * rec.holdout_recommend(campaign, holdout, k, user_column, item_column,
  * ts_column, exclude_holdout) returns (user_id, rank, item_id, relevant,
  * n_relevant): the top k of every holdout user as of the holdout.  A user
- * with no recommendation gets one row with a NULL rank.
+ * with no recommendation gets one row with a NULL rank.  As
+ * rec.holdout_recommend_text its ids are text: the users' and items' keys;
+ * as holdout_recommend a text or uuid group's ids are their rec.key_id().
  */
 Datum
 rec_holdout_recommend(PG_FUNCTION_ARGS)
@@ -342,9 +397,13 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 	int32	   *to_model;
 	RecHistory *hs;
 	bool	   *personalized;
-	float	   *scores;
-	bool	   *excluded;
+	float	   *scores = NULL;
+	bool	   *excluded = NULL;
+	bool		sparse;
 	RecScored  *best;
+	bool		as_text;
+	UserKey    *user_keys = NULL;
+	int			n_user_keys = 0;
 
 	for (int i = 1; i < 7; i++)
 		if (i != 5 && PG_ARGISNULL(i))
@@ -370,14 +429,22 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 		ts_expr = HoldoutTimeExpr(relid, relname, text_to_cstring(PG_GETARG_TEXT_PP(5)));
 
 	InitMaterializedSRF(fcinfo, 0);
+	as_text = (RecResultColumnType(fcinfo, 0) == TEXTOID);
 	SPI_connect();
 	RecResolveCampaign(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)), &target);
 	m = RecGetModel(&target);
+	RecCheckModelKeys(m, &target);
 
 	/* the holdout, grouped by user */
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT %s::int8, %s::int8%s%s FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL",
-					 quote_identifier(user_col), quote_identifier(item_col),
+	/* text and uuid ids by their internal ids, which the dataset read and the model use too */
+	appendStringInfo(&sql, "SELECT %s, %s%s%s FROM %s WHERE %s IS NOT NULL AND %s IS NOT NULL",
+					 target.binding.user_kind == REC_KEY_INT ?
+					 psprintf("%s::int8", quote_identifier(user_col)) :
+					 psprintf("rec.key_id(%s::text)", quote_identifier(user_col)),
+					 target.binding.item_kind == REC_KEY_INT ?
+					 psprintf("%s::int8", quote_identifier(item_col)) :
+					 psprintf("rec.key_id(%s::text)", quote_identifier(item_col)),
 					 ts_expr ? ", " : "", ts_expr ? ts_expr : "", relname,
 					 quote_identifier(user_col), quote_identifier(item_col));
 	pairs = ReadHoldout(sql.data, ts_expr != NULL, &n_pairs);
@@ -409,16 +476,20 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 	/* their current histories, in one pass */
 	ds = RecLoadDataset(&target.binding, NULL, UsersArray(users, n_users), false);
 	MatchUsers(ds, users, n_users);
-	to_model = palloc(sizeof(int32) * Max(ds->n_items, 1));
-	for (int i = 0; i < ds->n_items; i++)
-		to_model[i] = RecItemIndex(m, ds->item_ids[i]);
+	to_model = RecDatasetToModel(ds, m);
+	if (as_text && target.binding.user_kind != REC_KEY_INT)
+		user_keys = ReadUserKeys(relname, user_col, &n_user_keys);
 
-	RecCheckMemory((double) EVAL_BLOCK * m->n_items * (sizeof(float) * 3 + 1),
-				   "scoring a block of users");
+	sparse = RecServesSparse(m);
+	if (!sparse)
+	{
+		RecCheckMemory((double) EVAL_BLOCK * m->n_items * (sizeof(float) * 3 + 1),
+					   "scoring a block of users");
+		scores = palloc(sizeof(float) * (Size) EVAL_BLOCK * Max(m->n_items, 1));
+		excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
+	}
 	hs = palloc(sizeof(RecHistory) * EVAL_BLOCK);
 	personalized = palloc(sizeof(bool) * EVAL_BLOCK);
-	scores = palloc(sizeof(float) * (Size) EVAL_BLOCK * Max(m->n_items, 1));
-	excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
 	best = palloc(sizeof(RecScored) * k);
 
 	for (int start = 0; start < n_users; start += EVAL_BLOCK)
@@ -428,7 +499,8 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		for (int b = 0; b < nb; b++)
 			AsOfHistory(ds, to_model, pairs, &users[start + b], exclude, found, &hs[b]);
-		RecModelScoreBlock(m, hs, nb, scores, personalized);
+		if (!sparse)
+			RecModelScoreBlock(m, hs, nb, scores, personalized);
 
 		for (int b = 0; b < nb; b++)
 		{
@@ -437,20 +509,36 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 			bool		nulls[5] = {false, false, false, false, false};
 			int			n_best;
 
-			memset(excluded, false, sizeof(bool) * m->n_items);
-			for (int j = 0; j < hs[b].n; j++)
-				if (hs[b].items[j] >= 0)
-					excluded[hs[b].items[j]] = true;
-			n_best = RecTopK(scores + (Size) b * m->n_items, m->n_items, excluded, k, best);
+			if (sparse)
+			{
+				/* the list recommend() would serve, over the items the history touches */
+				RecSparseScores s;
+				int			fill_start;
+				int			fill_end;
 
-			values[0] = Int64GetDatum(hu->user_id);
+				RecScoreSparse(m, &hs[b], &s, NULL);
+				for (int j = 0; j < hs[b].n; j++)
+					RecExclude(hs[b].items[j]);
+				n_best = RecSparseTopK(&s, NULL, 0, k, best, &fill_start, &fill_end);
+			}
+			else
+			{
+				memset(excluded, false, sizeof(bool) * m->n_items);
+				for (int j = 0; j < hs[b].n; j++)
+					if (hs[b].items[j] >= 0)
+						excluded[hs[b].items[j]] = true;
+				n_best = RecTopK(scores + (Size) b * m->n_items, m->n_items, excluded, k, best);
+			}
+
+			values[0] = as_text ? UserText(user_keys, n_user_keys, hu->user_id) :
+				Int64GetDatum(hu->user_id);
 			values[4] = Int32GetDatum(hu->n);
 			for (int j = 0; j < n_best; j++)
 			{
 				int64		item_id = m->item_ids[best[j].idx];
 
 				values[1] = Int32GetDatum(j + 1);
-				values[2] = Int64GetDatum(item_id);
+				values[2] = as_text ? RecItemDatum(m, best[j].idx, TEXTOID) : Int64GetDatum(item_id);
 				values[3] = BoolGetDatum(FindItem(pairs, hu, item_id) >= 0);
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			}

@@ -18,6 +18,7 @@
 #include "utils/timestamp.h"
 
 #include "catalog.h"
+#include "keys.h"
 
 PG_FUNCTION_INFO_V1(rec_log_event);
 
@@ -53,7 +54,7 @@ RequireColumn(const RecBinding *b, const char *col, const char *key)
  * rec.attributed_variant() checks the campaign and the variant.
  */
 static void
-AttributeEvent(FunctionCallInfo fcinfo)
+AttributeEvent(FunctionCallInfo fcinfo, const RecKey *user, const RecKey *item)
 {
 	Oid			argtypes[7] = {TEXTOID, TEXTOID, INT4OID, INT8OID, INT8OID, TEXTOID, TIMESTAMPTZOID};
 	Datum		args[7];
@@ -69,8 +70,20 @@ AttributeEvent(FunctionCallInfo fcinfo)
 	nulls[1] = PG_ARGISNULL(7) ? 'n' : ' ';
 	args[2] = PG_ARGISNULL(8) ? (Datum) 0 : PG_GETARG_DATUM(8);
 	nulls[2] = PG_ARGISNULL(8) ? 'n' : ' ';
-	args[3] = PG_GETARG_DATUM(0);
-	args[4] = PG_GETARG_DATUM(1);
+	if (user->text != NULL && PG_ARGISNULL(7))
+	{
+		/* a text or uuid user's variant: rec.variant() of its key, resolved here */
+		RecCampaignTarget target;
+		RecKey		again;
+
+		RecResolveCampaignForKey(text_to_cstring(PG_GETARG_TEXT_PP(6)), PG_GETARG_DATUM(0),
+								 get_fn_expr_argtype(fcinfo->flinfo, 0), &target, &again);
+		args[1] = CStringGetTextDatum(target.campaign);
+		nulls[1] = ' ';
+	}
+	/* text and uuid ids are attributed by their internal ids (rec.key_id) */
+	args[3] = Int64GetDatum(user->id);
+	args[4] = Int64GetDatum(item->id);
 	args[5] = PG_ARGISNULL(2) ? CStringGetTextDatum("click") : PG_GETARG_DATUM(2);
 	args[6] = PG_GETARG_DATUM(4);
 	ret = SPI_execute_plan(RecKeptPlan("INSERT INTO rec.event_attribution"
@@ -95,6 +108,8 @@ Datum
 rec_log_event(PG_FUNCTION_ARGS)
 {
 	RecBinding	b;
+	RecKey		user;
+	RecKey		item;
 	char	   *group;
 	const char *relation;
 	StringInfoData cols;
@@ -163,8 +178,10 @@ rec_log_event(PG_FUNCTION_ARGS)
 		nargs++; \
 	} while (0)
 
-	ADD_ARG(b.user_col, INT8OID, PG_GETARG_DATUM(0), false);
-	ADD_ARG(b.item_col, INT8OID, PG_GETARG_DATUM(1), false);
+	RecUserKey(&b, PG_GETARG_DATUM(0), get_fn_expr_argtype(fcinfo->flinfo, 0), &user);
+	RecItemKey(&b, PG_GETARG_DATUM(1), get_fn_expr_argtype(fcinfo->flinfo, 1), &item);
+	ADD_ARG(b.user_col, user.type, user.native, false);
+	ADD_ARG(b.item_col, item.type, item.native, false);
 	if (b.ts_is_epoch)
 		ADD_ARG(b.ts_col, FLOAT8OID,
 				Float8GetDatum((float8) PG_GETARG_TIMESTAMPTZ(4) / USECS_PER_SEC +
@@ -191,7 +208,7 @@ rec_log_event(PG_FUNCTION_ARGS)
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "inserting the event failed: %s", SPI_result_code_string(ret));
 	if (PG_NARGS() > 8 && !PG_ARGISNULL(6))
-		AttributeEvent(fcinfo);
+		AttributeEvent(fcinfo, &user, &item);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

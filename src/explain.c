@@ -17,6 +17,7 @@
 
 #include "catalog.h"
 #include "history.h"
+#include "keys.h"
 #include "model.h"
 #include "score.h"
 #include "topk.h"
@@ -44,8 +45,9 @@ Datum
 rec_explain(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int64		user_id;
-	int64		item_id;
+	RecKey		user;
+	RecKey		item_key;
+	Oid			item_type;
 	RecCampaignTarget target;
 	RecModel   *m;
 	RecHistory	h;
@@ -63,16 +65,20 @@ rec_explain(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be null", PG_ARGISNULL(0) ? "user_id" : "item_id")));
-	user_id = PG_GETARG_INT64(0);
-	item_id = PG_GETARG_INT64(1);
 
 	InitMaterializedSRF(fcinfo, 0);
+	item_type = RecResultColumnType(fcinfo, 0);
 	SPI_connect();
-	RecResolveCampaignForUser(PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)),
-							  user_id, &target);
+	RecResolveCampaignForKey(PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)),
+							 PG_GETARG_DATUM(0), get_fn_expr_argtype(fcinfo->flinfo, 0),
+							 &target, &user);
 	m = RecGetModel(&target);
-	item = RecRequireItem(m, item_id, target.campaign);
-	RecReadHistory(&target.binding, user_id, m, &h);
+	RecCheckModelKeys(m, &target);
+	RecItemKey(&target.binding, PG_GETARG_DATUM(1), get_fn_expr_argtype(fcinfo->flinfo, 1),
+			   &item_key);
+	RecCheckItemOutput(m, &target.binding, item_type);
+	item = RecRequireItemKey(m, &item_key, target.campaign);
+	RecReadHistory(&target.binding, &user, m, &h);
 
 	/* contributions per event, summed per history item, largest first */
 	contrib = palloc(sizeof(float) * Max(h.n, 1));
@@ -102,7 +108,7 @@ rec_explain(PG_FUNCTION_ARGS)
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
-		values[0] = Int64GetDatum(m->item_ids[rows[i].idx]);
+		values[0] = RecItemDatum(m, rows[i].idx, item_type);
 		values[1] = Float4GetDatum(rows[i].score);
 		values[2] = Float4GetDatum((float) (rows[i].score / total));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

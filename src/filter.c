@@ -15,6 +15,7 @@
  */
 #include "rec.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -33,7 +34,7 @@
 #define FILTER_FIRST_BATCH 64	/* candidates checked in the first round (at least 2k) */
 #define FILTER_SET_AFTER 512	/* candidates checked before a part reads its whole set */
 
-static Oid	part_argtypes[3] = REC_FILTER_PART_ARGTYPES;
+static Oid	part_argtypes[REC_FILTER_PART_NARGS] = REC_FILTER_PART_ARGTYPES;
 
 /*
  * Read a filter for serving a campaign of dataset group b, with its
@@ -43,7 +44,7 @@ static Oid	part_argtypes[3] = REC_FILTER_PART_ARGTYPES;
  */
 RecFilter *
 RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_values,
-			  const int64 *user_id)
+			  const RecKey *user)
 {
 	Oid			argtypes[2] = {TEXTOID, JSONBOID};
 	Datum		args[2];
@@ -105,7 +106,7 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 							 missing)));
 		if (missing)
 			continue;			/* an EXCLUDE part without its values is left out, as in Personalize */
-		if (part->interactions && user_id == NULL)
+		if (part->interactions && user == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("filter \"%s\" reads the user's interactions and needs a user", name),
@@ -152,9 +153,21 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 	}
 	SPI_freetuptable(SPI_tuptable);
 	f->values = has_values ? values : (Datum) 0;
-	f->has_user = user_id != NULL;
-	f->user_id = user_id ? *user_id : 0;
+	f->has_user = user != NULL;
+	if (user)
+		RecFilterSetUser(f, user->id, user->text, user->len);
 	return f;
+}
+
+/* Set the user whose interactions a filter's parts read (key: a text or uuid user's, else NULL) */
+void
+RecFilterSetUser(RecFilter *f, int64 user_id, const char *key, int len)
+{
+	if (f->user_key)
+		pfree(f->user_key);
+	f->user_id = user_id;
+	f->user_key = key ? pnstrdup(key, len) : NULL;
+	f->has_user = true;
 }
 
 /* Order (id, position) pairs by id */
@@ -187,18 +200,25 @@ CompareId(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Run a part's query (over the candidates arr, or every item when arr is NULL) */
+/*
+ * Run a part's query (over the candidates arr, with their keys in keys for a
+ * text or uuid group, or every item when arr is NULL)
+ */
 static void
-RunPart(const RecFilter *f, const RecFilterPart *part, ArrayType *arr)
+RunPart(const RecFilter *f, const RecFilterPart *part, ArrayType *arr, ArrayType *keys)
 {
-	Datum		args[3];
-	char		nulls[3] = {arr ? ' ' : 'n', f->has_user ? ' ' : 'n', f->values ? ' ' : 'n'};
+	Datum		args[REC_FILTER_PART_NARGS];
+	char		nulls[REC_FILTER_PART_NARGS] = {arr ? ' ' : 'n', f->has_user ? ' ' : 'n',
+	f->values ? ' ' : 'n', f->user_key ? ' ' : 'n', keys ? ' ' : 'n'};
 	int			ret;
 
 	args[0] = PointerGetDatum(arr);
 	args[1] = Int64GetDatum(f->user_id);
 	args[2] = f->values;
-	ret = SPI_execute_plan(RecKeptPlan(arr ? part->sql : part->all_sql, 3, part_argtypes),
+	args[3] = f->user_key ? CStringGetTextDatum(f->user_key) : (Datum) 0;
+	args[4] = PointerGetDatum(keys);
+	ret = SPI_execute_plan(RecKeptPlan(arr ? part->sql : part->all_sql, REC_FILTER_PART_NARGS,
+									   part_argtypes),
 						   args, nulls, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "filter \"%s\" failed: %s", f->name, SPI_result_code_string(ret));
@@ -218,7 +238,7 @@ ReadPartSet(RecFilter *f, RecFilterPart *part)
 
 	if (part->set)
 		pfree(part->set);
-	RunPart(f, part, NULL);
+	RunPart(f, part, NULL, NULL);
 	part->set = MemoryContextAlloc(cxt, sizeof(int64) * Max(SPI_processed, 1));
 	part->n_set = 0;
 	for (r = 0; r < SPI_processed; r++)
@@ -249,6 +269,7 @@ RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 	int64	   *pairs = NULL;
 	bool	   *hit;
 	ArrayType  *arr = NULL;
+	ArrayType  *keys = NULL;
 	int			p;
 	int			j;
 
@@ -284,9 +305,23 @@ RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 				}
 				qsort(pairs, n, sizeof(int64) * 2, CompareIdPos);
 				arr = construct_array(elems, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+				if (f->model && f->model->key_kind != REC_KEY_INT)
+				{
+					/* a text or uuid group's parts compare the candidates' keys */
+					for (j = 0; j < n; j++)
+					{
+						int32		idx = RecItemIndex(f->model, ids[j]);
+
+						elems[j] = idx < 0 ? CStringGetTextDatum("") :
+							PointerGetDatum(cstring_to_text_with_len(f->model->key_data + f->model->key_off[idx],
+																	 (int) (f->model->key_off[idx + 1] -
+																			f->model->key_off[idx])));
+					}
+					keys = construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT);
+				}
 				pfree(elems);
 			}
-			RunPart(f, part, arr);
+			RunPart(f, part, arr, keys);
 			memset(hit, false, sizeof(bool) * n);
 			for (r = 0; r < SPI_processed; r++)
 			{
@@ -307,7 +342,10 @@ RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 			pass[j] &= part->include ? hit[j] : !hit[j];
 	}
 	if (f->also)
+	{
+		f->also->model = f->model;
 		RecFilterCheck(f->also, ids, n, pass);
+	}
 	if (pairs)
 	{
 		pfree(pairs);
@@ -417,6 +455,8 @@ RecFilteredTopK(const RecModel *m, const float *scores, bool *excluded, int k,
 
 	if (k <= 0)
 		return 0;
+	if (f)
+		f->model = m;
 	if (f == NULL)
 	{
 		int			n = RecTopK(scores, m->n_items, excluded, k, out);
@@ -575,6 +615,298 @@ RecSelectList(const RecModel *m, const float *scores, bool *excluded, int k, Rec
 	}
 	n_regular = n_metadata + RecFilteredTopK(m, scores, excluded, k - n_promoted - n_metadata,
 											 filter, regular + n_metadata);
+	for (i = 0; i < n_regular; i++)
+		regular_placed[i] = i < n_metadata ? REC_PLACED_METADATA : REC_PLACED_RANKED;
+	n = Promote(regular, regular_placed, n_regular, promoted, n_promoted, out, placed);
+	pfree(regular);
+	pfree(promoted);
+	pfree(regular_placed);
+	return n;
+}
+
+/*
+ * The candidates of a list served over the touched items (score_sparse.c),
+ * best first: a fixed order (include_items), or the touched items with a
+ * positive score by score, then every other item in popularity order.
+ * Items RecExcluded are skipped, and each item is yielded once, so a filter
+ * that passes most of the best items checks a few dozen candidates and no
+ * step costs work proportional to the catalogue.
+ */
+typedef struct SparseStream
+{
+	const RecSparseScores *s;
+	const RecScored *fixed;		/* the fixed order, or NULL */
+	int			n_fixed;
+	RecScored  *positive;		/* the touched items scoring above 0, best first */
+	int			n_positive;
+	int			at;				/* next of fixed or positive */
+	int			pop_at;			/* next of the popularity order */
+	const int32 *pop_order;
+} SparseStream;
+
+/* True for a score the model gives an item of its own (not the fill's 0, nor -infinity) */
+static inline bool
+PositiveScore(float v)
+{
+	return v > 0 && !isinf(v);
+}
+
+/* Start a stream of the candidates of s (or of fixed, when not NULL) */
+static void
+StreamInit(SparseStream *st, const RecSparseScores *s, const RecScored *fixed, int n_fixed)
+{
+	memset(st, 0, sizeof(SparseStream));
+	st->s = s;
+	st->fixed = fixed;
+	st->n_fixed = n_fixed;
+	if (fixed)
+		return;
+	st->pop_order = RecPopularityOrder(s->m);
+	if (s->personalized)
+	{
+		int32	   *ci = palloc(sizeof(int32) * Max(s->n_touched, 1));
+		float	   *cs = palloc(sizeof(float) * Max(s->n_touched, 1));
+		int			nc = 0;
+		int			i;
+
+		for (i = 0; i < s->n_touched; i++)
+		{
+			float		v = RecSparseScoreOf(s, s->touched[i]);
+
+			if (PositiveScore(v) && !RecExcluded(s->touched[i]))
+			{
+				ci[nc] = s->touched[i];
+				cs[nc++] = v;
+			}
+		}
+		st->positive = palloc(sizeof(RecScored) * Max(nc, 1));
+		st->n_positive = RecTopKItems(ci, cs, nc, nc, st->positive);
+		pfree(ci);
+		pfree(cs);
+	}
+}
+
+/* Put up to want next candidates of a stream into out; return how many (0: no more) */
+static int
+StreamNext(SparseStream *st, int want, RecScored *out)
+{
+	const RecModel *m = st->s->m;
+	int			n = 0;
+
+	while (n < want)
+	{
+		if (st->fixed || st->at < st->n_positive)
+		{
+			const RecScored *list = st->fixed ? st->fixed : st->positive;
+
+			if (st->at >= (st->fixed ? st->n_fixed : st->n_positive))
+				break;
+			if (!RecExcluded(list[st->at].idx))
+				out[n++] = list[st->at];
+			st->at++;
+		}
+		else
+		{
+			int32		item;
+			float		v;
+
+			if (st->pop_at >= m->n_items)
+				break;
+			if ((st->pop_at & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			item = st->pop_order[st->pop_at++];
+			if (RecExcluded(item))
+				continue;
+			v = RecSparseScoreOf(st->s, item);
+			if (st->s->personalized && PositiveScore(v))
+				continue;		/* yielded from the touched items */
+			out[n].idx = item;
+			out[n++].score = v;
+		}
+	}
+	return n;
+}
+
+/*
+ * Check the matches of an INCLUDE part that are not excluded, in the
+ * stream's order (positive scores first, then popularity), against the whole
+ * filter and put those that pass into out[found..k-1], excluding them;
+ * return the new count.
+ */
+static int
+SparseTakeFromSet(const RecSparseScores *s, int k, RecFilter *f, const RecFilterPart *part,
+				  RecScored *out, int found)
+{
+	const RecModel *m = s->m;
+	int32	   *pi = palloc(sizeof(int32) * Max(part->n_set, 1));
+	float	   *ps = palloc(sizeof(float) * Max(part->n_set, 1));
+	int32	   *ri = palloc(sizeof(int32) * Max(part->n_set, 1));
+	float	   *rs = palloc(sizeof(float) * Max(part->n_set, 1));
+	RecScored  *ranked = palloc(sizeof(RecScored) * Max(part->n_set, 1));
+	int64	   *ids;
+	bool	   *pass;
+	int			np = 0;
+	int			nr = 0;
+	int			n;
+	int			i;
+
+	for (i = 0; i < part->n_set; i++)
+	{
+		int32		j = RecItemIndex(m, part->set[i]);
+		float		v;
+
+		if (j < 0 || RecExcluded(j))
+			continue;
+		v = RecSparseScoreOf(s, j);
+		if (s->personalized && PositiveScore(v))
+		{
+			pi[np] = j;
+			ps[np++] = v;
+		}
+		else
+		{
+			ri[nr] = j;
+			rs[nr++] = isinf(m->popularity[j]) ? -FLT_MAX : m->popularity[j];
+		}
+	}
+	n = RecTopKItems(pi, ps, np, np, ranked);
+	n += RecTopKItems(ri, rs, nr, nr, ranked + n);
+	ids = palloc(sizeof(int64) * Max(n, 1));
+	pass = palloc(sizeof(bool) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		ids[i] = m->item_ids[ranked[i].idx];
+		pass[i] = true;
+	}
+	RecFilterCheck(f, ids, n, pass);
+	for (i = 0; i < n && found < k; i++)
+		if (pass[i])
+		{
+			RecExclude(ranked[i].idx);
+			out[found].idx = ranked[i].idx;
+			out[found++].score = RecSparseScoreOf(s, ranked[i].idx);
+		}
+	pfree(pi);
+	pfree(ps);
+	pfree(ri);
+	pfree(rs);
+	pfree(ranked);
+	pfree(ids);
+	pfree(pass);
+	return found;
+}
+
+/*
+ * Select the k best candidates of a list served over the touched items (the
+ * scores s, or the fixed order when not NULL) that are not excluded
+ * (RecExcluded) and pass filter f (if not NULL) into out, best first, and
+ * exclude them; return how many.  As RecFilteredTopK: candidates are
+ * checked in rounds (2k, then at least 4x more, as many as the pass rate
+ * says), and once an INCLUDE part has read its matches the candidates are
+ * those.
+ */
+int
+RecSparseFilteredTopK(const RecSparseScores *s, const RecScored *fixed, int n_fixed, int k,
+					  RecFilter *f, RecScored *out)
+{
+	const RecModel *m = s->m;
+	SparseStream st;
+	int			batch = Min(Max(2 * k, FILTER_FIRST_BATCH), Max(m->n_items, 1));
+	RecScored  *cand;
+	int64	   *ids;
+	bool	   *pass;
+	int64		checked = 0;
+	int			found = 0;
+	int			i;
+
+	if (k <= 0)
+		return 0;
+	StreamInit(&st, s, fixed, n_fixed);
+	if (f == NULL)
+	{
+		found = StreamNext(&st, k, out);
+		for (i = 0; i < found; i++)
+			RecExclude(out[i].idx);
+		return found;
+	}
+	f->model = m;
+	cand = palloc(sizeof(RecScored) * batch);
+	ids = palloc(sizeof(int64) * batch);
+	pass = palloc(sizeof(bool) * batch);
+	for (;;)
+	{
+		const RecFilterPart *narrow = fixed ? NULL : IncludeSet(f);
+		int			n;
+
+		CHECK_FOR_INTERRUPTS();
+		if (narrow)
+		{
+			found = SparseTakeFromSet(s, k, f, narrow, out, found);
+			break;
+		}
+		n = StreamNext(&st, batch, cand);
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++)
+		{
+			ids[i] = m->item_ids[cand[i].idx];
+			pass[i] = true;
+		}
+		RecFilterCheck(f, ids, n, pass);
+		for (i = 0; i < n && found < k; i++)
+			if (pass[i])
+			{
+				RecExclude(cand[i].idx);
+				out[found++] = cand[i];
+			}
+		if (found >= k || n < batch)
+			break;
+		checked += n;
+		batch = (int) Min(Max((int64) batch * 4,
+							  (int64) ((double) (k - found) * checked / Max(found, 1) * 1.5)),
+						  (int64) m->n_items);
+		cand = repalloc(cand, sizeof(RecScored) * batch);
+		ids = repalloc(ids, sizeof(int64) * batch);
+		pass = repalloc(pass, sizeof(bool) * batch);
+	}
+	pfree(cand);
+	pfree(ids);
+	pfree(pass);
+	if (st.positive)
+		pfree(st.positive);
+	return found;
+}
+
+/*
+ * RecSelectList for a list served over the touched items: the promoted
+ * items, a new user's metadata items, then the rest through the filter,
+ * each step over the candidates of s (or the fixed order) that the steps
+ * before did not take.
+ */
+int
+RecSparseSelectList(const RecSparseScores *s, const RecScored *fixed, int n_fixed, int k,
+					RecFilter *filter, RecFilter *metadata, RecFilter *promotion, double share,
+					RecScored *out, RecPlacement *placed)
+{
+	RecScored  *regular = palloc(sizeof(RecScored) * Max(k, 1));
+	RecScored  *promoted = palloc(sizeof(RecScored) * Max(k, 1));
+	RecPlacement *regular_placed = palloc(sizeof(RecPlacement) * Max(k, 1));
+	int			n_promoted = 0;
+	int			n_metadata = 0;
+	int			n_regular;
+	int			n;
+	int			i;
+
+	if (promotion)
+		n_promoted = RecSparseFilteredTopK(s, fixed, n_fixed, (int) floor(k * share + 0.5),
+										   promotion, promoted);
+	if (metadata)
+	{
+		metadata->also = filter;
+		n_metadata = RecSparseFilteredTopK(s, fixed, n_fixed, k - n_promoted, metadata, regular);
+	}
+	n_regular = n_metadata + RecSparseFilteredTopK(s, fixed, n_fixed, k - n_promoted - n_metadata,
+												   filter, regular + n_metadata);
 	for (i = 0; i < n_regular; i++)
 		regular_placed[i] = i < n_metadata ? REC_PLACED_METADATA : REC_PLACED_RANKED;
 	n = Promote(regular, regular_placed, n_regular, promoted, n_promoted, out, placed);

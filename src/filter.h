@@ -11,19 +11,27 @@
 #include "catalog/pg_type.h"
 
 #include "catalog.h"
+#include "keys.h"
 #include "model.h"
+#include "score.h"
 #include "topk.h"
 
-/* The argument types of a part's query: candidate ids, the user, the parameter values */
-#define REC_FILTER_PART_ARGTYPES {INT8ARRAYOID, INT8OID, JSONBOID}
+/*
+ * The argument types of a part's query: candidate ids, the user, the
+ * parameter values, the user's key and the candidates' keys (the keys of a
+ * group with text, varchar or uuid ids, compared in the column's own type so
+ * that its index serves; else NULL)
+ */
+#define REC_FILTER_PART_NARGS 5
+#define REC_FILTER_PART_ARGTYPES {INT8ARRAYOID, INT8OID, JSONBOID, TEXTOID, TEXTARRAYOID}
 
 /* One INCLUDE or EXCLUDE part of a filter, compiled to a query over candidates */
 typedef struct RecFilterPart
 {
 	bool		include;		/* INCLUDE (else EXCLUDE) */
 	bool		interactions;	/* reads the user's interactions (else item metadata) */
-	char	   *sql;			/* SELECT of the candidates ($1 bigint[]) that match, for user $2,
-								 * with parameter values $3 (jsonb) */
+	char	   *sql;			/* SELECT of the candidates ($1 bigint[], or their keys $5) that
+								 * match, for user $2 (or key $4), with parameter values $3 */
 	char	   *all_sql;		/* the same over every item ($1 unused) */
 	int64	   *set;			/* sorted ids all_sql returned, or NULL: not read */
 	int			n_set;
@@ -46,21 +54,29 @@ typedef struct RecFilter
 	RecFilterPart *parts;
 	Datum		values;			/* parameter values (jsonb), or 0 */
 	int64		user_id;		/* the user whose interactions count */
+	char	   *user_key;		/* that user's key (text or uuid ids), or NULL */
 	bool		has_user;		/* user_id is set */
+	const RecModel *model;		/* the model whose items are checked (their keys) */
 	int64		checked;		/* candidates checked so far (see RecFilterCheck) */
 	struct RecFilter *also;		/* another filter an item must pass too, or NULL */
 } RecFilter;
 
 extern RecFilter *RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_values,
-								const int64 *user_id);
+								const RecKey *user);
+extern void RecFilterSetUser(RecFilter *f, int64 user_id, const char *key, int len);
 extern void RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass);
 extern int	RecFilteredTopK(const RecModel *m, const float *scores, bool *excluded, int k,
 							RecFilter *f, RecScored *out);
 extern int	RecSelectList(const RecModel *m, const float *scores, bool *excluded, int k,
 						  RecFilter *filter, RecFilter *metadata, RecFilter *promotion, double share,
 						  RecScored *out, RecPlacement *placed);
+extern int	RecSparseFilteredTopK(const RecSparseScores *s, const RecScored *fixed, int n_fixed, int k,
+								  RecFilter *f, RecScored *out);
+extern int	RecSparseSelectList(const RecSparseScores *s, const RecScored *fixed, int n_fixed, int k,
+								RecFilter *filter, RecFilter *metadata, RecFilter *promotion,
+								double share, RecScored *out, RecPlacement *placed);
 
 /* user_metadata.c */
-extern RecFilter *RecUserMetadataFilter(const RecBinding *b, int64 user_id);
+extern RecFilter *RecUserMetadataFilter(const RecBinding *b, int64 user_id, const char *key, int len);
 
 #endif							/* REC_FILTER_H */

@@ -601,21 +601,44 @@ CompileCondition(Compiler *c)
 static char *
 PartSql(const RecBinding *b, bool interactions, const char *cond, bool all)
 {
+	const char *rel = interactions ? "e" : "i";
+	const char *item = quote_identifier(interactions ? b->item_col : b->items_id_col);
+	char	   *out;
+	char	   *candidates;
+
+	/* a text or uuid group's items are their internal ids, compared by their keys */
+	if (b->item_kind == REC_KEY_INT)
+	{
+		out = psprintf("%s.%s::int8", rel, item);
+		candidates = psprintf("%s.%s OPERATOR(pg_catalog.=) ANY($1)", rel, item);
+	}
+	else
+	{
+		out = psprintf("rec.key_id(%s.%s::text)", rel, item);
+		candidates = b->item_kind == REC_KEY_UUID ?
+			psprintf("%s.%s OPERATOR(pg_catalog.=) ANY($5::uuid[])", rel, item) :
+			psprintf("%s.%s::text OPERATOR(pg_catalog.=) ANY($5)", rel, item);
+	}
 	if (interactions)
-		return psprintf("SELECT DISTINCT e.%s::int8 FROM %s e WHERE e.%s OPERATOR(pg_catalog.=) $2"
-						"%s%s%s AND (%s)",
-						quote_identifier(b->item_col), RecRelationName(b->interactions, b->group),
-						quote_identifier(b->user_col), all ? "" : " AND e.",
-						all ? "" : quote_identifier(b->item_col),
-						all ? "" : " OPERATOR(pg_catalog.=) ANY($1)", cond);
-	return psprintf("SELECT i.%s::int8 FROM %s i WHERE %s%s%s(%s)",
-					quote_identifier(b->items_id_col), RecRelationName(b->items, b->group),
-					all ? "" : "i.", all ? "" : quote_identifier(b->items_id_col),
-					all ? "" : " OPERATOR(pg_catalog.=) ANY($1) AND ", cond);
+	{
+		const char *user = quote_identifier(b->user_col);
+		char	   *is_user = b->user_kind == REC_KEY_INT ?
+			psprintf("e.%s OPERATOR(pg_catalog.=) $2", user) :
+			b->user_kind == REC_KEY_UUID ?
+			psprintf("e.%s OPERATOR(pg_catalog.=) $4::uuid", user) :
+			psprintf("e.%s::text OPERATOR(pg_catalog.=) $4", user);
+
+		return psprintf("SELECT DISTINCT %s FROM %s e WHERE %s%s%s AND (%s)",
+						out, RecRelationName(b->interactions, b->group), is_user,
+						all ? "" : " AND ", all ? "" : candidates, cond);
+	}
+	return psprintf("SELECT %s FROM %s i WHERE %s%s(%s)",
+					out, RecRelationName(b->items, b->group),
+					all ? "" : candidates, all ? "" : " AND ", cond);
 }
 
 /* The argument types of every part's query */
-static Oid	part_argtypes[3] = REC_FILTER_PART_ARGTYPES;
+static Oid	part_argtypes[REC_FILTER_PART_NARGS] = REC_FILTER_PART_ARGTYPES;
 
 /*
  * Prepare a part's query once to check it: a type error (a text column
@@ -630,7 +653,7 @@ CheckPart(const char *sql, int pos)
 
 	PG_TRY();
 	{
-		plan = SPI_prepare(sql, 3, part_argtypes);
+		plan = SPI_prepare(sql, REC_FILTER_PART_NARGS, part_argtypes);
 	}
 	PG_CATCH();
 	{

@@ -6,9 +6,10 @@
 #define REC_HISTORY_H
 
 #include "catalog.h"
+#include "keys.h"
 #include "model.h"
 
-extern void RecReadHistory(const RecBinding *binding, int64 user_id, const RecModel *m,
+extern void RecReadHistory(const RecBinding *binding, const RecKey *user, const RecModel *m,
 						   RecHistory *h);
 
 #endif							/* REC_HISTORY_H */

@@ -77,9 +77,10 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 {
 	RecHistory *hs = palloc(sizeof(RecHistory) * EVAL_BLOCK);
 	bool	   *personalized = palloc(sizeof(bool) * EVAL_BLOCK);
-	float	   *scores = palloc_extended(sizeof(float) * (Size) EVAL_BLOCK * Max(m->n_items, 1),
-										 MCXT_ALLOC_HUGE);
-	bool	   *excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
+	bool		sparse = RecServesSparse(m);
+	float	   *scores = sparse ? NULL :
+		palloc_extended(sizeof(float) * (Size) EVAL_BLOCK * Max(m->n_items, 1), MCXT_ALLOC_HUGE);
+	bool	   *excluded = sparse ? NULL : palloc(sizeof(bool) * Max(m->n_items, 1));
 	bool	   *covered = palloc0(sizeof(bool) * Max(m->n_items, 1));
 	RecScored  *best = palloc(sizeof(RecScored) * REC_HOLDOUT_K);
 	int64		rec_ids[REC_HOLDOUT_K];
@@ -105,7 +106,8 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 			hs[b].times = ds->ev_time + first + split->input_len[u] - n;
 			hs[b].weights = ds->ev_weight ? ds->ev_weight + first + split->input_len[u] - n : NULL;
 		}
-		RecModelScoreBlock(m, hs, nb, scores, personalized);
+		if (!sparse)
+			RecModelScoreBlock(m, hs, nb, scores, personalized);
 
 		for (b = 0; b < nb; b++)
 		{
@@ -118,11 +120,26 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 			int64		e;
 			int			i;
 
-			memset(excluded, false, sizeof(bool) * m->n_items);
-			for (e = first; e < first + split->input_len[u]; e++)
-				excluded[ds->ev_item[e]] = true;
-			found = RecTopK(scores + (Size) b * m->n_items, m->n_items, excluded,
-							REC_HOLDOUT_K, best);
+			if (sparse)
+			{
+				/* the list recommend() would serve, over the items the history touches */
+				RecSparseScores s;
+				int			fill_start;
+				int			fill_end;
+
+				RecScoreSparse(m, &hs[b], &s, NULL);
+				for (e = first; e < first + split->input_len[u]; e++)
+					RecExclude(ds->ev_item[e]);
+				found = RecSparseTopK(&s, NULL, 0, REC_HOLDOUT_K, best, &fill_start, &fill_end);
+			}
+			else
+			{
+				memset(excluded, false, sizeof(bool) * m->n_items);
+				for (e = first; e < first + split->input_len[u]; e++)
+					excluded[ds->ev_item[e]] = true;
+				found = RecTopK(scores + (Size) b * m->n_items, m->n_items, excluded,
+								REC_HOLDOUT_K, best);
+			}
 			for (i = 0; i < found; i++)
 			{
 				rec_ids[i] = m->item_ids[best[i].idx];
@@ -164,8 +181,11 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 	}
 	pfree(hs);
 	pfree(personalized);
-	pfree(scores);
-	pfree(excluded);
+	if (!sparse)
+	{
+		pfree(scores);
+		pfree(excluded);
+	}
 	pfree(covered);
 	pfree(best);
 	pfree(truth);

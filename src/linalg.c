@@ -27,6 +27,13 @@ RecSetBlasThreads(int threads)
 	openblas_set_num_threads(threads);
 }
 
+/* Return the threads training may use: rec.threads, or one per CPU when 0 */
+int
+RecTrainThreads(void)
+{
+	return rec_threads > 0 ? rec_threads : Max(openblas_get_num_procs(), 1);
+}
+
 /* c[m x n] = a[m x k] * b[k x n] */
 void
 RecGemm(int m, int n, int k, const float *a, const float *b, float *c)

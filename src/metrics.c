@@ -22,6 +22,7 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "utils/array.h"
+#include "utils/lsyscache.h"
 
 #include "metrics.h"
 
@@ -302,6 +303,76 @@ RecScoreList(const int64 *rec, int nrec, const int64 *relevant, int nrel,
 	RecRelevantSetFree(&rel);
 }
 
+/* One key of a text or uuid metric argument, with where it came from */
+typedef struct KeyAt
+{
+	char	   *text;			/* its text */
+	int64	   *slot;			/* where its ordinal goes */
+} KeyAt;
+
+static int
+CompareKeyAt(const void *a, const void *b)
+{
+	return strcmp(((const KeyAt *) a)->text, ((const KeyAt *) b)->text);
+}
+
+/* Deconstruct a one-dimensional array without nulls of any type */
+static Datum *
+ArrayElements(ArrayType *arr, const char *argname, int *n)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Datum	   *d;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", argname)));
+	if (array_contains_nulls(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not contain nulls", argname)));
+	get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign, &d, NULL, n);
+	return d;
+}
+
+/*
+ * Turn two arrays of text or uuid ids into int64 ids for the metrics: equal
+ * keys get equal ids, different keys different ones (their order among all
+ * the keys of both lists), so the metrics are exact.
+ */
+static void
+KeysToIds(ArrayType *recarr, ArrayType *relarr, int64 **rec, int *nrec, int64 **rel, int *nrel)
+{
+	Datum	   *rd = ArrayElements(recarr, "recommended", nrec);
+	Datum	   *ld = ArrayElements(relarr, "relevant", nrel);
+	int			n = *nrec + *nrel;
+	KeyAt	   *keys = palloc(sizeof(KeyAt) * Max(n, 1));
+	Oid			out;
+	bool		varlena;
+	int64		ordinal = 0;
+	int			i;
+
+	getTypeOutputInfo(ARR_ELEMTYPE(recarr), &out, &varlena);
+	*rec = palloc(sizeof(int64) * Max(*nrec, 1));
+	*rel = palloc(sizeof(int64) * Max(*nrel, 1));
+	for (i = 0; i < n; i++)
+	{
+		keys[i].text = OidOutputFunctionCall(out, i < *nrec ? rd[i] : ld[i - *nrec]);
+		keys[i].slot = i < *nrec ? &(*rec)[i] : &(*rel)[i - *nrec];
+	}
+	qsort(keys, n, sizeof(KeyAt), CompareKeyAt);
+	for (i = 0; i < n; i++)
+	{
+		if (i > 0 && strcmp(keys[i - 1].text, keys[i].text) != 0)
+			ordinal++;
+		*keys[i].slot = ordinal;
+	}
+	pfree(keys);
+}
+
 /* Run one metric on the SQL arguments (recommended, relevant, k) */
 static Datum
 CallMetric(FunctionCallInfo fcinfo, RecMetricFunc metric,
@@ -319,8 +390,13 @@ CallMetric(FunctionCallInfo fcinfo, RecMetricFunc metric,
 	bool		isnull;
 
 	RecCheckK(k);
-	rec = RecArrayToIds(recarr, "recommended", &nrec);
-	relids = RecArrayToIds(relarr, "relevant", &nrel);
+	if (ARR_ELEMTYPE(recarr) == INT8OID)
+	{
+		rec = RecArrayToIds(recarr, "recommended", &nrec);
+		relids = RecArrayToIds(relarr, "relevant", &nrel);
+	}
+	else
+		KeysToIds(recarr, relarr, &rec, &nrec, &relids, &nrel);
 	RecRelevantSetInit(&rel, relids, nrel);
 
 	isnull = (rel.n == 0 && null_if_no_relevant);

@@ -27,13 +27,14 @@
 #include "utils/memutils.h"
 
 #include "dataset.h"
+#include "keys.h"
 #include "model.h"
 
 #define REC_MODEL_MAGIC 0x4D434552	/* "RECM" */
-#define REC_MODEL_FORMAT 2		/* 2: sparse transitions (nnz_trans, tr_* sections) */
+#define REC_MODEL_FORMAT 3		/* 2: sparse transitions (nnz_trans, tr_* sections); 3: item keys */
 #define REC_MODEL_FORMAT_OLDEST 1	/* format 1 is format 2 without sparse transitions */
 #define REC_MODEL_CACHE_SIZE 4
-#define MAX_SECTIONS 11
+#define MAX_SECTIONS 13
 #define ALIGN8(x) (((x) + 7) & ~((Size) 7))
 
 typedef struct RecModelHeader
@@ -51,6 +52,9 @@ typedef struct RecModelHeader
 	int32		nnz_trans;		/* in format 1's padding, which was zero */
 	int64		payload_size;	/* bytes after the header */
 	RecServeParams serve;
+	int32		key_kind;		/* RecKeyKind of the item ids (format 3) */
+	int32		key_pad;		/* zero */
+	int64		key_bytes;		/* bytes of the key_data section */
 } RecModelHeader;
 
 typedef struct Section
@@ -116,6 +120,11 @@ ModelSections(RecModel *m, Section *s)
 		ADD(tr_idx, m->nnz_trans);
 		ADD(tr_val, m->nnz_trans);
 	}
+	if (m->key_kind != REC_KEY_INT)
+	{
+		ADD(key_off, m->n_items + 1);
+		ADD(key_data, m->key_bytes);
+	}
 #undef ADD
 	Assert(n <= MAX_SECTIONS);
 	return n;
@@ -136,6 +145,13 @@ RecNewModel(const RecDataset *ds, RecModelKind kind)
 	m->serve.recency_half_life = 0;
 	m->serve.recency_floor = 1;
 	m->item_ids = ds->item_ids;
+	m->key_kind = ds->item_kind;
+	if (ds->item_keys)
+	{
+		m->key_off = ds->item_keys->off;
+		m->key_data = ds->item_keys->data;
+		m->key_bytes = ds->item_keys->off[ds->n_items];
+	}
 	m->cat_off = ds->cat_off;
 	m->cat_idx = ds->cat_idx;
 	m->popularity = palloc0(sizeof(float) * Max(ds->n_items, 1));
@@ -164,6 +180,8 @@ FillHeader(const RecModel *m, Size payload, RecModelHeader *h)
 	h->nnz_trans = m->nnz_trans;
 	h->payload_size = payload;
 	h->serve = m->serve;
+	h->key_kind = m->key_kind;
+	h->key_bytes = m->key_bytes;
 }
 
 /*
@@ -341,7 +359,10 @@ RecCheckModelBytes(const char *bytes, Size len, RecModel **out)
 		(double) h.nnz_neighbors * sizeof(int32) > payload ||
 		(h.kind == REC_KIND_ITEM_DENSE && (double) h.n_warm * h.n_warm * sizeof(float) > payload) ||
 		(double) h.nnz_trans * sizeof(int32) > payload ||
-		(h.kind == REC_KIND_ITEM_DENSE && (double) h.n_trans * h.n_trans * sizeof(float) > payload))
+		(h.kind == REC_KIND_ITEM_DENSE && (double) h.n_trans * h.n_trans * sizeof(float) > payload) ||
+		h.key_kind < REC_KEY_INT || h.key_kind > REC_KEY_UUID || h.key_pad != 0 ||
+		h.key_bytes < 0 || (double) h.key_bytes > payload ||
+		(h.key_kind == REC_KEY_INT && h.key_bytes != 0))
 		return "The stored model's header is inconsistent with its size.";
 	if (!ServeParamsValid(&h.serve))
 		return "The stored model's scoring parameters are out of range.";
@@ -363,6 +384,8 @@ RecCheckModelBytes(const char *bytes, Size len, RecModel **out)
 	m->n_trans = h.n_trans;
 	m->nnz_trans = h.nnz_trans;
 	m->serve = h.serve;
+	m->key_kind = h.key_kind;
+	m->key_bytes = h.key_bytes;
 	n = ModelSections(m, s);
 	for (i = 0; i < n; i++)
 		need += ALIGN8(s[i].size);
@@ -388,6 +411,15 @@ RecCheckModelBytes(const char *bytes, Size len, RecModel **out)
 	for (i = 0; i < m->n_items; i++)
 		if (m->cat_off[i] > m->cat_off[i + 1])
 			return "The stored model's offsets are out of range.";
+	if (m->key_off)
+	{
+		if (m->key_off[0] != 0 || m->key_off[m->n_items] != m->key_bytes)
+			return "The stored model's offsets are out of range.";
+		for (i = 0; i < m->n_items; i++)
+			if (m->key_off[i] > m->key_off[i + 1] ||
+				m->key_off[i + 1] - m->key_off[i] > PG_INT32_MAX / 2)
+				return "The stored model's offsets are out of range.";
+	}
 	for (i = 0; i < m->nnz_categories; i++)
 		if (m->cat_idx[i] < 0 || m->cat_idx[i] >= m->n_categories)
 			return "The stored model's indices are out of range.";

@@ -61,6 +61,11 @@ typedef struct RecModel
 	int32	   *tr_idx;			/* [nnz_trans] */
 	float	   *tr_val;			/* [nnz_trans] */
 	int32	   *by_id;			/* [n_items] dense indices in item id order; in the model file, or built on load */
+	int32		key_kind;		/* RecKeyKind of the item ids */
+	int64		key_bytes;		/* bytes of key_data */
+	int64	   *key_off;		/* [n_items + 1] text or uuid keys: item i's key is key_data[key_off[i]..key_off[i+1]) */
+	char	   *key_data;		/* [key_bytes] the keys, as text */
+	struct RecServeIndex *serving;	/* per backend: what sparse serving derives once (score_sparse.c) */
 } RecModel;
 
 struct RecDataset;

@@ -22,6 +22,7 @@ int			rec_max_history = 1000;
 int			rec_train_memory_mb = 4096;
 bool		rec_model_sharing = true;
 int			rec_model_chunk_size = 64 * 1024 * 1024;
+bool		rec_parallel_read = false;
 
 void		_PG_init(void);
 
@@ -95,6 +96,15 @@ _PG_init(void)
 							PGC_USERSET,
 							GUC_UNIT_BYTE | GUC_NOT_IN_SAMPLE,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("rec.parallel_read",
+							 "Read the interactions for training with the parallel-safe aggregate rec.collect_events.",
+							 "The planner may then scan a large relation with parallel workers; the dataset is built in canonical order, so the model does not depend on the number of workers.",
+							 &rec_parallel_read,
+							 false,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("rec");
 

@@ -42,12 +42,14 @@
 #include "utils/timestamp.h"
 
 #include "linalg.h"
+#include "parallel.h"
 #include "recipe.h"
 #include "topk.h"
 
 #define GRAM_HISTORY_CAP 2000	/* distinct items of one history counted in the Gram */
 #define Square(x) ((x) * (x))
 #define SOLVE_RETRIES 4			/* doublings of lambda tried when a system is not SPD */
+#define SOLVE_MAX_WORKERS 16	/* threads solving neighbourhoods at once */
 
 /*
  * Return the number of Gram entries kept per item for N neighbours: as many
@@ -107,17 +109,16 @@ RecFreeSparseRows(RecSparseRows *r)
 }
 
 /*
- * Append row i: the best `keep` of the n_touched accumulated entries by
- * acc[j] / sqrt(norm[j]) (rank), storing acc[j]; clears acc.  Rows must be
- * appended in order.
+ * Store row i at r's entry `at`: the best `keep` of the n_touched
+ * accumulated entries by acc[j] / sqrt(norm[j]) (rank), storing acc[j];
+ * clear acc and return how many were kept.
  */
-static void
-KeepRow(RecSparseRows *r, int i, const int32 *touched, int n_touched, float *acc,
+static int
+KeepRow(RecSparseRows *r, int i, int64 at, const int32 *touched, int n_touched, float *acc,
 		const float *norm, int keep, float *rank, RecScored *best)
 {
 	int			t;
 	int			found;
-	int64		at = r->off[i];
 
 	for (t = 0; t < n_touched; t++)
 	{
@@ -133,7 +134,76 @@ KeepRow(RecSparseRows *r, int i, const int32 *touched, int n_touched, float *acc
 	}
 	for (t = 0; t < n_touched; t++)
 		acc[touched[t]] = 0.0f;
-	r->off[i + 1] = at + found;
+	return found;
+}
+
+/* Pack rows stored at row * stride (count[row] entries each) into r's CSR, in order */
+static void
+PackRows(RecSparseRows *r, int64 stride, const int32 *count)
+{
+	int			i;
+
+	r->off[0] = 0;
+	for (i = 0; i < r->n; i++)
+	{
+		if (r->off[i] != (int64) i * stride)
+		{
+			memmove(r->idx + r->off[i], r->idx + (int64) i * stride, sizeof(int32) * count[i]);
+			memmove(r->val + r->off[i], r->val + (int64) i * stride, sizeof(float) * count[i]);
+		}
+		r->off[i + 1] = r->off[i] + count[i];
+	}
+}
+
+/* The inputs, output and per-worker scratch of RecSparseGram's rows */
+typedef struct GramJob
+{
+	const int64 *ioff;			/* item -> users */
+	const int32 *iusers;
+	const int64 *uoff;			/* user -> distinct items */
+	const int32 *uitems;
+	const float *uweights;		/* parallel to uitems, or NULL: all weigh 1 */
+	const float *iweights;		/* parallel to iusers */
+	RecSparseRows *g;			/* out: row i at i * keep */
+	int			keep;
+	int32	   *count;			/* out: entries kept per row */
+	float	   *acc[SOLVE_MAX_WORKERS]; /* [n] co-occurrence counts, zero between rows */
+	int32	   *touched[SOLVE_MAX_WORKERS]; /* [n] */
+	float	   *rank[SOLVE_MAX_WORKERS];	/* [n] */
+	RecScored  *best[SOLVE_MAX_WORKERS];	/* [keep] */
+} GramJob;
+
+/* Count and prune the Gram rows [first, last) with worker w's scratch */
+static void
+GramRows(void *arg, int first, int last, int w)
+{
+	GramJob    *job = arg;
+	float	   *acc = job->acc[w];
+	int32	   *touched = job->touched[w];
+	int			i;
+
+	for (i = first; i < last; i++)
+	{
+		int			n_touched = 0;
+		int64		k;
+
+		for (k = job->ioff[i]; k < job->ioff[i + 1]; k++)
+		{
+			int			v = job->iusers[k];
+			int64		e;
+
+			for (e = job->uoff[v]; e < job->uoff[v + 1]; e++)
+			{
+				int32		j = job->uitems[e];
+
+				if (acc[j] == 0.0f)
+					touched[n_touched++] = j;
+				acc[j] += job->iweights ? job->iweights[k] * job->uweights[e] : 1.0f;
+			}
+		}
+		job->count[i] = KeepRow(job->g, i, (int64) i * job->keep, touched, n_touched, acc,
+								job->g->diag, job->keep, job->rank[w], job->best[w]);
+	}
 }
 
 /*
@@ -151,15 +221,14 @@ RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g)
 	int64	   *ioff = palloc0(sizeof(int64) * (n + 1));
 	int32	   *iusers;
 	int32	   *mark = palloc0(sizeof(int32) * Max(ds->n_items, 1));
-	float	   *acc = palloc0(sizeof(float) * Max(n, 1));
-	int32	   *touched = palloc(sizeof(int32) * Max(n, 1));
-	float	   *rank = palloc(sizeof(float) * Max(n, 1));
-	RecScored  *best = palloc(sizeof(RecScored) * Max(keep, 1));
 	float	   *uweights = NULL;	/* parallel to uitems, with event weights */
 	float	   *iweights = NULL;	/* parallel to iusers */
 	float	   *scratch = NULL;
+	int			workers = Min(RecTrainWorkers(n, 16), SOLVE_MAX_WORKERS);
+	GramJob		job;
 	int			u,
-				i;
+				i,
+				w;
 
 	RecCheckMemory(RecSparseMemory(ds, neighbors), "the sparse item x item matrix");
 
@@ -217,28 +286,34 @@ RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g)
 				g->diag[i] += iweights[k] * iweights[k];
 	}
 
-	for (i = 0; i < n; i++)
+	/* the rows on rec.threads threads, each at its own slot, then packed */
+	memset(&job, 0, sizeof(GramJob));
+	job.ioff = ioff;
+	job.iusers = iusers;
+	job.uoff = uoff;
+	job.uitems = uitems;
+	job.uweights = uweights;
+	job.iweights = iweights;
+	job.g = g;
+	job.keep = keep;
+	job.count = palloc(sizeof(int32) * Max(n, 1));
+	for (w = 0; w < workers; w++)
 	{
-		int			n_touched = 0;
-		int64		k;
-
-		CHECK_FOR_INTERRUPTS();
-		for (k = ioff[i]; k < ioff[i + 1]; k++)
-		{
-			int			v = iusers[k];
-			int64		e;
-
-			for (e = uoff[v]; e < uoff[v + 1]; e++)
-			{
-				int32		j = uitems[e];
-
-				if (acc[j] == 0.0f)
-					touched[n_touched++] = j;
-				acc[j] += iweights ? iweights[k] * uweights[e] : 1.0f;
-			}
-		}
-		KeepRow(g, i, touched, n_touched, acc, g->diag, keep, rank, best);
+		job.acc[w] = palloc0(sizeof(float) * Max(n, 1));
+		job.touched[w] = palloc(sizeof(int32) * Max(n, 1));
+		job.rank[w] = palloc(sizeof(float) * Max(n, 1));
+		job.best[w] = palloc(sizeof(RecScored) * Max(keep, 1));
 	}
+	RecParallelFor(n, workers, 4, GramRows, &job);
+	PackRows(g, keep, job.count);
+	for (w = 0; w < workers; w++)
+	{
+		pfree(job.acc[w]);
+		pfree(job.touched[w]);
+		pfree(job.rank[w]);
+		pfree(job.best[w]);
+	}
+	pfree(job.count);
 	pfree(uoff);
 	pfree(uitems);
 	pfree(ioff);
@@ -249,10 +324,89 @@ RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g)
 		pfree(iweights);
 		pfree(scratch);
 	}
-	pfree(acc);
-	pfree(touched);
-	pfree(rank);
-	pfree(best);
+}
+
+/* The inputs, outputs and per-worker scratch of RecSparseTransitionStats' rows */
+typedef struct TransitionJob
+{
+	const RecDataset *ds;
+	int			window;
+	const float *w;				/* [window] weight of the event r + 1 places before a target */
+	const double *pair;			/* [window x window] see RecSparseTransitionStats */
+	const int32 *ev_user;		/* [n_events] each event's user */
+	const int64 *ioff;			/* item -> events */
+	const int64 *iev;
+	RecSparseRows *xx;			/* out: row i at i * keep */
+	RecSparseRows *xy;			/* out: row i at i * near */
+	int			keep;
+	int			near;
+	int32	   *count_x;		/* out: entries kept per row of xx */
+	int32	   *count_y;		/* ... of xy */
+	float	   *acc_x[SOLVE_MAX_WORKERS];	/* [n], zero between rows */
+	float	   *acc_y[SOLVE_MAX_WORKERS];	/* [n], zero between rows */
+	int32	   *touch_x[SOLVE_MAX_WORKERS]; /* [n] */
+	int32	   *touch_y[SOLVE_MAX_WORKERS]; /* [n] */
+	float	   *rank[SOLVE_MAX_WORKERS];	/* [n] */
+	RecScored  *best[SOLVE_MAX_WORKERS];	/* [keep] */
+} TransitionJob;
+
+/* Accumulate and prune the transition rows [first, last) with worker w's scratch */
+static void
+TransitionRows(void *arg, int first, int last, int wk)
+{
+	TransitionJob *job = arg;
+	const RecDataset *ds = job->ds;
+	int			window = job->window;
+	const float *w = job->w;
+	const double *pair = job->pair;
+	float	   *acc_x = job->acc_x[wk];
+	float	   *acc_y = job->acc_y[wk];
+	int32	   *touch_x = job->touch_x[wk];
+	int32	   *touch_y = job->touch_y[wk];
+	int			i;
+
+	for (i = first; i < last; i++)
+	{
+		int			n_x = 0;
+		int			n_y = 0;
+		int64		k;
+
+		for (k = job->ioff[i]; k < job->ioff[i + 1]; k++)
+		{
+			int64		q = job->iev[k];
+			int64		start = ds->user_off[job->ev_user[q]];
+			int64		end = ds->user_off[job->ev_user[q] + 1];
+			int64		p;
+
+			/* X'Y: the events before q in its window predict item i */
+			for (p = Max(start, q - window); p < q; p++)
+			{
+				int32		j = ds->ev_item[p];
+
+				if (acc_y[j] == 0.0f)
+					touch_y[n_y++] = j;
+				acc_y[j] += w[q - 1 - p];
+			}
+			/* X'X row i: events within window - 1 of q share the windows of later targets */
+			for (p = Max(start, q - window + 1); p <= Min(end - 1, q + window - 1); p++)
+			{
+				int64		lo = Min(p, q);
+				int64		hi = Max(p, q);
+				int			last_target = (int) Min((int64) window - 1 - (hi - lo), end - 2 - hi);
+				int32		j = ds->ev_item[p];
+
+				if (last_target < 0 || p == q)
+					continue;
+				if (acc_x[j] == 0.0f)
+					touch_x[n_x++] = j;
+				acc_x[j] += (float) pair[(hi - lo) * window + last_target];
+			}
+		}
+		job->count_x[i] = KeepRow(job->xx, i, (int64) i * job->keep, touch_x, n_x, acc_x,
+								  job->xx->diag, job->keep, job->rank[wk], job->best[wk]);
+		job->count_y[i] = KeepRow(job->xy, i, (int64) i * job->near, touch_y, n_y, acc_y,
+								  job->xx->diag, job->near, job->rank[wk], job->best[wk]);
+	}
 }
 
 /*
@@ -273,16 +427,13 @@ RecSparseTransitionStats(const RecDataset *ds, double decay, int window, int nei
 	int32	   *ev_user = palloc_extended(sizeof(int32) * Max(ds->n_events, 1), MCXT_ALLOC_HUGE);
 	int64	   *ioff = palloc0(sizeof(int64) * (n + 1));
 	int64	   *iev = palloc_extended(sizeof(int64) * Max(ds->n_events, 1), MCXT_ALLOC_HUGE);
-	float	   *acc_x = palloc0(sizeof(float) * Max(n, 1));
-	float	   *acc_y = palloc0(sizeof(float) * Max(n, 1));
-	int32	   *touch_x = palloc(sizeof(int32) * Max(n, 1));
-	int32	   *touch_y = palloc(sizeof(int32) * Max(n, 1));
-	float	   *rank = palloc(sizeof(float) * Max(n, 1));
-	RecScored  *best = palloc(sizeof(RecScored) * Max(keep, 1));
+	int			workers = Min(RecTrainWorkers(n, 16), SOLVE_MAX_WORKERS);
+	TransitionJob job;
 	int			u,
 				i,
 				d,
-				r;
+				r,
+				wk;
 	int64		e;
 
 	RecCheckMemory(RecSparseMemory(ds, neighbors) + n * (double) neighbors * 8,
@@ -335,58 +486,167 @@ RecSparseTransitionStats(const RecDataset *ds, double decay, int window, int nei
 			xx->diag[ds->ev_item[e]] += (float) pair[last];
 	}
 
-	for (i = 0; i < n; i++)
+	/* the rows on rec.threads threads, each at its own slots, then packed */
+	memset(&job, 0, sizeof(TransitionJob));
+	job.ds = ds;
+	job.window = window;
+	job.w = w;
+	job.pair = pair;
+	job.ev_user = ev_user;
+	job.ioff = ioff;
+	job.iev = iev;
+	job.xx = xx;
+	job.xy = xy;
+	job.keep = keep;
+	job.near = near;
+	job.count_x = palloc(sizeof(int32) * Max(n, 1));
+	job.count_y = palloc(sizeof(int32) * Max(n, 1));
+	for (wk = 0; wk < workers; wk++)
 	{
-		int			n_x = 0;
-		int			n_y = 0;
-		int64		k;
-
-		CHECK_FOR_INTERRUPTS();
-		for (k = ioff[i]; k < ioff[i + 1]; k++)
-		{
-			int64		q = iev[k];
-			int64		start = ds->user_off[ev_user[q]];
-			int64		end = ds->user_off[ev_user[q] + 1];
-			int64		p;
-
-			/* X'Y: the events before q in its window predict item i */
-			for (p = Max(start, q - window); p < q; p++)
-			{
-				int32		j = ds->ev_item[p];
-
-				if (acc_y[j] == 0.0f)
-					touch_y[n_y++] = j;
-				acc_y[j] += w[q - 1 - p];
-			}
-			/* X'X row i: events within window - 1 of q share the windows of later targets */
-			for (p = Max(start, q - window + 1); p <= Min(end - 1, q + window - 1); p++)
-			{
-				int64		lo = Min(p, q);
-				int64		hi = Max(p, q);
-				int			last = (int) Min((int64) window - 1 - (hi - lo), end - 2 - hi);
-				int32		j = ds->ev_item[p];
-
-				if (last < 0 || p == q)
-					continue;
-				if (acc_x[j] == 0.0f)
-					touch_x[n_x++] = j;
-				acc_x[j] += (float) pair[(hi - lo) * window + last];
-			}
-		}
-		KeepRow(xx, i, touch_x, n_x, acc_x, xx->diag, keep, rank, best);
-		KeepRow(xy, i, touch_y, n_y, acc_y, xx->diag, near, rank, best);
+		job.acc_x[wk] = palloc0(sizeof(float) * Max(n, 1));
+		job.acc_y[wk] = palloc0(sizeof(float) * Max(n, 1));
+		job.touch_x[wk] = palloc(sizeof(int32) * Max(n, 1));
+		job.touch_y[wk] = palloc(sizeof(int32) * Max(n, 1));
+		job.rank[wk] = palloc(sizeof(float) * Max(n, 1));
+		job.best[wk] = palloc(sizeof(RecScored) * Max(keep, 1));
 	}
+	RecParallelFor(n, workers, 4, TransitionRows, &job);
+	PackRows(xx, keep, job.count_x);
+	PackRows(xy, near, job.count_y);
+	for (wk = 0; wk < workers; wk++)
+	{
+		pfree(job.acc_x[wk]);
+		pfree(job.acc_y[wk]);
+		pfree(job.touch_x[wk]);
+		pfree(job.touch_y[wk]);
+		pfree(job.rank[wk]);
+		pfree(job.best[wk]);
+	}
+	pfree(job.count_x);
+	pfree(job.count_y);
 	pfree(w);
 	pfree(pair);
 	pfree(ev_user);
 	pfree(ioff);
 	pfree(iev);
-	pfree(acc_x);
-	pfree(acc_y);
-	pfree(touch_x);
-	pfree(touch_y);
-	pfree(rank);
-	pfree(best);
+}
+
+/* The inputs, outputs and per-worker scratch of one RecSparseSolve */
+typedef struct SolveJob
+{
+	const RecSparseRows *a;
+	const RecSparseRows *targets;
+	double		lambda;
+	RecSparseCache *cache;		/* systems kept across lambdas, or NULL */
+	const int64 *col_off;		/* [n + 1] where each target's weights go */
+	int32	   *from;			/* out: the neighbour of each weight */
+	float	   *weight;			/* out: the weight */
+	int32	   *pos[SOLVE_MAX_WORKERS];	/* [n] each item's place in the current S, else -1 */
+	float	   *sys[SOLVE_MAX_WORKERS];	/* cap x cap: the system */
+	float	   *copy[SOLVE_MAX_WORKERS];	/* cap^2 */
+	float	   *rhs[SOLVE_MAX_WORKERS]; /* cap */
+	int			retried[SOLVE_MAX_WORKERS];
+	int			unsolved[SOLVE_MAX_WORKERS];
+} SolveJob;
+
+/*
+ * Fill sys (k x k) with A_SS for a target's neighbourhood S =
+ * members[0..k-1]: each member's kept row is scanned for partners in S
+ * (pos[item] is the item's place in S, -1 outside it; most entries are
+ * outside, a branch the processor predicts well), a pair being kept by
+ * either row or both with the same count.
+ */
+static void
+BuildSystem(const RecSparseRows *a, const int32 *members, int k, int32 *pos, float *sys)
+{
+	int			s;
+
+	for (s = 0; s < k; s++)
+		pos[members[s]] = s;
+	memset(sys, 0, sizeof(float) * (Size) k * k);
+	for (s = 0; s < k; s++)
+	{
+		int32		item = members[s];
+		int64		e;
+
+		for (e = a->off[item]; e < a->off[item + 1]; e++)
+		{
+			int32		other = pos[a->idx[e]];
+
+			if (other >= 0 && other != s)
+			{
+				sys[(Size) s * k + other] = Max(sys[(Size) s * k + other], a->val[e]);
+				sys[(Size) other * k + s] = Max(sys[(Size) other * k + s], a->val[e]);
+			}
+		}
+		sys[(Size) s * k + s] = a->diag[item];
+	}
+	for (s = 0; s < k; s++)
+		pos[members[s]] = -1;
+}
+
+/* Solve the targets [first, last) of a job with worker w's scratch */
+static void
+SolveTargets(void *arg, int first_target, int last_target, int w)
+{
+	SolveJob   *job = arg;
+	const RecSparseRows *a = job->a;
+	const RecSparseRows *targets = job->targets;
+	RecSparseCache *cache = job->cache;
+	float	   *sys = job->sys[w];
+	float	   *copy = job->copy[w];
+	float	   *rhs = job->rhs[w];
+	int			j,
+				s;
+
+	for (j = first_target; j < last_target; j++)
+	{
+		int64		first = targets->off[j];
+		int			k = (int) (job->col_off[j + 1] - job->col_off[j]);
+		double		lam = job->lambda;
+		bool		solved = false;
+		float	   *kept;
+		int			attempt;
+
+		if (k == 0)
+			continue;
+		kept = (cache && cache->sys) ? cache->sys + cache->off[j] : NULL;
+		if (kept && cache->filled)
+			memcpy(sys, kept, sizeof(float) * (Size) k * k);
+		else
+		{
+			BuildSystem(a, targets->idx + first, k, job->pos[w], sys);
+			if (kept)
+				memcpy(kept, sys, sizeof(float) * (Size) k * k);
+		}
+		for (attempt = 0; attempt <= SOLVE_RETRIES && !solved; attempt++, lam *= 2)
+		{
+			/* the factorisation overwrites sys: keep a copy for another attempt */
+			if (attempt == 0)
+				memcpy(copy, sys, sizeof(float) * (Size) k * k);
+			else
+				memcpy(sys, copy, sizeof(float) * (Size) k * k);
+			for (s = 0; s < k; s++)
+			{
+				sys[(Size) s * k + s] += (float) lam;
+				rhs[s] = targets->val[first + s];
+			}
+			solved = RecSolveSpd(sys, rhs, k, 1);
+			job->retried[w] += !solved;
+		}
+		job->unsolved[w] += !solved;
+		if (!solved)
+		{
+			/* last resort: the neighbours' own regressions, without their covariances */
+			for (s = 0; s < k; s++)
+				rhs[s] = targets->val[first + s] / (a->diag[targets->idx[first + s]] + (float) job->lambda);
+		}
+		for (s = 0; s < k; s++)
+		{
+			job->from[job->col_off[j] + s] = targets->idx[first + s];
+			job->weight[job->col_off[j] + s] = rhs[s];
+		}
+	}
 }
 
 /*
@@ -400,6 +660,8 @@ RecSparseTransitionStats(const RecDataset *ds, double decay, int window, int nei
  * definite (the pairs that neither row kept count 0) is solved again with
  * twice the lambda, up to SOLVE_RETRIES times, and after that without its
  * off-diagonal entries: each neighbour's weight is its own ridge regression.
+ * The targets are solved on rec.threads threads (parallel.c); each target's
+ * weights are the same whichever thread solves it.
  */
 int64
 RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbors,
@@ -407,13 +669,9 @@ RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbo
 {
 	int			n = a->n;
 	int			cap = Min(neighbors, Max(n - 1, 1));
-	int32	   *pos = palloc(sizeof(int32) * Max(n, 1));
-	float	   *sys = palloc(sizeof(float) * (Size) cap * cap);
-	float	   *copy = palloc(sizeof(float) * (Size) cap * cap);
-	float	   *rhs = palloc(sizeof(float) * Max(cap, 1));
-	int32	   *from = palloc_extended(sizeof(int32) * Max((int64) n * cap, 1), MCXT_ALLOC_HUGE);
-	float	   *weight = palloc_extended(sizeof(float) * Max((int64) n * cap, 1), MCXT_ALLOC_HUGE);
+	int			workers = Min(RecTrainWorkers(n, 64), SOLVE_MAX_WORKERS);
 	int64	   *col_off = palloc0(sizeof(int64) * (n + 1));
+	SolveJob	job;
 	int32	   *off;
 	int32	   *idx;
 	float	   *val;
@@ -421,7 +679,7 @@ RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbo
 	int			retried = 0;
 	int			unsolved = 0;
 	int			j,
-				s,
+				w,
 				t;
 
 	TimestampTz started = GetCurrentTimestamp();
@@ -444,91 +702,44 @@ RecSparseSolve(const RecSparseRows *a, const RecSparseRows *targets, int neighbo
 		}
 	}
 
-	/* many small factorisations: one BLAS thread each is fastest */
-	RecSetBlasThreads(1);
+	/* where each target's weights go: its first min(cap, row length) entries */
 	for (j = 0; j < n; j++)
-		pos[j] = -1;
-	for (j = 0; j < n; j++)
+		col_off[j + 1] = col_off[j] + Min((int64) cap, targets->off[j + 1] - targets->off[j]);
+	memset(&job, 0, sizeof(SolveJob));
+	job.a = a;
+	job.targets = targets;
+	job.lambda = lambda;
+	job.cache = cache;
+	job.col_off = col_off;
+	job.from = palloc_extended(sizeof(int32) * Max(col_off[n], 1), MCXT_ALLOC_HUGE);
+	job.weight = palloc_extended(sizeof(float) * Max(col_off[n], 1), MCXT_ALLOC_HUGE);
+	for (w = 0; w < workers; w++)
 	{
-		int64		first = targets->off[j];
-		int			k = (int) Min((int64) cap, targets->off[j + 1] - first);
-		double		lam = lambda;
-		bool		solved = false;
-		float	   *kept;
-		int			attempt;
-
-		CHECK_FOR_INTERRUPTS();
-		col_off[j + 1] = col_off[j];
-		if (k == 0)
-			continue;
-		kept = (cache && cache->sys) ? cache->sys + cache->off[j] : NULL;
-		if (kept && cache->filled)
-		{
-			memcpy(sys, kept, sizeof(float) * (Size) k * k);
-			goto built;
-		}
-		for (s = 0; s < k; s++)
-			pos[targets->idx[first + s]] = s;
-		memset(sys, 0, sizeof(float) * (Size) k * k);
-		for (s = 0; s < k; s++)
-		{
-			int32		item = targets->idx[first + s];
-			int64		e;
-
-			for (e = a->off[item]; e < a->off[item + 1]; e++)
-			{
-				int32		other = pos[a->idx[e]];
-
-				/* a pair is kept by either row or both, with the same count */
-				if (other >= 0 && other != s)
-				{
-					sys[(Size) s * k + other] = Max(sys[(Size) s * k + other], a->val[e]);
-					sys[(Size) other * k + s] = Max(sys[(Size) other * k + s], a->val[e]);
-				}
-			}
-			sys[(Size) s * k + s] = a->diag[item];
-		}
-		for (s = 0; s < k; s++)
-			pos[targets->idx[first + s]] = -1;
-		if (kept)
-			memcpy(kept, sys, sizeof(float) * (Size) k * k);
-built:
-		for (attempt = 0; attempt <= SOLVE_RETRIES && !solved; attempt++, lam *= 2)
-		{
-			/* the factorisation overwrites sys: keep a copy for another attempt */
-			if (attempt == 0)
-				memcpy(copy, sys, sizeof(float) * (Size) k * k);
-			else
-				memcpy(sys, copy, sizeof(float) * (Size) k * k);
-			for (s = 0; s < k; s++)
-			{
-				sys[(Size) s * k + s] += (float) lam;
-				rhs[s] = targets->val[first + s];
-			}
-			solved = RecSolveSpd(sys, rhs, k, 1);
-			retried += !solved;
-		}
-		unsolved += !solved;
-		if (!solved)
-		{
-			/* last resort: the neighbours' own regressions, without their covariances */
-			for (s = 0; s < k; s++)
-				rhs[s] = targets->val[first + s] / (a->diag[targets->idx[first + s]] + (float) lambda);
-			solved = true;
-		}
-		for (s = 0; s < k; s++)
-		{
-			from[col_off[j + 1]] = targets->idx[first + s];
-			weight[col_off[j + 1]] = rhs[s];
-			col_off[j + 1]++;
-		}
+		job.pos[w] = palloc(sizeof(int32) * Max(n, 1));
+		for (j = 0; j < n; j++)
+			job.pos[w][j] = -1;
+		job.sys[w] = palloc(sizeof(float) * (Size) cap * cap);
+		job.copy[w] = palloc(sizeof(float) * (Size) cap * cap);
+		job.rhs[w] = palloc(sizeof(float) * Max(cap, 1));
 	}
 
+	/* many small factorisations: one BLAS thread each, the targets spread over the workers */
+	RecSetBlasThreads(1);
+	RecParallelFor(n, workers, 8, SolveTargets, &job);
 	RecSetBlasThreads(rec_threads);
+	for (w = 0; w < workers; w++)
+	{
+		retried += job.retried[w];
+		unsolved += job.unsolved[w];
+		pfree(job.pos[w]);
+		pfree(job.sys[w]);
+		pfree(job.copy[w]);
+		pfree(job.rhs[w]);
+	}
 	if (cache && cache->sys)
 		cache->filled = true;
-	elog(DEBUG1, "sparse solve: %d items, %d neighbours, lambda %g: %d retries, %d solved without covariances, %.3f s",
-		 n, cap, lambda, retried, unsolved, (double) (GetCurrentTimestamp() - started) / USECS_PER_SEC);
+	elog(DEBUG1, "sparse solve: %d items, %d neighbours, lambda %g, %d threads: %d retries, %d solved without covariances, %.3f s",
+		 n, cap, lambda, workers, retried, unsolved, (double) (GetCurrentTimestamp() - started) / USECS_PER_SEC);
 
 	/* transpose: by target -> by source */
 	nnz = col_off[n];
@@ -536,7 +747,7 @@ built:
 	idx = palloc_extended(sizeof(int32) * Max(nnz, 1), MCXT_ALLOC_HUGE);
 	val = palloc_extended(sizeof(float) * Max(nnz, 1), MCXT_ALLOC_HUGE);
 	for (t = 0; t < nnz; t++)
-		off[from[t] + 1]++;
+		off[job.from[t] + 1]++;
 	for (j = 0; j < n; j++)
 		off[j + 1] += off[j];
 	{
@@ -549,18 +760,14 @@ built:
 
 			for (e = col_off[j]; e < col_off[j + 1]; e++)
 			{
-				idx[next[from[e]]] = j;
-				val[next[from[e]]++] = weight[e];
+				idx[next[job.from[e]]] = j;
+				val[next[job.from[e]]++] = job.weight[e];
 			}
 		}
 		pfree(next);
 	}
-	pfree(pos);
-	pfree(sys);
-	pfree(copy);
-	pfree(rhs);
-	pfree(from);
-	pfree(weight);
+	pfree(job.from);
+	pfree(job.weight);
 	pfree(col_off);
 	*off_out = off;
 	*idx_out = idx;

@@ -20,6 +20,7 @@
 #include "catalog.h"
 #include "filter.h"
 #include "history.h"
+#include "keys.h"
 #include "model.h"
 #include "score.h"
 #include "topk.h"
@@ -54,32 +55,85 @@ OpenCampaign(FunctionCallInfo fcinfo, int i, RecCampaignTarget *target)
 	return RecGetModel(target);
 }
 
-/* Resolve the campaign of argument i for a user (an A/B campaign's variant) and load its model */
+/*
+ * Resolve the campaign of argument i for the user of argument 0 (an A/B
+ * campaign's variant), load its model, and check that its item ids can be
+ * returned as result column item_col's type.
+ */
 static RecModel *
-OpenCampaignForUser(FunctionCallInfo fcinfo, int i, int64 user_id, RecCampaignTarget *target)
+OpenCampaignForUser(FunctionCallInfo fcinfo, int i, RecCampaignTarget *target, RecKey *user,
+					int item_col)
 {
-	RecResolveCampaignForUser(OptionalText(fcinfo, i), user_id, target);
-	return RecGetModel(target);
+	RecModel   *m;
+
+	RecResolveCampaignForKey(OptionalText(fcinfo, i), PG_GETARG_DATUM(0),
+							 get_fn_expr_argtype(fcinfo->flinfo, 0), target, user);
+	m = RecGetModel(target);
+	RecCheckModelKeys(m, target);
+	RecCheckItemOutput(m, &target->binding, RecResultColumnType(fcinfo, item_col));
+	return m;
 }
 
 /* Mark the model indices of an optional id array argument in flags */
 static void
-MarkIds(FunctionCallInfo fcinfo, int i, const char *name, const RecModel *m, bool *flags)
+MarkIds(FunctionCallInfo fcinfo, int i, const char *name, const RecModel *m,
+		const RecBinding *b, bool *flags)
 {
-	int64	   *ids;
+	int32	   *idx;
 	int			n;
 	int			j;
 
 	if (PG_ARGISNULL(i))
 		return;
-	ids = RecArrayToIds(PG_GETARG_ARRAYTYPE_P(i), name, &n);
+	idx = RecItemArrayIndices(m, b, PG_GETARG_ARRAYTYPE_P(i), name, &n, NULL, NULL);
 	for (j = 0; j < n; j++)
-	{
-		int32		idx = RecItemIndex(m, ids[j]);
+		if (idx[j] >= 0)
+			flags[idx[j]] = true;
+}
 
-		if (idx >= 0)
-			flags[idx] = true;
-	}
+/* Leave the model indices of an optional id array argument out of a sparse list */
+static void
+ExcludeIds(FunctionCallInfo fcinfo, int i, const char *name, const RecModel *m, const RecBinding *b)
+{
+	int32	   *idx;
+	int			n;
+	int			j;
+
+	if (PG_ARGISNULL(i))
+		return;
+	idx = RecItemArrayIndices(m, b, PG_GETARG_ARRAYTYPE_P(i), name, &n, NULL, NULL);
+	for (j = 0; j < n; j++)
+		if (idx[j] >= 0)
+			RecExclude(idx[j]);
+}
+
+/* Order int32 ascending */
+static int
+CompareInt32(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Return the distinct known model indices (>= 0) of an index array, how many in *n */
+static int32 *
+DistinctIndices(const int32 *indices, int n_indices, int *n)
+{
+	int32	   *idx = palloc(sizeof(int32) * Max(n_indices, 1));
+	int			found = 0;
+	int			j;
+
+	for (j = 0; j < n_indices; j++)
+		if (indices[j] >= 0)
+			idx[found++] = indices[j];
+	qsort(idx, found, sizeof(int32), CompareInt32);
+	*n = 0;
+	for (j = 0; j < found; j++)
+		if (*n == 0 || idx[*n - 1] != idx[j])
+			idx[(*n)++] = idx[j];
+	return idx;
 }
 
 /* True if a history holds an item the model knows (a user the model is not new to) */
@@ -96,7 +150,7 @@ KnownHistory(const RecHistory *h)
 
 /* Open the filter named by argument i with the values of argument i + 1, or NULL */
 static RecFilter *
-OpenFilterArg(FunctionCallInfo fcinfo, int i, const RecBinding *b, const int64 *user_id)
+OpenFilterArg(FunctionCallInfo fcinfo, int i, const RecBinding *b, const RecKey *user)
 {
 	if (PG_ARGISNULL(i))
 	{
@@ -108,7 +162,7 @@ OpenFilterArg(FunctionCallInfo fcinfo, int i, const RecBinding *b, const int64 *
 	}
 	return RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(i)), b,
 						 PG_ARGISNULL(i + 1) ? (Datum) 0 : PG_GETARG_DATUM(i + 1),
-						 !PG_ARGISNULL(i + 1), user_id);
+						 !PG_ARGISNULL(i + 1), user);
 }
 
 /*
@@ -130,7 +184,8 @@ Datum
 rec_recommend(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int64		user_id;
+	RecKey		user;
+	Oid			item_type;
 	int32		k;
 	bool		exclude_seen;
 	RecCampaignTarget target;
@@ -154,7 +209,6 @@ rec_recommend(PG_FUNCTION_ARGS)
 	RequireArg(fcinfo, 0, "user_id");
 	RequireArg(fcinfo, 1, "k");
 	RequireArg(fcinfo, 2, "exclude_seen");
-	user_id = PG_GETARG_INT64(0);
 	k = PG_GETARG_INT32(1);
 	exclude_seen = PG_GETARG_BOOL(2);
 	RecCheckK(k);
@@ -168,10 +222,87 @@ rec_recommend(PG_FUNCTION_ARGS)
 				 errmsg("promotion values are given without a promotion")));
 
 	InitMaterializedSRF(fcinfo, 0);
+	item_type = RecResultColumnType(fcinfo, 0);
 	SPI_connect();
-	m = OpenCampaignForUser(fcinfo, 5, user_id, &target);
-	filter = OpenFilterArg(fcinfo, 6, &target.binding, &user_id);
-	RecReadHistory(&target.binding, user_id, m, &h);
+	m = OpenCampaignForUser(fcinfo, 5, &target, &user, 0);
+	filter = OpenFilterArg(fcinfo, 6, &target.binding, &user);
+	if (!PG_ARGISNULL(8))
+		promotion = RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(8)), &target.binding,
+								  PG_ARGISNULL(10) ? (Datum) 0 : PG_GETARG_DATUM(10),
+								  !PG_ARGISNULL(10), &user);
+	RecReadHistory(&target.binding, &user, m, &h);
+	best = palloc(sizeof(RecScored) * k);
+	placed = palloc(sizeof(RecPlacement) * k);
+
+	if (RecServesSparse(m))
+	{
+		/* over the items the history touches, with a popularity fill */
+		RecSparseScores s;
+		int32	   *include = NULL;
+		int			n_include = 0;
+		int			fill_start;
+		int			fill_end;
+
+		personalized = RecScoreSparse(m, &h, &s, &ex);
+		if (exclude_seen)
+			for (i = 0; i < h.n; i++)
+				RecExclude(h.items[i]);
+		ExcludeIds(fcinfo, 4, "exclude_items", m, &target.binding);
+		if (!PG_ARGISNULL(3))
+		{
+			int			n_ids;
+			int32	   *ids = RecItemArrayIndices(m, &target.binding, PG_GETARG_ARRAYTYPE_P(3),
+												 "include_items", &n_ids, NULL, NULL);
+
+			include = DistinctIndices(ids, n_ids, &n_include);
+		}
+		if (!personalized && !KnownHistory(&h))
+			metadata = RecUserMetadataFilter(&target.binding, user.id, user.text, user.len);
+		if (filter == NULL && metadata == NULL && promotion == NULL)
+		{
+			found = RecSparseTopK(&s, include, n_include, k, best, &fill_start, &fill_end);
+			reasons = palloc(sizeof(RecReason) * Max(found, 1));
+			because = palloc(sizeof(int32) * Max(found, 1));
+			RecSparseExplainList(&ex, &s, best, found, reasons, because);
+			for (i = fill_start; i < fill_end; i++)
+			{
+				reasons[i] = REC_REASON_POPULAR;
+				because[i] = -1;
+			}
+			for (i = 0; i < found; i++)
+				placed[i] = REC_PLACED_RANKED;
+		}
+		else
+		{
+			/*
+			 * through the filters: the candidates in the unfiltered order (the
+			 * touched items, then by popularity), checked in rounds
+			 */
+			RecScored  *fixed = NULL;
+			int			n_fixed = 0;
+
+			if (include)
+			{
+				fixed = palloc(sizeof(RecScored) * Max(n_include, 1));
+				n_fixed = RecSparseTopK(&s, include, n_include, Max(n_include, 1), fixed,
+										&fill_start, &fill_end);
+				for (i = fill_start; i < fill_end; i++)
+					fixed[i].score = 0.0f;
+			}
+			found = RecSparseSelectList(&s, fixed, n_fixed, k, filter, metadata, promotion,
+										PG_ARGISNULL(9) ? 0.2 : PG_GETARG_FLOAT4(9), best, placed);
+			reasons = palloc(sizeof(RecReason) * Max(found, 1));
+			because = palloc(sizeof(int32) * Max(found, 1));
+			RecSparseExplainList(&ex, &s, best, found, reasons, because);
+			for (i = 0; i < found; i++)
+				if (best[i].score == 0)
+				{
+					reasons[i] = REC_REASON_POPULAR;
+					because[i] = -1;
+				}
+		}
+		goto emit;
+	}
 
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
 	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
@@ -182,30 +313,25 @@ rec_recommend(PG_FUNCTION_ARGS)
 		for (i = 0; i < h.n; i++)
 			if (h.items[i] >= 0)
 				excluded[h.items[i]] = true;
-	MarkIds(fcinfo, 4, "exclude_items", m, excluded);
+	MarkIds(fcinfo, 4, "exclude_items", m, &target.binding, excluded);
 	if (!PG_ARGISNULL(3))
 	{
 		bool	   *included = palloc0(sizeof(bool) * Max(m->n_items, 1));
 
-		MarkIds(fcinfo, 3, "include_items", m, included);
+		MarkIds(fcinfo, 3, "include_items", m, &target.binding, included);
 		for (i = 0; i < m->n_items; i++)
 			excluded[i] |= !included[i];
 	}
 
-	best = palloc(sizeof(RecScored) * k);
-	placed = palloc(sizeof(RecPlacement) * k);
-	if (!PG_ARGISNULL(8))
-		promotion = RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(8)), &target.binding,
-								  PG_ARGISNULL(10) ? (Datum) 0 : PG_GETARG_DATUM(10),
-								  !PG_ARGISNULL(10), &user_id);
 	if (!personalized && !KnownHistory(&h))
-		metadata = RecUserMetadataFilter(&target.binding, user_id);
+		metadata = RecUserMetadataFilter(&target.binding, user.id, user.text, user.len);
 	found = RecSelectList(m, scores, excluded, k, filter, metadata, promotion,
 						  PG_ARGISNULL(9) ? 0.2 : PG_GETARG_FLOAT4(9), best, placed);
 
 	reasons = palloc(sizeof(RecReason) * Max(found, 1));
 	because = palloc(sizeof(int32) * Max(found, 1));
 	RecExplainList(&ex, personalized, lifted, best, found, reasons, because);
+emit:
 	for (i = 0; i < found; i++)
 	{
 		Datum		values[5];
@@ -213,10 +339,10 @@ rec_recommend(PG_FUNCTION_ARGS)
 		const char *reason = placed[i] == REC_PLACED_PROMOTED ? "promotion" :
 			placed[i] == REC_PLACED_METADATA ? "user-metadata" : RecReasonName(reasons[i]);
 
-		values[0] = Int64GetDatum(m->item_ids[best[i].idx]);
+		values[0] = RecItemDatum(m, best[i].idx, item_type);
 		values[1] = Float4GetDatum(best[i].score);
 		values[2] = CStringGetTextDatum(reason);
-		values[3] = Int64GetDatum(because[i] >= 0 ? m->item_ids[because[i]] : 0);
+		values[3] = because[i] >= 0 ? RecItemDatum(m, because[i], item_type) : (Datum) 0;
 		values[4] = CStringGetTextDatum(target.campaign);
 		nulls[1] = isinf(best[i].score);
 		nulls[3] = because[i] < 0;
@@ -239,7 +365,8 @@ Datum
 rec_similar_items(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int64		item_id;
+	RecKey		item;
+	Oid			item_type;
 	int32		k;
 	RecCampaignTarget target;
 	RecModel   *m;
@@ -256,14 +383,17 @@ rec_similar_items(PG_FUNCTION_ARGS)
 
 	RequireArg(fcinfo, 0, "item_id");
 	RequireArg(fcinfo, 1, "k");
-	item_id = PG_GETARG_INT64(0);
 	k = PG_GETARG_INT32(1);
 	RecCheckK(k);
 
 	InitMaterializedSRF(fcinfo, 0);
+	item_type = RecResultColumnType(fcinfo, 0);
 	SPI_connect();
 	m = OpenCampaign(fcinfo, 3, &target);
-	idx = RecRequireItem(m, item_id, target.campaign);
+	RecCheckModelKeys(m, &target);
+	RecItemKey(&target.binding, PG_GETARG_DATUM(0), get_fn_expr_argtype(fcinfo->flinfo, 0), &item);
+	RecCheckItemOutput(m, &target.binding, item_type);
+	idx = RecRequireItemKey(m, &item, target.campaign);
 	filter = OpenFilterArg(fcinfo, 4, &target.binding, NULL);
 
 	/* the item's own row: score a one-event history */
@@ -271,6 +401,65 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	h.items = &idx;
 	h.times = NULL;
 	h.weights = NULL;
+	best = palloc(sizeof(RecScored) * k);
+	if (RecServesSparse(m) && (m->kind == REC_KIND_POPULARITY || idx < m->n_warm))
+	{
+		/* over the items the row touches; the fill walks the popularity order */
+		RecSparseScores s;
+		int			fill_start;
+		int			fill_end;
+
+		RecScoreSparse(m, &h, &s, NULL);
+		RecExclude(idx);
+		ExcludeIds(fcinfo, 2, "exclude_items", m, &target.binding);
+		if (filter)
+		{
+			/* the same order through the filter: the similar items, then by popularity */
+			reason = m->kind == REC_KIND_POPULARITY ? REC_REASON_POPULAR : REC_REASON_SIMILAR;
+			found = RecSparseFilteredTopK(&s, NULL, 0, k, filter, best);
+			if (reason != REC_REASON_POPULAR)
+				for (i = 0; i < found; i++)
+					if (!(best[i].score > 0 && !isinf(best[i].score)))
+					{
+						filled = found - i;
+						found = i;
+						break;
+					}
+		}
+		else if (m->kind == REC_KIND_POPULARITY)
+		{
+			reason = REC_REASON_POPULAR;
+			found = RecSparseTopK(&s, NULL, 0, k, best, &fill_start, &fill_end);
+		}
+		else
+		{
+			int32	   *ci = palloc(sizeof(int32) * Max(s.n_touched, 1));
+			float	   *cs = palloc(sizeof(float) * Max(s.n_touched, 1));
+			int			nc = 0;
+			const int32 *order = RecPopularityOrder(m);
+
+			reason = REC_REASON_SIMILAR;
+			for (i = 0; i < s.n_touched; i++)
+			{
+				float		v = RecSparseScoreOf(&s, s.touched[i]);
+
+				if (v > 0 && !isinf(v) && !RecExcluded(s.touched[i]))
+				{
+					ci[nc] = s.touched[i];
+					cs[nc++] = v;
+				}
+			}
+			found = RecTopKItems(ci, cs, nc, k, best);
+			for (i = 0; i < m->n_items && found + filled < k; i++)
+			{
+				float		v = RecSparseScoreOf(&s, order[i]);
+
+				if (!RecExcluded(order[i]) && !(v > 0 && !isinf(v)))
+					best[found + filled++].idx = order[i];
+			}
+		}
+		goto emit;
+	}
 	scores = palloc(sizeof(float) * Max(m->n_items, 1));
 	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
 	if (m->kind == REC_KIND_POPULARITY)
@@ -290,10 +479,9 @@ rec_similar_items(PG_FUNCTION_ARGS)
 		reason = REC_REASON_CATEGORY;
 	}
 	excluded[idx] = true;
-	MarkIds(fcinfo, 2, "exclude_items", m, excluded);
+	MarkIds(fcinfo, 2, "exclude_items", m, &target.binding, excluded);
 
 	/* items with a similarity first, then the most popular of the rest */
-	best = palloc(sizeof(RecScored) * k);
 	if (filter)
 	{
 		/* the same order, through the filter: positive scores first */
@@ -316,15 +504,16 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	{
 		for (i = 0; i < m->n_items; i++)
 			excluded[i] = (scores[i] > 0 && !isinf(scores[i])) || i == idx;
-		MarkIds(fcinfo, 2, "exclude_items", m, excluded);
+		MarkIds(fcinfo, 2, "exclude_items", m, &target.binding, excluded);
 		filled = RecTopK(m->popularity, m->n_items, excluded, k - found, best + found);
 	}
+emit:
 	for (i = 0; i < found + filled; i++)
 	{
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
-		values[0] = Int64GetDatum(m->item_ids[best[i].idx]);
+		values[0] = RecItemDatum(m, best[i].idx, item_type);
 		values[1] = Float4GetDatum(i < found ? best[i].score : 0.0f);
 		values[2] = CStringGetTextDatum(RecReasonName(i < found ? reason : REC_REASON_POPULAR));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -342,8 +531,12 @@ Datum
 rec_rank(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int64		user_id;
-	int64	   *ids;
+	RecKey		user;
+	Oid			item_type;
+	int32	   *ids;
+	Datum	   *elems;
+	RecKey	   *keys;
+	ArrayType  *arr;
 	int			n;
 	RecCampaignTarget target;
 	RecModel   *m;
@@ -357,38 +550,51 @@ rec_rank(PG_FUNCTION_ARGS)
 
 	RequireArg(fcinfo, 0, "user_id");
 	RequireArg(fcinfo, 1, "items");
-	user_id = PG_GETARG_INT64(0);
-	ids = RecArrayToIds(PG_GETARG_ARRAYTYPE_P(1), "items", &n);
-	if (n > REC_MAX_CANDIDATES)
+	arr = PG_GETARG_ARRAYTYPE_P(1);
+	if (ARR_NDIM(arr) == 1 && ARR_DIMS(arr)[0] > REC_MAX_CANDIDATES)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("items must hold at most %d ids", REC_MAX_CANDIDATES)));
 
 	InitMaterializedSRF(fcinfo, 0);
+	item_type = RecResultColumnType(fcinfo, 0);
 	SPI_connect();
-	m = OpenCampaignForUser(fcinfo, 2, user_id, &target);
-	RecReadHistory(&target.binding, user_id, m, &h);
-	scores = palloc(sizeof(float) * Max(m->n_items, 1));
-	RecModelScore(m, &h, scores, NULL, NULL);
-
-	/* rank the known candidates: everything else excluded */
-	excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
-	memset(excluded, true, sizeof(bool) * m->n_items);
-	for (i = 0; i < n; i++)
-	{
-		int32		idx = RecItemIndex(m, ids[i]);
-
-		if (idx >= 0)
-			excluded[idx] = false;
-	}
+	m = OpenCampaignForUser(fcinfo, 2, &target, &user, 0);
+	ids = RecItemArrayIndices(m, &target.binding, arr, "items", &n, &elems, &keys);
+	RecReadHistory(&target.binding, &user, m, &h);
 	best = palloc(sizeof(RecScored) * Max(n, 1));
-	found = RecTopK(scores, m->n_items, excluded, Max(n, 1), best);
+	if (RecServesSparse(m))
+	{
+		/* score the known candidates from the items the history touches */
+		RecSparseScores s;
+		int			n_known;
+		int32	   *known = DistinctIndices(ids, n, &n_known);
+
+		scores = palloc(sizeof(float) * Max(n_known, 1));
+		RecScoreSparse(m, &h, &s, NULL);
+		for (i = 0; i < n_known; i++)
+			scores[i] = RecSparseScoreOf(&s, known[i]);
+		found = RecTopKItems(known, scores, n_known, Max(n, 1), best);
+	}
+	else
+	{
+		scores = palloc(sizeof(float) * Max(m->n_items, 1));
+		RecModelScore(m, &h, scores, NULL, NULL);
+
+		/* rank the known candidates: everything else excluded */
+		excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
+		memset(excluded, true, sizeof(bool) * m->n_items);
+		for (i = 0; i < n; i++)
+			if (ids[i] >= 0)
+				excluded[ids[i]] = false;
+		found = RecTopK(scores, m->n_items, excluded, Max(n, 1), best);
+	}
 	for (i = 0; i < found; i++)
 	{
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
-		values[0] = Int64GetDatum(m->item_ids[best[i].idx]);
+		values[0] = RecItemDatum(m, best[i].idx, item_type);
 		values[1] = Float4GetDatum(best[i].score);
 		values[2] = Int32GetDatum(++rank);
 		nulls[1] = isinf(best[i].score);
@@ -402,13 +608,15 @@ rec_rank(PG_FUNCTION_ARGS)
 		bool		nulls[3] = {false, true, false};
 		int			j;
 
-		if (RecItemIndex(m, ids[i]) >= 0)
+		if (ids[i] >= 0)
 			continue;
-		for (j = 0; j < i && ids[j] != ids[i]; j++)
-			;
+		for (j = 0; j < i; j++)
+			if (keys[j].id == keys[i].id && keys[j].len == keys[i].len &&
+				(keys[i].text == NULL || memcmp(keys[j].text, keys[i].text, keys[i].len) == 0))
+				break;
 		if (j < i)
 			continue;
-		values[0] = Int64GetDatum(ids[i]);
+		values[0] = elems[i];
 		values[1] = (Datum) 0;
 		values[2] = Int32GetDatum(++rank);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -427,12 +635,14 @@ rec_variant(PG_FUNCTION_ARGS)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	RecCampaignTarget target;
+	RecKey		user;
 	text	   *result;
 
 	RequireArg(fcinfo, 0, "campaign");
 	RequireArg(fcinfo, 1, "user_id");
 	SPI_connect();
-	RecResolveCampaignForUser(text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_INT64(1), &target);
+	RecResolveCampaignForKey(text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_DATUM(1),
+							 get_fn_expr_argtype(fcinfo->flinfo, 1), &target, &user);
 	MemoryContextSwitchTo(caller);	/* the result outlives SPI's context */
 	result = cstring_to_text(target.campaign);
 	SPI_finish();

@@ -23,8 +23,6 @@
 #define GEMM_MIN_DENSITY 16		/* a block of histories scores with one sgemm when they
 								 * average more than n_items / 16 events; below that, summing
 								 * the rows of each event reads less memory */
-#define SESSION_NOVELTY 8.0f	/* a session category must beat 8x its earlier share */
-#define SESSION_ITEMS 3			/* items of the new categories lifted by the session term */
 
 /*
  * Weigh each event of a history by recency: the j-th newest event weighs
@@ -60,7 +58,7 @@ RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w)
  * where top is the best collaborative score of the list, so the term is on
  * the scale of the user's own scores, and q(i) = log(1 + pop(i)) / log(1 +
  * the largest pop among drifting items) puts the best-known items of the new
- * category first, even in a rare category.  Only the SESSION_ITEMS best of
+ * category first, even in a rare category.  Only the REC_SESSION_ITEMS best of
  * them are lifted: enough to show the new taste, not so many that the new
  * category floods the list.  A user who keeps to their usual
  * categories is scored as the collaborative model scored them; one who turns
@@ -82,7 +80,7 @@ AddSessionTerm(const RecModel *m, const RecHistory *h, float *scores, bool *lift
 	if (m->serve.session_weight <= 0 || m->n_categories == 0 || n_session <= 0)
 		return;
 
-	/* category shares: of the session, minus SESSION_NOVELTY times of the events before it */
+	/* category shares: of the session, minus REC_SESSION_NOVELTY times of the events before it */
 	share = palloc0(sizeof(float) * m->n_categories);
 	for (i = 0; i < h->n - n_session; i++)
 		n_before += h->items[i] >= 0;
@@ -101,7 +99,7 @@ AddSessionTerm(const RecModel *m, const RecHistory *h, float *scores, bool *lift
 			continue;
 		for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
 			share[m->cat_idx[c]] += in_session ? 1.0f / (nc * n_session) :
-				-SESSION_NOVELTY / (nc * n_before);
+				-REC_SESSION_NOVELTY / (nc * n_before);
 	}
 
 	/* each warm item's drift; the largest popularity among drifting items */
@@ -117,7 +115,7 @@ AddSessionTerm(const RecModel *m, const RecHistory *h, float *scores, bool *lift
 	}
 	if (max_pop > 0)
 	{
-		RecScored	chosen[SESSION_ITEMS];
+		RecScored	chosen[REC_SESSION_ITEMS];
 		int			n_chosen;
 
 		if (top <= 0)
@@ -128,7 +126,7 @@ AddSessionTerm(const RecModel *m, const RecHistory *h, float *scores, bool *lift
 		for (i = 0; i < h->n; i++)
 			if (h->items[i] >= 0 && h->items[i] < m->n_warm)
 				drift[h->items[i]] = NAN;	/* lift what the user has not had yet */
-		n_chosen = RecTopK(drift, m->n_warm, NULL, SESSION_ITEMS, chosen);
+		n_chosen = RecTopK(drift, m->n_warm, NULL, REC_SESSION_ITEMS, chosen);
 		for (i = 0; i < n_chosen; i++)
 		{
 			scores[chosen[i].idx] += m->serve.session_weight * top * chosen[i].score;
@@ -253,8 +251,8 @@ SparseEntry(const int32 *off, const int32 *idx, const float *val, int32 row, int
 }
 
 /* Weigh the newest transition_window events by transition_decay^age, the rest 0 */
-static void
-TransitionWeights(const RecModel *m, const RecHistory *h, float *w)
+void
+RecTransitionWeights(const RecModel *m, const RecHistory *h, float *w)
 {
 	int			window = (int) m->serve.transition_window;
 	float		weight = 1.0f;
@@ -291,8 +289,8 @@ ScaleRow(float *row, int n, float factor)
 }
 
 /* True if a history holds an item the model can score from */
-static bool
-Scorable(const RecModel *m, const RecHistory *h)
+bool
+RecScorable(const RecModel *m, const RecHistory *h)
 {
 	int			i;
 
@@ -341,7 +339,7 @@ ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *score
 			{
 				float	   *w = palloc(sizeof(float) * Max(hs[u].n, 1));
 
-				TransitionWeights(m, &hs[u], w);
+				RecTransitionWeights(m, &hs[u], w);
 				for (i = 0; i < hs[u].n; i++)
 					if (hs[u].items[i] >= 0 && hs[u].items[i] < n)
 						x[(Size) u * n + hs[u].items[i]] += w[i];
@@ -389,7 +387,7 @@ ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *score
 		{
 			float	   *trow = palloc0(sizeof(float) * Max(n, 1));
 
-			TransitionWeights(m, &hs[u], tw);
+			RecTransitionWeights(m, &hs[u], tw);
 			AddTransitions(m, &hs[u], tw, trow);
 			scale = RowScale(row, n, 1.0f);
 			trans_scale = RowScale(trow, n, m->serve.transition_weight);
@@ -462,7 +460,7 @@ ScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
 		float	   *row = scores + (Size) u * m->n_items;
 		float		norm;
 
-		personalized[u] = m->kind != REC_KIND_POPULARITY && Scorable(m, &hs[u]);
+		personalized[u] = m->kind != REC_KIND_POPULARITY && RecScorable(m, &hs[u]);
 		if (!personalized[u])
 			memcpy(row, m->popularity, sizeof(float) * m->n_items);
 		else

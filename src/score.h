@@ -19,6 +19,9 @@ typedef enum RecReason
 	REC_REASON_CATEGORY			/* similar_items: shares categories with a cold item */
 } RecReason;
 
+#define REC_SESSION_NOVELTY 8.0f	/* a session category must beat 8x its earlier share */
+#define REC_SESSION_ITEMS 3		/* items of the new categories lifted by the session term */
+
 extern float RecNormalizeScores(float *row, int n);
 extern void RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w);
 extern void RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
@@ -44,6 +47,36 @@ extern RecReason RecExplainItem(const RecExplainer *ex, bool personalized, const
 extern void RecExplainList(const RecExplainer *ex, bool personalized, const bool *lifted,
 						   const RecScored *rows, int n, RecReason *reasons, int32 *because);
 extern const char *RecReasonName(RecReason reason);
+extern void RecTransitionWeights(const RecModel *m, const RecHistory *h, float *w);
+extern bool RecScorable(const RecModel *m, const RecHistory *h);
+
+/*
+ * One history scored over the items it touches (score_sparse.c): the
+ * per-backend accumulator holds the scores of the touched items; every other
+ * item scores 0 (a known item) or -infinity (an item known only from
+ * metadata), as on the whole-catalogue path.  Valid until the next call.
+ */
+typedef struct RecSparseScores
+{
+	const RecModel *m;
+	bool		personalized;	/* else the popularity fallback */
+	int			n_touched;		/* items with a score of their own */
+	const int32 *touched;		/* [n_touched] those items */
+	const bool *lifted;			/* [n_items] true for the items the session term lifted */
+} RecSparseScores;
+
+extern bool RecServesSparse(const RecModel *m);
+extern bool RecScoreSparse(const RecModel *m, const RecHistory *h, RecSparseScores *s,
+						   RecExplainer *ex);
+extern float RecSparseScoreOf(const RecSparseScores *s, int32 item);
+extern void RecExcludeBegin(int n_items);
+extern void RecExclude(int32 item);
+extern bool RecExcluded(int32 item);
+extern int	RecSparseTopK(const RecSparseScores *s, const int32 *include, int n_include, int k,
+						  RecScored *out, int *fill_start, int *fill_end);
+extern const int32 *RecPopularityOrder(const RecModel *m);
+extern void RecSparseExplainList(const RecExplainer *ex, const RecSparseScores *s,
+								 const RecScored *rows, int n, RecReason *reasons, int32 *because);
 extern void RecCategorySimilar(const RecModel *m, int32 item, float *scores);
 
 #endif							/* REC_SCORE_H */

@@ -53,6 +53,32 @@ CompareBestFirst(const void *a, const void *b)
 	return 0;
 }
 
+/* Offer candidate c to a min-heap of at most k best entries holding *size */
+static inline void
+Offer(RecScored *heap, int *size, int k, RecScored c)
+{
+	if (*size < k)
+	{
+		int			j = (*size)++;
+
+		/* sift up */
+		heap[j] = c;
+		while (j > 0 && Worse(&heap[j], &heap[(j - 1) / 2]))
+		{
+			RecScored	t = heap[j];
+
+			heap[j] = heap[(j - 1) / 2];
+			heap[(j - 1) / 2] = t;
+			j = (j - 1) / 2;
+		}
+	}
+	else if (*size > 0 && Worse(&heap[0], &c))
+	{
+		heap[0] = c;
+		SiftDown(heap, *size, 0);
+	}
+}
+
 /*
  * Select the k best of scores[0..n-1], skipping excluded items and NaN, into
  * out[] best first; return how many were found.  Ties go to the lower index.
@@ -71,26 +97,33 @@ RecTopK(const float *scores, int n, const bool *excluded, int k, RecScored *out)
 			continue;
 		c.idx = i;
 		c.score = scores[i];
-		if (size < k)
-		{
-			int			j = size++;
+		Offer(out, &size, k, c);
+	}
+	qsort(out, size, sizeof(RecScored), CompareBestFirst);
+	return size;
+}
 
-			/* sift up */
-			out[j] = c;
-			while (j > 0 && Worse(&out[j], &out[(j - 1) / 2]))
-			{
-				RecScored	t = out[j];
+/*
+ * Select the k best of n candidate items (items[i] scored scores[i]),
+ * skipping NaN, into out[] best first (idx: the item); return how many were
+ * found.  Ties go to the lower item index, as in RecTopK, so that selecting
+ * over a list of candidates orders them as selecting over the catalogue would.
+ */
+int
+RecTopKItems(const int32 *items, const float *scores, int n, int k, RecScored *out)
+{
+	int			size = 0;
+	int			i;
 
-				out[j] = out[(j - 1) / 2];
-				out[(j - 1) / 2] = t;
-				j = (j - 1) / 2;
-			}
-		}
-		else if (Worse(&out[0], &c))
-		{
-			out[0] = c;
-			SiftDown(out, size, 0);
-		}
+	for (i = 0; i < n; i++)
+	{
+		RecScored	c;
+
+		if (isnan(scores[i]))
+			continue;
+		c.idx = items[i];
+		c.score = scores[i];
+		Offer(out, &size, k, c);
 	}
 	qsort(out, size, sizeof(RecScored), CompareBestFirst);
 	return size;

@@ -12,5 +12,6 @@ typedef struct RecScored
 } RecScored;
 
 extern int	RecTopK(const float *scores, int n, const bool *excluded, int k, RecScored *out);
+extern int	RecTopKItems(const int32 *items, const float *scores, int n, int k, RecScored *out);
 
 #endif							/* REC_TOPK_H */

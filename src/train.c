@@ -15,12 +15,14 @@
  */
 #include "rec.h"
 
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/float.h"
@@ -38,6 +40,7 @@
 #define REC_MIN_EVENTS 10		/* fewest events any recipe trains on */
 
 PG_FUNCTION_INFO_V1(rec_train);
+PG_FUNCTION_INFO_V1(rec_train_from_events);
 PG_FUNCTION_INFO_V1(rec_recipes);
 PG_FUNCTION_INFO_V1(rec_recipe_parameters);
 
@@ -537,12 +540,109 @@ OpenSolution(const char *solution, const char *recipe_name, const char *group,
 	}
 }
 
+/* Say at DEBUG1 how long reading the events took (for benchmarks) */
+static void
+ReportRead(const char *how, const RecDataset *ds, TimestampTz started, TimestampTz collected)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (collected == 0)
+		ereport(DEBUG1,
+				(errmsg_internal("read %lld events (%s) in %.3f s",
+								 (long long) ds->n_events, how, (double) (now - started) / USECS_PER_SEC)));
+	else
+		ereport(DEBUG1,
+				(errmsg_internal("read %lld events (%s) in %.3f s, of which %.3f s building the dataset",
+								 (long long) ds->n_events, how, (double) (now - started) / USECS_PER_SEC,
+								 (double) (now - collected) / USECS_PER_SEC)));
+}
+
 /*
- * rec.train(solution, recipe, dataset_group, params) trains a new version of
- * a solution, creating the solution on first use, and returns its id.
+ * Read the events to train on: the given collected events (of shards), or
+ * the group's relation with the parallel-safe aggregate when
+ * rec.parallel_read is on, or in one cursor pass.
  */
-Datum
-rec_train(PG_FUNCTION_ARGS)
+static RecDataset *
+ReadDataset(const RecBinding *binding, const char *event_type, ArrayType *events)
+{
+	TimestampTz started = GetCurrentTimestamp();
+	TimestampTz collected;
+	RecDataset *ds;
+	RecEventSet *set = NULL;
+	Datum	   *parts;
+	bool	   *nulls;
+	int			nparts;
+	int			i;
+
+	/*
+	 * Event collections hold integer ids, and neither event types nor values:
+	 * a keyed group, and a version weighing its events by type or value, read
+	 * in one pass; collections given to train on cannot be weighed.
+	 */
+	if (events != NULL && (binding->event_weights != NULL || !isnan(binding->value_threshold)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("event collections cannot be trained with event_weights or event_value_threshold"),
+				 errdetail("A collection holds only the user, item and time of each event."),
+				 errhint("Train with rec.train() where the events are, or without these parameters.")));
+	if (events == NULL && (!rec_parallel_read || binding->user_kind != REC_KEY_INT ||
+						   binding->item_kind != REC_KEY_INT ||
+						   binding->event_weights != NULL || !isnan(binding->value_threshold)))
+	{
+		ds = RecLoadDataset(binding, event_type, NULL, true);
+		ReportRead("cursor", ds, started, 0);
+		return ds;
+	}
+	if (events == NULL)
+	{
+		Oid			argtypes[1];
+		Datum		args[1];
+		int			nargs;
+		char	   *sql = RecCollectEventsQuery(binding, event_type, &nargs, argtypes, args);
+
+		set = RecCollectEvents(sql, nargs, argtypes, args);
+		collected = GetCurrentTimestamp();
+		ds = RecDatasetFromEvents(set, binding, true);
+		ReportRead("parallel", ds, started, collected);
+		return ds;
+	}
+	if (ARR_NDIM(events) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("events must be a one-dimensional array")));
+	deconstruct_array(events, BYTEAOID, -1, false, TYPALIGN_INT, &parts, &nulls, &nparts);
+	for (i = 0; i < nparts; i++)
+	{
+		RecEventSet *part;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("events must not contain nulls")));
+		part = RecEventSetFromBytea(DatumGetByteaPP(parts[i]));
+		if (set == NULL)
+			set = part;
+		else
+			RecEventSetMerge(set, part);
+	}
+	if (set == NULL)
+	{
+		set = palloc0(sizeof(RecEventSet));
+		set->sorted = true;
+	}
+	collected = GetCurrentTimestamp();
+	ds = RecDatasetFromEvents(set, binding, true);
+	ReportRead("collections", ds, started, collected);
+	return ds;
+}
+
+/*
+ * Train a new version of a solution, creating the solution on first use, and
+ * return its id; events, when not NULL, are collected events to train on
+ * instead of the group's relation.
+ */
+static int64
+TrainSolution(FunctionCallInfo fcinfo, ArrayType *events)
 {
 	char	   *solution;
 	char	   *recipe_name = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
@@ -585,7 +685,7 @@ rec_train(PG_FUNCTION_ARGS)
 	if (p.has_value_threshold)
 		binding.value_threshold = p.event_value_threshold;
 
-	ds = RecLoadDataset(&binding, p.event_type, NULL, true);
+	ds = ReadDataset(&binding, events ? NULL : p.event_type, events);
 	if (ds->n_events == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -645,7 +745,33 @@ rec_train(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(old);
 	SPI_finish();
 	MemoryContextDelete(train_cxt);
-	PG_RETURN_INT64(version);
+	return version;
+}
+
+/*
+ * rec.train(solution, recipe, dataset_group, params) trains a new version of
+ * a solution, creating the solution on first use, and returns its id.
+ */
+Datum
+rec_train(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(TrainSolution(fcinfo, NULL));
+}
+
+/*
+ * rec.train_from_events(solution, recipe, dataset_group, params, events)
+ * trains like rec.train on collected events (partial states of
+ * rec.collect_events, e.g. one per shard) instead of the group's relation;
+ * the group still gives the items relation.
+ */
+Datum
+rec_train_from_events(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("events must not be null")));
+	PG_RETURN_INT64(TrainSolution(fcinfo, PG_GETARG_ARRAYTYPE_P(4)));
 }
 
 /* rec.recipes() lists the recipes with their algorithm and description */

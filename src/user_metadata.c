@@ -27,13 +27,15 @@
  * names no category.
  */
 RecFilter *
-RecUserMetadataFilter(const RecBinding *b, int64 user_id)
+RecUserMetadataFilter(const RecBinding *b, int64 user_id, const char *key, int len)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	const char *col;
 	char	   *source;
 	char	   *sql;
-	Oid			argtypes[1] = {INT8OID};
+	Oid			argtypes[1] = {b->user_kind == REC_KEY_INT ? INT8OID : TEXTOID};
+	const char *item_out;
+	const char *item_in;
 	Datum		args[1];
 	RecFilter  *f;
 	bool		isnull;
@@ -52,9 +54,17 @@ RecUserMetadataFilter(const RecBinding *b, int64 user_id)
 						  " WHERE pg_catalog.jsonb_typeof(v) OPERATOR(pg_catalog.=) 'string')",
 						  col, b->user_categories_key ? " OPERATOR(pg_catalog.->) " : "",
 						  b->user_categories_key ? quote_literal_cstr(b->user_categories_key) : "");
-	sql = psprintf("SELECT %s FROM %s u WHERE u.%s OPERATOR(pg_catalog.=) $1", source,
-				   RecRelationName(b->users, b->group), quote_identifier(b->users_id_col));
-	args[0] = Int64GetDatum(user_id);
+	/* a text or uuid user is looked up by its key, in the column's own type */
+	sql = psprintf("SELECT %s FROM %s u WHERE u.%s OPERATOR(pg_catalog.=) $1%s", source,
+				   RecRelationName(b->users, b->group), quote_identifier(b->users_id_col),
+				   b->user_kind == REC_KEY_INT ? "" :
+				   b->user_kind == REC_KEY_UUID ? "::uuid" : "::text");
+	if (b->user_kind == REC_KEY_INT)
+		args[0] = Int64GetDatum(user_id);
+	else if (key == NULL)
+		return NULL;
+	else
+		args[0] = PointerGetDatum(cstring_to_text_with_len(key, len));
 	ret = SPI_execute_plan(RecKeptPlan(sql, 1, argtypes), args, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "user metadata query failed: %s", SPI_result_code_string(ret));
@@ -71,14 +81,28 @@ RecUserMetadataFilter(const RecBinding *b, int64 user_id)
 	f->parts = MemoryContextAlloc(cxt, sizeof(RecFilterPart));
 	f->parts[0].include = true;
 	f->parts[0].interactions = false;
-	f->parts[0].sql = psprintf("SELECT i.%s::int8 FROM %s i WHERE i.%s OPERATOR(pg_catalog.=) ANY($1)"
+	/* items as internal ids; a text or uuid group's candidates compared by their keys ($5) */
+	if (b->item_kind == REC_KEY_INT)
+	{
+		item_out = psprintf("i.%s::int8", quote_identifier(b->items_id_col));
+		item_in = psprintf("i.%s OPERATOR(pg_catalog.=) ANY($1)", quote_identifier(b->items_id_col));
+	}
+	else
+	{
+		item_out = psprintf("rec.key_id(i.%s::text)", quote_identifier(b->items_id_col));
+		item_in = psprintf(b->item_kind == REC_KEY_UUID ?
+						   "i.%s OPERATOR(pg_catalog.=) ANY($5::uuid[])" :
+						   "i.%s::text OPERATOR(pg_catalog.=) ANY($5)",
+						   quote_identifier(b->items_id_col));
+	}
+	f->parts[0].sql = psprintf("SELECT %s FROM %s i WHERE %s"
 							   " AND i.%s OPERATOR(pg_catalog.&&)"
 							   " ARRAY(SELECT pg_catalog.jsonb_array_elements_text($3))::text[]",
-							   quote_identifier(b->items_id_col), RecRelationName(b->items, b->group),
-							   quote_identifier(b->items_id_col), quote_identifier(b->categories_col));
-	f->parts[0].all_sql = psprintf("SELECT i.%s::int8 FROM %s i WHERE i.%s OPERATOR(pg_catalog.&&)"
+							   item_out, RecRelationName(b->items, b->group),
+							   item_in, quote_identifier(b->categories_col));
+	f->parts[0].all_sql = psprintf("SELECT %s FROM %s i WHERE i.%s OPERATOR(pg_catalog.&&)"
 								   " ARRAY(SELECT pg_catalog.jsonb_array_elements_text($3))::text[]",
-								   quote_identifier(b->items_id_col), RecRelationName(b->items, b->group),
+								   item_out, RecRelationName(b->items, b->group),
 								   quote_identifier(b->categories_col));
 	f->parts[0].set = NULL;
 	SPI_freetuptable(SPI_tuptable);

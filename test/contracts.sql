@@ -27,18 +27,18 @@ SELECT has_function('rec', 'batch_recommend_jsonl', ARRAY['text', 'integer', 'bi
 SELECT has_function('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'real', 'timestamp with time zone', 'text', 'text', 'text', 'integer']);
 SELECT has_function('rec', 'explain', ARRAY['bigint', 'bigint', 'text']);
 SELECT has_function('rec', 'evaluate', ARRAY['text', 'regclass', 'text', 'text', 'text', 'boolean']);
-SELECT has_function('rec', 'ndcg_at_k', ARRAY['bigint[]', 'bigint[]', 'integer']);
-SELECT has_function('rec', 'precision_at_k', ARRAY['bigint[]', 'bigint[]', 'integer']);
-SELECT has_function('rec', 'recall_at_k', ARRAY['bigint[]', 'bigint[]', 'integer']);
-SELECT has_function('rec', 'mrr', ARRAY['bigint[]', 'bigint[]', 'integer']);
-SELECT has_function('rec', 'hit_at_k', ARRAY['bigint[]', 'bigint[]', 'integer']);
+SELECT has_function('rec', 'ndcg_at_k', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer']);
+SELECT has_function('rec', 'precision_at_k', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer']);
+SELECT has_function('rec', 'recall_at_k', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer']);
+SELECT has_function('rec', 'mrr', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer']);
+SELECT has_function('rec', 'hit_at_k', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer']);
 
 -- honest labels
 SELECT volatility_is('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text', 'text', 'jsonb', 'text', 'real', 'jsonb'], 'stable');
 SELECT volatility_is('rec', 'similar_items', ARRAY['bigint', 'integer', 'bigint[]', 'text', 'text', 'jsonb'], 'stable');
 SELECT volatility_is('rec', 'train', ARRAY['text', 'text', 'text', 'jsonb'], 'volatile');
 SELECT volatility_is('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'real', 'timestamp with time zone', 'text', 'text', 'text', 'integer'], 'volatile');
-SELECT volatility_is('rec', 'ndcg_at_k', ARRAY['bigint[]', 'bigint[]', 'integer'], 'immutable');
+SELECT volatility_is('rec', 'ndcg_at_k', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer'], 'immutable');
 SELECT volatility_is('rec', 'variant', ARRAY['text', 'bigint'], 'stable');
 SELECT volatility_is('rec', 'campaign_report', ARRAY['text', 'timestamp with time zone', 'text', 'text'], 'stable');
 SELECT volatility_is('rec', 'log_impression', ARRAY['bigint', 'bigint[]', 'text', 'text', 'timestamp with time zone'], 'volatile');

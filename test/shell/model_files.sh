@@ -61,7 +61,7 @@ rm "$file"
 echo "SELECT array_agg(item_id ORDER BY score DESC, item_id) FROM rec.recommend(1, 10, campaign => 'main');" >&"${PSQL[1]}"
 read -r second <&"${PSQL[0]}"
 exec {PSQL[1]}>&-
-wait "${PSQL_PID:-}" 2>/dev/null || true   # bash unsets PSQL_PID once the coprocess is reaped
+wait ${PSQL_PID:+"$PSQL_PID"} || true    # bash unsets PSQL_PID once the coprocess has exited
 check "a backend that mapped the file serves on after it is removed" test "$first $second" == "$expected $expected"
 check "that backend did not build it again" test "$(files | wc -l)" -eq 0
 

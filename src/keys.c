@@ -1,0 +1,422 @@
+/*
+ * keys.c
+ *	  Ids of type bigint, integer, text, varchar and uuid: what a call's id
+ *	  means in a dataset group, and a model's item keys back to SQL values.
+ *
+ * See keys.h for the scheme.  The rules at the SQL boundary:
+ *
+ * - An integer id is accepted where the group's ids are integers.
+ * - A text id is accepted everywhere: as itself where the ids are text or
+ *   varchar, parsed where they are integers or uuids (so rec.recommend('42')
+ *   keeps working on an integer group, and a uuid may be given as text).
+ * - A uuid id is accepted where the ids are uuids.
+ *
+ * Anything else is an error naming the group and the type it expects.
+ */
+#include "rec.h"
+
+#include <ctype.h>
+#include <errno.h>
+
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/uuid.h"
+
+#include "dataset.h"
+#include "keys.h"
+
+#define REC_KEY_SEED UINT64CONST(0x7265632d6b657973)	/* "rec-keys" */
+
+PG_FUNCTION_INFO_V1(rec_key_id);
+
+/* Return the kind of ids a column of the named type holds (NULL: integer) */
+RecKeyKind
+RecKeyKindOf(const char *type_name)
+{
+	if (type_name == NULL || strcmp(type_name, "bigint") == 0 ||
+		strcmp(type_name, "integer") == 0 || strcmp(type_name, "smallint") == 0)
+		return REC_KEY_INT;
+	if (strcmp(type_name, "text") == 0 || strcmp(type_name, "character varying") == 0)
+		return REC_KEY_TEXT;
+	if (strcmp(type_name, "uuid") == 0)
+		return REC_KEY_UUID;
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("unknown id type \"%s\" in a dataset group's column mapping", type_name),
+			 errhint("Bind the group again with rec.create_dataset_group(..., replace => true).")));
+	return REC_KEY_INT;			/* keep the compiler quiet */
+}
+
+/* Return the internal id of a text or uuid key: its 64-bit hash */
+int64
+RecKeyHash(const char *key, int len)
+{
+	return (int64) hash_bytes_extended((const unsigned char *) key, len, REC_KEY_SEED);
+}
+
+/*
+ * rec.key_id(key text) returns the internal id of a text or uuid key (uuids
+ * as their canonical text), as dataset reads filter users by it.
+ */
+Datum
+rec_key_id(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+
+	PG_RETURN_INT64(RecKeyHash(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)));
+}
+
+/* Start an empty key list */
+void
+RecKeyListInit(RecKeyList *keys)
+{
+	keys->n = 0;
+	keys->cap = 4096;
+	keys->off_cap = 1024;
+	keys->data = palloc(keys->cap);
+	keys->off = palloc(sizeof(int64) * keys->off_cap);
+	keys->off[0] = 0;
+}
+
+/* Append a key to a list */
+void
+RecKeyListAdd(RecKeyList *keys, const char *key, int len)
+{
+	int64		at = keys->off[keys->n];
+
+	if (at + len > keys->cap)
+	{
+		while (at + len > keys->cap)
+			keys->cap *= 2;
+		keys->data = repalloc_huge(keys->data, keys->cap);
+	}
+	if (keys->n + 2 > keys->off_cap)
+	{
+		keys->off_cap *= 2;
+		keys->off = repalloc_huge(keys->off, sizeof(int64) * (Size) keys->off_cap);
+	}
+	memcpy(keys->data + at, key, len);
+	keys->off[++keys->n] = at + len;
+}
+
+/* Report an id of a type the group's ids are not */
+static void
+WrongType(const char *group, const char *what, RecKeyKind kind, const char *type_name, Oid argtype)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("dataset group \"%s\" has %s %s ids, not %s",
+					group, type_name, what, format_type_be(argtype)),
+			 kind == REC_KEY_INT ? errhint("Pass the %s id as bigint or as text.", what) :
+			 kind == REC_KEY_TEXT ? errhint("Pass the %s id as text, for example '42'.", what) :
+			 errhint("Pass the %s id as uuid or as text.", what)));
+}
+
+/* Report a text id that is not a valid id of the group's type */
+static void
+InvalidText(const char *group, const char *what, const char *type_name, const char *s)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("%s id \"%s\" is not valid in dataset group \"%s\", which has %s %s ids",
+					what, s, group, type_name, what)));
+}
+
+/* True if s is what uuid_in accepts: 32 hex digits, optional braces, a hyphen after any group of 4 */
+static bool
+UuidTextValid(const char *s)
+{
+	bool		braces = (*s == '{');
+	int			digits = 0;
+
+	if (braces)
+		s++;
+	for (; *s && *s != '}'; s++)
+	{
+		if (isxdigit((unsigned char) *s))
+			digits++;
+		else if (*s != '-' || digits == 0 || digits % 4 != 0 || digits == 32 || s[-1] == '-')
+			return false;
+		if (digits > 32)
+			return false;
+	}
+	if (braces != (*s == '}'))
+		return false;
+	return digits == 32 && (*s == '\0' || s[1] == '\0') && s[-1] != '-';
+}
+
+/* Resolve an id given as SQL value of type argtype against a column of the given kind */
+static void
+ResolveKey(const char *group, const char *what, RecKeyKind kind, const char *type_name,
+		   Datum value, Oid argtype, RecKey *key)
+{
+	char	   *s = NULL;
+
+	memset(key, 0, sizeof(RecKey));
+	if (type_name == NULL)
+		type_name = "bigint";
+	switch (argtype)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			if (kind != REC_KEY_INT)
+				WrongType(group, what, kind, type_name, argtype);
+			key->id = argtype == INT8OID ? DatumGetInt64(value) :
+				argtype == INT4OID ? DatumGetInt32(value) : DatumGetInt16(value);
+			key->native = Int64GetDatum(key->id);
+			key->type = INT8OID;
+			return;
+		case TEXTOID:
+		case VARCHAROID:
+			s = TextDatumGetCString(value);
+			if (kind == REC_KEY_INT)
+			{
+				char	   *end;
+				int64		v;
+
+				errno = 0;
+				v = strtoi64(s, &end, 10);
+				while (*end == ' ')
+					end++;
+				if (errno != 0 || end == s || *end != '\0' || *s == ' ')
+					InvalidText(group, what, type_name, s);
+				key->id = v;
+				key->native = Int64GetDatum(v);
+				key->type = INT8OID;
+				return;
+			}
+			if (kind == REC_KEY_UUID)
+			{
+				if (!UuidTextValid(s))
+					InvalidText(group, what, type_name, s);
+				key->native = DirectFunctionCall1(uuid_in, CStringGetDatum(s));
+				key->type = UUIDOID;
+				s = DatumGetCString(DirectFunctionCall1(uuid_out, key->native));
+			}
+			else
+			{
+				key->native = PointerGetDatum(cstring_to_text(s));
+				key->type = TEXTOID;
+			}
+			break;
+		case UUIDOID:
+			if (kind != REC_KEY_UUID)
+				WrongType(group, what, kind, type_name, argtype);
+			key->native = value;
+			key->type = UUIDOID;
+			s = DatumGetCString(DirectFunctionCall1(uuid_out, value));
+			break;
+		default:
+			WrongType(group, what, kind, type_name, argtype);
+	}
+	key->text = s;
+	key->len = strlen(s);
+	key->id = RecKeyHash(s, key->len);
+}
+
+/* Resolve a user id given to a call against a dataset group */
+void
+RecUserKey(const RecBinding *b, Datum value, Oid argtype, RecKey *key)
+{
+	ResolveKey(b->group, "user", b->user_kind, b->user_type, value, argtype, key);
+}
+
+/* Resolve an item id given to a call against a dataset group */
+void
+RecItemKey(const RecBinding *b, Datum value, Oid argtype, RecKey *key)
+{
+	ResolveKey(b->group, "item", b->item_kind, b->item_type, value, argtype, key);
+}
+
+/* Return the dense index of a resolved item id, or -1 if the model does not know it */
+int32
+RecItemKeyIndex(const RecModel *m, const RecKey *key)
+{
+	int32		idx = RecItemIndex(m, key->id);
+	int64		len;
+
+	if (idx < 0 || m->key_kind == REC_KEY_INT)
+		return idx;
+	if (key->text == NULL)
+		return -1;
+	len = m->key_off[idx + 1] - m->key_off[idx];
+	if (len != key->len || memcmp(m->key_data + m->key_off[idx], key->text, len) != 0)
+		return -1;				/* another key with the same hash */
+	return idx;
+}
+
+/*
+ * Resolve a one-dimensional array of item ids without nulls to dense
+ * indices (-1 for items the model does not know); NULL if empty.  The
+ * elements themselves are returned in *elems, with their type.
+ */
+int32 *
+RecItemArrayIndices(const RecModel *m, const RecBinding *b, ArrayType *arr,
+					const char *argname, int *n, Datum **elems, RecKey **keys)
+{
+	Oid			elemtype = ARR_ELEMTYPE(arr);
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Datum	   *d;
+	int32	   *out;
+	int			i;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", argname)));
+	if (array_contains_nulls(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not contain nulls", argname)));
+	*n = 0;
+	if (ARR_NDIM(arr) == 0)
+		return NULL;
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &d, NULL, n);
+	if (*n == 0)
+		return NULL;
+	out = palloc(sizeof(int32) * *n);
+	if (keys)
+		*keys = palloc(sizeof(RecKey) * *n);
+	for (i = 0; i < *n; i++)
+	{
+		RecKey		key;
+
+		RecItemKey(b, d[i], elemtype, &key);
+		out[i] = RecItemKeyIndex(m, &key);
+		if (keys)
+			(*keys)[i] = key;
+	}
+	if (elems)
+		*elems = d;
+	return out;
+}
+
+/* Return the dense index of a resolved item id; error if the campaign's model does not know it */
+int32
+RecRequireItemKey(const RecModel *m, const RecKey *key, const char *campaign)
+{
+	int32		idx;
+
+	if (key->text == NULL)
+		return RecRequireItem(m, key->id, campaign);
+	idx = RecItemKeyIndex(m, key);
+	if (idx < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("item \"%s\" is unknown to campaign \"%s\"", key->text, campaign),
+				 errhint("Items added after training are known once the solution is trained again.")));
+	return idx;
+}
+
+/* Error unless a campaign's model was trained on the item id kind its group has now */
+void
+RecCheckModelKeys(const RecModel *m, const RecCampaignTarget *target)
+{
+	if (m->key_kind != target->binding.item_kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("campaign \"%s\" serves a model trained on other item ids than dataset group \"%s\" has now",
+						target->campaign, target->binding.group),
+				 errhint("Train the solution again with rec.train().")));
+}
+
+/* Error unless a model's item ids can be returned as restype */
+void
+RecCheckItemOutput(const RecModel *m, const RecBinding *b, Oid restype)
+{
+	bool		ok;
+
+	switch (restype)
+	{
+		case INT8OID:
+			ok = (m->key_kind == REC_KEY_INT);
+			break;
+		case UUIDOID:
+			ok = (m->key_kind == REC_KEY_UUID);
+			break;
+		case TEXTOID:
+		case VARCHAROID:
+			ok = true;
+			break;
+		default:
+			ok = false;
+	}
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("dataset group \"%s\" has %s item ids, not %s",
+						b->group, b->item_type ? b->item_type : "bigint", format_type_be(restype)),
+				 errhint("Pass the user id as text, for example '42', to get the item ids as text.")));
+}
+
+/* Return a model's item as an SQL value of type restype (checked by RecCheckItemOutput) */
+Datum
+RecItemDatum(const RecModel *m, int32 idx, Oid restype)
+{
+	const char *key;
+	int			len;
+
+	if (m->key_kind == REC_KEY_INT)
+	{
+		if (restype == INT8OID)
+			return Int64GetDatum(m->item_ids[idx]);
+		return CStringGetTextDatum(psprintf(INT64_FORMAT, m->item_ids[idx]));
+	}
+	key = m->key_data + m->key_off[idx];
+	len = (int) (m->key_off[idx + 1] - m->key_off[idx]);
+	if (restype == UUIDOID)
+		return DirectFunctionCall1(uuid_in, CStringGetDatum(pnstrdup(key, len)));
+	return PointerGetDatum(cstring_to_text_with_len(key, len));
+}
+
+/* Return a user id as an SQL value: its key text, or the integer as restype */
+Datum
+RecUserDatum(int64 id, const char *text, int len, Oid restype)
+{
+	if (text != NULL)
+		return PointerGetDatum(cstring_to_text_with_len(text, len));
+	if (restype == INT8OID)
+		return Int64GetDatum(id);
+	return CStringGetTextDatum(psprintf(INT64_FORMAT, id));
+}
+
+/* Return the type of a result column of a materialized set-returning call */
+Oid
+RecResultColumnType(FunctionCallInfo fcinfo, int attno)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	return TupleDescAttr(rsinfo->setDesc, attno)->atttypid;
+}
+
+/* Map a dataset's dense items to a model's (-1 for items the model does not know) */
+int32 *
+RecDatasetToModel(const RecDataset *ds, const RecModel *m)
+{
+	int32	   *to_model = palloc(sizeof(int32) * Max(ds->n_items, 1));
+	int			i;
+
+	for (i = 0; i < ds->n_items; i++)
+	{
+		RecKey		key;
+
+		if (ds->item_keys == NULL || m->key_kind == REC_KEY_INT)
+		{
+			to_model[i] = RecItemIndex(m, ds->item_ids[i]);
+			continue;
+		}
+		key.id = ds->item_ids[i];
+		key.text = ds->item_keys->data + ds->item_keys->off[i];
+		key.len = (int) (ds->item_keys->off[i + 1] - ds->item_keys->off[i]);
+		to_model[i] = RecItemKeyIndex(m, &key);
+	}
+	return to_model;
+}

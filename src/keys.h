@@ -1,0 +1,64 @@
+/*
+ * keys.h
+ *	  User and item ids of type bigint, integer, text, varchar or uuid.
+ *
+ * Inside rec every id is an int64: an integer id is itself, a text or uuid
+ * id (its text, uuids in canonical form) is its 64-bit hash, RecKeyHash.
+ * The hash is stable, so the same key has the same internal id in every
+ * dataset read, model and call.  Models keep their items' keys (dense index
+ * -> key) to turn internal ids back into keys and to check every lookup
+ * against the key itself; training refuses two keys with one hash.
+ */
+#ifndef REC_KEYS_H
+#define REC_KEYS_H
+
+#include "catalog.h"
+#include "model.h"
+
+/* What kind of ids a dataset group's column holds */
+typedef enum RecKeyKind
+{
+	REC_KEY_INT = 0,			/* smallint, integer or bigint */
+	REC_KEY_TEXT = 1,			/* text or varchar */
+	REC_KEY_UUID = 2			/* uuid */
+} RecKeyKind;
+
+/* A user or item id given to a call, resolved against a dataset group */
+typedef struct RecKey
+{
+	Datum		native;			/* the id as the group's column compares with it */
+	Oid			type;			/* its type: INT8OID, TEXTOID or UUIDOID */
+	int64		id;				/* internal id */
+	char	   *text;			/* the key's text (NULL for an integer id) */
+	int			len;			/* its length in bytes */
+} RecKey;
+
+/* Growable list of keys, one per dense index */
+typedef struct RecKeyList
+{
+	char	   *data;			/* the keys' bytes, back to back */
+	int64	   *off;			/* [n + 1] key i is data[off[i] .. off[i + 1]) */
+	int64		cap;			/* bytes allocated in data */
+	int			n;				/* keys */
+	int			off_cap;		/* entries allocated in off */
+} RecKeyList;
+
+extern RecKeyKind RecKeyKindOf(const char *type_name);
+extern int64 RecKeyHash(const char *key, int len);
+extern void RecKeyListInit(RecKeyList *keys);
+extern void RecKeyListAdd(RecKeyList *keys, const char *key, int len);
+extern void RecUserKey(const RecBinding *b, Datum value, Oid argtype, RecKey *key);
+extern void RecItemKey(const RecBinding *b, Datum value, Oid argtype, RecKey *key);
+extern int32 RecItemKeyIndex(const RecModel *m, const RecKey *key);
+extern int32 *RecItemArrayIndices(const RecModel *m, const RecBinding *b, ArrayType *arr,
+								  const char *argname, int *n, Datum **elems, RecKey **keys);
+extern int32 RecRequireItemKey(const RecModel *m, const RecKey *key, const char *campaign);
+extern void RecCheckModelKeys(const RecModel *m, const RecCampaignTarget *target);
+extern void RecCheckItemOutput(const RecModel *m, const RecBinding *b, Oid restype);
+extern Datum RecItemDatum(const RecModel *m, int32 idx, Oid restype);
+extern Datum RecUserDatum(int64 id, const char *text, int len, Oid restype);
+extern Oid	RecResultColumnType(FunctionCallInfo fcinfo, int attno);
+struct RecDataset;
+extern int32 *RecDatasetToModel(const struct RecDataset *ds, const RecModel *m);
+
+#endif							/* REC_KEYS_H */
