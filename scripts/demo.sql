@@ -76,7 +76,18 @@ SELECT r.rank, r.item_id, i.title, round(r.score::numeric, 4) AS score
 FROM rec.rank(185, '{1, 2, 3, 108, 146, 999999}') r LEFT JOIN rec.items i USING (item_id) ORDER BY r.rank;
 
 \echo
-\echo '=== 8. Batch: 25 recommendations for every user in one call, and Personalize''s JSON Lines ==='
+\echo '=== 8. A named filter and a promotion: no dramas, two places for documentaries ==='
+SELECT count(*) AS filters_created
+FROM (SELECT rec.create_filter('no-genre', 'EXCLUDE ITEMS WHERE categories IN $genres')
+      UNION ALL SELECT rec.create_filter('genre', 'INCLUDE ITEMS WHERE categories IN $genres')) f;
+SELECT r.item_id, i.title, i.categories, round(r.score::numeric, 4) AS score, r.reason
+FROM rec.recommend(42, 8, campaign => 'main', filter => 'no-genre', filter_values => '{"genres": ["drama"]}',
+                   promotion => 'genre', promotion_share => 0.25,
+                   promotion_values => '{"genres": ["documentary"]}') WITH ORDINALITY r
+JOIN rec.items i USING (item_id) ORDER BY r.ordinality;
+
+\echo
+\echo '=== 9. Batch: 25 recommendations for every user in one call, and Personalize''s JSON Lines ==='
 \timing on
 CREATE TABLE demo_batch AS SELECT * FROM rec.batch_recommend('main', 25);
 \timing off
@@ -84,7 +95,7 @@ SELECT count(DISTINCT user_id) AS users, count(*) AS rows FROM demo_batch;
 SELECT * FROM rec.batch_recommend_jsonl('main', 5, '{1, 2}');
 
 \echo
-\echo '=== 9. Evaluate every campaign against the holdout, in SQL ==='
+\echo '=== 10. Evaluate every campaign against the holdout, in SQL ==='
 SELECT c.campaign, e.users, round(e.coverage::numeric, 4) AS coverage, round(e.mrr_at_25::numeric, 4) AS mrr_at_25,
        round(e.ndcg_at_10::numeric, 4) AS ndcg_at_10, round(e.precision_at_10::numeric, 4) AS precision_at_10,
        round(e.recall_at_25::numeric, 4) AS recall_at_25
