@@ -17,6 +17,12 @@ UPDATE rec.solution_version
 SET model = overlay(model PLACING '\x63000000'::bytea FROM 5 FOR 4), created_at = clock_timestamp()
 WHERE id = :version;
 SELECT * FROM rec.recommend(1, 5, campaign => 'main');
+-- a model of format 2 (before item keys, whose header was shorter) is
+-- refused by its version, not reported as damaged
+UPDATE rec.solution_version
+SET model = overlay(model PLACING '\x02000000'::bytea FROM 5 FOR 4), created_at = clock_timestamp()
+WHERE id = :version;
+SELECT * FROM rec.recommend(1, 5, campaign => 'main');
 -- not a rec model at all, a stub, and a truncated model
 UPDATE rec.solution_version SET model = decode(repeat('00', 500), 'hex'), created_at = clock_timestamp() WHERE id = :version;
 SELECT * FROM rec.recommend(1, 5, campaign => 'main');

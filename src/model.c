@@ -32,7 +32,6 @@
 
 #define REC_MODEL_MAGIC 0x4D434552	/* "RECM" */
 #define REC_MODEL_FORMAT 3		/* 2: sparse transitions (nnz_trans, tr_* sections); 3: item keys */
-#define REC_MODEL_FORMAT_OLDEST 1	/* format 1 is format 2 without sparse transitions */
 #define REC_MODEL_CACHE_SIZE 4
 #define MAX_SECTIONS 13
 #define ALIGN8(x) (((x) + 7) & ~((Size) 7))
@@ -301,7 +300,8 @@ RecModelStoredSize(const char *head, Size len, int64 version, pg_crc32c *crc, in
 	memcpy(&h, head, sizeof(h));
 	if (h.magic != REC_MODEL_MAGIC)
 		RecModelDamaged(version, "The stored model does not start with the rec model magic number.");
-	if (h.format < REC_MODEL_FORMAT_OLDEST || h.format > REC_MODEL_FORMAT)
+	/* format 3's header is longer than format 2's: no older model reads as one */
+	if (h.format != REC_MODEL_FORMAT)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("model of solution version %lld has format version %u, this rec reads format %d",
