@@ -204,6 +204,8 @@ SELECT * FROM rec.recommend(iid(1), 3, campaign => 'c');
 SELECT * FROM rec.recommend('alice', 3, include_items => '{not-a-uuid}', campaign => 'c');
 SELECT * FROM rec.recommend('x42', 3, campaign => 'cb');
 SELECT * FROM rec.recommend(' 42', 3, campaign => 'cb');
+-- any leading white space, not only a blank (strtoi64 would skip it)
+SELECT * FROM rec.recommend(E'\t42', 3, campaign => 'cb');
 SELECT * FROM rec.recommend(42, 3, campaign => 'mixed');
 SELECT * FROM rec.similar_items(5, 3, campaign => 'c');
 SELECT * FROM rec.similar_items('no uuid', 3, campaign => 'c');

@@ -183,7 +183,7 @@ ResolveKey(const char *group, const char *what, RecKeyKind kind, const char *typ
 				v = strtoi64(s, &end, 10);
 				while (*end == ' ')
 					end++;
-				if (errno != 0 || end == s || *end != '\0' || *s == ' ')
+				if (errno != 0 || end == s || *end != '\0' || isspace((unsigned char) *s))
 					InvalidText(group, what, type_name, s);
 				key->id = v;
 				key->native = Int64GetDatum(v);
