@@ -18,7 +18,6 @@
 #include "miscadmin.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 
 #include "catalog.h"
 #include "dataset.h"
@@ -114,6 +113,7 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	RecKey	   *given = NULL;
 	int			n_given = 0;
 	ArrayType  *users_arr = NULL;
+	Datum	   *users = NULL;		/* its elements */
 	Oid			user_type;
 	Oid			item_type;
 	RecCampaignTarget target;
@@ -147,15 +147,8 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(2))
 	{
 		users_arr = PG_GETARG_ARRAYTYPE_P(2);
-		if (ARR_NDIM(users_arr) > 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-					 errmsg("users must be a one-dimensional array")));
-		if (array_contains_nulls(users_arr))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("users must not contain nulls")));
-		if (ArrayGetNItems(ARR_NDIM(users_arr), ARR_DIMS(users_arr)) == 0)
+		users = RecArrayElements(users_arr, "users", &n_given);
+		if (n_given == 0)
 			return (Datum) 0;	/* no users asked for */
 	}
 	SPI_connect();
@@ -176,19 +169,13 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	{
 		/* the given users, resolved against the group, and their internal ids */
 		Oid			elemtype = ARR_ELEMTYPE(users_arr);
-		int16		typlen;
-		bool		typbyval;
-		char		typalign;
-		Datum	   *d;
 		Datum	   *ids;
 
-		get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-		deconstruct_array(users_arr, elemtype, typlen, typbyval, typalign, &d, NULL, &n_given);
 		given = palloc(sizeof(RecKey) * n_given);
 		ids = palloc(sizeof(Datum) * n_given);
 		for (i = 0; i < n_given; i++)
 		{
-			RecUserKey(&target.binding, d[i], elemtype, &given[i]);
+			RecUserKey(&target.binding, users[i], elemtype, &given[i]);
 			ids[i] = Int64GetDatum(given[i].id);
 		}
 		users_arr = construct_array(ids, n_given, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,

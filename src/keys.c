@@ -260,26 +260,10 @@ RecItemArrayIndices(const RecModel *m, const RecBinding *b, ArrayType *arr,
 					const char *argname, int *n, Datum **elems, RecKey **keys)
 {
 	Oid			elemtype = ARR_ELEMTYPE(arr);
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	Datum	   *d;
+	Datum	   *d = RecArrayElements(arr, argname, n);
 	int32	   *out;
 	int			i;
 
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", argname)));
-	if (array_contains_nulls(arr))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not contain nulls", argname)));
-	*n = 0;
-	if (ARR_NDIM(arr) == 0)
-		return NULL;
-	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &d, NULL, n);
 	if (*n == 0)
 		return NULL;
 	out = palloc(sizeof(int32) * *n);

@@ -316,28 +316,6 @@ CompareKeyAt(const void *a, const void *b)
 	return strcmp(((const KeyAt *) a)->text, ((const KeyAt *) b)->text);
 }
 
-/* Deconstruct a one-dimensional array without nulls of any type */
-static Datum *
-ArrayElements(ArrayType *arr, const char *argname, int *n)
-{
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	Datum	   *d;
-
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", argname)));
-	if (array_contains_nulls(arr))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not contain nulls", argname)));
-	get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
-	deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign, &d, NULL, n);
-	return d;
-}
-
 /*
  * Turn two arrays of text or uuid ids into int64 ids for the metrics: equal
  * keys get equal ids, different keys different ones (their order among all
@@ -346,8 +324,8 @@ ArrayElements(ArrayType *arr, const char *argname, int *n)
 static void
 KeysToIds(ArrayType *recarr, ArrayType *relarr, int64 **rec, int *nrec, int64 **rel, int *nrel)
 {
-	Datum	   *rd = ArrayElements(recarr, "recommended", nrec);
-	Datum	   *ld = ArrayElements(relarr, "relevant", nrel);
+	Datum	   *rd = RecArrayElements(recarr, "recommended", nrec);
+	Datum	   *ld = RecArrayElements(relarr, "relevant", nrel);
 	int			n = *nrec + *nrel;
 	KeyAt	   *keys = palloc(sizeof(KeyAt) * Max(n, 1));
 	Oid			out;

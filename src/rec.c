@@ -10,6 +10,7 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "linalg.h"
@@ -151,13 +152,17 @@ RecCheckMemory(double bytes, const char *what)
 				 errhint("Raise rec.train_memory_limit, or choose a recipe that needs less memory.")));
 }
 
-/* Copy a one-dimensional bigint array without nulls into a palloc'd array; NULL if empty */
-int64 *
-RecArrayToIds(ArrayType *arr, const char *argname, int *n)
+/*
+ * Deconstruct a one-dimensional array without nulls of any element type
+ * (error naming argname otherwise); how many elements in *n.
+ */
+Datum *
+RecArrayElements(ArrayType *arr, const char *argname, int *n)
 {
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
 	Datum	   *elems;
-	int			nelems;
-	int64	   *out;
 
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
@@ -167,14 +172,22 @@ RecArrayToIds(ArrayType *arr, const char *argname, int *n)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not contain nulls", argname)));
+	get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign, &elems, NULL, n);
+	return elems;
+}
+
+/* Copy a one-dimensional bigint array without nulls into a palloc'd array; NULL if empty */
+int64 *
+RecArrayToIds(ArrayType *arr, const char *argname, int *n)
+{
+	Datum	   *elems;
+	int			nelems;
+	int64	   *out;
+
 	Assert(ARR_ELEMTYPE(arr) == INT8OID);
-
+	elems = RecArrayElements(arr, argname, &nelems);
 	*n = 0;
-	if (ARR_NDIM(arr) == 0)
-		return NULL;
-
-	deconstruct_array(arr, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
-					  TYPALIGN_DOUBLE, &elems, NULL, &nelems);
 	if (nelems == 0)
 	{
 		pfree(elems);

@@ -34,6 +34,7 @@ extern void RecCheckK(int32 k);
 extern void RecRequirePrimary(const char *action, const char *hint);
 
 extern void RecCheckMemory(double bytes, const char *what);
+extern Datum *RecArrayElements(ArrayType *arr, const char *argname, int *n);
 extern int64 *RecArrayToIds(ArrayType *arr, const char *argname, int *n);
 
 #endif							/* REC_H */
