@@ -222,6 +222,8 @@ RunPart(const RecFilter *f, const RecFilterPart *part, ArrayType *arr, ArrayType
 						   args, nulls, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "filter \"%s\" failed: %s", f->name, SPI_result_code_string(ret));
+	if (f->user_key)
+		pfree(DatumGetPointer(args[3]));
 }
 
 /*
@@ -318,6 +320,8 @@ RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 																			f->model->key_off[idx])));
 					}
 					keys = construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT);
+					for (j = 0; j < n; j++)
+						pfree(DatumGetPointer(elems[j]));
 				}
 				pfree(elems);
 			}
@@ -351,6 +355,8 @@ RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 		pfree(pairs);
 		pfree(arr);
 	}
+	if (keys)
+		pfree(keys);
 	pfree(hit);
 }
 
