@@ -228,8 +228,9 @@ RunPart(const RecFilter *f, const RecFilterPart *part, ArrayType *arr, ArrayType
 
 /*
  * Read the sorted ids of every item that matches a part into part->set:
- * for a part on interactions, those of the user's interactions (bounded by
- * the history); for a part on item metadata, every match in the catalogue,
+ * for a part on interactions, the items of every matching interaction of the
+ * user (all of them, not only the newest rec.max_history the model scores
+ * from); for a part on item metadata, every match in the catalogue,
  * kept for the rest of the call (a batch's users share it).
  */
 static void
