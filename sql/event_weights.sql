@@ -68,6 +68,7 @@ SELECT rec.train('x', 'ease', params => '{"event_weights": [1, 2]}');
 SELECT rec.train('x', 'ease', params => '{"event_weights": {"purchase": "3"}}');
 SELECT rec.train('x', 'ease', params => '{"event_weights": {"purchase": -1}}');
 SELECT rec.train('x', 'ease', params => '{"event_weights": {"purchase": 1001}}');
+SELECT rec.train('x', 'ease', params => '{"event_weights": {"purchase": 1e-50}}');
 SELECT rec.train('x', 'ease', params => '{"event_value_threshold": "5"}');
 SELECT rec.train('x', 'ease', params => '{"event_value_threshold": 1e16}');
 SELECT rec.train('x', 'ease', params => '{"event_value_threshold": 1000}');

@@ -200,8 +200,18 @@ CREATE VIEW other_events AS SELECT * FROM rec.interactions;
 SELECT rec.create_dataset_group('other', 'other_events', 'rec.items');
 SELECT rec.create_filter('other-genre', 'EXCLUDE ITEMS WHERE categories IN ("drama")', dataset_group => 'other');
 SELECT * FROM rec.recommend(1, 5, filter => 'other-genre');
+-- rebinding a group compiles its filters again: they read the new relations
+CREATE VIEW other_items AS SELECT item_id AS id, categories AS genres FROM rec.items;
+SELECT rec.create_dataset_group('other', 'other_events', 'other_items',
+                                columns => '{"items_item_id": "id", "categories": "genres"}', replace => true);
+SELECT parts::text LIKE '%other_items%' AS reads_new_items FROM rec.filter WHERE name = 'other-genre';
 SELECT rec.create_dataset_group('other', 'other_events', replace => true);
+SELECT rec.drop_filter('other-genre');
+SELECT rec.create_filter('other-bought', 'EXCLUDE ITEMS WHERE interactions.event_type IN ("purchase")',
+                         dataset_group => 'other');
+SELECT rec.create_dataset_group('other', 'other_events', replace => true);
+DROP VIEW other_items;
 SELECT rec.create_filter('x', 'EXCLUDE ITEMS WHERE categories IN ("drama")', dataset_group => 'other');
 SELECT rec.drop_dataset_group('other');
-SELECT count(*) AS left_behind FROM rec.filter WHERE name = 'other-genre';
+SELECT count(*) AS left_behind FROM rec.filter WHERE dataset_group = 'other';
 DROP VIEW other_events;

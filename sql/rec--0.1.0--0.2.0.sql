@@ -1557,6 +1557,20 @@ BEGIN
 			users = create_dataset_group.users, columns = m
 		WHERE g.name = create_dataset_group.name;
 		IF FOUND THEN
+			-- the group's filters are compiled against its relations and columns:
+			-- compile them again, or they would go on reading the old ones
+			FOR k IN SELECT f.name FROM @extschema@.filter f
+					 WHERE f.dataset_group = create_dataset_group.name ORDER BY 1 LOOP
+				BEGIN
+					PERFORM @extschema@.create_filter(k, f.expression, create_dataset_group.name, true)
+					FROM @extschema@.filter f WHERE f.name = k;
+				EXCEPTION WHEN others THEN
+					RAISE EXCEPTION 'filter "%" of dataset group "%" does not fit its new binding: %',
+						k, create_dataset_group.name, SQLERRM
+						USING ERRCODE = SQLSTATE,
+							  HINT = 'Drop the filter with rec.drop_filter() first, or keep the fields it reads.';
+				END;
+			END LOOP;
 			RETURN;
 		END IF;
 	END IF;

@@ -229,6 +229,8 @@ SELECT * FROM rec.recommend('Zoë', 1, campaign => 'exact');
 UPDATE rec.dataset_group SET columns = columns || '{"user_type": "character varying"}' WHERE name = 'exact';
 SELECT count(*) FROM rec.recommend('Zoë', 1, campaign => 'exact');
 -- a group bound again to other id types: its old models must be trained again
+-- (its filters are compiled again, and those on its items and event types would not fit)
+SELECT rec.drop_filter(name) FROM rec.filter WHERE dataset_group = 'g' ORDER BY name;
 CREATE TABLE ev_int (customer bigint, product bigint, kind text, at timestamptz);
 SELECT rec.create_dataset_group('g', 'ev_int', columns => '{"user_id": "customer", "item_id": "product", "ts": "at"}', replace => true);
 SELECT * FROM rec.recommend(1, 3, campaign => 'c');

@@ -270,7 +270,10 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 				for (j = 0; j < hs[b].n && exclude_seen; j++)
 					RecExclude(hs[b].items[j]);
 				if (personalized[b])
+				{
+					RecFreeUserMetadataFilter(metadata);
 					metadata = NULL;
+				}
 				if (filter == NULL && metadata == NULL)
 					found = RecSparseTopK(&s, NULL, 0, k, best, &fill_start, &fill_end);
 				else
@@ -298,6 +301,7 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 				nulls[3] = isinf(best[j].score);
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			}
+			RecFreeUserMetadataFilter(metadata);
 			pfree(hs[b].items);
 		}
 	}

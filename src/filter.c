@@ -222,12 +222,15 @@ RunPart(const RecFilter *f, const RecFilterPart *part, ArrayType *arr, ArrayType
 						   args, nulls, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "filter \"%s\" failed: %s", f->name, SPI_result_code_string(ret));
+	if (f->user_key)
+		pfree(DatumGetPointer(args[3]));
 }
 
 /*
  * Read the sorted ids of every item that matches a part into part->set:
- * for a part on interactions, those of the user's interactions (bounded by
- * the history); for a part on item metadata, every match in the catalogue,
+ * for a part on interactions, the items of every matching interaction of the
+ * user (all of them, not only the newest rec.max_history the model scores
+ * from); for a part on item metadata, every match in the catalogue,
  * kept for the rest of the call (a batch's users share it).
  */
 static void
@@ -318,6 +321,8 @@ RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 																			f->model->key_off[idx])));
 					}
 					keys = construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT);
+					for (j = 0; j < n; j++)
+						pfree(DatumGetPointer(elems[j]));
 				}
 				pfree(elems);
 			}
@@ -351,6 +356,8 @@ RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 		pfree(pairs);
 		pfree(arr);
 	}
+	if (keys)
+		pfree(keys);
 	pfree(hit);
 }
 

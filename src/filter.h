@@ -78,5 +78,6 @@ extern int	RecSparseSelectList(const RecSparseScores *s, const RecScored *fixed,
 
 /* user_metadata.c */
 extern RecFilter *RecUserMetadataFilter(const RecBinding *b, int64 user_id, const char *key, int len);
+extern void RecFreeUserMetadataFilter(RecFilter *f);
 
 #endif							/* REC_FILTER_H */

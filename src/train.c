@@ -214,6 +214,13 @@ EaseBased(const RecRecipe *r)
 }
 
 /*
+ * The smallest positive event weight: weights are read as reals, so one
+ * below their range (about 1e-38) would fail the whole read, and one this
+ * small beside the default 1 weighs nothing anyway
+ */
+#define EVENT_WEIGHT_MIN 1e-6
+
+/*
  * Check an event_weights value (jsonb type and text as jsonb_each gives them):
  * an object of numbers within the spec's range.  Return its text.
  */
@@ -251,6 +258,12 @@ CheckWeights(const char *key, const char *type, const char *text, const ParamSpe
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("weight of event type \"%s\" in parameter \"%s\" must be a number between %g and %g",
 							event, key, spec->min, spec->max)));
+		if (w > 0 && w < EVENT_WEIGHT_MIN)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("weight of event type \"%s\" in parameter \"%s\" must be 0 or at least %g",
+							event, key, EVENT_WEIGHT_MIN),
+					 errhint("Weigh an event type 0 to leave its events out.")));
 	}
 	SPI_freetuptable(SPI_tuptable);
 	SPI_tuptable = saved;

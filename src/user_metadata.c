@@ -68,11 +68,18 @@ RecUserMetadataFilter(const RecBinding *b, int64 user_id, const char *key, int l
 	ret = SPI_execute_plan(RecKeptPlan(sql, 1, argtypes), args, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "user metadata query failed: %s", SPI_result_code_string(ret));
+	pfree(sql);
 	if (SPI_processed == 0)
+	{
+		SPI_freetuptable(SPI_tuptable);
 		return NULL;
+	}
 	cats = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (isnull || strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "[]") == 0)
+	{
+		SPI_freetuptable(SPI_tuptable);
 		return NULL;
+	}
 
 	f = MemoryContextAllocZero(cxt, sizeof(RecFilter));
 	f->name = "user metadata";
@@ -105,6 +112,28 @@ RecUserMetadataFilter(const RecBinding *b, int64 user_id, const char *key, int l
 								   item_out, RecRelationName(b->items, b->group),
 								   quote_identifier(b->categories_col));
 	f->parts[0].set = NULL;
+	pfree(source);
+	pfree((char *) item_out);
+	pfree((char *) item_in);
 	SPI_freetuptable(SPI_tuptable);
 	return f;
+}
+
+/*
+ * Free a filter RecUserMetadataFilter returned, with the matches it read: a
+ * batch makes one per new user, and would otherwise keep them all until it
+ * ends.
+ */
+void
+RecFreeUserMetadataFilter(RecFilter *f)
+{
+	if (f == NULL)
+		return;
+	if (f->parts[0].set)
+		pfree(f->parts[0].set);
+	pfree(f->parts[0].sql);
+	pfree(f->parts[0].all_sql);
+	pfree(f->parts);
+	pfree(DatumGetPointer(f->values));
+	pfree(f);
 }
