@@ -53,6 +53,15 @@ SELECT rec.version_checksum(:sharded) = rec.version_checksum(:parallel) AS shard
        n_users, n_items, n_interactions FROM rec.solution_version WHERE id = :sharded;
 SELECT length(rec.dataset_events()) = 24 + 24 * (SELECT count(*) FROM rec.interactions) AS whole_group,
        length(rec.dataset_events('default', 'purchase')) < length(rec.dataset_events()) AS one_type;
+-- a collection flagged sorted but not in canonical order (here reversed) is sorted
+-- anyway: the same model, not one with each user split in many
+CREATE TEMP TABLE whole AS SELECT rec.dataset_events() AS b;
+SELECT rec.train_from_events('reversed', 'sims', events => ARRAY[
+         (SELECT substr((SELECT b FROM whole), 1, 24)
+                 || string_agg(substr((SELECT b FROM whole), 25 + 24 * i, 24), ''::bytea ORDER BY i DESC)
+          FROM generate_series(0, (SELECT count(*)::int FROM rec.interactions) - 1) i)]) AS reversed \gset
+SELECT rec.version_checksum(:reversed) = rec.version_checksum(:sharded) AS reversed_same,
+       n_users FROM rec.solution_version WHERE id = :reversed;
 
 -- rows with a null are skipped; no rows is an empty collection
 SELECT length(rec.collect_events(u, i, t)) AS one_event

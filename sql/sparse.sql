@@ -95,3 +95,12 @@ SELECT rec.train('up_sparse_2threads', 'user-personalization', params => '{"tune
 SET rec.threads = 1;
 SELECT a.model = b.model AS same_model FROM rec.solution_version a, rec.solution_version b
 WHERE a.solution = 'up_sparse' AND b.solution = 'up_sparse_2threads';
+
+-- a transition decay of 0 (or one that underflows over a long window) adds weights of 0:
+-- the sparse statistics must not list an item once per such weight
+SELECT rec.train('up_sparse_decay0', 'user-personalization',
+                 params => '{"tune": false, "neighbors": 100, "transition_decay": 0, "transition_window": 100}') > 0 AS trained;
+SELECT rec.train('up_sparse_underflow', 'user-personalization',
+                 params => '{"tune": false, "neighbors": 100, "transition_decay": 0.3, "transition_window": 100}') > 0 AS trained;
+SELECT rec.deploy('up_sparse_decay0', 'up_sparse_decay0') > 0 AS deployed;
+SELECT count(*) AS recommended FROM rec.recommend(1, 10, campaign => 'up_sparse_decay0');

@@ -183,6 +183,7 @@ RecEventSetFromBytea(bytea *b)
 	Size		len = VARSIZE_ANY_EXHDR(b);
 	EventsHeader hdr;
 	RecEventSet *set;
+	int64		i;
 
 	if (len >= sizeof(hdr))
 		memcpy(&hdr, VARDATA_ANY(b), sizeof(hdr));
@@ -195,9 +196,17 @@ RecEventSetFromBytea(bytea *b)
 				 errhint("Pass values returned by rec.collect_events() or rec.dataset_events() of a server of the same architecture.")));
 	set = NewEventSet(hdr.n);
 	set->n = hdr.n;
-	set->sorted = hdr.sorted == 1;
 	if (hdr.n > 0)
 		memcpy(set->ev, VARDATA_ANY(b) + sizeof(hdr), sizeof(RecEvent) * hdr.n);
+	/* the flag comes from outside (a shard, a caller): the merge and the dataset rely on it */
+	set->sorted = hdr.sorted == 1;
+	for (i = 1; i < set->n && set->sorted; i++)
+	{
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (CompareEvents(&set->ev[i - 1], &set->ev[i]) > 0)
+			set->sorted = false;
+	}
 	return set;
 }
 

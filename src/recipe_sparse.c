@@ -195,10 +195,14 @@ GramRows(void *arg, int first, int last, int w)
 			for (e = job->uoff[v]; e < job->uoff[v + 1]; e++)
 			{
 				int32		j = job->uitems[e];
+				float		v = job->iweights ? job->iweights[k] * job->uweights[e] : 1.0f;
 
+				/* a weight of 0 (underflowed) would list j again: n slots overflow */
+				if (v == 0.0f)
+					continue;
 				if (acc[j] == 0.0f)
 					touched[n_touched++] = j;
-				acc[j] += job->iweights ? job->iweights[k] * job->uweights[e] : 1.0f;
+				acc[j] += v;
 			}
 		}
 		job->count[i] = KeepRow(job->g, i, (int64) i * job->keep, touched, n_touched, acc,
@@ -383,6 +387,9 @@ TransitionRows(void *arg, int first, int last, int wk)
 			{
 				int32		j = ds->ev_item[p];
 
+				/* a decay of 0, or one underflowing, weighs 0: j would be listed again */
+				if (w[q - 1 - p] == 0.0f)
+					continue;
 				if (acc_y[j] == 0.0f)
 					touch_y[n_y++] = j;
 				acc_y[j] += w[q - 1 - p];
@@ -395,7 +402,7 @@ TransitionRows(void *arg, int first, int last, int wk)
 				int			last_target = (int) Min((int64) window - 1 - (hi - lo), end - 2 - hi);
 				int32		j = ds->ev_item[p];
 
-				if (last_target < 0 || p == q)
+				if (last_target < 0 || p == q || (float) pair[(hi - lo) * window + last_target] == 0.0f)
 					continue;
 				if (acc_x[j] == 0.0f)
 					touch_x[n_x++] = j;
