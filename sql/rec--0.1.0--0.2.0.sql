@@ -392,7 +392,7 @@ BEGIN
 		END IF;
 		SELECT sum(v.value::text::float8) INTO total FROM jsonb_each(variants) v;
 		IF abs(total - 1) > 1e-6 THEN
-			RAISE EXCEPTION 'variant shares must add up to 1, not %', round(total::numeric, 6)
+			RAISE EXCEPTION 'variant shares must add up to 1, not %', pg_catalog.trim_scale(round(total::numeric, 4))
 				USING ERRCODE = 'invalid_parameter_value';
 		END IF;
 		SELECT v.key INTO main FROM jsonb_each(variants) v

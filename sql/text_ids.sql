@@ -145,8 +145,9 @@ SELECT (SELECT array_agg(row(h.user_id, h.rank, h.item_id, h.relevant, h.n_relev
 		FROM rec.holdout_recommend('cb', 'hold_int', 5) h) AS same_as_bigint;
 SELECT user_id, rank, relevant FROM rec.holdout_recommend_text('c', 'hold_text', 2, 'customer', 'product')
 ORDER BY user_id COLLATE "C", rank LIMIT 4;
-SELECT rec.precision_at_k('{a,b,c,d}', '{b,x}', 2) AS p2, rec.recall_at_k('{a,b,c,d}', '{b,x}', 4) AS r4,
-	rec.mrr('{a,b,c}', '{c}') AS mrr, rec.hit_at_k('{a,b}', '{B}', 2) AS case_matters,
+SELECT round(rec.precision_at_k('{a,b,c,d}', '{b,x}', 2)::numeric, 4) AS p2,
+	round(rec.recall_at_k('{a,b,c,d}', '{b,x}', 4)::numeric, 4) AS r4,
+	round(rec.mrr('{a,b,c}', '{c}')::numeric, 4) AS mrr, rec.hit_at_k('{a,b}', '{B}', 2) AS case_matters,
 	rec.precision_at_k('{007}', '{7}', 1) AS zeros_matter, rec.precision_at_k('{7}'::bigint[], '{007}'::bigint[], 1) AS as_integers;
 SELECT round(rec.ndcg_at_k(ARRAY[iid(1), iid(2)], ARRAY[iid(2)], 2)::numeric, 4) AS uuid_ndcg;
 SELECT round(rec.ndcg_at_k(ARRAY[1, 2], ARRAY[2], 2)::numeric, 4) AS int_ndcg;
