@@ -139,6 +139,50 @@ AddSessionTerm(const RecModel *m, const RecHistory *h, float *scores, bool *lift
 }
 
 /*
+ * Return a history's weighted category profile, [n_categories]: each event
+ * spreads its weight evenly over its item's categories.
+ */
+float *
+RecCategoryProfile(const RecModel *m, const RecHistory *h, const float *w)
+{
+	float	   *profile = palloc0(sizeof(float) * Max(m->n_categories, 1));
+	int			i,
+				c;
+
+	for (i = 0; i < h->n; i++)
+	{
+		int32		item = h->items[i];
+		int			nc;
+
+		if (item < 0 || (nc = m->cat_off[item + 1] - m->cat_off[item]) == 0)
+			continue;
+		for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
+			profile[m->cat_idx[c]] += w[i] / nc;
+	}
+	return profile;
+}
+
+/*
+ * Return a young cold item's exploration score before scaling: its affinity
+ * to the profile times its freshness (an unknown age counts as new); -1 if it
+ * shares no category with the profile.
+ */
+float
+RecExplorationAffinity(const RecModel *m, const float *profile, int32 item)
+{
+	float		age = m->item_age[item];
+	float		cutoff = m->serve.exploration_age_cutoff;
+	float		affinity = 0;
+	int			c;
+
+	for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
+		affinity += profile[m->cat_idx[c]];
+	if (affinity <= 0)
+		return -1;
+	return affinity * (isnan(age) ? 1.0f : 1.0f - Max(age, 0) / Max(cutoff, 1e-3f));
+}
+
+/*
  * Score the items known only from metadata (cold items): exploration, as
  * Personalize's exploration_weight does it.  An item younger than the age
  * cutoff (or of unknown age) scores
@@ -158,25 +202,14 @@ ScoreExploration(const RecModel *m, const RecHistory *h, const float *w, float *
 	float		top = 0;
 	float		best = 0;
 	float		cutoff = m->serve.exploration_age_cutoff;
-	int			i,
-				c;
+	int			i;
 
 	for (i = m->n_warm; i < m->n_items; i++)
 		scores[i] = -INFINITY;
 	if (m->serve.exploration_weight <= 0 || m->n_categories == 0 || m->n_items == m->n_warm)
 		return;
 
-	profile = palloc0(sizeof(float) * m->n_categories);
-	for (i = 0; i < h->n; i++)
-	{
-		int32		item = h->items[i];
-		int			nc;
-
-		if (item < 0 || (nc = m->cat_off[item + 1] - m->cat_off[item]) == 0)
-			continue;
-		for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
-			profile[m->cat_idx[c]] += w[i] / nc;
-	}
+	profile = RecCategoryProfile(m, h, w);
 	for (i = 0; i < m->n_warm; i++)
 		top = Max(top, scores[i]);
 	if (top <= 0)
@@ -186,16 +219,14 @@ ScoreExploration(const RecModel *m, const RecHistory *h, const float *w, float *
 	for (i = m->n_warm; i < m->n_items; i++)
 	{
 		float		age = m->item_age[i];
-		float		affinity = 0;
+		float		score;
 
 		if (!isnan(age) && age > cutoff)
 			continue;
-		for (c = m->cat_off[i]; c < m->cat_off[i + 1]; c++)
-			affinity += profile[m->cat_idx[c]];
-		if (affinity <= 0)
+		if ((score = RecExplorationAffinity(m, profile, i)) < 0)
 			continue;
-		scores[i] = affinity * (isnan(age) ? 1.0f : 1.0f - Max(age, 0) / Max(cutoff, 1e-3f));
-		best = Max(best, scores[i]);
+		scores[i] = score;
+		best = Max(best, score);
 	}
 	for (i = m->n_warm; i < m->n_items && best > 0; i++)
 		if (!isinf(scores[i]))
@@ -617,117 +648,18 @@ RecExplainItem(const RecExplainer *ex, bool personalized, const bool *lifted, in
 }
 
 /*
- * The list row of each item while a list is explained (-1 for the rest):
- * kept per backend and reset entry by entry after use, so that explaining a
- * list costs nothing per catalogue item.
- */
-static int32 *row_of_item = NULL;
-static int	row_of_item_size = 0;
-
-/* Make row_of_item cover n items, all -1 */
-static void
-EnsureRowOfItem(int n)
-{
-	int			i;
-
-	if (n <= row_of_item_size)
-		return;
-	if (row_of_item)
-		pfree(row_of_item);
-	row_of_item = MemoryContextAllocHuge(TopMemoryContext, sizeof(int32) * (Size) n);
-	for (i = 0; i < n; i++)
-		row_of_item[i] = -1;
-	row_of_item_size = n;
-}
-
-/*
- * Say why each row of a list is there (see RecExplainItem), in one pass over
- * the history's neighbour rows for a sparse model: each event's neighbours
- * and transitions are looked up once in row_of_item, instead of each listed
- * item searching every event's neighbours (which cost most of a sparse
- * recommend()).  The contributions are computed as RecContributions
- * computes them, in the same order, so the answers are the same.
+ * Say why each row of a list is there (see RecExplainItem).  A list served
+ * over the touched items is explained by RecSparseExplainList (score_sparse.c)
+ * in one pass over the history's neighbour rows.
  */
 void
 RecExplainList(const RecExplainer *ex, bool personalized, const bool *lifted,
 			   const RecScored *rows, int n, RecReason *reasons, int32 *because)
 {
-	const RecModel *m = ex->m;
-	const RecHistory *h = ex->h;
-	int		   *explained;
-	float	   *contrib;
-	float	   *best;
-	int			n_explained = 0;
-	int			i;
 	int			r;
-	int32		k;
 
-	if (m->kind != REC_KIND_ITEM_SPARSE || !personalized)
-	{
-		for (r = 0; r < n; r++)
-			reasons[r] = RecExplainItem(ex, personalized, lifted, rows[r].idx, &because[r]);
-		return;
-	}
-
-	/* rows of warm items not lifted by the session term are explained by contributions */
-	EnsureRowOfItem(m->n_warm);
-	explained = palloc(sizeof(int) * Max(n, 1));
 	for (r = 0; r < n; r++)
-	{
-		int32		item = rows[r].idx;
-
-		if (item >= m->n_warm || (lifted && lifted[item]))
-			reasons[r] = RecExplainItem(ex, personalized, lifted, item, &because[r]);
-		else
-		{
-			reasons[r] = REC_REASON_PERSONALIZED;
-			because[r] = -1;
-			row_of_item[item] = r;
-			explained[n_explained++] = r;
-		}
-	}
-
-	contrib = palloc0(sizeof(float) * Max(n, 1));
-	best = palloc0(sizeof(float) * Max(n, 1));
-	PG_TRY();
-	{
-		for (i = 0; i < h->n && n_explained > 0; i++)
-		{
-			int32		from = h->items[i];
-
-			if (from < 0 || from >= m->n_warm)
-				continue;
-			for (k = m->nb_off[from]; k < m->nb_off[from + 1]; k++)
-				if ((r = row_of_item[m->nb_idx[k]]) >= 0)
-					contrib[r] = ex->scale * ex->w[i] * m->nb_sim[k];
-			if (m->n_trans)
-				for (k = m->tr_off[from]; k < m->tr_off[from + 1]; k++)
-					if ((r = row_of_item[m->tr_idx[k]]) >= 0)
-						contrib[r] += ex->trans_scale * ex->tw[i] * m->tr_val[k];
-			for (k = 0; k < n_explained; k++)
-			{
-				float		v;
-
-				r = explained[k];
-				v = contrib[r] * ex->norm;
-				if (v > best[r])
-				{
-					best[r] = v;
-					because[r] = from;
-				}
-				contrib[r] = 0;
-			}
-		}
-	}
-	PG_FINALLY();
-	{
-		for (k = 0; k < n_explained; k++)
-			row_of_item[rows[explained[k]].idx] = -1;
-	}
-	PG_END_TRY();
-	pfree(explained);
-	pfree(contrib);
-	pfree(best);
+		reasons[r] = RecExplainItem(ex, personalized, lifted, rows[r].idx, &because[r]);
 }
 
 /* Return the SQL name of a reason */

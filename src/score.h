@@ -24,6 +24,8 @@ typedef enum RecReason
 
 extern float RecNormalizeScores(float *row, int n);
 extern void RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w);
+extern float *RecCategoryProfile(const RecModel *m, const RecHistory *h, const float *w);
+extern float RecExplorationAffinity(const RecModel *m, const float *profile, int32 item);
 extern void RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
 							   bool *personalized);
 /* What explaining the scores of one history needs, computed once */

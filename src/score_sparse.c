@@ -444,26 +444,14 @@ Exploration(const RecModel *m, const RecServeIndex *ix, const RecHistory *h, con
 	float	   *profile;
 	float		top;
 	float		best = 0;
-	float		cutoff = m->serve.exploration_age_cutoff;
 	int			first = n_touched;
-	int			i,
-				c;
+	int			i;
 
 	if (m->serve.exploration_weight <= 0 || m->n_categories == 0 || m->n_items == m->n_warm ||
 		ix->n_young == 0)
 		return;
 
-	profile = palloc0(sizeof(float) * m->n_categories);
-	for (i = 0; i < h->n; i++)
-	{
-		int32		item = h->items[i];
-		int			nc;
-
-		if (item < 0 || (nc = m->cat_off[item + 1] - m->cat_off[item]) == 0)
-			continue;
-		for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
-			profile[m->cat_idx[c]] += w[i] / nc;
-	}
+	profile = RecCategoryProfile(m, h, w);
 	top = TopWarmScore(m);
 	if (top <= 0)
 		top = 1;
@@ -472,16 +460,13 @@ Exploration(const RecModel *m, const RecServeIndex *ix, const RecHistory *h, con
 	for (i = 0; i < ix->n_young; i++)
 	{
 		int32		item = ix->young[i];
-		float		age = m->item_age[item];
-		float		affinity = 0;
+		float		score = RecExplorationAffinity(m, profile, item);
 
-		for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
-			affinity += profile[m->cat_idx[c]];
-		if (affinity <= 0)
+		if (score < 0)
 			continue;
 		Touch(item);
-		cell[item].acc = affinity * (isnan(age) ? 1.0f : 1.0f - Max(age, 0) / Max(cutoff, 1e-3f));
-		best = Max(best, cell[item].acc);
+		cell[item].acc = score;
+		best = Max(best, score);
 	}
 	for (i = first; i < n_touched && best > 0; i++)
 		if (!isinf(cell[touched[i]].acc))
@@ -733,11 +718,11 @@ RowOf(int32 item)
 
 /*
  * Say why each row of a list RecScoreSparse scored last is there, as
- * RecExplainList (score.c) does, with each listed item's row kept in its
- * accumulator cell instead of a catalogue-sized map: the pass over the
- * history's neighbour rows then finds a neighbour's row in the cell the
- * scoring pass has just touched.  Same arithmetic in the same order, so the
- * same answers.
+ * RecExplainItem (score.c) says it row by row, in one pass over the
+ * history's neighbour rows: each listed item's row is kept in its
+ * accumulator cell, which the scoring pass has just touched.  The
+ * contributions are computed as RecContributions computes them, in the same
+ * order, so the answers are the same.
  */
 void
 RecSparseExplainList(const RecExplainer *ex, const RecSparseScores *s, const RecScored *rows,
