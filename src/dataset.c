@@ -343,6 +343,28 @@ LoadItems(RecDataset *ds, const RecBinding *b, HTAB *item_map, int *item_cap)
 }
 
 /*
+ * Give a dataset its items' metadata: from the items relation when asked
+ * and bound (which also adds items without events), else no categories and
+ * unknown creation times.
+ */
+static void
+FinishItems(RecDataset *ds, const RecBinding *b, bool with_items, HTAB *item_map, int *item_cap)
+{
+	int			i;
+
+	if (with_items && OidIsValid(b->items))
+	{
+		LoadItems(ds, b, item_map, item_cap);
+		return;
+	}
+	ds->cat_off = palloc0(sizeof(int32) * (ds->n_items + 1));
+	ds->cat_idx = palloc(sizeof(int32));
+	ds->item_created = palloc(sizeof(float8) * Max(ds->n_items, 1));
+	for (i = 0; i < ds->n_items; i++)
+		ds->item_created[i] = NAN;
+}
+
+/*
  * Read a dataset group: every interaction (optionally of one event type, or
  * of some users only) in one cursor pass, then the items relation if asked
  * and the group has one.  An event dated after now() counts as happening
@@ -486,18 +508,7 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 	if (raw.weight)
 		pfree(raw.weight);
 
-	if (with_items && OidIsValid(b->items))
-		LoadItems(ds, b, item_map, &item_cap);
-	else
-	{
-		int			i;
-
-		ds->cat_off = palloc0(sizeof(int32) * (ds->n_items + 1));
-		ds->cat_idx = palloc(sizeof(int32));
-		ds->item_created = palloc(sizeof(float8) * Max(ds->n_items, 1));
-		for (i = 0; i < ds->n_items; i++)
-			ds->item_created[i] = NAN;
-	}
+	FinishItems(ds, b, with_items, item_map, &item_cap);
 	hash_destroy(user_map);
 	hash_destroy(item_map);
 	return ds;
@@ -812,18 +823,7 @@ RecDatasetFromEvents(RecEventSet *set, const RecBinding *b, bool with_items)
 		entry->idx = (int32) e;
 	}
 
-	if (with_items && OidIsValid(b->items))
-		LoadItems(ds, b, item_map, &item_cap);
-	else
-	{
-		int			i;
-
-		ds->cat_off = palloc0(sizeof(int32) * (ds->n_items + 1));
-		ds->cat_idx = palloc(sizeof(int32));
-		ds->item_created = palloc(sizeof(float8) * Max(ds->n_items, 1));
-		for (i = 0; i < ds->n_items; i++)
-			ds->item_created[i] = NAN;
-	}
+	FinishItems(ds, b, with_items, item_map, &item_cap);
 	hash_destroy(item_map);
 	return ds;
 }
