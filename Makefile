@@ -37,9 +37,9 @@ OBJS = \
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 PGFILEDESC = "rec - recommendations inside PostgreSQL"
 
-TESTS = $(wildcard sql/*.sql)
-REGRESS = $(filter-out $(EXTENSION)--%,$(patsubst sql/%.sql,%,$(TESTS)))
-REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
+TESTS = $(wildcard test/regress/sql/*.sql)
+REGRESS = $(patsubst test/regress/sql/%.sql,%,$(TESTS))
+REGRESS_OPTS = --inputdir=test/regress --load-extension=$(EXTENSION)
 
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
