@@ -34,7 +34,14 @@ OBJS = \
 	src/filter_parse.o \
 	src/user_metadata.o
 
-DATA = $(wildcard sql/$(EXTENSION)--*.sql)
+# The SQL API is written once, by topic, in sql/src/*.sql (in this order: each
+# file may use the objects of the files before it); the install script of the
+# current version is built from them. The scripts of released versions and the
+# upgrade scripts (sql/rec--A--B.sql) are written by hand and committed.
+SQL_SRC = $(addprefix sql/src/,tables.sql dataset_groups.sql training.sql filters.sql \
+	campaigns.sql ab_tests.sql serving.sql batch.sql events.sql metrics.sql evaluation.sql)
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 PGFILEDESC = "rec - recommendations inside PostgreSQL"
 
 TESTS = $(wildcard test/regress/sql/*.sql)
@@ -54,6 +61,11 @@ include $(PGXS)
 .PHONY: prove
 prove:
 	pg_prove --ext .sql -v test/ 2>&1
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SRC)
+	{ printf '%s\n' '-- rec $(EXTVERSION), built by make from sql/src/*.sql: edit those, not this file' \
+		'\echo Use "CREATE EXTENSION rec" to load this file. \quit'; \
+	  for f in $^; do printf '\n-- %s\n\n' "$$f"; cat "$$f"; done; } > $@
 
 # every object depends on every header: PGXS tracks no header dependencies
 $(OBJS): $(wildcard $(srcdir)/src/*.h)
