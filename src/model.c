@@ -32,6 +32,7 @@
 
 #define REC_MODEL_MAGIC 0x4D434552	/* "RECM" */
 #define REC_MODEL_FORMAT 3		/* 2: sparse transitions (nnz_trans, tr_* sections); 3: item keys */
+#define REC_MODEL_FORMAT_0_1 1	/* rec 0.1.0's, read as format 3 (RecModelHeader1) */
 #define REC_MODEL_CACHE_SIZE 4
 #define MAX_SECTIONS 13
 #define ALIGN8(x) (((x) + 7) & ~((Size) 7))
@@ -55,6 +56,30 @@ typedef struct RecModelHeader
 	int32		key_pad;		/* zero */
 	int64		key_bytes;		/* bytes of the key_data section */
 } RecModelHeader;
+
+/*
+ * The header of format 1, rec 0.1.0's.  Its arrays are those of format 3 for
+ * integer item ids (0.1.0 had no others, and kept transitions only in dense
+ * models), so a model stored in format 1 is read as format 3 with this header
+ * replaced: nnz_trans was zero padding, the key fields are missing.  The
+ * payload, and so its CRC-32C, stay as they are.  Format 2 was never released.
+ */
+typedef struct RecModelHeader1
+{
+	uint32		magic;			/* REC_MODEL_MAGIC */
+	uint32		format;			/* REC_MODEL_FORMAT_0_1 */
+	pg_crc32c	crc;
+	int32		kind;
+	int32		n_items;
+	int32		n_warm;
+	int32		n_categories;
+	int32		nnz_categories;
+	int64		nnz_neighbors;
+	int32		n_trans;
+	int32		padding;		/* zero */
+	int64		payload_size;
+	RecServeParams serve;
+} RecModelHeader1;
 
 typedef struct Section
 {
@@ -284,29 +309,71 @@ ServeParamsValid(const RecServeParams *sp)
 }
 
 /*
- * Read the stored size a model's first bytes declare, checking its magic
- * number and format version (the rest is checked once all bytes are there).
+ * Read the header at the start of a stored model into *h as a header of the
+ * current format, checking its magic number and format version; return the
+ * length of the stored header (the payload starts there).
+ */
+static Size
+ReadHeader(const char *head, Size len, int64 version, RecModelHeader *h)
+{
+	uint32		start[2];		/* magic, format */
+	RecModelHeader1 h1;
+
+	StaticAssertStmt(ALIGN8(sizeof(RecModelHeader)) <= REC_MODEL_HEADER_READ,
+					 "REC_MODEL_HEADER_READ must cover the header");
+
+	if (len < sizeof(start))
+		RecModelDamaged(version, "The stored model is shorter than its header.");
+	memcpy(start, head, sizeof(start));
+	if (start[0] != REC_MODEL_MAGIC)
+		RecModelDamaged(version, "The stored model does not start with the rec model magic number.");
+	if (start[1] == REC_MODEL_FORMAT)
+	{
+		if (len < ALIGN8(sizeof(RecModelHeader)))
+			RecModelDamaged(version, "The stored model is shorter than its header.");
+		memcpy(h, head, sizeof(RecModelHeader));
+		return ALIGN8(sizeof(RecModelHeader));
+	}
+	/* format 2's header is as long as format 1's but its arrays are not format 3's */
+	if (start[1] != REC_MODEL_FORMAT_0_1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("model of solution version %lld has format version %u, this rec reads formats %d and %d",
+						(long long) version, start[1], REC_MODEL_FORMAT_0_1, REC_MODEL_FORMAT),
+				 errhint("Train the solution again with rec.train().")));
+	if (len < ALIGN8(sizeof(RecModelHeader1)))
+		RecModelDamaged(version, "The stored model is shorter than its header.");
+	memcpy(&h1, head, sizeof(h1));
+	if (h1.padding != 0)
+		RecModelDamaged(version, "The stored model's header is inconsistent with its size.");
+	memset(h, 0, sizeof(RecModelHeader));
+	h->magic = h1.magic;
+	h->format = REC_MODEL_FORMAT;
+	h->crc = h1.crc;
+	h->kind = h1.kind;
+	h->n_items = h1.n_items;
+	h->n_warm = h1.n_warm;
+	h->n_categories = h1.n_categories;
+	h->nnz_categories = h1.nnz_categories;
+	h->nnz_neighbors = h1.nnz_neighbors;
+	h->n_trans = h1.n_trans;
+	h->payload_size = h1.payload_size;
+	h->serve = h1.serve;
+	h->key_kind = REC_KEY_INT;
+	return ALIGN8(sizeof(RecModelHeader1));
+}
+
+/*
+ * Read the size a model's first bytes declare for its current form (what
+ * RecReadStoredModel hands on), checking its magic number and format version
+ * (the rest is checked once all bytes are there).
  */
 Size
 RecModelStoredSize(const char *head, Size len, int64 version, pg_crc32c *crc, int32 *n_items)
 {
 	RecModelHeader h;
 
-	StaticAssertStmt(ALIGN8(sizeof(RecModelHeader)) <= REC_MODEL_HEADER_READ,
-					 "REC_MODEL_HEADER_READ must cover the header");
-
-	if (len < ALIGN8(sizeof(RecModelHeader)))
-		RecModelDamaged(version, "The stored model is shorter than its header.");
-	memcpy(&h, head, sizeof(h));
-	if (h.magic != REC_MODEL_MAGIC)
-		RecModelDamaged(version, "The stored model does not start with the rec model magic number.");
-	/* format 3's header is longer than format 2's: no older model reads as one */
-	if (h.format != REC_MODEL_FORMAT)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("model of solution version %lld has format version %u, this rec reads format %d",
-						(long long) version, h.format, REC_MODEL_FORMAT),
-				 errhint("Train the solution again with rec.train().")));
+	(void) ReadHeader(head, len, version, &h);
 	if (h.payload_size < 0 || h.n_items < 0 ||
 		(double) h.payload_size + ALIGN8(sizeof(RecModelHeader)) > (double) REC_MAX_MODEL_SIZE)
 		RecModelDamaged(version, "The stored model's header is inconsistent with its size.");
@@ -315,6 +382,24 @@ RecModelStoredSize(const char *head, Size len, int64 version, pg_crc32c *crc, in
 	if (n_items)
 		*n_items = h.n_items;
 	return ALIGN8(sizeof(RecModelHeader)) + (Size) h.payload_size;
+}
+
+/*
+ * The header of a stored model's current form: copied into hdr (room for
+ * REC_MODEL_HEADER_READ bytes), its length in *hdr_len.  Returns the length
+ * of the header stored at head, which it replaces: a model stored in an
+ * older format is its current form with another header.
+ */
+Size
+RecModelCurrentHeader(const char *head, Size len, int64 version, char *hdr, Size *hdr_len)
+{
+	RecModelHeader h;
+	Size		stored = ReadHeader(head, len, version, &h);
+
+	memset(hdr, 0, ALIGN8(sizeof(RecModelHeader)));
+	memcpy(hdr, &h, sizeof(h));
+	*hdr_len = ALIGN8(sizeof(RecModelHeader));
+	return stored;
 }
 
 /*
@@ -514,13 +599,17 @@ RecModel *
 RecDeserializeModel(bytea *raw, int64 version)
 {
 	Size		len = VARSIZE_ANY_EXHDR(raw);
+	char		hdr[REC_MODEL_HEADER_READ];
+	Size		hdr_len;
+	Size		stored;
 	char	   *p;
 
-	if (len >= ALIGN8(sizeof(RecModelHeader)))
-		(void) RecModelStoredSize(VARDATA_ANY(raw), len, version, NULL, NULL);
-	p = palloc_extended(Max(len, 1), MCXT_ALLOC_HUGE);
-	memcpy(p, VARDATA_ANY(raw), len);
-	return RecModelFromBytes(p, len, version);
+	stored = RecModelCurrentHeader(VARDATA_ANY(raw), len, version, hdr, &hdr_len);
+	(void) RecModelStoredSize(VARDATA_ANY(raw), len, version, NULL, NULL);
+	p = palloc_extended(hdr_len + len - stored, MCXT_ALLOC_HUGE);
+	memcpy(p, hdr, hdr_len);
+	memcpy(p + hdr_len, VARDATA_ANY(raw) + stored, len - stored);
+	return RecModelFromBytes(p, hdr_len + len - stored, version);
 }
 
 /* Drop a cache entry's model: its memory, and its file mapping if any */

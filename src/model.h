@@ -78,6 +78,8 @@ extern Size RecModelImageSize(const RecModelImage *img);
 extern void RecModelImageRead(const RecModelImage *img, Size off, Size len, char *dst);
 extern Size RecModelStoredSize(const char *head, Size len, int64 version, pg_crc32c *crc,
 								 int32 *n_items);
+extern Size RecModelCurrentHeader(const char *head, Size len, int64 version, char *hdr,
+								   Size *hdr_len);
 extern const char *RecCheckModelBytes(const char *bytes, Size len, RecModel **out);
 extern RecModel *RecModelFromBytes(char *bytes, Size len, int64 version);
 extern void RecModelSortById(const RecModel *m, int32 *by_id);

@@ -171,7 +171,9 @@ CountChunks(int64 version)
  * Hand a version's stored model to sink piece by piece, in order, after
  * checking that the pieces add up to the size its header declares; *total is
  * set before the first piece.  The bytes themselves are checked by whoever
- * assembles them (RecCheckModelBytes).
+ * assembles them (RecCheckModelBytes).  What sink receives is the model's
+ * current form: a model stored in an older format (rec 0.1.0's) comes with
+ * the header of the current one (RecModelCurrentHeader).
  */
 void
 RecReadStoredModel(int64 version, RecModelSink sink, void *arg, Size *total)
@@ -181,18 +183,24 @@ RecReadStoredModel(int64 version, RecModelSink sink, void *arg, Size *total)
 	MemoryContext old = MemoryContextSwitchTo(piece_cxt);
 	bytea	   *head = RecFetchModelHead(version, 0);
 	Size		head_len = VARSIZE_ANY_EXHDR(head);
+	char		hdr[REC_MODEL_HEADER_READ];	/* the header of the current form */
+	Size		hdr_len;
+	Size		stored_hdr;		/* length of the header stored, which hdr replaces */
+	Size		stored;			/* stored size: *total, or *total with an older header */
 	Size		off;
 	int64		n_chunks = 0;
 	int64		seq;
 
 	*total = RecModelStoredSize(VARDATA_ANY(head), head_len, version, NULL, NULL);
-	if (head_len > *total)
+	stored_hdr = RecModelCurrentHeader(VARDATA_ANY(head), head_len, version, hdr, &hdr_len);
+	stored = *total - hdr_len + stored_hdr;
+	if (head_len > stored)
 		RecModelDamaged(version, "The stored model's header is inconsistent with its size.");
-	if (head_len < *total)
+	if (head_len < stored)
 	{
 		int64		have;
 
-		n_chunks = (int64) ((*total - head_len + head_len - 1) / head_len);
+		n_chunks = (int64) ((stored - head_len + head_len - 1) / head_len);
 		have = CountChunks(version);
 		if (have == 0)
 			RecModelDamaged(version, "The stored model is shorter than its header says.");
@@ -207,13 +215,14 @@ RecReadStoredModel(int64 version, RecModelSink sink, void *arg, Size *total)
 		}
 	}
 	MemoryContextSwitchTo(old);
-	sink(arg, VARDATA_ANY(head), head_len);
+	sink(arg, hdr, hdr_len);
+	sink(arg, VARDATA_ANY(head) + stored_hdr, head_len - stored_hdr);
 	MemoryContextReset(piece_cxt);
 
 	off = head_len;
 	for (seq = 1; seq <= n_chunks; seq++)
 	{
-		Size		want = Min(head_len, *total - off);
+		Size		want = Min(head_len, stored - off);
 		bytea	   *data;
 		char		detail[160];
 
