@@ -3,7 +3,7 @@
 -- Prints every object of the extension and of its schemas: function definitions,
 -- aggregates, comments, tables and columns, constraints, indexes, triggers, views,
 -- sequences, types, casts, event triggers, privileges, configuration tables and the
--- rows the install script writes. No OIDs and no column numbers: objects are named.
+-- rows the install script writes (not users' rows). No OIDs and no column numbers.
 -- Usage: psql -X -A -t -q -d DB -f test/upgrade/catalog.sql > catalog.txt
 \pset pager off
 \pset format unaligned
@@ -128,24 +128,31 @@ SELECT 'event trigger ' || e.evtname || ' on ' || e.evtevent || ' execute ' || e
 FROM pg_event_trigger e WHERE e.oid IN (SELECT m.objid FROM rec_members m WHERE m.classid = 'pg_event_trigger'::regclass)
 ORDER BY 1;
 
--- default privileges in the schemas, and the rows of every table right after the install
+-- default privileges in the schemas
 SELECT 'default acl ' || coalesce(d.defaclnamespace::regnamespace::text, '-') || ' ' || d.defaclobjtype::text || ' ' || d.defaclacl::text
 FROM pg_default_acl d ORDER BY 1;
 
+-- the rows the install script writes: every row of a table that is not a
+-- configuration table, and the rows a configuration table's condition leaves
+-- out of pg_dump (rec.dataset_group's default group); users' rows are not shown
 DO $$
 DECLARE
 	r record;
-	line text;
+	cols text;
 BEGIN
 	CREATE TEMP TABLE rec_rows (line text);
-	FOR r IN SELECT c.oid::regclass AS rel FROM pg_class c JOIN rec_ns n ON c.relnamespace = n.oid
-		WHERE c.relkind IN ('r', 'p') ORDER BY 1::text LOOP
+	FOR r IN SELECT c.oid::regclass AS rel, cf.cond
+		FROM pg_class c JOIN rec_ns n ON c.relnamespace = n.oid
+		LEFT JOIN (SELECT u.c AS relid, u.w AS cond FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS u(c, w)
+				   WHERE e.extname = 'rec') cf ON cf.relid = c.oid
+		WHERE c.relkind IN ('r', 'p') AND coalesce(cf.cond, 'x') <> '' ORDER BY 1::text LOOP
 		-- every column but the timestamps an install stamps with now()
-		SELECT string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum) INTO line
+		SELECT string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum) INTO cols
 		FROM pg_attribute a WHERE a.attrelid = r.rel AND a.attnum > 0 AND NOT a.attisdropped
 			AND a.atttypid <> 'timestamptz'::regtype;
-		EXECUTE format('INSERT INTO rec_rows SELECT %L || '' '' || t::text FROM (SELECT %s FROM %s) t',
-			'row ' || r.rel, line, r.rel);
+		EXECUTE format('INSERT INTO rec_rows SELECT %L || '' '' || t::text FROM (SELECT %s FROM %s %s) t',
+			'row ' || r.rel, cols, r.rel,
+			CASE WHEN r.cond IS NULL THEN '' ELSE 'WHERE NOT (' || regexp_replace(r.cond, '^\s*WHERE', '', 'i') || ')' END);
 	END LOOP;
 END
 $$;
