@@ -38,7 +38,7 @@ OBJS = \
 # file may use the objects of the files before it); the install script of the
 # current version is built from them. The scripts of released versions and the
 # upgrade scripts (sql/rec--A--B.sql) are written by hand and committed.
-SQL_SRC = $(addprefix sql/src/,tables.sql dataset_groups.sql training.sql filters.sql \
+SQL_SRC = $(addprefix sql/src/,schema.sql tables.sql dataset_groups.sql training.sql filters.sql \
 	campaigns.sql ab_tests.sql serving.sql batch.sql events.sql metrics.sql evaluation.sql)
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))

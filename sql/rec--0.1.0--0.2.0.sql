@@ -5,6 +5,16 @@
 -- with this script and a fresh install have the same catalogue.
 \echo Use "ALTER EXTENSION rec UPDATE TO '0.2.0'" to load this file. \quit
 
+-- Schemas: the functions only rec calls move out of rec ------------------------
+
+CREATE SCHEMA rec_internal;
+COMMENT ON SCHEMA rec_internal IS
+'Functions only rec calls (triggers, aggregate support, helpers of its SQL functions); rec''s API is in schema rec.';
+GRANT USAGE ON SCHEMA rec_internal TO PUBLIC;
+
+ALTER FUNCTION @extschema@.catalogue_changed() SET SCHEMA rec_internal;
+ALTER FUNCTION @extschema@.column_type(regclass, text, text, text) SET SCHEMA rec_internal;
+
 -- Tables, indexes and the view ------------------------------------------------
 
 DROP INDEX @extschema@.interactions_user_ts_idx;
@@ -92,19 +102,19 @@ COMMENT ON TABLE @extschema@.event_attribution IS
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_attribution', '');
 
 CREATE TRIGGER campaign_variant_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.campaign_variant
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.catalogue_changed();
+	FOR EACH STATEMENT EXECUTE FUNCTION rec_internal.catalogue_changed();
 
-CREATE FUNCTION @extschema@.model_files_sweep()
+CREATE FUNCTION rec_internal.model_files_sweep()
 RETURNS trigger
 LANGUAGE C
 AS 'MODULE_PATHNAME', 'rec_model_files_sweep';
-COMMENT ON FUNCTION @extschema@.model_files_sweep() IS
+COMMENT ON FUNCTION rec_internal.model_files_sweep() IS
 'Internal trigger: removes the server''s model files (rec_models/ in the data directory) of solution versions that no longer exist.';
 
 CREATE TRIGGER solution_version_deleted AFTER DELETE OR TRUNCATE ON @extschema@.solution_version
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.model_files_sweep();
+	FOR EACH STATEMENT EXECUTE FUNCTION rec_internal.model_files_sweep();
 
-CREATE FUNCTION @extschema@.protect_bound_relations()
+CREATE FUNCTION rec_internal.protect_bound_relations()
 RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -132,11 +142,11 @@ BEGIN
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.protect_bound_relations() IS
+COMMENT ON FUNCTION rec_internal.protect_bound_relations() IS
 'Internal event trigger: refuses to drop a table or view a dataset group is bound to, even with CASCADE, naming the group.';
 
 CREATE EVENT TRIGGER rec_protect_bound_relations ON sql_drop
-	EXECUTE FUNCTION @extschema@.protect_bound_relations();
+	EXECUTE FUNCTION rec_internal.protect_bound_relations();
 
 CREATE VIEW @extschema@.campaign_status AS
 SELECT c.name AS campaign, c.solution, c.solution_version IS NULL AS follows_newest,
@@ -207,7 +217,7 @@ BEGIN
 
 	-- interactions: user, item and time are required; event type and value optional
 	FOREACH k IN ARRAY '{user_id,item_id}'::text[] LOOP
-		t := @extschema@.column_type(interactions, coalesce(columns ->> k, k), k);
+		t := rec_internal.column_type(interactions, coalesce(columns ->> k, k), k);
 		IF t <> ALL (ids) THEN
 			RAISE EXCEPTION 'column "%" of relation % must be an integer, text, varchar or uuid type, not %',
 				coalesce(columns ->> k, k), interactions, t USING ERRCODE = 'datatype_mismatch';
@@ -219,14 +229,14 @@ BEGIN
 	END LOOP;
 	item_kind := CASE WHEN m ? 'item_type' THEN m ->> 'item_type' ELSE 'integer' END;
 	user_kind := CASE WHEN m ? 'user_type' THEN m ->> 'user_type' ELSE 'integer' END;
-	t := @extschema@.column_type(interactions, coalesce(columns ->> 'ts', 'ts'), 'ts');
+	t := rec_internal.column_type(interactions, coalesce(columns ->> 'ts', 'ts'), 'ts');
 	IF t <> ALL ('{timestamptz,timestamp}'::regtype[] || nums) THEN
 		RAISE EXCEPTION 'column "%" of relation % must be a timestamp or epoch seconds, not %',
 			coalesce(columns ->> 'ts', 'ts'), interactions, t USING ERRCODE = 'datatype_mismatch';
 	END IF;
 	m := m || jsonb_build_object('ts', coalesce(columns ->> 'ts', 'ts'),
 								 'ts_is_epoch', t = ANY (nums));
-	t := @extschema@.column_type(interactions, coalesce(columns ->> 'event_type', 'event_type'),
+	t := rec_internal.column_type(interactions, coalesce(columns ->> 'event_type', 'event_type'),
 								 CASE WHEN columns ? 'event_type' THEN 'event_type' END);
 	IF t IS NOT NULL THEN
 		IF t <> ALL ('{text,varchar}'::regtype[]) THEN
@@ -236,7 +246,7 @@ BEGIN
 		END IF;
 		m := m || jsonb_build_object('event_type', coalesce(columns ->> 'event_type', 'event_type'));
 	END IF;
-	t := @extschema@.column_type(interactions, coalesce(columns ->> 'event_value', 'event_value'),
+	t := rec_internal.column_type(interactions, coalesce(columns ->> 'event_value', 'event_value'),
 								 CASE WHEN columns ? 'event_value' THEN 'event_value' END);
 	IF t IS NOT NULL THEN
 		IF t <> ALL (nums) THEN
@@ -249,7 +259,7 @@ BEGIN
 
 	-- items: an id column of the same kind as the interactions' item ids, and optional text[] categories
 	IF items IS NOT NULL THEN
-		t := @extschema@.column_type(items, coalesce(columns ->> 'items_item_id', 'item_id'), 'items_item_id');
+		t := rec_internal.column_type(items, coalesce(columns ->> 'items_item_id', 'item_id'), 'items_item_id');
 		IF (CASE WHEN t = ANY (ints) THEN 'integer' WHEN t = 'varchar'::regtype THEN 'text' ELSE t::text END)
 			IS DISTINCT FROM (CASE item_kind WHEN 'character varying' THEN 'text' ELSE item_kind END) THEN
 			RAISE EXCEPTION 'column "%" of relation % must be of the type of the item ids (%), not %',
@@ -258,7 +268,7 @@ BEGIN
 				USING ERRCODE = 'datatype_mismatch';
 		END IF;
 		m := m || jsonb_build_object('items_item_id', coalesce(columns ->> 'items_item_id', 'item_id'));
-		t := @extschema@.column_type(items, coalesce(columns ->> 'categories', 'categories'),
+		t := rec_internal.column_type(items, coalesce(columns ->> 'categories', 'categories'),
 									 CASE WHEN columns ? 'categories' THEN 'categories' END);
 		IF t IS NOT NULL THEN
 			IF t <> 'text[]'::regtype THEN
@@ -268,7 +278,7 @@ BEGIN
 			END IF;
 			m := m || jsonb_build_object('categories', coalesce(columns ->> 'categories', 'categories'));
 		END IF;
-		t := @extschema@.column_type(items, coalesce(columns ->> 'created_at', 'created_at'),
+		t := rec_internal.column_type(items, coalesce(columns ->> 'created_at', 'created_at'),
 									 CASE WHEN columns ? 'created_at' THEN 'created_at' END);
 		IF t IS NOT NULL THEN
 			IF t <> ALL ('{timestamptz,timestamp}'::regtype[]) THEN
@@ -287,7 +297,7 @@ BEGIN
 	-- what they like: a text[] column of categories, or a jsonb column whose
 	-- string values (all, or under user_categories_key) are
 	IF users IS NOT NULL THEN
-		t := @extschema@.column_type(users, coalesce(columns ->> 'users_user_id', 'user_id'), 'users_user_id');
+		t := rec_internal.column_type(users, coalesce(columns ->> 'users_user_id', 'user_id'), 'users_user_id');
 		IF (CASE WHEN t = ANY (ints) THEN 'integer' WHEN t = 'varchar'::regtype THEN 'text' ELSE t::text END)
 			IS DISTINCT FROM (CASE user_kind WHEN 'character varying' THEN 'text' ELSE user_kind END) THEN
 			RAISE EXCEPTION 'column "%" of relation % must be of the type of the user ids (%), not %',
@@ -296,7 +306,7 @@ BEGIN
 				USING ERRCODE = 'datatype_mismatch';
 		END IF;
 		m := m || jsonb_build_object('users_user_id', coalesce(columns ->> 'users_user_id', 'user_id'));
-		t := @extschema@.column_type(users, coalesce(columns ->> 'user_categories', 'properties'),
+		t := rec_internal.column_type(users, coalesce(columns ->> 'user_categories', 'properties'),
 									 CASE WHEN columns ? 'user_categories' THEN 'user_categories' END);
 		IF t IS NOT NULL THEN
 			IF t <> ALL ('{text[],jsonb}'::regtype[]) THEN
@@ -373,48 +383,48 @@ AS 'MODULE_PATHNAME', 'rec_recipe_parameters';
 COMMENT ON FUNCTION @extschema@.recipe_parameters(text) IS
 'The parameters a recipe accepts in rec.train()''s params (every recipe''s when recipe is NULL), with type, default, range and meaning.';
 
-CREATE FUNCTION @extschema@.collect_events_trans(internal, bigint, bigint, double precision)
+CREATE FUNCTION rec_internal.collect_events_trans(internal, bigint, bigint, double precision)
 RETURNS internal
 LANGUAGE C PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_collect_events_trans';
-COMMENT ON FUNCTION @extschema@.collect_events_trans(internal, bigint, bigint, double precision) IS
+COMMENT ON FUNCTION rec_internal.collect_events_trans(internal, bigint, bigint, double precision) IS
 'Internal: transition function of rec.collect_events.';
 
-CREATE FUNCTION @extschema@.collect_events_combine(internal, internal)
+CREATE FUNCTION rec_internal.collect_events_combine(internal, internal)
 RETURNS internal
 LANGUAGE C PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_collect_events_combine';
-COMMENT ON FUNCTION @extschema@.collect_events_combine(internal, internal) IS
+COMMENT ON FUNCTION rec_internal.collect_events_combine(internal, internal) IS
 'Internal: combine function of rec.collect_events (merges sorted partial states).';
 
-CREATE FUNCTION @extschema@.collect_events_serialize(internal)
+CREATE FUNCTION rec_internal.collect_events_serialize(internal)
 RETURNS bytea
 LANGUAGE C STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_collect_events_serialize';
-COMMENT ON FUNCTION @extschema@.collect_events_serialize(internal) IS
+COMMENT ON FUNCTION rec_internal.collect_events_serialize(internal) IS
 'Internal: serial function of rec.collect_events (sorts the partial state in the worker).';
 
-CREATE FUNCTION @extschema@.collect_events_deserialize(bytea, internal)
+CREATE FUNCTION rec_internal.collect_events_deserialize(bytea, internal)
 RETURNS internal
 LANGUAGE C STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_collect_events_deserialize';
-COMMENT ON FUNCTION @extschema@.collect_events_deserialize(bytea, internal) IS
+COMMENT ON FUNCTION rec_internal.collect_events_deserialize(bytea, internal) IS
 'Internal: deserial function of rec.collect_events.';
 
-CREATE FUNCTION @extschema@.collect_events_final(internal)
+CREATE FUNCTION rec_internal.collect_events_final(internal)
 RETURNS bytea
 LANGUAGE C PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_collect_events_final';
-COMMENT ON FUNCTION @extschema@.collect_events_final(internal) IS
+COMMENT ON FUNCTION rec_internal.collect_events_final(internal) IS
 'Internal: final function of rec.collect_events.';
 
 CREATE AGGREGATE @extschema@.collect_events(user_id bigint, item_id bigint, event_time double precision) (
-	SFUNC = @extschema@.collect_events_trans,
+	SFUNC = rec_internal.collect_events_trans,
 	STYPE = internal,
-	COMBINEFUNC = @extschema@.collect_events_combine,
-	SERIALFUNC = @extschema@.collect_events_serialize,
-	DESERIALFUNC = @extschema@.collect_events_deserialize,
-	FINALFUNC = @extschema@.collect_events_final,
+	COMBINEFUNC = rec_internal.collect_events_combine,
+	SERIALFUNC = rec_internal.collect_events_serialize,
+	DESERIALFUNC = rec_internal.collect_events_deserialize,
+	FINALFUNC = rec_internal.collect_events_final,
 	FINALFUNC_MODIFY = READ_WRITE,
 	PARALLEL = SAFE
 );
@@ -685,7 +695,7 @@ AS 'MODULE_PATHNAME', 'rec_variant';
 COMMENT ON FUNCTION @extschema@.variant(text, bigint) IS
 'The campaign that serves a user: an A/B campaign''s variant for this user (a hash of the user id and the campaign name against the cumulative shares, stable while the shares stay), or the campaign itself.';
 
-CREATE FUNCTION @extschema@.normal_cdf(z double precision)
+CREATE FUNCTION rec_internal.normal_cdf(z double precision)
 RETURNS double precision
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -693,7 +703,7 @@ RETURN (SELECT CASE WHEN z >= 0 THEN 1 - 0.5 * t.tail ELSE 0.5 * t.tail END
 	FROM (SELECT 1 / pow(1 + 0.0705230784 * x + 0.0422820123 * x ^ 2 + 0.0092705272 * x ^ 3
 		+ 0.0001520143 * x ^ 4 + 0.0002765672 * x ^ 5 + 0.0000430638 * x ^ 6, 16) AS tail
 		FROM (SELECT abs(z) / sqrt(2::float8) AS x) a) t);
-COMMENT ON FUNCTION @extschema@.normal_cdf(double precision) IS
+COMMENT ON FUNCTION rec_internal.normal_cdf(double precision) IS
 'Internal: the standard normal distribution function (erf by Abramowitz and Stegun 7.1.28, error below 3e-7).';
 
 CREATE FUNCTION @extschema@.campaign_report(
@@ -793,9 +803,9 @@ BEGIN ATOMIC
 		CASE WHEN w.nv > 0 THEN round(((w.kv / w.nv + w.z ^ 2 / (2 * w.nv)
 			+ w.z * sqrt(w.kv / w.nv * (1 - w.kv / w.nv) / w.nv + w.z ^ 2 / (4 * w.nv ^ 2)))
 			/ (1 + w.z ^ 2 / w.nv))::numeric, 6)::float8 END,
-		round((2 * (1 - @extschema@.normal_cdf(abs(w.ctr_z))))::numeric, 4)::float8,
-		round((2 * (1 - @extschema@.normal_cdf(abs(w.conv_z))))::numeric, 4)::float8,
-		CASE WHEN w.ctr_z IS NOT NULL THEN 2 * (1 - @extschema@.normal_cdf(abs(w.ctr_z))) < 0.05 END
+		round((2 * (1 - rec_internal.normal_cdf(abs(w.ctr_z))))::numeric, 4)::float8,
+		round((2 * (1 - rec_internal.normal_cdf(abs(w.conv_z))))::numeric, 4)::float8,
+		CASE WHEN w.ctr_z IS NOT NULL THEN 2 * (1 - rec_internal.normal_cdf(abs(w.ctr_z))) < 0.05 END
 	FROM wilson w
 	ORDER BY w.control DESC, w.variant;
 END;
@@ -1137,7 +1147,7 @@ COMMENT ON FUNCTION @extschema@.batch_recommend_text(text, integer, text[], bool
 
 -- Events ----------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.attributed_variant(campaign text, variant text, user_id bigint)
+CREATE FUNCTION rec_internal.attributed_variant(campaign text, variant text, user_id bigint)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1159,7 +1169,7 @@ BEGIN
 	RETURN variant;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.attributed_variant(text, text, bigint) IS
+COMMENT ON FUNCTION rec_internal.attributed_variant(text, text, bigint) IS
 'Internal: the variant an attributed event or impression is logged under (the given one, checked, or the user''s).';
 
 DROP FUNCTION @extschema@.log_event(bigint, bigint, text, real, timestamptz, text);
@@ -1199,7 +1209,7 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	INSERT INTO @extschema@.impression (campaign, variant, user_id, items, ts)
-	VALUES (campaign, @extschema@.attributed_variant(campaign, variant, user_id), user_id, items, ts);
+	VALUES (campaign, rec_internal.attributed_variant(campaign, variant, user_id), user_id, items, ts);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.log_impression(bigint, bigint[], text, text, timestamptz) IS
@@ -1343,7 +1353,7 @@ BEGIN
 	INSERT INTO @extschema@.impression (campaign, variant, user_id, items, ts)
 	VALUES (campaign,
 			CASE WHEN variant IS NULL THEN @extschema@.variant(campaign, user_id)
-				 ELSE @extschema@.attributed_variant(campaign, variant, uid) END,
+				 ELSE rec_internal.attributed_variant(campaign, variant, uid) END,
 			uid, ids, ts);
 END
 $$;
@@ -1367,112 +1377,112 @@ COMMENT ON FUNCTION @extschema@.log_impression(uuid, text[], text, text, timesta
 
 -- Ranking metrics -------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.rank_metric_trans(internal, bigint, boolean, integer)
+CREATE FUNCTION rec_internal.rank_metric_trans(internal, bigint, boolean, integer)
 RETURNS internal
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_rank_metric_trans';
-COMMENT ON FUNCTION @extschema@.rank_metric_trans(internal, bigint, boolean, integer) IS
+COMMENT ON FUNCTION rec_internal.rank_metric_trans(internal, bigint, boolean, integer) IS
 'Internal: transition function of precision_agg, mrr_agg and hit_agg.';
 
-CREATE FUNCTION @extschema@.rank_metric_trans(internal, bigint, boolean, integer, integer)
+CREATE FUNCTION rec_internal.rank_metric_trans(internal, bigint, boolean, integer, integer)
 RETURNS internal
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_rank_metric_trans';
-COMMENT ON FUNCTION @extschema@.rank_metric_trans(internal, bigint, boolean, integer, integer) IS
+COMMENT ON FUNCTION rec_internal.rank_metric_trans(internal, bigint, boolean, integer, integer) IS
 'Internal: transition function of ndcg_agg and recall_agg.';
 
-CREATE FUNCTION @extschema@.rank_metric_combine(internal, internal)
+CREATE FUNCTION rec_internal.rank_metric_combine(internal, internal)
 RETURNS internal
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_rank_metric_combine';
-COMMENT ON FUNCTION @extschema@.rank_metric_combine(internal, internal) IS
+COMMENT ON FUNCTION rec_internal.rank_metric_combine(internal, internal) IS
 'Internal: combine function of the metric aggregates (the union of two sets of relevant ranks).';
 
-CREATE FUNCTION @extschema@.rank_metric_serialize(internal)
+CREATE FUNCTION rec_internal.rank_metric_serialize(internal)
 RETURNS bytea
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_rank_metric_serialize';
-COMMENT ON FUNCTION @extschema@.rank_metric_serialize(internal) IS
+COMMENT ON FUNCTION rec_internal.rank_metric_serialize(internal) IS
 'Internal: serialization function of the metric aggregates.';
 
-CREATE FUNCTION @extschema@.rank_metric_deserialize(bytea, internal)
+CREATE FUNCTION rec_internal.rank_metric_deserialize(bytea, internal)
 RETURNS internal
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_rank_metric_deserialize';
-COMMENT ON FUNCTION @extschema@.rank_metric_deserialize(bytea, internal) IS
+COMMENT ON FUNCTION rec_internal.rank_metric_deserialize(bytea, internal) IS
 'Internal: deserialization function of the metric aggregates.';
 
-CREATE FUNCTION @extschema@.precision_agg_final(internal)
+CREATE FUNCTION rec_internal.precision_agg_final(internal)
 RETURNS double precision
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_precision_agg_final';
-COMMENT ON FUNCTION @extschema@.precision_agg_final(internal) IS 'Internal: final function of precision_agg.';
+COMMENT ON FUNCTION rec_internal.precision_agg_final(internal) IS 'Internal: final function of precision_agg.';
 
-CREATE FUNCTION @extschema@.recall_agg_final(internal)
+CREATE FUNCTION rec_internal.recall_agg_final(internal)
 RETURNS double precision
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_recall_agg_final';
-COMMENT ON FUNCTION @extschema@.recall_agg_final(internal) IS 'Internal: final function of recall_agg.';
+COMMENT ON FUNCTION rec_internal.recall_agg_final(internal) IS 'Internal: final function of recall_agg.';
 
-CREATE FUNCTION @extschema@.ndcg_agg_final(internal)
+CREATE FUNCTION rec_internal.ndcg_agg_final(internal)
 RETURNS double precision
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_ndcg_agg_final';
-COMMENT ON FUNCTION @extschema@.ndcg_agg_final(internal) IS 'Internal: final function of ndcg_agg.';
+COMMENT ON FUNCTION rec_internal.ndcg_agg_final(internal) IS 'Internal: final function of ndcg_agg.';
 
-CREATE FUNCTION @extschema@.mrr_agg_final(internal)
+CREATE FUNCTION rec_internal.mrr_agg_final(internal)
 RETURNS double precision
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_mrr_agg_final';
-COMMENT ON FUNCTION @extschema@.mrr_agg_final(internal) IS 'Internal: final function of mrr_agg.';
+COMMENT ON FUNCTION rec_internal.mrr_agg_final(internal) IS 'Internal: final function of mrr_agg.';
 
-CREATE FUNCTION @extschema@.hit_agg_final(internal)
+CREATE FUNCTION rec_internal.hit_agg_final(internal)
 RETURNS double precision
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_hit_agg_final';
-COMMENT ON FUNCTION @extschema@.hit_agg_final(internal) IS 'Internal: final function of hit_agg.';
+COMMENT ON FUNCTION rec_internal.hit_agg_final(internal) IS 'Internal: final function of hit_agg.';
 
 CREATE AGGREGATE @extschema@.precision_agg(rank bigint, relevant boolean, k integer) (
-	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
-	FINALFUNC = @extschema@.precision_agg_final,
-	COMBINEFUNC = @extschema@.rank_metric_combine,
-	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
+	SFUNC = rec_internal.rank_metric_trans, STYPE = internal, SSPACE = 32,
+	FINALFUNC = rec_internal.precision_agg_final,
+	COMBINEFUNC = rec_internal.rank_metric_combine,
+	SERIALFUNC = rec_internal.rank_metric_serialize, DESERIALFUNC = rec_internal.rank_metric_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.precision_agg(bigint, boolean, integer) IS
 'Precision at k of one group of ranked rows (one user''s list): relevant ranks <= k divided by k; equals precision_at_k() on the same list. A NULL rank is skipped, a NULL relevant is not relevant, a rank given twice counts once.';
 
 CREATE AGGREGATE @extschema@.recall_agg(rank bigint, relevant boolean, n_relevant integer, k integer) (
-	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
-	FINALFUNC = @extschema@.recall_agg_final,
-	COMBINEFUNC = @extschema@.rank_metric_combine,
-	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
+	SFUNC = rec_internal.rank_metric_trans, STYPE = internal, SSPACE = 32,
+	FINALFUNC = rec_internal.recall_agg_final,
+	COMBINEFUNC = rec_internal.rank_metric_combine,
+	SERIALFUNC = rec_internal.rank_metric_serialize, DESERIALFUNC = rec_internal.rank_metric_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.recall_agg(bigint, boolean, integer, integer) IS
 'Recall at k of one group of ranked rows: relevant ranks <= k divided by n_relevant (the user''s number of distinct relevant items, the same in every row); NULL when n_relevant is 0. Equals recall_at_k() on the same list.';
 
 CREATE AGGREGATE @extschema@.ndcg_agg(rank bigint, relevant boolean, n_relevant integer, k integer) (
-	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
-	FINALFUNC = @extschema@.ndcg_agg_final,
-	COMBINEFUNC = @extschema@.rank_metric_combine,
-	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
+	SFUNC = rec_internal.rank_metric_trans, STYPE = internal, SSPACE = 32,
+	FINALFUNC = rec_internal.ndcg_agg_final,
+	COMBINEFUNC = rec_internal.rank_metric_combine,
+	SERIALFUNC = rec_internal.rank_metric_serialize, DESERIALFUNC = rec_internal.rank_metric_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.ndcg_agg(bigint, boolean, integer, integer) IS
 'Binary NDCG at k of one group of ranked rows, with the ideal DCG over min(k, n_relevant) hits; NULL when n_relevant is 0. Equals ndcg_at_k() on the same list.';
 
 CREATE AGGREGATE @extschema@.mrr_agg(rank bigint, relevant boolean, k integer) (
-	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
-	FINALFUNC = @extschema@.mrr_agg_final,
-	COMBINEFUNC = @extschema@.rank_metric_combine,
-	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
+	SFUNC = rec_internal.rank_metric_trans, STYPE = internal, SSPACE = 32,
+	FINALFUNC = rec_internal.mrr_agg_final,
+	COMBINEFUNC = rec_internal.rank_metric_combine,
+	SERIALFUNC = rec_internal.rank_metric_serialize, DESERIALFUNC = rec_internal.rank_metric_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.mrr_agg(bigint, boolean, integer) IS
 'Reciprocal rank of one group of ranked rows: 1 / the first relevant rank <= k, 0 if none; equals mrr() on the same list. Average it over users for MRR.';
 
 CREATE AGGREGATE @extschema@.hit_agg(rank bigint, relevant boolean, k integer) (
-	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
-	FINALFUNC = @extschema@.hit_agg_final,
-	COMBINEFUNC = @extschema@.rank_metric_combine,
-	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
+	SFUNC = rec_internal.rank_metric_trans, STYPE = internal, SSPACE = 32,
+	FINALFUNC = rec_internal.hit_agg_final,
+	COMBINEFUNC = rec_internal.rank_metric_combine,
+	SERIALFUNC = rec_internal.rank_metric_serialize, DESERIALFUNC = rec_internal.rank_metric_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.hit_agg(bigint, boolean, integer) IS
 'Hit at k of one group of ranked rows: 1 if any rank <= k is relevant, else 0; equals hit_at_k() on the same list.';
@@ -1568,12 +1578,12 @@ BEGIN
 	IF exclude_holdout IS NULL THEN
 		RAISE EXCEPTION 'exclude_holdout must not be null' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	PERFORM @extschema@.column_type(holdout, user_column, 'user_column',
+	PERFORM rec_internal.column_type(holdout, user_column, 'user_column',
 		'Name the holdout''s columns with user_column => and item_column =>.');
-	PERFORM @extschema@.column_type(holdout, item_column, 'item_column',
+	PERFORM rec_internal.column_type(holdout, item_column, 'item_column',
 		'Name the holdout''s columns with user_column => and item_column =>.');
 	IF ts_column IS NOT NULL THEN
-		ts_type := @extschema@.column_type(holdout, ts_column, 'ts_column',
+		ts_type := rec_internal.column_type(holdout, ts_column, 'ts_column',
 			'Name the holdout''s time column with ts_column =>.');
 		IF ts_type <> ALL ('{timestamptz,timestamp,date,smallint,integer,bigint,real,double precision,numeric}'::regtype[]) THEN
 			RAISE EXCEPTION 'ts_column "%" has type %, not a time', ts_column, ts_type

@@ -51,7 +51,7 @@ RequireColumn(const RecBinding *b, const char *col, const char *key)
  * Attribute the event just logged to the recommendation that led to it: one
  * row in rec.event_attribution with the campaign, the variant that served
  * (rec.variant() of the user when not given) and the rank it was shown at.
- * rec.attributed_variant() checks the campaign and the variant.
+ * rec_internal.attributed_variant() checks the campaign and the variant.
  */
 static void
 AttributeEvent(FunctionCallInfo fcinfo, const RecKey *user, const RecKey *item)
@@ -88,7 +88,7 @@ AttributeEvent(FunctionCallInfo fcinfo, const RecKey *user, const RecKey *item)
 	args[6] = PG_GETARG_DATUM(4);
 	ret = SPI_execute_plan(RecKeptPlan("INSERT INTO rec.event_attribution"
 									   " (campaign, variant, rank, user_id, item_id, event_type, ts)"
-									   " VALUES ($1, rec.attributed_variant($1, $2, $4), $3, $4, $5, $6, $7)",
+									   " VALUES ($1, rec_internal.attributed_variant($1, $2, $4), $3, $4, $5, $6, $7)",
 									   7, argtypes),
 						   args, nulls, false, 0);
 	if (ret != SPI_OK_INSERT)

@@ -480,7 +480,7 @@ rec_model_files_sweep(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("rec.model_files_sweep() must be called as a trigger")));
+				 errmsg("rec_internal.model_files_sweep() must be called as a trigger")));
 	SPI_connect();
 	SweepModelFiles(false);
 	SPI_finish();

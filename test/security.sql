@@ -107,7 +107,7 @@ SELECT throws_ok($$SELECT * FROM rec.recommend(1, campaign => 'main')$$, '42501'
                  'outsider: no USAGE on schema rec, no recommendations');
 SELECT throws_ok($$SELECT rec.log_event(1, 2)$$, '42501', 'permission denied for schema rec', 'outsider: no events');
 RESET ROLE;
-SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'rec'::regnamespace AND prosecdef), 0::bigint,
+SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace IN ('rec'::regnamespace, 'rec_internal'::regnamespace) AND prosecdef), 0::bigint,
           'no rec function is SECURITY DEFINER: every one runs with the caller''s privileges');
 
 -- a dataset group bound to relations the caller cannot read -------------------------------

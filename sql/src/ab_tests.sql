@@ -12,7 +12,7 @@ AS 'MODULE_PATHNAME', 'rec_variant';
 COMMENT ON FUNCTION @extschema@.variant(text, bigint) IS
 'The campaign that serves a user: an A/B campaign''s variant for this user (a hash of the user id and the campaign name against the cumulative shares, stable while the shares stay), or the campaign itself.';
 
-CREATE FUNCTION @extschema@.normal_cdf(z double precision)
+CREATE FUNCTION rec_internal.normal_cdf(z double precision)
 RETURNS double precision
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -20,7 +20,7 @@ RETURN (SELECT CASE WHEN z >= 0 THEN 1 - 0.5 * t.tail ELSE 0.5 * t.tail END
 	FROM (SELECT 1 / pow(1 + 0.0705230784 * x + 0.0422820123 * x ^ 2 + 0.0092705272 * x ^ 3
 		+ 0.0001520143 * x ^ 4 + 0.0002765672 * x ^ 5 + 0.0000430638 * x ^ 6, 16) AS tail
 		FROM (SELECT abs(z) / sqrt(2::float8) AS x) a) t);
-COMMENT ON FUNCTION @extschema@.normal_cdf(double precision) IS
+COMMENT ON FUNCTION rec_internal.normal_cdf(double precision) IS
 'Internal: the standard normal distribution function (erf by Abramowitz and Stegun 7.1.28, error below 3e-7).';
 
 CREATE FUNCTION @extschema@.campaign_report(
@@ -120,9 +120,9 @@ BEGIN ATOMIC
 		CASE WHEN w.nv > 0 THEN round(((w.kv / w.nv + w.z ^ 2 / (2 * w.nv)
 			+ w.z * sqrt(w.kv / w.nv * (1 - w.kv / w.nv) / w.nv + w.z ^ 2 / (4 * w.nv ^ 2)))
 			/ (1 + w.z ^ 2 / w.nv))::numeric, 6)::float8 END,
-		round((2 * (1 - @extschema@.normal_cdf(abs(w.ctr_z))))::numeric, 4)::float8,
-		round((2 * (1 - @extschema@.normal_cdf(abs(w.conv_z))))::numeric, 4)::float8,
-		CASE WHEN w.ctr_z IS NOT NULL THEN 2 * (1 - @extschema@.normal_cdf(abs(w.ctr_z))) < 0.05 END
+		round((2 * (1 - rec_internal.normal_cdf(abs(w.ctr_z))))::numeric, 4)::float8,
+		round((2 * (1 - rec_internal.normal_cdf(abs(w.conv_z))))::numeric, 4)::float8,
+		CASE WHEN w.ctr_z IS NOT NULL THEN 2 * (1 - rec_internal.normal_cdf(abs(w.ctr_z))) < 0.05 END
 	FROM wilson w
 	ORDER BY w.control DESC, w.variant;
 END;

@@ -6,7 +6,7 @@
 -- ("user_type", "item_type") when they are not integers.  Inside rec a text or
 -- uuid id is its 64-bit hash (rec.key_id); models keep their items' keys.
 
-CREATE FUNCTION @extschema@.column_type(rel regclass, col text, what text, hint text DEFAULT NULL)
+CREATE FUNCTION rec_internal.column_type(rel regclass, col text, what text, hint text DEFAULT NULL)
 RETURNS regtype
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -25,7 +25,7 @@ BEGIN
 	RETURN t;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.column_type(regclass, text, text, text) IS
+COMMENT ON FUNCTION rec_internal.column_type(regclass, text, text, text) IS
 'Internal: the type of a column, or an error naming the mapping key when a required column is missing.';
 
 CREATE FUNCTION @extschema@.drop_dataset_group(name text)
@@ -99,7 +99,7 @@ BEGIN
 
 	-- interactions: user, item and time are required; event type and value optional
 	FOREACH k IN ARRAY '{user_id,item_id}'::text[] LOOP
-		t := @extschema@.column_type(interactions, coalesce(columns ->> k, k), k);
+		t := rec_internal.column_type(interactions, coalesce(columns ->> k, k), k);
 		IF t <> ALL (ids) THEN
 			RAISE EXCEPTION 'column "%" of relation % must be an integer, text, varchar or uuid type, not %',
 				coalesce(columns ->> k, k), interactions, t USING ERRCODE = 'datatype_mismatch';
@@ -111,14 +111,14 @@ BEGIN
 	END LOOP;
 	item_kind := CASE WHEN m ? 'item_type' THEN m ->> 'item_type' ELSE 'integer' END;
 	user_kind := CASE WHEN m ? 'user_type' THEN m ->> 'user_type' ELSE 'integer' END;
-	t := @extschema@.column_type(interactions, coalesce(columns ->> 'ts', 'ts'), 'ts');
+	t := rec_internal.column_type(interactions, coalesce(columns ->> 'ts', 'ts'), 'ts');
 	IF t <> ALL ('{timestamptz,timestamp}'::regtype[] || nums) THEN
 		RAISE EXCEPTION 'column "%" of relation % must be a timestamp or epoch seconds, not %',
 			coalesce(columns ->> 'ts', 'ts'), interactions, t USING ERRCODE = 'datatype_mismatch';
 	END IF;
 	m := m || jsonb_build_object('ts', coalesce(columns ->> 'ts', 'ts'),
 								 'ts_is_epoch', t = ANY (nums));
-	t := @extschema@.column_type(interactions, coalesce(columns ->> 'event_type', 'event_type'),
+	t := rec_internal.column_type(interactions, coalesce(columns ->> 'event_type', 'event_type'),
 								 CASE WHEN columns ? 'event_type' THEN 'event_type' END);
 	IF t IS NOT NULL THEN
 		IF t <> ALL ('{text,varchar}'::regtype[]) THEN
@@ -128,7 +128,7 @@ BEGIN
 		END IF;
 		m := m || jsonb_build_object('event_type', coalesce(columns ->> 'event_type', 'event_type'));
 	END IF;
-	t := @extschema@.column_type(interactions, coalesce(columns ->> 'event_value', 'event_value'),
+	t := rec_internal.column_type(interactions, coalesce(columns ->> 'event_value', 'event_value'),
 								 CASE WHEN columns ? 'event_value' THEN 'event_value' END);
 	IF t IS NOT NULL THEN
 		IF t <> ALL (nums) THEN
@@ -141,7 +141,7 @@ BEGIN
 
 	-- items: an id column of the same kind as the interactions' item ids, and optional text[] categories
 	IF items IS NOT NULL THEN
-		t := @extschema@.column_type(items, coalesce(columns ->> 'items_item_id', 'item_id'), 'items_item_id');
+		t := rec_internal.column_type(items, coalesce(columns ->> 'items_item_id', 'item_id'), 'items_item_id');
 		IF (CASE WHEN t = ANY (ints) THEN 'integer' WHEN t = 'varchar'::regtype THEN 'text' ELSE t::text END)
 			IS DISTINCT FROM (CASE item_kind WHEN 'character varying' THEN 'text' ELSE item_kind END) THEN
 			RAISE EXCEPTION 'column "%" of relation % must be of the type of the item ids (%), not %',
@@ -150,7 +150,7 @@ BEGIN
 				USING ERRCODE = 'datatype_mismatch';
 		END IF;
 		m := m || jsonb_build_object('items_item_id', coalesce(columns ->> 'items_item_id', 'item_id'));
-		t := @extschema@.column_type(items, coalesce(columns ->> 'categories', 'categories'),
+		t := rec_internal.column_type(items, coalesce(columns ->> 'categories', 'categories'),
 									 CASE WHEN columns ? 'categories' THEN 'categories' END);
 		IF t IS NOT NULL THEN
 			IF t <> 'text[]'::regtype THEN
@@ -160,7 +160,7 @@ BEGIN
 			END IF;
 			m := m || jsonb_build_object('categories', coalesce(columns ->> 'categories', 'categories'));
 		END IF;
-		t := @extschema@.column_type(items, coalesce(columns ->> 'created_at', 'created_at'),
+		t := rec_internal.column_type(items, coalesce(columns ->> 'created_at', 'created_at'),
 									 CASE WHEN columns ? 'created_at' THEN 'created_at' END);
 		IF t IS NOT NULL THEN
 			IF t <> ALL ('{timestamptz,timestamp}'::regtype[]) THEN
@@ -179,7 +179,7 @@ BEGIN
 	-- what they like: a text[] column of categories, or a jsonb column whose
 	-- string values (all, or under user_categories_key) are
 	IF users IS NOT NULL THEN
-		t := @extschema@.column_type(users, coalesce(columns ->> 'users_user_id', 'user_id'), 'users_user_id');
+		t := rec_internal.column_type(users, coalesce(columns ->> 'users_user_id', 'user_id'), 'users_user_id');
 		IF (CASE WHEN t = ANY (ints) THEN 'integer' WHEN t = 'varchar'::regtype THEN 'text' ELSE t::text END)
 			IS DISTINCT FROM (CASE user_kind WHEN 'character varying' THEN 'text' ELSE user_kind END) THEN
 			RAISE EXCEPTION 'column "%" of relation % must be of the type of the user ids (%), not %',
@@ -188,7 +188,7 @@ BEGIN
 				USING ERRCODE = 'datatype_mismatch';
 		END IF;
 		m := m || jsonb_build_object('users_user_id', coalesce(columns ->> 'users_user_id', 'user_id'));
-		t := @extschema@.column_type(users, coalesce(columns ->> 'user_categories', 'properties'),
+		t := rec_internal.column_type(users, coalesce(columns ->> 'user_categories', 'properties'),
 									 CASE WHEN columns ? 'user_categories' THEN 'user_categories' END);
 		IF t IS NOT NULL THEN
 			IF t <> ALL ('{text[],jsonb}'::regtype[]) THEN

@@ -49,12 +49,12 @@ BEGIN
 	IF exclude_holdout IS NULL THEN
 		RAISE EXCEPTION 'exclude_holdout must not be null' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	PERFORM @extschema@.column_type(holdout, user_column, 'user_column',
+	PERFORM rec_internal.column_type(holdout, user_column, 'user_column',
 		'Name the holdout''s columns with user_column => and item_column =>.');
-	PERFORM @extschema@.column_type(holdout, item_column, 'item_column',
+	PERFORM rec_internal.column_type(holdout, item_column, 'item_column',
 		'Name the holdout''s columns with user_column => and item_column =>.');
 	IF ts_column IS NOT NULL THEN
-		ts_type := @extschema@.column_type(holdout, ts_column, 'ts_column',
+		ts_type := rec_internal.column_type(holdout, ts_column, 'ts_column',
 			'Name the holdout''s time column with ts_column =>.');
 		IF ts_type <> ALL ('{timestamptz,timestamp,date,smallint,integer,bigint,real,double precision,numeric}'::regtype[]) THEN
 			RAISE EXCEPTION 'ts_column "%" has type %, not a time', ts_column, ts_type

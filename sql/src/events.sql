@@ -1,7 +1,7 @@
 -- Events (src/events.c): logging interactions and impressions as they happen,
 -- attributed to the campaign and variant that served them.
 
-CREATE FUNCTION @extschema@.attributed_variant(campaign text, variant text, user_id bigint)
+CREATE FUNCTION rec_internal.attributed_variant(campaign text, variant text, user_id bigint)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -23,7 +23,7 @@ BEGIN
 	RETURN variant;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.attributed_variant(text, text, bigint) IS
+COMMENT ON FUNCTION rec_internal.attributed_variant(text, text, bigint) IS
 'Internal: the variant an attributed event or impression is logged under (the given one, checked, or the user''s).';
 
 CREATE FUNCTION @extschema@.log_event(
@@ -62,7 +62,7 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	INSERT INTO @extschema@.impression (campaign, variant, user_id, items, ts)
-	VALUES (campaign, @extschema@.attributed_variant(campaign, variant, user_id), user_id, items, ts);
+	VALUES (campaign, rec_internal.attributed_variant(campaign, variant, user_id), user_id, items, ts);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.log_impression(bigint, bigint[], text, text, timestamptz) IS
@@ -206,7 +206,7 @@ BEGIN
 	INSERT INTO @extschema@.impression (campaign, variant, user_id, items, ts)
 	VALUES (campaign,
 			CASE WHEN variant IS NULL THEN @extschema@.variant(campaign, user_id)
-				 ELSE @extschema@.attributed_variant(campaign, variant, uid) END,
+				 ELSE rec_internal.attributed_variant(campaign, variant, uid) END,
 			uid, ids, ts);
 END
 $$;

@@ -203,41 +203,41 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_attribution', '');
 
 -- Internal triggers: caches follow the catalogue, model files follow versions ---
 
-CREATE FUNCTION @extschema@.catalogue_changed()
+CREATE FUNCTION rec_internal.catalogue_changed()
 RETURNS trigger
 LANGUAGE C
 AS 'MODULE_PATHNAME', 'rec_catalogue_changed';
-COMMENT ON FUNCTION @extschema@.catalogue_changed() IS
+COMMENT ON FUNCTION rec_internal.catalogue_changed() IS
 'Internal trigger: tells every backend''s campaign cache that rec''s catalogue changed.';
 
 CREATE TRIGGER dataset_group_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.dataset_group
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.catalogue_changed();
+	FOR EACH STATEMENT EXECUTE FUNCTION rec_internal.catalogue_changed();
 
 CREATE TRIGGER solution_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.solution
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.catalogue_changed();
+	FOR EACH STATEMENT EXECUTE FUNCTION rec_internal.catalogue_changed();
 
 CREATE TRIGGER solution_version_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.solution_version
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.catalogue_changed();
+	FOR EACH STATEMENT EXECUTE FUNCTION rec_internal.catalogue_changed();
 
 CREATE TRIGGER campaign_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.campaign
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.catalogue_changed();
+	FOR EACH STATEMENT EXECUTE FUNCTION rec_internal.catalogue_changed();
 
 CREATE TRIGGER campaign_variant_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.campaign_variant
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.catalogue_changed();
+	FOR EACH STATEMENT EXECUTE FUNCTION rec_internal.catalogue_changed();
 
-CREATE FUNCTION @extschema@.model_files_sweep()
+CREATE FUNCTION rec_internal.model_files_sweep()
 RETURNS trigger
 LANGUAGE C
 AS 'MODULE_PATHNAME', 'rec_model_files_sweep';
-COMMENT ON FUNCTION @extschema@.model_files_sweep() IS
+COMMENT ON FUNCTION rec_internal.model_files_sweep() IS
 'Internal trigger: removes the server''s model files (rec_models/ in the data directory) of solution versions that no longer exist.';
 
 CREATE TRIGGER solution_version_deleted AFTER DELETE OR TRUNCATE ON @extschema@.solution_version
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.model_files_sweep();
+	FOR EACH STATEMENT EXECUTE FUNCTION rec_internal.model_files_sweep();
 
 -- Dataset groups: a bound relation cannot be dropped from under its group -----
 
-CREATE FUNCTION @extschema@.protect_bound_relations()
+CREATE FUNCTION rec_internal.protect_bound_relations()
 RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -265,11 +265,11 @@ BEGIN
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.protect_bound_relations() IS
+COMMENT ON FUNCTION rec_internal.protect_bound_relations() IS
 'Internal event trigger: refuses to drop a table or view a dataset group is bound to, even with CASCADE, naming the group.';
 
 CREATE EVENT TRIGGER rec_protect_bound_relations ON sql_drop
-	EXECUTE FUNCTION @extschema@.protect_bound_relations();
+	EXECUTE FUNCTION rec_internal.protect_bound_relations();
 
 -- Campaign status -------------------------------------------------------------
 

@@ -73,48 +73,48 @@ AS 'MODULE_PATHNAME', 'rec_recipe_parameters';
 COMMENT ON FUNCTION @extschema@.recipe_parameters(text) IS
 'The parameters a recipe accepts in rec.train()''s params (every recipe''s when recipe is NULL), with type, default, range and meaning.';
 
-CREATE FUNCTION @extschema@.collect_events_trans(internal, bigint, bigint, double precision)
+CREATE FUNCTION rec_internal.collect_events_trans(internal, bigint, bigint, double precision)
 RETURNS internal
 LANGUAGE C PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_collect_events_trans';
-COMMENT ON FUNCTION @extschema@.collect_events_trans(internal, bigint, bigint, double precision) IS
+COMMENT ON FUNCTION rec_internal.collect_events_trans(internal, bigint, bigint, double precision) IS
 'Internal: transition function of rec.collect_events.';
 
-CREATE FUNCTION @extschema@.collect_events_combine(internal, internal)
+CREATE FUNCTION rec_internal.collect_events_combine(internal, internal)
 RETURNS internal
 LANGUAGE C PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_collect_events_combine';
-COMMENT ON FUNCTION @extschema@.collect_events_combine(internal, internal) IS
+COMMENT ON FUNCTION rec_internal.collect_events_combine(internal, internal) IS
 'Internal: combine function of rec.collect_events (merges sorted partial states).';
 
-CREATE FUNCTION @extschema@.collect_events_serialize(internal)
+CREATE FUNCTION rec_internal.collect_events_serialize(internal)
 RETURNS bytea
 LANGUAGE C STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_collect_events_serialize';
-COMMENT ON FUNCTION @extschema@.collect_events_serialize(internal) IS
+COMMENT ON FUNCTION rec_internal.collect_events_serialize(internal) IS
 'Internal: serial function of rec.collect_events (sorts the partial state in the worker).';
 
-CREATE FUNCTION @extschema@.collect_events_deserialize(bytea, internal)
+CREATE FUNCTION rec_internal.collect_events_deserialize(bytea, internal)
 RETURNS internal
 LANGUAGE C STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_collect_events_deserialize';
-COMMENT ON FUNCTION @extschema@.collect_events_deserialize(bytea, internal) IS
+COMMENT ON FUNCTION rec_internal.collect_events_deserialize(bytea, internal) IS
 'Internal: deserial function of rec.collect_events.';
 
-CREATE FUNCTION @extschema@.collect_events_final(internal)
+CREATE FUNCTION rec_internal.collect_events_final(internal)
 RETURNS bytea
 LANGUAGE C PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_collect_events_final';
-COMMENT ON FUNCTION @extschema@.collect_events_final(internal) IS
+COMMENT ON FUNCTION rec_internal.collect_events_final(internal) IS
 'Internal: final function of rec.collect_events.';
 
 CREATE AGGREGATE @extschema@.collect_events(user_id bigint, item_id bigint, event_time double precision) (
-	SFUNC = @extschema@.collect_events_trans,
+	SFUNC = rec_internal.collect_events_trans,
 	STYPE = internal,
-	COMBINEFUNC = @extschema@.collect_events_combine,
-	SERIALFUNC = @extschema@.collect_events_serialize,
-	DESERIALFUNC = @extschema@.collect_events_deserialize,
-	FINALFUNC = @extschema@.collect_events_final,
+	COMBINEFUNC = rec_internal.collect_events_combine,
+	SERIALFUNC = rec_internal.collect_events_serialize,
+	DESERIALFUNC = rec_internal.collect_events_deserialize,
+	FINALFUNC = rec_internal.collect_events_final,
 	FINALFUNC_MODIFY = READ_WRITE,
 	PARALLEL = SAFE
 );

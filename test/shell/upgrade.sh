@@ -53,6 +53,14 @@ for what in function aggregate relation column constraint trigger 'event trigger
     check "the fresh install's catalogue lists a $what" grep -q "^$what " "$out/fresh.txt"
 done
 
+# \df rec.* lists the API: what only rec calls is in rec_internal
+check "no function of schema rec is one only rec calls (commented 'Internal')" \
+    test "$(psql -X -At -d rec_new -c "SELECT count(*) FROM pg_proc WHERE pronamespace = 'rec'::regnamespace
+        AND obj_description(oid, 'pg_proc') LIKE 'Internal%'")" == 0
+check "schema rec_internal holds the 21 functions only rec calls, none SECURITY DEFINER" \
+    test "$(psql -X -At -d rec_new -c "SELECT count(*) FILTER (WHERE obj_description(oid, 'pg_proc') LIKE 'Internal%'
+        AND NOT prosecdef) || ' ' || count(*) FROM pg_proc WHERE pronamespace = 'rec_internal'::regnamespace")" == "21 21"
+
 # every campaign keeps serving: rec 0.1.0's models as 0.1.0 served them
 for sharing in off on; do
     for c in v010_popularity v010_sims v010_ease v010_up; do

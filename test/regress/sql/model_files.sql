@@ -71,4 +71,4 @@ SELECT count(*) AS files_left FROM pg_ls_dir('rec_models') f
 WHERE f LIKE (SELECT oid FROM pg_database WHERE datname = current_database()) || '-%';
 
 -- the sweep is a trigger
-SELECT rec.model_files_sweep();
+SELECT rec_internal.model_files_sweep();
