@@ -50,13 +50,17 @@ REGRESS_OPTS = --inputdir=test/regress --load-extension=$(EXTENSION)
 
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
-PG_CPPFLAGS = -I$(srcdir)/src $(BLAS_CFLAGS)
-PG_CFLAGS = -O2 -ftree-vectorize -fno-math-errno
+# -Wall -Wextra on rec's own code, with gcc (objects) and clang (JIT bitcode), as
+# Debian builds PostgreSQL; PostgreSQL's headers are system headers here
+# (-isystem), as their unused parameters are not rec's to fix
+PG_CPPFLAGS = -I$(srcdir)/src $(BLAS_CFLAGS) -isystem $(includedir_server) -isystem $(includedir_internal)
+PG_CFLAGS = -O2 -ftree-vectorize -fno-math-errno -Wall -Wextra
 SHLIB_LINK = $(BLAS_LIBS)
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+BITCODE_CFLAGS += -Wall -Wextra
 
 .PHONY: prove
 prove:

@@ -322,7 +322,7 @@ RememberCatalogueOids(void)
 	Oid			nsp = get_namespace_oid("rec", true);
 	int			i;
 
-	for (i = 0; i < lengthof(names); i++)
+	for (i = 0; i < (int) lengthof(names); i++)
 		catalogue_oids[i] = OidIsValid(nsp) ? get_relname_relid(names[i], nsp) : InvalidOid;
 	catalogue_oids_known = true;
 }
@@ -335,13 +335,13 @@ RememberCatalogueOids(void)
  * relations, which a busy primary sends all the time, leave it alone.
  */
 static void
-InvalidateCampaigns(Datum arg, Oid relid)
+InvalidateCampaigns(Datum arg pg_attribute_unused(), Oid relid)
 {
 	int			i;
 
 	if (OidIsValid(relid) && catalogue_oids_known)
 	{
-		for (i = 0; i < lengthof(catalogue_oids); i++)
+		for (i = 0; i < (int) lengthof(catalogue_oids); i++)
 			if (catalogue_oids[i] == relid)
 				break;
 		if (i == lengthof(catalogue_oids))

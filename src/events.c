@@ -123,7 +123,7 @@ rec_log_event(PG_FUNCTION_ARGS)
 	int			required[] = {0, 1, 4, 5};
 	int			i;
 
-	for (i = 0; i < lengthof(required); i++)
+	for (i = 0; i < (int) lengthof(required); i++)
 		if (PG_ARGISNULL(required[i]))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -105,7 +105,7 @@ typedef struct Compiler
 static void
 SyntaxError(Compiler *c, const Token *t, const char *expected) pg_attribute_noreturn();
 static void
-SyntaxError(Compiler *c, const Token *t, const char *expected)
+SyntaxError(Compiler *c pg_attribute_unused(), const Token *t, const char *expected)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_SYNTAX_ERROR),
@@ -278,7 +278,7 @@ IsKeyword(const char *w)
 	"exclude", "items", "itemid", "true", "false"};
 	int			i;
 
-	for (i = 0; i < lengthof(words); i++)
+	for (i = 0; i < (int) lengthof(words); i++)
 		if (pg_strcasecmp(w, words[i]) == 0)
 			return true;
 	return false;
@@ -334,7 +334,7 @@ ResolveField(Compiler *c, Token *t)
 	Field		f;
 	char	   *p;
 
-	for (p = strtok(path, "."); p && n < lengthof(parts); p = strtok(NULL, "."))
+	for (p = strtok(path, "."); p && n < (int) lengthof(parts); p = strtok(NULL, "."))
 		parts[n++] = p;
 	if (n == 0 || p != NULL || strchr(".", t->text[strlen(t->text) - 1]))
 		SyntaxError(c, t, "a field name");
@@ -399,7 +399,7 @@ UseParam(Compiler *c, Token *t, bool list)
 			c->params[i].parts |= (uint32) 1 << c->part;
 			return;
 		}
-	if (c->n_params >= lengthof(c->params))
+	if (c->n_params >= (int) lengthof(c->params))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("filter expression has more than %d parameters", (int) lengthof(c->params))));

@@ -32,7 +32,8 @@ void		_PG_init(void);
 
 /* Check rec.train_memory_limit, naming its bounds with their unit */
 static bool
-CheckTrainMemoryLimit(int *newval, void **extra, GucSource source)
+CheckTrainMemoryLimit(int *newval, void **extra pg_attribute_unused(),
+					  GucSource source pg_attribute_unused())
 {
 	if (*newval >= TRAIN_MEMORY_MIN_MB && *newval <= TRAIN_MEMORY_MAX_MB)
 		return true;

@@ -297,7 +297,7 @@ Tune(const RecDataset *ds, RecParams *p)
 	p->exploration_weight = 0;
 
 	/* lambda, with the current recency and neither transitions nor session; stop when worse */
-	for (i = 0; i < (p->given_lambda ? 1 : lengthof(lambda_scales)); i++)
+	for (i = 0; i < (p->given_lambda ? 1 : (int) lengthof(lambda_scales)); i++)
 	{
 		q = *p;
 		if (!p->given_lambda)
@@ -314,14 +314,14 @@ Tune(const RecDataset *ds, RecParams *p)
 
 	/* recency of the history weights: the half-life, then its floor */
 	lambda_recency = p->recency_half_life;
-	for (i = 0; i < (p->given_recency ? 0 : lengthof(half_lives)); i++)
+	for (i = 0; i < (p->given_recency ? 0 : (int) lengthof(half_lives)); i++)
 	{
 		q = *p;
 		q.recency_half_life = half_lives[i];
 		q.recency_floor = half_lives[i] > 0 ? 0.05 : 1;
 		Try(m, ds, &split, &q, p, &best);
 	}
-	for (j = 0; j < lengthof(floors) && p->recency_half_life > 0 && !p->given_recency; j++)
+	for (j = 0; j < (int) lengthof(floors) && p->recency_half_life > 0 && !p->given_recency; j++)
 	{
 		q = *p;
 		q.recency_floor = floors[j];
@@ -334,7 +334,7 @@ Tune(const RecDataset *ds, RecParams *p)
 		double		chosen = p->lambda;
 		static const double steps[] = {0.5, 2};
 
-		for (i = 0; i < lengthof(steps); i++)
+		for (i = 0; i < (int) lengthof(steps); i++)
 		{
 			q = *p;
 			q.lambda = chosen * steps[i];
@@ -361,25 +361,25 @@ Tune(const RecDataset *ds, RecParams *p)
 		given_transitions.transition_window = given.transition_window;
 		given_transitions.transition_lambda = given.transition_lambda;
 
-		for (j = 0; j < (p->given_transitions ? 0 : lengthof(transition_scales)); j++)
+		for (j = 0; j < (p->given_transitions ? 0 : (int) lengthof(transition_scales)); j++)
 		{
 			q = base;
 			q.transition_lambda = transition_scales[j] * base.lambda;
 			FitTransitions(&fit, m, q.transition_decay, q.transition_window, q.transition_lambda);
-			for (k = 0; k < lengthof(weights); k++)
+			for (k = 0; k < (int) lengthof(weights); k++)
 			{
 				q.transition_weight = weights[k];
 				if (Try(m, ds, &split, &q, p, &best))
 					chosen_lambda = q.transition_lambda;
 			}
 		}
-		for (i = 0; i < lengthof(decays) && chosen_lambda > 0; i++)
+		for (i = 0; i < (int) lengthof(decays) && chosen_lambda > 0; i++)
 		{
 			q = base;
 			q.transition_lambda = chosen_lambda;
 			q.transition_decay = decays[i];
 			FitTransitions(&fit, m, q.transition_decay, q.transition_window, q.transition_lambda);
-			for (k = 0; k < lengthof(weights); k++)
+			for (k = 0; k < (int) lengthof(weights); k++)
 			{
 				q.transition_weight = weights[k];
 				Try(m, ds, &split, &q, p, &best);
@@ -397,7 +397,7 @@ Tune(const RecDataset *ds, RecParams *p)
 	/* the session weight: kept only when it helps */
 	if (p->given_session)
 		p->session_weight = given.session_weight;
-	for (i = 0; i < (p->given_session ? 0 : lengthof(sessions)); i++)
+	for (i = 0; i < (p->given_session ? 0 : (int) lengthof(sessions)); i++)
 	{
 		q = *p;
 		q.session_weight = sessions[i];

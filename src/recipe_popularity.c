@@ -8,7 +8,7 @@
 
 /* Train popularity-count: the model is its popularity vector */
 RecModel *
-RecTrainPopularity(const RecDataset *ds, RecParams *p)
+RecTrainPopularity(const RecDataset *ds, RecParams *p pg_attribute_unused())
 {
 	return RecNewModel(ds, REC_KIND_POPULARITY);
 }

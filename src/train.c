@@ -132,7 +132,7 @@ typedef struct RecRecipe
 
 static const RecRecipe recipes[] = {
 	{"popularity-count", "popularity", RecTrainPopularity, EVENT_PARAMS,
-		{0},
+		{.tune = false},
 	"the most popular items, the same for every user"},
 	{"sims", "sims", RecTrainSims, SIMS_PARAMS, SIMS_DEFAULTS,
 	"item-item co-occurrence with a popularity discount"},
@@ -159,11 +159,11 @@ FindRecipe(const char *name)
 	StringInfoData known;
 	int			i;
 
-	for (i = 0; i < lengthof(recipes); i++)
+	for (i = 0; i < (int) lengthof(recipes); i++)
 		if (strcmp(recipes[i].name, name) == 0)
 			return &recipes[i];
 	initStringInfo(&known);
-	for (i = 0; i < lengthof(recipes); i++)
+	for (i = 0; i < (int) lengthof(recipes); i++)
 		appendStringInfo(&known, "%s%s", i ? ", " : "", recipes[i].name);
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -300,7 +300,7 @@ ApplyParams(const RecRecipe *r, Datum params, RecParams *p)
 		const ParamSpec *spec = NULL;
 		int			s;
 
-		for (s = 0; s < lengthof(param_specs); s++)
+		for (s = 0; s < (int) lengthof(param_specs); s++)
 			if (strcmp(param_specs[s].name, key) == 0)
 				spec = &param_specs[s];
 		if (spec == NULL || !Accepts(r, key))
@@ -370,7 +370,7 @@ ParamsJson(const RecRecipe *r, const RecParams *p)
 
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
-	for (s = 0; s < lengthof(param_specs); s++)
+	for (s = 0; s < (int) lengthof(param_specs); s++)
 	{
 		const ParamSpec *spec = &param_specs[s];
 		const char *at = (const char *) p + spec->offset;
@@ -575,7 +575,8 @@ ReportRead(const char *how, const RecDataset *ds, TimestampTz started, Timestamp
  * the group's relation with the parallel-safe aggregate when
  * rec.parallel_read is on, or in one cursor pass.
  */
-static RecDataset *
+/* not inlined: inlined, its ds draws a false -Wclobbered from gcc (set before the caller's PG_TRY) */
+static pg_noinline RecDataset *
 ReadDataset(const RecBinding *binding, const char *event_type, ArrayType *events)
 {
 	TimestampTz started = GetCurrentTimestamp();
@@ -795,7 +796,7 @@ rec_recipes(PG_FUNCTION_ARGS)
 	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
-	for (i = 0; i < lengthof(recipes); i++)
+	for (i = 0; i < (int) lengthof(recipes); i++)
 	{
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
@@ -844,13 +845,13 @@ rec_recipe_parameters(PG_FUNCTION_ARGS)
 	int			s;
 
 	InitMaterializedSRF(fcinfo, 0);
-	for (i = 0; i < lengthof(recipes); i++)
+	for (i = 0; i < (int) lengthof(recipes); i++)
 	{
 		const RecRecipe *r = &recipes[i];
 
 		if (only && only != r)
 			continue;
-		for (s = 0; s < lengthof(param_specs); s++)
+		for (s = 0; s < (int) lengthof(param_specs); s++)
 		{
 			const ParamSpec *spec = &param_specs[s];
 			const char *at = (const char *) &r->defaults + spec->offset;
