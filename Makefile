@@ -1,38 +1,21 @@
 EXTENSION = rec
 EXTVERSION = 0.2.0
 MODULE_big = rec
+# src/ in layers, bottom up; a layer includes only layers below it
+# (scripts/check-layers, run by scripts/test, enforces it)
+REC_LAYERS = base catalog data store serve eval train
 OBJS = \
-	src/rec.o \
-	src/linalg.o \
-	src/parallel.o \
-	src/topk.o \
-	src/keys.o \
-	src/dataset.o \
-	src/collect.o \
-	src/history.o \
-	src/catalog.o \
-	src/model.o \
-	src/model_store.o \
-	src/model_file.o \
-	src/score.o \
-	src/score_sparse.o \
-	src/explain.o \
-	src/recipe_popularity.o \
-	src/recipe_sims.o \
-	src/recipe_ease.o \
-	src/recipe_transition.o \
-	src/recipe_sparse.o \
-	src/recipe_personalization.o \
-	src/holdout.o \
-	src/train.o \
-	src/recommend.o \
-	src/batch.o \
-	src/events.o \
-	src/metrics.o \
-	src/evaluate.o \
-	src/filter.o \
-	src/filter_parse.o \
-	src/user_metadata.o
+	src/base/rec.o src/base/linalg.o src/base/parallel.o src/base/topk.o \
+	src/catalog/catalog.o src/catalog/keys.o \
+	src/data/dataset.o src/data/collect.o src/data/events.o \
+	src/store/model.o src/store/model_keys.o src/store/model_store.o src/store/model_file.o \
+	src/serve/score.o src/serve/score_sparse.o src/serve/explain.o src/serve/history.o \
+	src/serve/filter.o src/serve/filter_parse.o src/serve/user_metadata.o \
+	src/serve/recommend.o src/serve/batch.o \
+	src/eval/metrics.o src/eval/holdout.o src/eval/evaluate.o \
+	src/train/recipe_popularity.o src/train/recipe_sims.o src/train/recipe_ease.o \
+	src/train/recipe_transition.o src/train/recipe_sparse.o src/train/recipe_personalization.o \
+	src/train/train.o
 
 # The SQL API is written once, by topic, in sql/src/*.sql (in this order: each
 # file may use the objects of the files before it); the install script of the
@@ -53,7 +36,8 @@ BLAS_LIBS := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 # -Wall -Wextra on rec's own code, with gcc (objects) and clang (JIT bitcode), as
 # Debian builds PostgreSQL; PostgreSQL's headers are system headers here
 # (-isystem), as their unused parameters are not rec's to fix
-PG_CPPFLAGS = -I$(srcdir)/src $(BLAS_CFLAGS) -isystem $(includedir_server) -isystem $(includedir_internal)
+PG_CPPFLAGS = $(addprefix -I$(srcdir)/src/,$(REC_LAYERS)) $(BLAS_CFLAGS) \
+	-isystem $(includedir_server) -isystem $(includedir_internal)
 PG_CFLAGS = -O2 -ftree-vectorize -fno-math-errno -Wall -Wextra
 SHLIB_LINK = $(BLAS_LIBS)
 
@@ -72,4 +56,4 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SRC)
 	  for f in $^; do printf '\n-- %s\n\n' "$$f"; cat "$$f"; done; } > $@
 
 # every object depends on every header: PGXS tracks no header dependencies
-$(OBJS): $(wildcard $(srcdir)/src/*.h)
+$(OBJS): $(wildcard $(srcdir)/src/*/*.h)
