@@ -16,7 +16,6 @@
 
 #include "linalg.h"
 #include "model.h"
-#include "recipe.h"
 #include "score.h"
 #include "topk.h"
 
@@ -259,6 +258,24 @@ AddSparseRows(const int32 *off, const int32 *idx, const float *val, int n, const
 				scores[idx[k]] += w[i] * val[k];
 }
 
+/* Add each history item's weighted neighbour similarities to the scores */
+static void
+ScoreSims(const RecModel *m, const RecHistory *h, const float *w, float *scores)
+{
+	int			i;
+
+	for (i = 0; i < h->n; i++)
+	{
+		int32		item = h->items[i];
+		int32		k;
+
+		if (item < 0 || item >= m->n_warm)
+			continue;
+		for (k = m->nb_off[item]; k < m->nb_off[item + 1]; k++)
+			scores[m->nb_idx[k]] += w[i] * m->nb_sim[k];
+	}
+}
+
 /* Add the transition rows of a history, dense or sparse, to scores */
 static void
 AddTransitions(const RecModel *m, const RecHistory *h, const float *tw, float *scores)
@@ -411,7 +428,7 @@ ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *score
 		RecHistoryWeights(m, &hs[u], w);
 		memset(row, 0, sizeof(float) * n);
 		if (m->kind == REC_KIND_ITEM_SPARSE)
-			RecSimsScore(m, &hs[u], w, row);
+			ScoreSims(m, &hs[u], w, row);
 		else
 			AddRows(m->dense, n, &hs[u], w, row);
 		if (m->n_trans)
