@@ -47,6 +47,15 @@ bench_results_name() {
     esac
 }
 
+# the build of the repository: git describe, "-dirty" when files other than
+# bench/results/ (which the benchmarks themselves write) differ from the commit
+bench_git_build() {
+    local d
+    d=$(git -C "$bench_repo" describe --always --tags 2>/dev/null) || { echo unknown; return; }
+    git -C "$bench_repo" diff --quiet HEAD -- . ':(exclude)bench/results' 2>/dev/null || d+=-dirty
+    echo "$d"
+}
+
 bench_record() {
     local name=${1:-${BENCH_RESULTS_NAME:-$(bench_results_name)}} dir=${BENCH_RESULTS:-$bench_repo/bench/results}
     [[ -z ${bench_recording:-} ]] || return 0
@@ -57,7 +66,7 @@ bench_record() {
         echo "results: $dir/$name.txt" >&2
     fi
     echo "# command: $bench_command"
-    echo "# build: $(git -C "$bench_repo" describe --always --dirty --tags 2>/dev/null || echo unknown)"
+    echo "# build: $(bench_git_build)"
     echo "# date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 }

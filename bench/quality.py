@@ -769,8 +769,11 @@ def run_header(argv):
     """What made a results file (bench/report prints it with the figures):
     the command, the build (git describe), the date and the load average."""
     try:
-        build = subprocess.run(['git', '-C', REPO, 'describe', '--always', '--dirty', '--tags'],
+        build = subprocess.run(['git', '-C', REPO, 'describe', '--always', '--tags'],
                                capture_output=True, text=True, check=True).stdout.strip()
+        # dirty: files other than bench/results/ (which the benchmarks write) differ from the commit
+        if subprocess.run(['git', '-C', REPO, 'diff', '--quiet', 'HEAD', '--', '.', ':(exclude)bench/results']).returncode:
+            build += '-dirty'
     except (OSError, subprocess.CalledProcessError):
         build = 'unknown'
     with open('/proc/loadavg') as f:
