@@ -14,10 +14,65 @@
 # median / pct P           of the numbers on stdin, one a line
 # ratio A B                A / B with 2 decimals
 # report NAME VALUE RATIO  print "NAME: VALUE (RATIO)", the benchmarks' output format
+# bench_record [NAME]      from here on, copy the benchmark's output into
+#                          bench/results/NAME.txt (default: the script's own
+#                          results file, see bench_results_name), after a header
+#                          saying what made it: command, build (git describe),
+#                          date, load average.  bench_start calls it.
+#                          BENCH_RESULTS=DIR writes elsewhere; BENCH_RESULTS=-
+#                          records nothing (a quick look must not replace the
+#                          committed figures); BENCH_RESULTS_NAME=NAME renames
+#                          (e.g. speed-train-20x for bench/train --scales 20).
+#                          docs/performance.md is generated from these files
+#                          by bench/report.
 
 bench_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# the command as given (sourced before the options are parsed, "$@" is still the script's)
+bench_command=${bench_command:-"bench/$(basename "$0")${*:+ $*}"}
+
+# the results file of each benchmark, under bench/results/
+bench_results_name() {
+    case $(basename "$0") in
+        latency) echo speed-latency ;;
+        batch) echo speed-batch ;;
+        train) echo speed-train ;;
+        metrics) echo speed-metrics ;;
+        parallel_train) echo speed-parallel-train ;;
+        sharding) echo speed-sharding ;;
+        filters) echo speed-filters ;;
+        standby) echo speed-standby ;;
+        text_ids) echo text-ids ;;
+        site_load) echo site-load ;;
+        *) basename "$0" ;;
+    esac
+}
+
+# the build of the repository: git describe, "-dirty" when files other than
+# bench/results/ (which the benchmarks themselves write) differ from the commit
+bench_git_build() {
+    local d
+    d=$(git -C "$bench_repo" describe --always --tags 2>/dev/null) || { echo unknown; return; }
+    git -C "$bench_repo" diff --quiet HEAD -- . ':(exclude)bench/results' 2>/dev/null || d+=-dirty
+    echo "$d"
+}
+
+bench_record() {
+    local name=${1:-${BENCH_RESULTS_NAME:-$(bench_results_name)}} dir=${BENCH_RESULTS:-$bench_repo/bench/results}
+    [[ -z ${bench_recording:-} ]] || return 0
+    bench_recording=1
+    if [[ $dir != - ]]; then
+        mkdir -p "$dir"
+        exec > >(tee "$dir/$name.txt")
+        echo "results: $dir/$name.txt" >&2
+    fi
+    echo "# command: $bench_command"
+    echo "# build: $(bench_git_build)"
+    echo "# date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+}
 
 bench_start() {
+    bench_record
     # shellcheck source=../scripts/pg-cluster
     source "$bench_repo/scripts/pg-cluster"
     # room for the 20x data set in memory, no checkpoints in the middle of a load

@@ -46,17 +46,26 @@ def variant(recipe):
     die('unknown structure %r in recipe %r (sparse, dense or nN)' % (v, recipe))
 K = 25
 
-# The quality issue's reference models on ML-100K, same split:
-# (NDCG@10, Recall@25, MRR@25); None where the issue gives no figure.
-REFERENCE = [
-    ('popularity', 0.106, 0.222, 0.187),
-    ('item-kNN cosine', 0.157, 0.323, 0.256),
-    ('iALS', 0.172, 0.381, 0.277),
-    ('EASE', 0.175, 0.397, 0.272),
-    ('SASRec', 0.205, 0.421, None),
-    ('EASE recency-weighted', 0.210, 0.421, 0.334),
-    ('item-kNN last item', 0.159, 0.324, 0.261),
-]
+# The reference models on the same split, seed 42 (the quality issue's split):
+# (NDCG@10, Recall@25, MRR@25), computed by bench/reference_quality.py into
+# bench/results/reference-quality.txt, never typed in; none if it has not run.
+
+
+def load_reference(path=None, seed=42):
+    path = path or os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results', 'reference-quality.txt')
+    refs = []
+    if not os.path.isfile(path):
+        return refs
+    pat = re.compile(r'^reference seed %d (.+): ndcg@10 ([0-9.]+)  recall@25 ([0-9.]+)  mrr@25 ([0-9.]+)$' % seed)
+    with open(path) as f:
+        for line in f:
+            m = pat.match(line.rstrip('\n'))
+            if m:
+                refs.append((m.group(1), float(m.group(2)), float(m.group(3)), float(m.group(4))))
+    return refs
+
+
+REFERENCE = load_reference()
 TARGET_UP_NDCG10 = 0.22
 TARGET_UP_RECALL25 = 0.44
 TARGET_SIMILAR_NDCG10 = 0.17
@@ -352,7 +361,7 @@ def run_seed(seed, data, recipes, params_for, dbname, keep, np):
     out('== seed %d' % seed)
     for k in ('training_rows', 'holdout_rows', 'holdout_users', 'warm_items', 'cold_items', 'users'):
         out('%s: %d' % (k, sz[k]))
-    if fmt == 'ml-100k' and seed == 42:
+    if fmt == 'ml-100k' and seed == 42 and len(users) == 100000:     # MovieLens itself, not data in its format
         for k, v in EXPECTED_SPLIT_42.items():
             if sz[k] != v:
                 die('split check failed for seed 42: %s is %d, expected %d' % (k, sz[k], v))
@@ -614,9 +623,9 @@ def print_summary(rows, seeds, per_seed):
             % (r['name'], r['ndcg10'], r['ndcg10_sd'], r['recall25'], r['recall25_sd'], r['mrr25'], r['mrr25_sd'],
                r['hit10'], r['coverage25'], '%.3f' % r['train_s'] if 'train_s' in r else '-'))
     out('')
-    out('%-42s %-16s %-16s %-16s' % ('reference (quality issue, ML-100K)', 'NDCG@10', 'Recall@25', 'MRR@25'))
+    out('%-42s %-16s %-16s %-16s' % ('reference (reference_quality.py, seed 42)', 'NDCG@10', 'Recall@25', 'MRR@25'))
     for name, n10, r25, m25 in REFERENCE:
-        out('%-42s %-16s %-16s %-16s' % (name, '%.3f' % n10, '%.3f' % r25, '%.3f' % m25 if m25 is not None else '-'))
+        out('%-42s %-16s %-16s %-16s' % (name, '%.4f' % n10, '%.4f' % r25, '%.4f' % m25 if m25 is not None else '-'))
     if 42 in seeds and len(seeds) > 1:
         # the reference figures match the seed-42 split (popularity, EASE, item-kNN reproduce them there)
         s42 = per_seed[seeds.index(42)]['results']
@@ -682,7 +691,7 @@ def write_svg(path, rows, checks, seeds):
          '<rect width="100%" height="100%" fill="white"/>',
          '<text x="%d" y="24" font-size="16" font-weight="bold">rec quality on MovieLens (workshop split), mean over seeds %s</text>'
          % (left, esc(','.join(map(str, seeds)))),
-         '<text x="%d" y="42" fill="#555">dark bars: rec; light bars: reference models from the quality issue; dashed lines: targets</text>' % left]
+         '<text x="%d" y="42" fill="#555">dark bars: rec; light bars: reference models (bench/reference_quality.py, seed 42); dashed lines: targets</text>' % left]
     t = 0.0
     while t <= ymax + 1e-9:
         s.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/>' % (left, W - right, y(t), y(t)))
@@ -756,6 +765,25 @@ def parse_args(argv):
     return a
 
 
+def run_header(argv):
+    """What made a results file (bench/report prints it with the figures):
+    the command, the build (git describe), the date and the load average."""
+    try:
+        build = subprocess.run(['git', '-C', REPO, 'describe', '--always', '--tags'],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        # dirty: files other than bench/results/ (which the benchmarks write) differ from the commit
+        if subprocess.run(['git', '-C', REPO, 'diff', '--quiet', 'HEAD', '--', '.', ':(exclude)bench/results']).returncode:
+            build += '-dirty'
+    except (OSError, subprocess.CalledProcessError):
+        build = 'unknown'
+    with open('/proc/loadavg') as f:
+        load = ' '.join(f.read().split()[:3])
+    return ['# command: %s' % ' '.join(['bench/quality'] + list(argv)),
+            '# build: %s' % build,
+            '# date: %s' % time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime()),
+            '# load average: %s on %d CPUs' % (load, os.cpu_count() or 0)]
+
+
 def main(argv):
     a = parse_args(argv)
     if not os.path.isdir(a.data_dir) or find_format(a.data_dir) is None:
@@ -766,6 +794,8 @@ def main(argv):
         return
     import numpy as np
     t0 = time.time()
+    for line in run_header(argv):
+        out(line)
     data = load_data(a.data_dir, np)
     out('bench/quality: %s from %s, %d interactions, %d items; seeds %s; recipes %s'
         % (data[0], a.data_dir, len(data[1]), len(data[5]), ','.join(map(str, a.seeds)), ','.join(a.recipes)))

@@ -3,6 +3,14 @@
 -- (the workshop's situation) evaluate still gives the figures of a clean
 -- split, while scoring the full history gives 0.  The data's licence forbids
 -- copying it here: the test reads ../shared/data/ml-100k and skips without it.
+-- Quality floors on this split (each user's newest 10% held out, no cold
+-- items): the default recipe trained with no parameters reached NDCG@10
+-- 0.1874 and plain EASE 0.1309 (rec 0.2.0, December 2026); the floors are
+-- those less the spread over the workshop split's seeds 42, 7 and 2024 in
+-- bench/results/quality.txt (user-personalization 0.2241-0.2278, so 0.004;
+-- EASE sd 0.011), so a default that loses its tuning, its recency or its
+-- transitions fails here (untuned, without recency and transitions, it
+-- scores 0.131, as plain EASE does).
 \set ON_ERROR_STOP on
 \set QUIET on
 \set have_data `test -r ../shared/data/ml-100k/u.data && echo true || echo false`
@@ -10,7 +18,7 @@
 BEGIN;
 DELETE FROM rec.solution;
 TRUNCATE rec.interactions, rec.items, rec.users;
-SELECT plan(7);
+SELECT plan(8);
 SET LOCAL client_min_messages = error;
 
 CREATE TEMP TABLE ml_data (user_id bigint, item_id bigint, rating int, ts bigint);
@@ -26,9 +34,13 @@ SELECT d.user_id, d.item_id, to_timestamp(d.ts) FROM ml_data d
 WHERE NOT EXISTS (SELECT FROM ml_holdout h WHERE h.user_id = d.user_id AND h.item_id = d.item_id);
 SELECT rec.train('ease', 'ease') AS version \gset
 SELECT rec.deploy('ease', 'ease') AS deployed \gset
+SELECT rec.train('default', 'user-personalization') AS default_version \gset
+SELECT rec.deploy('default', 'default') AS default_deployed \gset
 
 CREATE TEMP TABLE clean AS SELECT * FROM rec.evaluate('ease', 'ml_holdout');
-SELECT cmp_ok((SELECT ndcg_at_10 FROM clean), '>', 0.1::float8, 'clean split: NDCG@10 above 0.1');
+SELECT cmp_ok((SELECT ndcg_at_10 FROM clean), '>=', 0.12::float8, 'clean split: plain EASE NDCG@10 at least 0.12');
+SELECT cmp_ok((SELECT ndcg_at_10 FROM rec.evaluate('default', 'ml_holdout')), '>=', 0.183::float8,
+              'clean split: user-personalization trained with no parameters, NDCG@10 at least 0.183');
 
 -- the holdout events are logged after training
 INSERT INTO rec.interactions (user_id, item_id, ts) SELECT user_id, item_id, ts FROM ml_holdout;

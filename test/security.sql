@@ -242,7 +242,7 @@ RESET ROLE;
 SELECT is((SELECT n_interactions FROM rec.solution_version WHERE solution = $$sol'); DROP TABLE public.rec_test_victim; --$$),
           (SELECT count(*) FROM rec.interactions), 'injection: the training read every row of the hostile relation');
 SET ROLE rec_logger;
-SELECT lives_ok($sql$SELECT rec.log_event(1, 2, $$click'); DROP TABLE public.rec_test_victim; --$$, 1.5, '2026-09-09 09:09+00',
+SELECT lives_ok($sql$SELECT rec.log_event(1, 2, $$click'); DROP TABLE public.rec_test_victim; --$$, 1.5, '2026-01-09 09:09+00',
                                           $$evil'); DROP TABLE public.rec_test_victim; --$$)$sql$,
                 'injection: log_event into hostile names, with a hostile event type');
 RESET ROLE;

@@ -56,10 +56,10 @@ check "a truncated file: rebuilt, byte for byte" test "$(md5sum <"$file")" == "$
 # a backend keeps what it mapped when the file goes
 coproc PSQL { stdbuf -oL psql -X -q -At -d rec_files 2>&1; }
 echo "SELECT array_agg(item_id ORDER BY score DESC, item_id) FROM rec.recommend(1, 10, campaign => 'main');" >&"${PSQL[1]}"
-read -r first <&"${PSQL[0]}"
+read -r -t 60 first <&"${PSQL[0]}" || first="no reply in 60 s"
 rm "$file"
 echo "SELECT array_agg(item_id ORDER BY score DESC, item_id) FROM rec.recommend(1, 10, campaign => 'main');" >&"${PSQL[1]}"
-read -r second <&"${PSQL[0]}"
+read -r -t 60 second <&"${PSQL[0]}" || second="no reply in 60 s"
 exec {PSQL[1]}>&-
 wait ${PSQL_PID:+"$PSQL_PID"} || true    # bash unsets PSQL_PID once the coprocess has exited
 check "a backend that mapped the file serves on after it is removed" test "$first $second" == "$expected $expected"

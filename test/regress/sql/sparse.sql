@@ -67,10 +67,22 @@ SELECT count(*) AS differ FROM (
 	SELECT item_id FROM rec.recommend(7, 10, campaign => 'up_sparse')
 	EXCEPT
 	SELECT item_id FROM rec.batch_recommend('up_sparse', 10, users => '{7}')) d;
--- a new event moves the sparse model's list at once
+-- a new event moves the sparse model's list at once, and the new item explains the move:
+-- the most popular item user 7 never had, so no list is explained by it before the event
+SELECT i.item_id AS new_item FROM rec.interactions i
+WHERE i.item_id NOT IN (SELECT e.item_id FROM rec.interactions e WHERE e.user_id = 7)
+GROUP BY i.item_id ORDER BY count(*) DESC, i.item_id LIMIT 1 \gset
+CREATE TEMP TABLE before_event AS SELECT item_id FROM rec.recommend(7, 10, campaign => 'up_sparse');
+SELECT count(*) > 0 AS explained_by_new_event
+FROM rec.recommend(7, 10, campaign => 'up_sparse') r, rec.explain(7, r.item_id, campaign => 'up_sparse') e
+WHERE e.history_item_id = :new_item;
 BEGIN;
-SELECT rec.log_event(7, 1) IS NOT NULL AS logged;
-SELECT count(*) > 0 AS explained_by_new_event FROM rec.explain(7, (SELECT item_id FROM rec.recommend(7, 1, campaign => 'up_sparse')), campaign => 'up_sparse');
+SELECT rec.log_event(7, :new_item) IS NOT NULL AS logged;
+SELECT count(*) > 0 AS moved FROM (
+	SELECT item_id FROM rec.recommend(7, 10, campaign => 'up_sparse') EXCEPT SELECT item_id FROM before_event) d;
+SELECT count(*) > 0 AS explained_by_new_event
+FROM rec.recommend(7, 10, campaign => 'up_sparse') r, rec.explain(7, r.item_id, campaign => 'up_sparse') e
+WHERE e.history_item_id = :new_item;
 ROLLBACK;
 
 -- similar_items and rank serve the sparse model too

@@ -220,7 +220,7 @@ SELECT * FROM rec.batch_recommend('c', 3);
 SELECT * FROM rec.batch_recommend('mixed', 3);
 SELECT user_id, rank FROM rec.batch_recommend_text('c', 1, users => '{1}');
 SELECT * FROM rec.batch_recommend_text('cb', 3, users => '{alice}');
-SELECT rec.log_event(42, iid(1), dataset_group => 'g');
+SELECT rec.log_event(42, 7, dataset_group => 'g');
 SELECT rec.log_event('alice', 7, dataset_group => 'g');
 SELECT rec.log_event(iid(1), iid(1), dataset_group => 'g');
 SELECT rec.variant('ab', 42);
