@@ -4,7 +4,8 @@ record every call, for the operations benchmarks (bench/failover,
 bench/shard_down, bench/soak).
 
 Each client is a thread with its own two sessions: a writer (log_event) and a
-reader (recommend), opened from libpq connection strings, so a multi-host
+reader (recommend), or one for both (--one-session), opened from libpq
+connection strings, so a multi-host
 string (host=a,b port=p,q target_session_attrs=read-write) picks the server.
 A call that fails is recorded with its error; the session is then dropped and
 opened again before the next call (the way an application's pool replaces a
@@ -46,6 +47,8 @@ def main():
     ap.add_argument("--schema", default="rec", help="schema of the functions (rec_shard through a router)")
     ap.add_argument("--calls", required=True, help="CSV file of every call")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--one-session", action="store_true",
+                    help="one session per client for both calls (--writer's), not two")
     a = ap.parse_args()
     reader = a.reader or a.writer
     lu = [int(x) for x in a.log_users.split(":")]
@@ -76,10 +79,11 @@ def main():
                 ts_us = c * 10**9 + n
             else:
                 user = rnd.randint(ru[0], ru[1])
+            key = "log" if a.one_session else op
             try:
-                if conns[op] is None:
-                    conns[op] = psycopg.connect(a.writer if op == "log" else reader, autocommit=True)
-                cur = conns[op].cursor()
+                if conns[key] is None:
+                    conns[key] = psycopg.connect(a.writer if key == "log" else reader, autocommit=True)
+                cur = conns[key].cursor()
                 if op == "log":
                     cur.execute(f"SELECT {a.schema}.log_event(%s, %s, 'click', ts => %s::timestamptz"
                                 " + make_interval(secs => %s::float8 / 1e6))",
@@ -91,12 +95,12 @@ def main():
             except Exception as e:  # noqa: BLE001 - every failure is recorded
                 ok = 0
                 err = str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__
-                if conns[op] is not None:
+                if conns[key] is not None:
                     try:
-                        conns[op].close()
+                        conns[key].close()
                     except Exception:  # noqa: BLE001
                         pass
-                conns[op] = None
+                conns[key] = None
             t1 = time.time()
             with lock:
                 w.writerow([f"{t0:.6f}", f"{t1:.6f}", c, op, user, ok, ts_us, err])
