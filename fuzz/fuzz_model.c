@@ -53,6 +53,7 @@ Exercise(const RecModel *m, uint8_t mode)
 	CHECK(RecItemIndex(m, INT64_MIN) == -1 || m->item_ids[RecItemIndex(m, INT64_MIN)] == INT64_MIN);
 
 	/* a history as RecReadHistory builds it: model indices or -1, oldest first */
+	memset(&h, 0, sizeof(h));
 	h.n = 1 + mode % 8;
 	h.items = items;
 	h.times = times;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/memutils.h"
 
@@ -381,4 +382,15 @@ deconstruct_array(ArrayType *array, Oid elmtype, int elmlen, bool elmbyval, char
 		p += sizeof(Datum);
 	}
 	*nelemsp = n;
+}
+
+/* The storage of the element types rec's arrays have here (bigint; else variable length) */
+void
+get_typlenbyvalalign(Oid typid, int16 *typlen, bool *typbyval, char *typalign)
+{
+	bool		eight = typid == INT8OID || typid == FLOAT8OID;
+
+	*typlen = eight ? 8 : -1;
+	*typbyval = eight;
+	*typalign = eight ? 'd' : 'i';
 }

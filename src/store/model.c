@@ -561,17 +561,28 @@ RecModelSortById(const RecModel *m, int32 *by_id)
 	qsort(by_id, m->n_items, sizeof(int32), CompareById);
 }
 
-/* True if by_id holds in-range indices in item id order (so lookups stay in bounds) */
+/*
+ * True if by_id holds every index once, in item id order (so lookups stay in
+ * bounds and find every item: a zeroed by_id is in order but finds one item)
+ */
 bool
 RecModelByIdValid(const RecModel *m, const int32 *by_id)
 {
+	uint8	   *seen = palloc0(m->n_items / 8 + 1);
+	bool		valid = true;
 	int32		i;
 
-	for (i = 0; i < m->n_items; i++)
-		if (by_id[i] < 0 || by_id[i] >= m->n_items ||
-			(i > 0 && m->item_ids[by_id[i - 1]] > m->item_ids[by_id[i]]))
-			return false;
-	return true;
+	for (i = 0; i < m->n_items && valid; i++)
+	{
+		int32		idx = by_id[i];
+
+		valid = idx >= 0 && idx < m->n_items && (seen[idx / 8] & (1 << (idx % 8))) == 0 &&
+			(i == 0 || m->item_ids[by_id[i - 1]] <= m->item_ids[idx]);
+		if (valid)
+			seen[idx / 8] |= 1 << (idx % 8);
+	}
+	pfree(seen);
+	return valid;
 }
 
 /*

@@ -2,8 +2,9 @@
 # test/shell/model_files.sh — TAP: the server's shared model files
 # (rec_models/ in the data directory) from outside the server: 20 backends
 # needing the same file at once build it once; a removed file, a file damaged
-# in place (dd) and a truncated one are rebuilt from the table by the next
-# backend; a backend keeps serving the model it mapped when the file goes;
+# in place (dd), a truncated one and one whose item index was zeroed are
+# rebuilt from the table by the next backend; a backend keeps serving the
+# model it mapped when the file goes;
 # leftovers of a backend that died while building, and files of a dropped
 # database, are swept.  Runs on its own throwaway server.  About 10 s.
 set -euo pipefail
@@ -52,6 +53,11 @@ check "a damaged file: the server log says so" grep -q "model file \"rec_models/
 as_server truncate -s 4096 "$file"
 check "a truncated file: the next backend serves the same list" test "$(list)" == "$expected"
 check "a truncated file: rebuilt, byte for byte" test "$(md5sum <"$file")" == "$good"
+# by_id (the file's tail) zeroed, as a tail never written reads: in order, but not every index
+by_id=$(od -An -t u8 -j 48 -N 8 "$file" | tr -d ' ')
+head -c $(( $(stat -c %s "$file") - by_id )) /dev/zero | as_server dd of="$file" bs=1 seek="$by_id" conv=notrunc status=none
+check "a zeroed item index: the next backend serves the same list" test "$(list)" == "$expected"
+check "a zeroed item index: rebuilt, byte for byte" test "$(md5sum <"$file")" == "$good"
 
 # a backend keeps what it mapped when the file goes
 coproc PSQL { stdbuf -oL psql -X -q -At -d rec_files 2>&1; }
