@@ -52,7 +52,7 @@ rec_explain(PG_FUNCTION_ARGS)
 	RecModel   *m;
 	RecHistory	h;
 	int32		item;
-	float	   *scores;
+	RecScores	s;
 	float	   *contrib;
 	float	   *by_item;
 	RecScored  *rows;
@@ -84,8 +84,7 @@ rec_explain(PG_FUNCTION_ARGS)
 	contrib = palloc(sizeof(float) * Max(h.n, 1));
 	by_item = palloc0(sizeof(float) * Max(m->n_items, 1));
 	rows = palloc(sizeof(RecScored) * Max(h.n, 1));
-	scores = palloc(sizeof(float) * Max(m->n_items, 1));
-	RecModelScore(m, &h, scores, NULL, &ex);	/* the scales of this user's list */
+	RecScoreHistory(m, &h, NULL, &s, &ex);	/* the scales of this user's list */
 	RecContributions(&ex, item, contrib);
 	for (i = 0; i < h.n; i++)
 		if (h.items[i] >= 0)

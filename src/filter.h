@@ -65,16 +65,11 @@ extern RecFilter *RecOpenFilter(const char *name, const RecBinding *b, Datum val
 								const RecKey *user);
 extern void RecFilterSetUser(RecFilter *f, int64 user_id, const char *key, int len);
 extern void RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass);
-extern int	RecFilteredTopK(const RecModel *m, const float *scores, bool *excluded, int k,
+extern int	RecFilteredTopK(const RecScores *s, const RecScored *fixed, int n_fixed, int k,
 							RecFilter *f, RecScored *out);
-extern int	RecSelectList(const RecModel *m, const float *scores, bool *excluded, int k,
+extern int	RecSelectList(const RecScores *s, const RecScored *fixed, int n_fixed, int k,
 						  RecFilter *filter, RecFilter *metadata, RecFilter *promotion, double share,
 						  RecScored *out, RecPlacement *placed);
-extern int	RecSparseFilteredTopK(const RecSparseScores *s, const RecScored *fixed, int n_fixed, int k,
-								  RecFilter *f, RecScored *out);
-extern int	RecSparseSelectList(const RecSparseScores *s, const RecScored *fixed, int n_fixed, int k,
-								RecFilter *filter, RecFilter *metadata, RecFilter *promotion,
-								double share, RecScored *out, RecPlacement *placed);
 
 /* user_metadata.c */
 extern RecFilter *RecUserMetadataFilter(const RecBinding *b, int64 user_id, const char *key, int len);

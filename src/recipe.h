@@ -81,6 +81,5 @@ extern void RecSparseTransitionsInto(RecModel *m, const RecSparseRows *xx, const
 extern void RecFreeSparseCache(RecSparseCache *cache);
 extern void RecFreeSparseRows(RecSparseRows *r);
 extern int	RecChooseNeighbors(const RecDataset *ds, int requested, int matrices);
-extern void RecSimsScore(const RecModel *m, const RecHistory *h, const float *w, float *scores);
 
 #endif							/* REC_RECIPE_H */

@@ -134,21 +134,3 @@ RecTrainSims(const RecDataset *ds, RecParams *p)
 	m->nnz_neighbors = m->nb_off[n];
 	return m;
 }
-
-/* Add each history item's weighted neighbour similarities to the scores */
-void
-RecSimsScore(const RecModel *m, const RecHistory *h, const float *w, float *scores)
-{
-	int			i;
-
-	for (i = 0; i < h->n; i++)
-	{
-		int32		item = h->items[i];
-		int32		k;
-
-		if (item < 0 || item >= m->n_warm)
-			continue;
-		for (k = m->nb_off[item]; k < m->nb_off[item + 1]; k++)
-			scores[m->nb_idx[k]] += w[i] * m->nb_sim[k];
-	}
-}
