@@ -5,7 +5,8 @@
  *
  * All histories are read in one pass over the interactions relation, then
  * scored in blocks of users (one matrix product per block for dense models)
- * and cut to k per user.  Rows go to a tuplestore, which spills to disk when
+ * and cut to k per user; what a block allocates lives in a memory context
+ * reset per block.  Rows go to a tuplestore, which spills to disk when
  * the output outgrows work_mem.
  */
 #include "rec.h"
@@ -18,6 +19,7 @@
 #include "miscadmin.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "catalog.h"
 #include "dataset.h"
@@ -127,6 +129,7 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	RecFilter  *filter = NULL;
 	RecFilter  *metadata;
 	RecPlacement *placed;
+	MemoryContext block_cxt;
 	int			start;
 	int			i;
 
@@ -200,13 +203,19 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	best = palloc(sizeof(RecScored) * k);
 	placed = palloc(sizeof(RecPlacement) * k);
 
+	/* what a block of users needs is freed with the block, as hnswbuild.c frees per tuple */
+	block_cxt = AllocSetContextCreate(CurrentMemoryContext, "rec batch block",
+									  ALLOCSET_DEFAULT_SIZES);
 	for (start = 0; start < n_slots; start += BATCH_BLOCK)
 	{
 		int			nb = Min(BATCH_BLOCK, n_slots - start);
+		MemoryContext old;
 		RecBlock	block;
 		int			b;
 
 		CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(block_cxt);
+		old = MemoryContextSwitchTo(block_cxt);
 		/* each user's newest rec.max_history events, in model indices */
 		for (b = 0; b < nb; b++)
 		{
@@ -270,10 +279,10 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			}
 			RecFreeUserMetadataFilter(metadata);
-			pfree(hs[b].items);
 		}
-		RecBlockFree(&block);
+		MemoryContextSwitchTo(old);
 	}
+	MemoryContextDelete(block_cxt);
 	SPI_finish();
 	return (Datum) 0;
 }

@@ -153,6 +153,7 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 	}
 	SPI_freetuptable(SPI_tuptable);
 	f->values = has_values ? values : (Datum) 0;
+	f->cxt = cxt;
 	f->has_user = user != NULL;
 	if (user)
 		RecFilterSetUser(f, user->id, user->text, user->len);
@@ -166,7 +167,14 @@ RecFilterSetUser(RecFilter *f, int64 user_id, const char *key, int len)
 	if (f->user_key)
 		pfree(f->user_key);
 	f->user_id = user_id;
-	f->user_key = key ? pnstrdup(key, len) : NULL;
+	f->user_key = NULL;
+	if (key)
+	{
+		/* kept with the filter: a batch call resets its memory per block of users */
+		f->user_key = MemoryContextAlloc(f->cxt, len + 1);
+		memcpy(f->user_key, key, len);
+		f->user_key[len] = '\0';
+	}
 	f->has_user = true;
 }
 
@@ -226,13 +234,12 @@ RunPart(const RecFilter *f, const RecFilterPart *part, ArrayType *arr, ArrayType
 static void
 ReadPartSet(RecFilter *f, RecFilterPart *part)
 {
-	MemoryContext cxt = CurrentMemoryContext;
 	uint64		r;
 
 	if (part->set)
 		pfree(part->set);
 	RunPart(f, part, NULL, NULL);
-	part->set = MemoryContextAlloc(cxt, sizeof(int64) * Max(SPI_processed, 1));
+	part->set = MemoryContextAlloc(f->cxt, sizeof(int64) * Max(SPI_processed, 1));
 	part->n_set = 0;
 	for (r = 0; r < SPI_processed; r++)
 	{

@@ -57,6 +57,7 @@ typedef struct RecFilter
 	char	   *user_key;		/* that user's key (text or uuid ids), or NULL */
 	bool		has_user;		/* user_id is set */
 	const RecModel *model;		/* the model whose items are checked (their keys) */
+	MemoryContext cxt;			/* where what the filter keeps across calls lives */
 	int64		checked;		/* candidates checked so far (see RecFilterCheck) */
 	struct RecFilter *also;		/* another filter an item must pass too, or NULL */
 } RecFilter;
