@@ -55,18 +55,30 @@ typedef struct RecServeIndex
 	float		young_cutoff;	/* the exploration_age_cutoff young was listed for */
 } RecServeIndex;
 
-/* One item's entry in the accumulator: one cache line access per touch */
+/*
+ * One item's entry in the accumulator, 32 bytes aligned to 32: one cache
+ * line access per touch.  While a list to be explained is scored, each cell
+ * also keeps the history event whose neighbour row contributed most to it
+ * (src, and that row's entry sim), so that the explanation costs no second
+ * walk over the rows.
+ */
 typedef struct Cell
 {
 	uint32		stamp;			/* == touch_gen: touched in the current call */
 	int32		row;			/* its row in the list being explained, else -1 */
 	float		acc;			/* its score */
 	float		tacc;			/* its transition part, until combined */
+	int32		src;			/* the event of its largest neighbour contribution, or -1 */
+	float		sim;			/* that event's row entry */
+	int32		pad[2];
 } Cell;
+
+#define CELL_ALIGN 32
 
 /* The per-backend accumulator and marks, sized for the largest catalogue served */
 static int	acc_size = 0;
-static Cell *cell;
+static Cell *cell;				/* cell_mem, aligned */
+static void *cell_mem;
 static uint32 touch_gen;
 static int32 *touched;			/* the touched items, in order of first touch */
 static int	n_touched;
@@ -94,7 +106,7 @@ EnsureAccumulator(int n)
 		return;
 	if (acc_size > 0)
 	{
-		pfree(cell);
+		pfree(cell_mem);
 		pfree(touched);
 		pfree(mark_stamp);
 		pfree(excl_stamp);
@@ -104,7 +116,9 @@ EnsureAccumulator(int n)
 	n_lifted = 0;
 	n_touched = 0;
 	touch_gen = mark_gen = excl_gen = 0;
-	cell = AllocBackend(n, sizeof(Cell), true);
+	StaticAssertStmt(sizeof(Cell) == CELL_ALIGN, "an accumulator cell is 32 bytes");
+	cell_mem = AllocBackend(n + 1, sizeof(Cell), true);
+	cell = (Cell *) TYPEALIGN(CELL_ALIGN, cell_mem);
 	touched = AllocBackend(n, sizeof(int32), false);
 	mark_stamp = AllocBackend(n, sizeof(uint32), true);
 	excl_stamp = AllocBackend(n, sizeof(uint32), true);
@@ -135,6 +149,8 @@ Touch(int32 item)
 		c->row = -1;
 		c->acc = 0.0f;
 		c->tacc = 0.0f;
+		c->src = -1;
+		c->sim = 0.0f;
 		touched[n_touched++] = item;
 	}
 }
@@ -288,12 +304,37 @@ SumSparseRows(const RecModel *m, const RecHistory *h, const float *row, float *w
 	int			i;
 	int32		k;
 
+	if (m->n_trans)
+		RecTransitionWeights(m, h, tw);
 	for (i = 0; i < h->n; i++)
 	{
 		int32		item = h->items[i];
 
 		if (item < 0 || item >= m->n_warm)
 			continue;
+		if (ex && !(m->n_trans && tw[i] != 0))
+		{
+			/*
+			 * keep each cell's largest contribution, first event on a tie
+			 * (ExplainSparseRows; the transition window's events are
+			 * compared there, with their transition part)
+			 */
+			for (k = m->nb_off[item]; k < m->nb_off[item + 1]; k++)
+			{
+				int32		j = m->nb_idx[k];
+				Cell	   *c = &cell[j];
+				float		v = w[i] * m->nb_sim[k];
+
+				Touch(j);
+				c->acc += v;
+				if (v > 0 && (c->src < 0 || v > w[c->src] * c->sim))
+				{
+					c->src = i;
+					c->sim = m->nb_sim[k];
+				}
+			}
+			continue;
+		}
 		for (k = m->nb_off[item]; k < m->nb_off[item + 1]; k++)
 		{
 			int32		j = m->nb_idx[k];
@@ -305,7 +346,6 @@ SumSparseRows(const RecModel *m, const RecHistory *h, const float *row, float *w
 	if (m->n_trans == 0)
 		return;
 
-	RecTransitionWeights(m, h, tw);
 	for (i = 0; i < h->n; i++)
 	{
 		int32		item = h->items[i];
@@ -936,11 +976,14 @@ RowOf(int32 item)
 }
 
 /*
- * The sparse kind: the history item behind each listed row, in one pass
- * over the history's neighbour rows: each listed item's row is kept in its
- * accumulator cell, which the scoring pass has just touched.  The
- * contributions are computed as RecContributions computes them, in the same
- * order, so the answers are those of RecTopContributor.
+ * The sparse kind: the history item behind each listed row.  The scoring
+ * pass kept in each cell the event outside the transition window whose
+ * neighbour row contributed most; the few events of the window, whose
+ * contribution has a transition part scaled only once the pass is over, are
+ * compared here, over their rows, with each listed item's row kept in its
+ * cell.  The contributions are computed as RecContributions computes them,
+ * and compared in the order of the events, so the answers are those of
+ * RecTopContributor.
  */
 static void
 ExplainSparseRows(const RecExplainer *ex, const RecScored *rows, const int *explained, int n,
@@ -956,25 +999,47 @@ ExplainSparseRows(const RecExplainer *ex, const RecScored *rows, const int *expl
 	int32		k;
 
 	for (k = 0; k < n; k++)
-	{
-		cell[rows[explained[k]].idx].row = explained[k];
 		n_rows = Max(n_rows, explained[k] + 1);
-	}
-	contrib = palloc0(sizeof(float) * Max(n_rows, 1));
 	best = palloc0(sizeof(float) * Max(n_rows, 1));
+
+	/* the events before the transition window, from the scoring pass */
+	for (k = 0; k < n; k++)
+	{
+		const Cell *c = &cell[rows[explained[k]].idx];
+		float		v;
+
+		r = explained[k];
+		if (c->src < 0)
+			continue;
+		v = ex->scale * ex->w[c->src] * c->sim * ex->norm;
+		if (v > best[r])
+		{
+			best[r] = v;
+			because[r] = h->items[c->src];
+		}
+	}
+	if (m->n_trans == 0)
+	{
+		pfree(best);
+		return;
+	}
+
+	/* the events of the window, the newest ones */
+	for (k = 0; k < n; k++)
+		cell[rows[explained[k]].idx].row = explained[k];
+	contrib = palloc0(sizeof(float) * Max(n_rows, 1));
 	for (i = 0; i < h->n; i++)
 	{
 		int32		from = h->items[i];
 
-		if (from < 0 || from >= m->n_warm)
+		if (from < 0 || from >= m->n_warm || ex->tw[i] == 0)
 			continue;
 		for (k = m->nb_off[from]; k < m->nb_off[from + 1]; k++)
 			if ((r = RowOf(m->nb_idx[k])) >= 0)
 				contrib[r] = ex->scale * ex->w[i] * m->nb_sim[k];
-		if (m->n_trans)
-			for (k = m->tr_off[from]; k < m->tr_off[from + 1]; k++)
-				if ((r = RowOf(m->tr_idx[k])) >= 0)
-					contrib[r] += ex->trans_scale * ex->tw[i] * m->tr_val[k];
+		for (k = m->tr_off[from]; k < m->tr_off[from + 1]; k++)
+			if ((r = RowOf(m->tr_idx[k])) >= 0)
+				contrib[r] += ex->trans_scale * ex->tw[i] * m->tr_val[k];
 		for (k = 0; k < n; k++)
 		{
 			float		v;
