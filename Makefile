@@ -17,6 +17,7 @@ OBJS = \
 	src/score.o \
 	src/score_sparse.o \
 	src/explain.o \
+	src/new_items.o \
 	src/recipe_popularity.o \
 	src/recipe_sims.o \
 	src/recipe_ease.o \

@@ -39,7 +39,9 @@ CompareContribution(const void *a, const void *b)
 /*
  * rec.explain(user_id, item_id, campaign) returns (history_item_id,
  * contribution, share) for the user's current history, largest first; items
- * that add nothing are left out.
+ * that add nothing are left out.  An item known only from metadata (in the
+ * model, or added to the items relation after training) owes nothing to the
+ * history: no rows.
  */
 Datum
 rec_explain(PG_FUNCTION_ARGS)
@@ -77,7 +79,19 @@ rec_explain(PG_FUNCTION_ARGS)
 	RecItemKey(&target.binding, PG_GETARG_DATUM(1), get_fn_expr_argtype(fcinfo->flinfo, 1),
 			   &item_key);
 	RecCheckItemOutput(m, &target.binding, item_type);
-	item = RecRequireItemKey(m, &item_key, target.campaign);
+	item = item_key.text ? RecItemKeyIndex(m, &item_key) : RecItemIndex(m, item_key.id);
+	if (item < 0)
+	{
+		int32	   *cats;
+		int			n_cats;
+		int			n_mine;
+
+		/* an item added after training owes nothing to the history, as a cold item */
+		if (!RecReadNewItem(m, &target.binding, &item_key, &cats, &n_cats, &n_mine))
+			(void) RecRequireItemKey(m, &item_key, target.campaign);
+		SPI_finish();
+		return (Datum) 0;
+	}
 	RecReadHistory(&target.binding, &user, m, &h);
 
 	/* contributions per event, summed per history item, largest first */

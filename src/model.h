@@ -66,6 +66,7 @@ typedef struct RecModel
 	int64	   *key_off;		/* [n_items + 1] text or uuid keys: item i's key is key_data[key_off[i]..key_off[i+1]) */
 	char	   *key_data;		/* [key_bytes] the keys, as text */
 	struct RecServeIndex *serving;	/* per backend: what serving derives once (score_sparse.c) */
+	struct HTAB *category_names;	/* per backend: category name -> index, derived once (new_items.c) */
 } RecModel;
 
 struct RecDataset;
@@ -99,5 +100,10 @@ extern RecModel *RecMapModelFile(int64 version, TimestampTz created, void **map,
 extern void RecUnmapModelFile(void *map, Size len);
 extern int32 RecItemIndex(const RecModel *m, int64 item_id);
 extern int32 RecRequireItem(const RecModel *m, int64 item_id, const char *campaign);
+
+/* new_items.c: items added after training */
+struct RecKey;
+extern bool RecReadNewItem(const RecModel *m, const RecBinding *b, const struct RecKey *key,
+						   int32 **cats, int *n_cats, int *n_mine);
 
 #endif							/* REC_MODEL_H */

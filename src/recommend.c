@@ -5,8 +5,9 @@
  * Each call resolves its campaign, takes the model from the per-backend
  * cache, reads the user's current history, scores and selects.  Unknown
  * users get the popularity fallback, marked 'popular'; an item the model
- * does not know is an error for similar_items and an unranked (NULL score)
- * row for rank.
+ * does not know is served from its categories by similar_items when the
+ * items relation holds it (an item added after training), else an error,
+ * and an unranked (NULL score) row for rank.
  */
 #include "rec.h"
 
@@ -301,7 +302,8 @@ rec_recommend(PG_FUNCTION_ARGS)
  * rec.similar_items(item_id, k, exclude_items, campaign, filter, filter_values) returns
  * (item_id, score, reason) best first: the items the model's row of the
  * item scores above zero ('similar'), or for an item known only from
- * metadata the items sharing its categories ('category'); when fewer than k
+ * metadata (in the model, or added to the items relation since it was
+ * trained) the items sharing its categories ('category'); when fewer than k
  * are, the most popular of the rest follow with score 0 ('popular').  A
  * popularity-count campaign ranks by popularity share ('popular').  A
  * filter (on item metadata only: there is no user) applies to both.
@@ -322,6 +324,9 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	RecReason	reason;
 	int			fill_start;
 	int			fill_end;
+	int32	   *new_cats = NULL;
+	int			n_new_cats = 0;
+	int			n_new_mine = 0;
 	RecFilter  *filter;
 	int			found;
 	int			filled = 0;
@@ -339,7 +344,10 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	RecCheckModelKeys(m, &target);
 	RecItemKey(&target.binding, PG_GETARG_DATUM(0), get_fn_expr_argtype(fcinfo->flinfo, 0), &item);
 	RecCheckItemOutput(m, &target.binding, item_type);
-	idx = RecRequireItemKey(m, &item, target.campaign);
+	idx = item.text ? RecItemKeyIndex(m, &item) : RecItemIndex(m, item.id);
+	/* an item added after training: its similar items from its categories */
+	if (idx < 0 && !RecReadNewItem(m, &target.binding, &item, &new_cats, &n_new_cats, &n_new_mine))
+		(void) RecRequireItemKey(m, &item, target.campaign);	/* not in the items either */
 	filter = OpenFilterArg(fcinfo, 4, &target.binding, NULL);
 
 	/* the item's own row: score a one-event history */
@@ -353,6 +361,11 @@ rec_similar_items(PG_FUNCTION_ARGS)
 		RecScoreHistory(m, &h, NULL, &s, NULL);
 		reason = REC_REASON_POPULAR;
 	}
+	else if (idx < 0)
+	{
+		RecScoreCategories(m, new_cats, n_new_cats, n_new_mine, &s);
+		reason = REC_REASON_CATEGORY;
+	}
 	else if (idx < m->n_warm)
 	{
 		RecScoreHistory(m, &h, NULL, &s, NULL);
@@ -360,7 +373,8 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		RecScoreCategories(m, idx, &s);
+		RecScoreCategories(m, m->cat_idx + m->cat_off[idx], m->cat_off[idx + 1] - m->cat_off[idx],
+						   m->cat_off[idx + 1] - m->cat_off[idx], &s);
 		reason = REC_REASON_CATEGORY;
 	}
 	RecExclude(idx);

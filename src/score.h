@@ -100,7 +100,8 @@ extern const float *RecBlockRow(const RecBlock *block, int b);
 extern void RecBlockFree(RecBlock *block);
 extern bool RecScoreHistory(const RecModel *m, const RecHistory *h, const float *row,
 							RecScores *s, RecExplainer *ex);
-extern bool RecScoreCategories(const RecModel *m, int32 item, RecScores *s);
+extern bool RecScoreCategories(const RecModel *m, const int32 *cats, int n_cats, int n_mine,
+							   RecScores *s);
 extern float RecScoreOf(const RecScores *s, int32 item);
 extern void RecExclude(int32 item);
 extern bool RecExcluded(int32 item);

@@ -754,14 +754,14 @@ CompareInt32(const void *a, const void *b)
  * item known only from metadata, whose similar items are found this way):
  * the Jaccard overlap of their categories, times 0.5 + 0.5 q(j) with q the
  * log-popularity share, so that among equally similar items the known ones
- * come first.  Only the items of its categories are touched (in index
+ * come first.  The item has n_mine categories, of which cats[0..n_cats) are
+ * the model's.  Only the items of those categories are touched (in index
  * order); the others score as in any list.  Return true (a list of its own).
  */
 bool
-RecScoreCategories(const RecModel *m, int32 item, RecScores *s)
+RecScoreCategories(const RecModel *m, const int32 *cats, int n_cats, int n_mine, RecScores *s)
 {
 	const RecServeIndex *ix = BeginCall(m, s);
-	int			n_mine = m->cat_off[item + 1] - m->cat_off[item];
 	bool	   *mine;
 	int32	   *cand;
 	int			n_cand = 0;
@@ -771,15 +771,23 @@ RecScoreCategories(const RecModel *m, int32 item, RecScores *s)
 	int			i;
 
 	s->personalized = true;
-	for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
-		room += ix->cat_off[m->cat_idx[c] + 1] - ix->cat_off[m->cat_idx[c]];
-	cand = palloc(sizeof(int32) * Max(room, 1));
 	mine = palloc0(sizeof(bool) * Max(m->n_categories, 1));
-	for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
-		mine[m->cat_idx[c]] = true;
-	for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
+	for (c = 0; c < n_cats; c++)
 	{
-		int32		cat = m->cat_idx[c];
+		if (mine[cats[c]])
+			continue;			/* a category listed twice: its items once */
+		mine[cats[c]] = true;
+		room += ix->cat_off[cats[c] + 1] - ix->cat_off[cats[c]];
+	}
+	cand = palloc(sizeof(int32) * Max(room, 1));
+	memset(mine, 0, sizeof(bool) * Max(m->n_categories, 1));
+	for (c = 0; c < n_cats; c++)
+	{
+		int32		cat = cats[c];
+
+		if (mine[cat])
+			continue;
+		mine[cat] = true;
 
 		for (t = ix->cat_off[cat]; t < ix->cat_off[cat + 1]; t++)
 			cand[n_cand++] = ix->cat_items[t];
