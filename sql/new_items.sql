@@ -36,19 +36,25 @@ SELECT * FROM rec.similar_items(999999, 5);
 SELECT * FROM rec.explain(1, 999999);
 
 -- uuid item ids: the item is looked up in its own type
-CREATE FUNCTION iid(n bigint) RETURNS uuid LANGUAGE sql IMMUTABLE RETURN md5('i' || n)::uuid;
-CREATE TABLE ev_uuid (customer bigint, product uuid, at timestamptz);
-CREATE TABLE it_uuid (product uuid PRIMARY KEY, tags text[]);
-INSERT INTO ev_uuid SELECT user_id, iid(item_id), ts FROM rec.interactions;
-INSERT INTO it_uuid SELECT iid(item_id), categories FROM rec.items WHERE item_id < 5000;
-SELECT rec.create_dataset_group('g', 'ev_uuid', items => 'it_uuid',
+CREATE FUNCTION ni_iid(n bigint) RETURNS uuid LANGUAGE sql IMMUTABLE RETURN md5('i' || n)::uuid;
+CREATE TABLE ni_ev_uuid (customer bigint, product uuid, at timestamptz);
+CREATE TABLE ni_it_uuid (product uuid PRIMARY KEY, tags text[]);
+INSERT INTO ni_ev_uuid SELECT user_id, ni_iid(item_id), ts FROM rec.interactions;
+INSERT INTO ni_it_uuid SELECT ni_iid(item_id), categories FROM rec.items WHERE item_id < 5000;
+SELECT rec.create_dataset_group('ni_g', 'ni_ev_uuid', items => 'ni_it_uuid',
 	columns => '{"user_id": "customer", "item_id": "product", "ts": "at",
 	             "items_item_id": "product", "categories": "tags"}');
-SELECT rec.train('s', 'user-personalization', 'g', '{"tune": false}') > 0 AS trained;
+SELECT rec.train('s', 'user-personalization', 'ni_g', '{"tune": false}') > 0 AS trained;
 SELECT rec.deploy('c', 's') > 0 AS deployed;
-INSERT INTO it_uuid VALUES (iid(5001), '{documentary}');
-SELECT (SELECT array_agg(item_id ORDER BY score DESC, item_id) FROM rec.similar_items(iid(5001), 12, campaign => 'c'))
-     = (SELECT array_agg(iid(item_id) ORDER BY score DESC, iid(item_id)) FROM rec.similar_items(5001, 12))
+INSERT INTO ni_it_uuid VALUES (ni_iid(5001), '{documentary}');
+SELECT (SELECT array_agg(item_id ORDER BY score DESC, item_id) FROM rec.similar_items(ni_iid(5001), 12, campaign => 'c'))
+     = (SELECT array_agg(ni_iid(item_id) ORDER BY score DESC, ni_iid(item_id)) FROM rec.similar_items(5001, 12))
 	AS same_as_bigint;
-SELECT count(*) FROM rec.explain('1', iid(5001)::text, campaign => 'c');
-SELECT * FROM rec.similar_items(iid(999999), 5, campaign => 'c');
+SELECT count(*) FROM rec.explain('1', ni_iid(5001)::text, campaign => 'c');
+SELECT * FROM rec.similar_items(ni_iid(999999), 5, campaign => 'c');
+-- clean up: the next test starts from the sample data
+DELETE FROM rec.solution;
+DELETE FROM rec.dataset_group WHERE name = 'ni_g';
+DROP TABLE ni_ev_uuid, ni_it_uuid;
+DROP FUNCTION ni_iid(bigint);
+DELETE FROM rec.items WHERE item_id > 5000;
