@@ -1,50 +1,39 @@
 EXTENSION = rec
 EXTVERSION = 0.2.0
 MODULE_big = rec
+# src/ in layers, bottom up; a layer includes only layers below it
+# (scripts/check-layers, run by scripts/test, enforces it)
+REC_LAYERS = base catalog data store serve eval train
 OBJS = \
-	src/rec.o \
-	src/linalg.o \
-	src/parallel.o \
-	src/topk.o \
-	src/keys.o \
-	src/dataset.o \
-	src/collect.o \
-	src/history.o \
-	src/catalog.o \
-	src/model.o \
-	src/model_store.o \
-	src/model_file.o \
-	src/score.o \
-	src/score_sparse.o \
-	src/explain.o \
-	src/new_items.o \
-	src/recipe_popularity.o \
-	src/recipe_sims.o \
-	src/recipe_ease.o \
-	src/recipe_transition.o \
-	src/recipe_sparse.o \
-	src/recipe_personalization.o \
-	src/holdout.o \
-	src/train.o \
-	src/recommend.o \
-	src/batch.o \
-	src/events.o \
-	src/metrics.o \
-	src/evaluate.o \
-	src/filter.o \
-	src/filter_parse.o \
-	src/user_metadata.o
+	src/base/rec.o src/base/linalg.o src/base/parallel.o src/base/topk.o \
+	src/catalog/catalog.o src/catalog/keys.o \
+	src/data/dataset.o src/data/collect.o src/data/events.o \
+	src/store/model.o src/store/model_keys.o src/store/model_store.o src/store/model_file.o \
+	src/serve/score.o src/serve/score_sparse.o src/serve/explain.o src/serve/new_items.o src/serve/history.o \
+	src/serve/filter.o src/serve/filter_parse.o src/serve/user_metadata.o \
+	src/serve/recommend.o src/serve/batch.o \
+	src/eval/metrics.o src/eval/holdout.o src/eval/evaluate.o \
+	src/train/recipe_popularity.o src/train/recipe_sims.o src/train/recipe_ease.o \
+	src/train/recipe_transition.o src/train/recipe_sparse.o src/train/recipe_personalization.o \
+	src/train/train.o
 
-DATA = $(wildcard sql/$(EXTENSION)--*.sql)
+# The SQL API is written once, by topic, in sql/src/*.sql (in this order: each
+# file may use the objects of the files before it); the install script of the
+# current version is built from them. The scripts of released versions and the
+# upgrade scripts (sql/rec--A--B.sql) are written by hand and committed.
+SQL_SRC = $(addprefix sql/src/,tables.sql dataset_groups.sql training.sql filters.sql \
+	campaigns.sql ab_tests.sql serving.sql batch.sql events.sql metrics.sql evaluation.sql)
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 PGFILEDESC = "rec - recommendations inside PostgreSQL"
 
-TESTS = $(wildcard sql/*.sql)
-REGRESS = $(filter-out $(EXTENSION)--%,$(patsubst sql/%.sql,%,$(TESTS)))
-REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
+TESTS = $(wildcard test/regress/sql/*.sql)
+REGRESS = $(patsubst test/regress/sql/%.sql,%,$(TESTS))
+REGRESS_OPTS = --inputdir=test/regress --load-extension=$(EXTENSION)
 
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
-PG_CPPFLAGS = -I$(srcdir)/src $(BLAS_CFLAGS)
+PG_CPPFLAGS = $(addprefix -I$(srcdir)/src/,$(REC_LAYERS)) $(BLAS_CFLAGS)
 PG_CFLAGS = -O2 -ftree-vectorize -fno-math-errno
 SHLIB_LINK = $(BLAS_LIBS)
 
@@ -56,5 +45,10 @@ include $(PGXS)
 prove:
 	pg_prove --ext .sql -v test/ 2>&1
 
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SRC)
+	{ printf '%s\n' '-- rec $(EXTVERSION), built by make from sql/src/*.sql: edit those, not this file' \
+		'\echo Use "CREATE EXTENSION rec" to load this file. \quit'; \
+	  for f in $^; do printf '\n-- %s\n\n' "$$f"; cat "$$f"; done; } > $@
+
 # every object depends on every header: PGXS tracks no header dependencies
-$(OBJS): $(wildcard $(srcdir)/src/*.h)
+$(OBJS): $(wildcard $(srcdir)/src/*/*.h)

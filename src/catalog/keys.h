@@ -13,15 +13,6 @@
 #define REC_KEYS_H
 
 #include "catalog.h"
-#include "model.h"
-
-/* What kind of ids a dataset group's column holds */
-typedef enum RecKeyKind
-{
-	REC_KEY_INT = 0,			/* smallint, integer or bigint */
-	REC_KEY_TEXT = 1,			/* text or varchar */
-	REC_KEY_UUID = 2			/* uuid */
-} RecKeyKind;
 
 /* A user or item id given to a call, resolved against a dataset group */
 typedef struct RecKey
@@ -43,22 +34,14 @@ typedef struct RecKeyList
 	int			off_cap;		/* entries allocated in off */
 } RecKeyList;
 
-extern RecKeyKind RecKeyKindOf(const char *type_name);
 extern int64 RecKeyHash(const char *key, int len);
 extern void RecKeyListInit(RecKeyList *keys);
 extern void RecKeyListAdd(RecKeyList *keys, const char *key, int len);
 extern void RecUserKey(const RecBinding *b, Datum value, Oid argtype, RecKey *key);
 extern void RecItemKey(const RecBinding *b, Datum value, Oid argtype, RecKey *key);
-extern int32 RecItemKeyIndex(const RecModel *m, const RecKey *key);
-extern int32 *RecItemArrayIndices(const RecModel *m, const RecBinding *b, ArrayType *arr,
-								  const char *argname, int *n, Datum **elems, RecKey **keys);
-extern int32 RecRequireItemKey(const RecModel *m, const RecKey *key, const char *campaign);
-extern void RecCheckModelKeys(const RecModel *m, const RecCampaignTarget *target);
-extern void RecCheckItemOutput(const RecModel *m, const RecBinding *b, Oid restype);
-extern Datum RecItemDatum(const RecModel *m, int32 idx, Oid restype);
 extern Datum RecUserDatum(int64 id, const char *text, int len, Oid restype);
 extern Oid	RecResultColumnType(FunctionCallInfo fcinfo, int attno);
-struct RecDataset;
-extern int32 *RecDatasetToModel(const struct RecDataset *ds, const RecModel *m);
+extern void RecResolveCampaignForKey(const char *name, Datum user, Oid argtype,
+									 RecCampaignTarget *target, RecKey *key);
 
 #endif							/* REC_KEYS_H */

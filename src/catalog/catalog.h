@@ -10,6 +10,14 @@
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 
+/* What kind of ids a dataset group's column holds */
+typedef enum RecKeyKind
+{
+	REC_KEY_INT = 0,			/* smallint, integer or bigint */
+	REC_KEY_TEXT = 1,			/* text or varchar */
+	REC_KEY_UUID = 2			/* uuid */
+} RecKeyKind;
+
 /* Where a dataset group's data lives, with its column names resolved */
 typedef struct RecBinding
 {
@@ -56,9 +64,9 @@ extern SPIPlanPtr RecKeptPlan(const char *sql, int nargs, Oid *argtypes);
 extern void RecLookupDatasetGroup(const char *name, RecBinding *binding);
 extern void RecResolveCampaign(const char *name, RecCampaignTarget *target);
 extern void RecResolveCampaignForUser(const char *name, int64 user_id, RecCampaignTarget *target);
-struct RecKey;
-extern void RecResolveCampaignForKey(const char *name, Datum user, Oid argtype,
-									 RecCampaignTarget *target, struct RecKey *key);
+extern void RecResolveCampaignEntry(const char *name, RecCampaignTarget *target);
+extern void RecResolveCampaignVariant(RecCampaignTarget *target, int64 user_id);
+extern RecKeyKind RecKeyKindOf(const char *type_name);
 extern char *RecRelationName(Oid relid, const char *group);
 extern char *RecTimeExpr(const RecBinding *binding);
 

@@ -575,39 +575,3 @@ RecGetModel(const RecCampaignTarget *target)
 	slot->last_used = ++cache_clock;
 	return slot->model;
 }
-
-/* Return the dense index of an item id, or -1 if the model does not know it */
-int32
-RecItemIndex(const RecModel *m, int64 item_id)
-{
-	int			lo = 0;
-	int			hi = m->n_items - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-		int64		id = m->item_ids[m->by_id[mid]];
-
-		if (id == item_id)
-			return m->by_id[mid];
-		if (id < item_id)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
-}
-
-/* Return the dense index of an item id; error if the campaign's model does not know it */
-int32
-RecRequireItem(const RecModel *m, int64 item_id, const char *campaign)
-{
-	int32		idx = RecItemIndex(m, item_id);
-
-	if (idx < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("item %lld is unknown to campaign \"%s\"", (long long) item_id, campaign),
-				 errhint("Items added after training are known once the solution is trained again.")));
-	return idx;
-}

@@ -20,7 +20,6 @@
 #include "utils/memutils.h"
 
 #include "catalog.h"
-#include "keys.h"
 
 /* Columns of a binding, in the order both lookups below select them */
 /*
@@ -503,21 +502,39 @@ RecResolveCampaignForUser(const char *name, int64 user_id, RecCampaignTarget *ta
 }
 
 /*
- * Find what a campaign serves to a user given as an SQL value of type
- * argtype, and resolve that id against the campaign's dataset group: for an
- * A/B campaign, the variant the user's internal id is assigned to.
+ * Find a campaign's own entry: for an A/B campaign the campaign with its
+ * variants, before one is chosen (RecResolveCampaignVariant chooses).
  */
 void
-RecResolveCampaignForKey(const char *name, Datum user, Oid argtype,
-						 RecCampaignTarget *target, RecKey *key)
+RecResolveCampaignEntry(const char *name, RecCampaignTarget *target)
 {
 	ResolveOne(name, target);
-	RecUserKey(&target->binding, user, argtype, key);
+}
+
+/* Narrow an A/B campaign's entry to the variant its user (internal id) is assigned to */
+void
+RecResolveCampaignVariant(RecCampaignTarget *target, int64 user_id)
+{
 	if (target->n_variants > 0)
-	{
-		ResolveOne(target->variants[AssignVariant(target, key->id)], target);
-		RecUserKey(&target->binding, user, argtype, key);
-	}
+		ResolveOne(target->variants[AssignVariant(target, user_id)], target);
+}
+
+/* Return the kind of ids a column of the named type holds (NULL: integer) */
+RecKeyKind
+RecKeyKindOf(const char *type_name)
+{
+	if (type_name == NULL || strcmp(type_name, "bigint") == 0 ||
+		strcmp(type_name, "integer") == 0 || strcmp(type_name, "smallint") == 0)
+		return REC_KEY_INT;
+	if (strcmp(type_name, "text") == 0 || strcmp(type_name, "character varying") == 0)
+		return REC_KEY_TEXT;
+	if (strcmp(type_name, "uuid") == 0)
+		return REC_KEY_UUID;
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("unknown id type \"%s\" in a dataset group's column mapping", type_name),
+			 errhint("Bind the group again with rec.create_dataset_group(..., replace => true).")));
+	return REC_KEY_INT;			/* keep the compiler quiet */
 }
 
 /* Return the quoted qualified name of a bound relation; error if it was dropped */

@@ -42,7 +42,7 @@ extern void RecCheckEventColumns(const RecBinding *b);
 extern char *RecEventWeightExpr(const RecBinding *b, int param);
 extern RecDataset *RecSubsetUsers(const RecDataset *ds, const bool *keep_user, const int64 *keep_upto);
 
-/* the parallel read (src/collect.c): canonical order, any number of workers */
+/* the parallel read: collect.c gathers the events, dataset.c builds from them */
 extern char *RecCollectEventsQuery(const RecBinding *binding, const char *event_type, int *nargs,
 								   Oid *argtypes, Datum *args);
 extern RecDataset *RecDatasetFromEvents(RecEventSet *set, const RecBinding *binding, bool with_items);

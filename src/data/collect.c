@@ -31,8 +31,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-#include "catalog.h"
-#include "dataset.h"
+#include "collect.h"
 
 #define REC_EVENTS_MAGIC 0x56454352	/* "RCEV" */
 #define REC_EVENTS_FORMAT 1
@@ -57,7 +56,6 @@ PG_FUNCTION_INFO_V1(rec_collect_events_combine);
 PG_FUNCTION_INFO_V1(rec_collect_events_serialize);
 PG_FUNCTION_INFO_V1(rec_collect_events_deserialize);
 PG_FUNCTION_INFO_V1(rec_collect_events_final);
-PG_FUNCTION_INFO_V1(rec_dataset_events);
 
 /* Order two events by user id, then time, then item id */
 static inline int
@@ -369,39 +367,4 @@ RecCollectEvents(const char *sql, int nargs, Oid *argtypes, Datum *args)
 	capture_set = NULL;
 	SPI_freetuptable(SPI_tuptable);
 	return result;
-}
-
-/*
- * rec.dataset_events(dataset_group, event_type) returns a group's events
- * (optionally of one event type) as one event collection, read with
- * rec.collect_events (in parallel when the planner chooses): what a shard
- * sends to the server that trains.
- */
-Datum
-rec_dataset_events(PG_FUNCTION_ARGS)
-{
-	char	   *group = PG_ARGISNULL(0) ? "default" : text_to_cstring(PG_GETARG_TEXT_PP(0));
-	char	   *event_type = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
-	MemoryContext caller = CurrentMemoryContext;
-	RecBinding	binding;
-	Oid			argtypes[1];
-	Datum		args[1];
-	int			nargs;
-	char	   *sql;
-	bool		isnull;
-	Datum		value;
-	bytea	   *result;
-	int			ret;
-
-	SPI_connect();
-	RecLookupDatasetGroup(group, &binding);
-	sql = RecCollectEventsQuery(&binding, event_type, &nargs, argtypes, args);
-	ret = SPI_execute_with_args(sql, nargs, argtypes, args, NULL, true, 0);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "collecting the interactions failed: %s", SPI_result_code_string(ret));
-	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	MemoryContextSwitchTo(caller);
-	result = (bytea *) PG_DETOAST_DATUM_COPY(value);
-	SPI_finish();
-	PG_RETURN_BYTEA_P(result);
 }

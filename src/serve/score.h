@@ -111,4 +111,9 @@ extern const int32 *RecPopularityOrder(const RecModel *m);
 extern void RecExplainList(const RecExplainer *ex, const RecScores *s, const RecScored *rows,
 						   int n, RecReason *reasons, int32 *because);
 
+/* new_items.c: items added to the items relation after training */
+struct RecKey;
+extern bool RecReadNewItem(const RecModel *m, const RecBinding *b, const struct RecKey *key,
+						   int32 **cats, int *n_cats, int *n_mine);
+
 #endif							/* REC_SCORE_H */

@@ -7,6 +7,7 @@
 #define REC_MODEL_H
 
 #include "catalog.h"
+#include "keys.h"
 #include "port/pg_crc32c.h"
 
 /* largest stored model: its arrays are still indexed by int32 items and int64 entries */
@@ -98,12 +99,17 @@ extern RecModel *RecLoadStoredModel(int64 version);
 /* model_file.c: one mapped copy per server */
 extern RecModel *RecMapModelFile(int64 version, TimestampTz created, void **map, Size *map_len);
 extern void RecUnmapModelFile(void *map, Size len);
+
+/* model_keys.c: a model's items by id and by key */
 extern int32 RecItemIndex(const RecModel *m, int64 item_id);
 extern int32 RecRequireItem(const RecModel *m, int64 item_id, const char *campaign);
-
-/* new_items.c: items added after training */
-struct RecKey;
-extern bool RecReadNewItem(const RecModel *m, const RecBinding *b, const struct RecKey *key,
-						   int32 **cats, int *n_cats, int *n_mine);
+extern int32 RecItemKeyIndex(const RecModel *m, const RecKey *key);
+extern int32 *RecItemArrayIndices(const RecModel *m, const RecBinding *b, ArrayType *arr,
+								  const char *argname, int *n, Datum **elems, RecKey **keys);
+extern int32 RecRequireItemKey(const RecModel *m, const RecKey *key, const char *campaign);
+extern void RecCheckModelKeys(const RecModel *m, const RecCampaignTarget *target);
+extern void RecCheckItemOutput(const RecModel *m, const RecBinding *b, Oid restype);
+extern Datum RecItemDatum(const RecModel *m, int32 idx, Oid restype);
+extern int32 *RecDatasetToModel(const struct RecDataset *ds, const RecModel *m);
 
 #endif							/* REC_MODEL_H */

@@ -19,6 +19,8 @@
 
 #include "dataset.h"
 
+PG_FUNCTION_INFO_V1(rec_dataset_events);
+
 #define FETCH_ROWS 10000
 #define CATEGORY_KEY_LEN 256
 
@@ -720,6 +722,41 @@ RecCollectEventsQuery(const RecBinding *b, const char *event_type, int *nargs,
 						 quote_identifier(b->event_type_col), *nargs);
 	}
 	return sql.data;
+}
+
+/*
+ * rec.dataset_events(dataset_group, event_type) returns a group's events
+ * (optionally of one event type) as one event collection, read with
+ * rec.collect_events (in parallel when the planner chooses): what a shard
+ * sends to the server that trains.
+ */
+Datum
+rec_dataset_events(PG_FUNCTION_ARGS)
+{
+	char	   *group = PG_ARGISNULL(0) ? "default" : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *event_type = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	MemoryContext caller = CurrentMemoryContext;
+	RecBinding	binding;
+	Oid			argtypes[1];
+	Datum		args[1];
+	int			nargs;
+	char	   *sql;
+	bool		isnull;
+	Datum		value;
+	bytea	   *result;
+	int			ret;
+
+	SPI_connect();
+	RecLookupDatasetGroup(group, &binding);
+	sql = RecCollectEventsQuery(&binding, event_type, &nargs, argtypes, args);
+	ret = SPI_execute_with_args(sql, nargs, argtypes, args, NULL, true, 0);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "collecting the interactions failed: %s", SPI_result_code_string(ret));
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	MemoryContextSwitchTo(caller);
+	result = (bytea *) PG_DETOAST_DATUM_COPY(value);
+	SPI_finish();
+	PG_RETURN_BYTEA_P(result);
 }
 
 /*
