@@ -500,7 +500,7 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 			int			n_best;
 
 			/* the list recommend() would serve */
-			RecScoreHistory(m, &hs[b], RecBlockRow(&block, b), &s, NULL);
+			RecScoreHistory(m, &hs[b], RecBlockRow(&block, b), NULL, &s, NULL);
 			for (int j = 0; j < hs[b].n; j++)
 				RecExclude(hs[b].items[j]);
 			n_best = RecListTopK(&s, NULL, 0, k, best, &fill_start, &fill_end);

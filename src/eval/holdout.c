@@ -119,7 +119,7 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 			int			i;
 
 			/* the list recommend() would serve */
-			RecScoreHistory(m, &hs[b], RecBlockRow(&block, b), &s, NULL);
+			RecScoreHistory(m, &hs[b], RecBlockRow(&block, b), NULL, &s, NULL);
 			for (e = first; e < first + split->input_len[u]; e++)
 				RecExclude(ds->ev_item[e]);
 			found = RecListTopK(&s, NULL, 0, REC_HOLDOUT_K, best, &fill_start, &fill_end);

@@ -248,7 +248,7 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 			int			j;
 
 			metadata = NULL;
-			if (!RecScoreHistory(m, &hs[b], RecBlockRow(&block, b), &s, NULL))
+			if (!RecScoreHistory(m, &hs[b], RecBlockRow(&block, b), NULL, &s, NULL))
 			{
 				for (j = 0; j < hs[b].n && hs[b].items[j] < 0; j++)
 					;

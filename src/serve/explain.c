@@ -119,7 +119,7 @@ rec_explain(PG_FUNCTION_ARGS)
 	by_item = palloc0(sizeof(float) * Max(h.n, 1));
 	first = palloc0(sizeof(bool) * Max(h.n, 1));
 	rows = palloc(sizeof(RecScored) * Max(h.n, 1));
-	RecScoreHistory(m, &h, NULL, &s, &ex);	/* the scales of this user's list */
+	RecScoreHistory(m, &h, NULL, NULL, &s, &ex);	/* the scales of this user's list */
 	RecContributions(&ex, item, contrib);
 	for (i = 0; i < h.n; i++)
 		if (h.items[i] >= 0)

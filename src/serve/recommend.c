@@ -175,6 +175,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 	RecCampaignTarget target;
 	RecModel   *m;
 	RecHistory	h;
+	RecShown	shown;
 	RecScores	s;
 	bool		personalized;
 	RecExplainer ex;
@@ -220,7 +221,8 @@ rec_recommend(PG_FUNCTION_ARGS)
 	best = palloc(sizeof(RecScored) * k);
 	placed = palloc(sizeof(RecPlacement) * k);
 
-	personalized = RecScoreHistory(m, &h, NULL, &s, &ex);
+	RecReadShown(&user, m, &h, &shown);
+	personalized = RecScoreHistory(m, &h, NULL, &shown, &s, &ex);
 	if (exclude_seen)
 		for (i = 0; i < h.n; i++)
 			RecExclude(h.items[i]);
@@ -358,7 +360,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	best = palloc(sizeof(RecScored) * k);
 	if (m->kind == REC_KIND_POPULARITY)
 	{
-		RecScoreHistory(m, &h, NULL, &s, NULL);
+		RecScoreHistory(m, &h, NULL, NULL, &s, NULL);
 		reason = REC_REASON_POPULAR;
 	}
 	else if (idx < 0)
@@ -368,7 +370,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	}
 	else if (idx < m->n_warm)
 	{
-		RecScoreHistory(m, &h, NULL, &s, NULL);
+		RecScoreHistory(m, &h, NULL, NULL, &s, NULL);
 		reason = REC_REASON_SIMILAR;
 	}
 	else
@@ -483,7 +485,7 @@ rec_rank(PG_FUNCTION_ARGS)
 	/* score the known candidates, once each */
 	known = DistinctIndices(ids, n, &n_known);
 	scores = palloc(sizeof(float) * Max(n_known, 1));
-	RecScoreHistory(m, &h, NULL, &s, NULL);
+	RecScoreHistory(m, &h, NULL, NULL, &s, NULL);
 	for (i = 0; i < n_known; i++)
 		scores[i] = RecScoreOf(&s, known[i]);
 	found = RecTopKItems(known, scores, n_known, Max(n, 1), best);

@@ -431,6 +431,8 @@ RecReasonName(RecReason reason)
 			return "similar";
 		case REC_REASON_CATEGORY:
 			return "category";
+		case REC_REASON_IMPRESSED:
+			return "impressed";
 	}
 	return "personalized";
 }

@@ -16,8 +16,17 @@ typedef enum RecReason
 	REC_REASON_SESSION,			/* lifted by the session term */
 	REC_REASON_EXPLORATION,		/* a new item explored through its categories */
 	REC_REASON_SIMILAR,			/* similar_items: the model's row of the item */
-	REC_REASON_CATEGORY			/* similar_items: shares categories with a cold item */
+	REC_REASON_CATEGORY,		/* similar_items: shares categories with a cold item */
+	REC_REASON_IMPRESSED		/* moved down: shown again and again without the user acting */
 } RecReason;
+
+/* The items shown to a user since the user's last event on each (rec.log_impression) */
+typedef struct RecShown
+{
+	int			n;
+	int32	   *items;			/* [n] model indices, distinct */
+	int32	   *times;			/* [n] how many times each was shown */
+} RecShown;
 
 #define REC_SESSION_NOVELTY 8.0f	/* a session category must beat 8x its earlier share */
 #define REC_SESSION_ITEMS 3		/* items of the new categories lifted by the session term */
@@ -99,7 +108,7 @@ extern void RecScoreBlock(const RecModel *m, const RecHistory *hs, int nh, RecBl
 extern const float *RecBlockRow(const RecBlock *block, int b);
 extern void RecBlockFree(RecBlock *block);
 extern bool RecScoreHistory(const RecModel *m, const RecHistory *h, const float *row,
-							RecScores *s, RecExplainer *ex);
+							const RecShown *shown, RecScores *s, RecExplainer *ex);
 extern bool RecScoreCategories(const RecModel *m, const int32 *cats, int n_cats, int n_mine,
 							   RecScores *s);
 extern float RecScoreOf(const RecScores *s, int32 item);

@@ -85,6 +85,7 @@ static int	n_touched;
 static uint32 *mark_stamp;		/* == mark_gen: marked within one step */
 static uint32 mark_gen;
 static uint32 *excl_stamp;		/* == excl_gen: excluded from the current list */
+static uint32 *shown_stamp;		/* == touch_gen: moved down for its impressions in this call */
 static uint32 excl_gen;
 static bool *lifted_flag;		/* true for the session term's lifted items */
 static int32 lifted_items[REC_SESSION_ITEMS];	/* which, to clear them at the next call */
@@ -110,6 +111,7 @@ EnsureAccumulator(int n)
 		pfree(touched);
 		pfree(mark_stamp);
 		pfree(excl_stamp);
+		pfree(shown_stamp);
 		pfree(lifted_flag);
 	}
 	acc_size = 0;
@@ -122,6 +124,7 @@ EnsureAccumulator(int n)
 	touched = AllocBackend(n, sizeof(int32), false);
 	mark_stamp = AllocBackend(n, sizeof(uint32), true);
 	excl_stamp = AllocBackend(n, sizeof(uint32), true);
+	shown_stamp = AllocBackend(n, sizeof(uint32), true);
 	lifted_flag = AllocBackend(n, sizeof(bool), true);
 	acc_size = n;
 }
@@ -627,7 +630,7 @@ BeginCall(const RecModel *m, RecScores *s)
 	if (++touch_gen == 0)
 	{
 		for (i = 0; i < acc_size; i++)
-			cell[i].stamp = 0;
+			cell[i].stamp = shown_stamp[i] = 0;
 		touch_gen = 1;
 	}
 	NextGeneration(&excl_gen, excl_stamp);
@@ -668,6 +671,31 @@ Normalize(void)
 }
 
 /*
+ * Move down what the user was shown again and again without acting on it
+ * (Personalize's impressions): an item shown n >= 2 times since the user's
+ * last event on it keeps rec.impression_decay^(n - 1) of a positive score.
+ * An item the user acted on since is not in shown (RecReadShown).
+ */
+static void
+DemoteShown(const RecShown *shown)
+{
+	int			i;
+
+	if (shown == NULL || rec_impression_decay >= 1)
+		return;
+	for (i = 0; i < shown->n; i++)
+	{
+		int32		item = shown->items[i];
+		Cell	   *c = &cell[item];
+
+		if (shown->times[i] < 2 || c->stamp != touch_gen || !(c->acc > 0) || isinf(c->acc))
+			continue;
+		c->acc *= (float) pow(rec_impression_decay, shown->times[i] - 1);
+		shown_stamp[item] = touch_gen;
+	}
+}
+
+/*
  * Score a block of histories for RecScoreHistory: a kind that scores several
  * histories at once (a dense model, one matrix product) does it here, the
  * others later, history by history.
@@ -700,12 +728,13 @@ RecBlockFree(RecBlock *block)
 /*
  * Score one history (see the top of this file); return whether it was
  * personalized (else popularity).  row is the history's row of a block
- * (RecBlockRow), or NULL.  ex, if not NULL, is prepared to explain the list
+ * (RecBlockRow), or NULL; shown, if not NULL, what the user was shown
+ * (DemoteShown).  ex, if not NULL, is prepared to explain the list
  * (RecExplainList, RecContributions).  Exclusions start empty (RecExclude).
  */
 bool
-RecScoreHistory(const RecModel *m, const RecHistory *h, const float *row, RecScores *s,
-				RecExplainer *ex)
+RecScoreHistory(const RecModel *m, const RecHistory *h, const float *row, const RecShown *shown,
+				RecScores *s, RecExplainer *ex)
 {
 	const RecServeIndex *ix = BeginCall(m, s);
 
@@ -723,6 +752,7 @@ RecScoreHistory(const RecModel *m, const RecHistory *h, const float *row, RecSco
 		ix->kind->sum_rows(m, h, row, w, tw, ex);
 		SessionTerm(m, ix, h);
 		Exploration(m, ix, h, w);
+		DemoteShown(shown);
 		factor = Normalize();
 		if (ex)
 			ex->norm = factor;
@@ -1085,7 +1115,7 @@ ExplainDenseRows(const RecExplainer *ex, const RecScored *rows, const int *expla
  * history item (model index, or -1) is behind it (RecExplainItem): the
  * popularity fallback, a session item, an explored item; for an item the
  * model ranked, the event that contributes most, found by the model kind's
- * walk over the rows.
+ * walk over the rows ('impressed' if impressions moved it down).
  */
 void
 RecExplainList(const RecExplainer *ex, const RecScores *s, const RecScored *rows, int n,
@@ -1113,5 +1143,8 @@ RecExplainList(const RecExplainer *ex, const RecScores *s, const RecScored *rows
 	}
 	if (n_explained > 0)
 		RecServeKindOf(m)->explain_rows(ex, rows, explained, n_explained, because);
+	for (r = 0; r < n; r++)
+		if (reasons[r] == REC_REASON_PERSONALIZED && shown_stamp[rows[r].idx] == touch_gen)
+			reasons[r] = REC_REASON_IMPRESSED;	/* its because item brought it, impressions moved it down */
 	pfree(explained);
 }
