@@ -12,8 +12,12 @@
 
 #include <math.h>
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 
 #include "dataset.h"
@@ -134,7 +138,9 @@ CompareInt32(const void *a, const void *b)
  * rec.log_impression, in any campaign) and count, for each item the model
  * knows, the lists that showed it after the user's last event on it in h
  * (an item the user acted on since is not demoted).  Nothing is read when
- * rec.impression_decay is 1.
+ * rec.impression_decay is 1, or when the role serving may not read
+ * rec.impression (a serving role granted only what recommend() needed before
+ * keeps working, without the demotion).
  */
 void
 RecReadShown(const RecKey *user, const RecModel *m, const RecHistory *h, RecShown *shown)
@@ -151,10 +157,15 @@ RecReadShown(const RecKey *user, const RecModel *m, const RecHistory *h, RecShow
 	int			ret;
 	int			i;
 	uint64		r;
+	Oid			impression;
 
 	shown->n = 0;
 	shown->items = shown->times = NULL;
 	if (rec_impression_decay >= 1)
+		return;
+	impression = RangeVarGetRelid(makeRangeVar("rec", "impression", -1), NoLock, true);
+	if (!OidIsValid(impression) ||
+		pg_class_aclcheck(impression, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		return;
 	args[0] = Int64GetDatum(user->id);
 	args[1] = Int32GetDatum(SHOWN_LISTS);
