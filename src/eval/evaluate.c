@@ -396,10 +396,6 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 	RecDataset *ds;
 	int32	   *to_model;
 	RecHistory *hs;
-	bool	   *personalized;
-	float	   *scores = NULL;
-	bool	   *excluded = NULL;
-	bool		sparse;
 	RecScored  *best;
 	bool		as_text;
 	UserKey    *user_keys = NULL;
@@ -480,55 +476,34 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 	if (as_text && target.binding.user_kind != REC_KEY_INT)
 		user_keys = ReadUserKeys(relname, user_col, &n_user_keys);
 
-	sparse = RecServesSparse(m);
-	if (!sparse)
-	{
-		RecCheckMemory((double) EVAL_BLOCK * m->n_items * (sizeof(float) * 3 + 1),
-					   "scoring a block of users");
-		scores = palloc(sizeof(float) * (Size) EVAL_BLOCK * Max(m->n_items, 1));
-		excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
-	}
 	hs = palloc(sizeof(RecHistory) * EVAL_BLOCK);
-	personalized = palloc(sizeof(bool) * EVAL_BLOCK);
 	best = palloc(sizeof(RecScored) * k);
 
 	for (int start = 0; start < n_users; start += EVAL_BLOCK)
 	{
 		int			nb = Min(EVAL_BLOCK, n_users - start);
+		RecBlock	block;
 
 		CHECK_FOR_INTERRUPTS();
 		for (int b = 0; b < nb; b++)
 			AsOfHistory(ds, to_model, pairs, &users[start + b], exclude, found, &hs[b]);
-		if (!sparse)
-			RecModelScoreBlock(m, hs, nb, scores, personalized);
+		RecScoreBlock(m, hs, nb, &block);
 
 		for (int b = 0; b < nb; b++)
 		{
 			HoldoutUser *hu = &users[start + b];
 			Datum		values[5];
 			bool		nulls[5] = {false, false, false, false, false};
+			RecScores	s;
+			int			fill_start;
+			int			fill_end;
 			int			n_best;
 
-			if (sparse)
-			{
-				/* the list recommend() would serve, over the items the history touches */
-				RecSparseScores s;
-				int			fill_start;
-				int			fill_end;
-
-				RecScoreSparse(m, &hs[b], &s, NULL);
-				for (int j = 0; j < hs[b].n; j++)
-					RecExclude(hs[b].items[j]);
-				n_best = RecSparseTopK(&s, NULL, 0, k, best, &fill_start, &fill_end);
-			}
-			else
-			{
-				memset(excluded, false, sizeof(bool) * m->n_items);
-				for (int j = 0; j < hs[b].n; j++)
-					if (hs[b].items[j] >= 0)
-						excluded[hs[b].items[j]] = true;
-				n_best = RecTopK(scores + (Size) b * m->n_items, m->n_items, excluded, k, best);
-			}
+			/* the list recommend() would serve */
+			RecScoreHistory(m, &hs[b], RecBlockRow(&block, b), NULL, &s, NULL);
+			for (int j = 0; j < hs[b].n; j++)
+				RecExclude(hs[b].items[j]);
+			n_best = RecListTopK(&s, NULL, 0, k, best, &fill_start, &fill_end);
 
 			values[0] = as_text ? UserText(user_keys, n_user_keys, hu->user_id) :
 				Int64GetDatum(hu->user_id);
@@ -551,6 +526,7 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 			pfree(hs[b].items);
 			pfree(hs[b].times);
 		}
+		RecBlockFree(&block);
 	}
 	for (int64 i = 0; i < n_pairs; i++)
 		n_found += found[i] ? 1 : 0;

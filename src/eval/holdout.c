@@ -76,11 +76,6 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 				 RecListMetrics *mean)
 {
 	RecHistory *hs = palloc(sizeof(RecHistory) * EVAL_BLOCK);
-	bool	   *personalized = palloc(sizeof(bool) * EVAL_BLOCK);
-	bool		sparse = RecServesSparse(m);
-	float	   *scores = sparse ? NULL :
-		palloc_extended(sizeof(float) * (Size) EVAL_BLOCK * Max(m->n_items, 1), MCXT_ALLOC_HUGE);
-	bool	   *excluded = sparse ? NULL : palloc(sizeof(bool) * Max(m->n_items, 1));
 	bool	   *covered = palloc0(sizeof(bool) * Max(m->n_items, 1));
 	RecScored  *best = palloc(sizeof(RecScored) * REC_HOLDOUT_K);
 	int64		rec_ids[REC_HOLDOUT_K];
@@ -92,6 +87,7 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 	for (start = 0; start < split->n_eval; start += EVAL_BLOCK)
 	{
 		int			nb = Min(EVAL_BLOCK, split->n_eval - start);
+		RecBlock	block;
 		int			b;
 
 		CHECK_FOR_INTERRUPTS();
@@ -106,8 +102,7 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 			hs[b].times = ds->ev_time + first + split->input_len[u] - n;
 			hs[b].weights = ds->ev_weight ? ds->ev_weight + first + split->input_len[u] - n : NULL;
 		}
-		if (!sparse)
-			RecModelScoreBlock(m, hs, nb, scores, personalized);
+		RecScoreBlock(m, hs, nb, &block);
 
 		for (b = 0; b < nb; b++)
 		{
@@ -115,31 +110,19 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 			int64		first = ds->user_off[u];
 			int64		len = ds->user_off[u + 1] - first;
 			RecListMetrics one;
+			RecScores	s;
+			int			fill_start;
+			int			fill_end;
 			int			n_truth = 0;
 			int			found;
 			int64		e;
 			int			i;
 
-			if (sparse)
-			{
-				/* the list recommend() would serve, over the items the history touches */
-				RecSparseScores s;
-				int			fill_start;
-				int			fill_end;
-
-				RecScoreSparse(m, &hs[b], &s, NULL);
-				for (e = first; e < first + split->input_len[u]; e++)
-					RecExclude(ds->ev_item[e]);
-				found = RecSparseTopK(&s, NULL, 0, REC_HOLDOUT_K, best, &fill_start, &fill_end);
-			}
-			else
-			{
-				memset(excluded, false, sizeof(bool) * m->n_items);
-				for (e = first; e < first + split->input_len[u]; e++)
-					excluded[ds->ev_item[e]] = true;
-				found = RecTopK(scores + (Size) b * m->n_items, m->n_items, excluded,
-								REC_HOLDOUT_K, best);
-			}
+			/* the list recommend() would serve */
+			RecScoreHistory(m, &hs[b], RecBlockRow(&block, b), NULL, &s, NULL);
+			for (e = first; e < first + split->input_len[u]; e++)
+				RecExclude(ds->ev_item[e]);
+			found = RecListTopK(&s, NULL, 0, REC_HOLDOUT_K, best, &fill_start, &fill_end);
 			for (i = 0; i < found; i++)
 			{
 				rec_ids[i] = m->item_ids[best[i].idx];
@@ -163,6 +146,7 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 			mean->recall25 += one.recall25;
 			mean->hit10 += one.hit10;
 		}
+		RecBlockFree(&block);
 	}
 	if (split->n_eval > 0)
 	{
@@ -180,12 +164,6 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 		mean->hit10 /= n;
 	}
 	pfree(hs);
-	pfree(personalized);
-	if (!sparse)
-	{
-		pfree(scores);
-		pfree(excluded);
-	}
 	pfree(covered);
 	pfree(best);
 	pfree(truth);

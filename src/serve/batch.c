@@ -5,7 +5,8 @@
  *
  * All histories are read in one pass over the interactions relation, then
  * scored in blocks of users (one matrix product per block for dense models)
- * and cut to k per user.  Rows go to a tuplestore, which spills to disk when
+ * and cut to k per user; what a block allocates lives in a memory context
+ * reset per block.  Rows go to a tuplestore, which spills to disk when
  * the output outgrows work_mem.
  */
 #include "rec.h"
@@ -18,6 +19,7 @@
 #include "miscadmin.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "catalog.h"
 #include "dataset.h"
@@ -123,14 +125,11 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	UserSlot   *slots;
 	int			n_slots;
 	RecHistory *hs;
-	bool	   *personalized;
-	float	   *scores = NULL;
-	bool	   *excluded = NULL;
-	bool		sparse;
 	RecScored  *best;
 	RecFilter  *filter = NULL;
 	RecFilter  *metadata;
 	RecPlacement *placed;
+	MemoryContext block_cxt;
 	int			start;
 	int			i;
 
@@ -200,25 +199,23 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	to_model = RecDatasetToModel(ds, m);
 	slots = ListUsers(ds, given, n_given, &n_slots);
 
-	sparse = RecServesSparse(m);
-	if (!sparse)
-	{
-		RecCheckMemory((double) BATCH_BLOCK * m->n_items * (sizeof(float) * 3 + 1),
-					   "scoring a block of users");
-		scores = palloc(sizeof(float) * (Size) BATCH_BLOCK * Max(m->n_items, 1));
-		excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
-	}
 	hs = palloc(sizeof(RecHistory) * BATCH_BLOCK);
-	personalized = palloc(sizeof(bool) * BATCH_BLOCK);
 	best = palloc(sizeof(RecScored) * k);
 	placed = palloc(sizeof(RecPlacement) * k);
 
+	/* what a block of users needs is freed with the block, as hnswbuild.c frees per tuple */
+	block_cxt = AllocSetContextCreate(CurrentMemoryContext, "rec batch block",
+									  ALLOCSET_DEFAULT_SIZES);
 	for (start = 0; start < n_slots; start += BATCH_BLOCK)
 	{
 		int			nb = Min(BATCH_BLOCK, n_slots - start);
+		MemoryContext old;
+		RecBlock	block;
 		int			b;
 
 		CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(block_cxt);
+		old = MemoryContextSwitchTo(block_cxt);
 		/* each user's newest rec.max_history events, in model indices */
 		for (b = 0; b < nb; b++)
 		{
@@ -239,16 +236,19 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 			for (e = from; e < to; e++)
 				hs[b].items[e - from] = to_model[ds->ev_item[e]];
 		}
-		if (!sparse)
-			RecModelScoreBlock(m, hs, nb, scores, personalized);
+		RecScoreBlock(m, hs, nb, &block);
 
 		for (b = 0; b < nb; b++)
 		{
+			/* as recommend() scores and selects */
+			RecScores	s;
+			int			fill_start;
+			int			fill_end;
 			int			found;
 			int			j;
 
 			metadata = NULL;
-			if (sparse || !personalized[b])
+			if (!RecScoreHistory(m, &hs[b], RecBlockRow(&block, b), NULL, &s, NULL))
 			{
 				for (j = 0; j < hs[b].n && hs[b].items[j] < 0; j++)
 					;
@@ -259,35 +259,12 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 			if (filter)
 				RecFilterSetUser(filter, slots[start + b].user_id, slots[start + b].key,
 								 slots[start + b].len);
-			if (sparse)
-			{
-				/* over the items the history touches, as recommend() selects */
-				RecSparseScores s;
-				int			fill_start;
-				int			fill_end;
-
-				personalized[b] = RecScoreSparse(m, &hs[b], &s, NULL);
-				for (j = 0; j < hs[b].n && exclude_seen; j++)
-					RecExclude(hs[b].items[j]);
-				if (personalized[b])
-				{
-					RecFreeUserMetadataFilter(metadata);
-					metadata = NULL;
-				}
-				if (filter == NULL && metadata == NULL)
-					found = RecSparseTopK(&s, NULL, 0, k, best, &fill_start, &fill_end);
-				else
-					found = RecSparseSelectList(&s, NULL, 0, k, filter, metadata, NULL, 0, best, placed);
-			}
+			for (j = 0; j < hs[b].n && exclude_seen; j++)
+				RecExclude(hs[b].items[j]);
+			if (filter == NULL && metadata == NULL)
+				found = RecListTopK(&s, NULL, 0, k, best, &fill_start, &fill_end);
 			else
-			{
-				memset(excluded, false, sizeof(bool) * m->n_items);
-				for (j = 0; j < hs[b].n && exclude_seen; j++)
-					if (hs[b].items[j] >= 0)
-						excluded[hs[b].items[j]] = true;
-				found = RecSelectList(m, scores + (Size) b * m->n_items, excluded, k, filter, metadata,
-									  NULL, 0, best, placed);
-			}
+				found = RecSelectList(&s, NULL, 0, k, filter, metadata, NULL, 0, best, placed);
 			for (j = 0; j < found; j++)
 			{
 				Datum		values[4];
@@ -302,9 +279,10 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			}
 			RecFreeUserMetadataFilter(metadata);
-			pfree(hs[b].items);
 		}
+		MemoryContextSwitchTo(old);
 	}
+	MemoryContextDelete(block_cxt);
 	SPI_finish();
 	return (Datum) 0;
 }

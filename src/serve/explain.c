@@ -36,10 +36,24 @@ CompareContribution(const void *a, const void *b)
 	return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
+/* Order a history's events by item, then by position */
+static int
+CompareEvent(const void *a, const void *b)
+{
+	const RecScored *x = a;
+	const RecScored *y = b;
+
+	if (x->idx != y->idx)
+		return (x->idx > y->idx) - (x->idx < y->idx);
+	return (x->score > y->score) - (x->score < y->score);
+}
+
 /*
  * rec.explain(user_id, item_id, campaign) returns (history_item_id,
  * contribution, share) for the user's current history, largest first; items
- * that add nothing are left out.
+ * that add nothing are left out.  An item known only from metadata (in the
+ * model, or added to the items relation after training) owes nothing to the
+ * history: no rows.
  */
 Datum
 rec_explain(PG_FUNCTION_ARGS)
@@ -52,9 +66,13 @@ rec_explain(PG_FUNCTION_ARGS)
 	RecModel   *m;
 	RecHistory	h;
 	int32		item;
-	float	   *scores;
+	RecScores	s;
 	float	   *contrib;
 	float	   *by_item;
+	RecScored  *events;
+	bool	   *first;
+	int			n_events = 0;
+	int			run = 0;
 	RecScored  *rows;
 	RecExplainer ex;
 	int			n_rows = 0;
@@ -77,29 +95,56 @@ rec_explain(PG_FUNCTION_ARGS)
 	RecItemKey(&target.binding, PG_GETARG_DATUM(1), get_fn_expr_argtype(fcinfo->flinfo, 1),
 			   &item_key);
 	RecCheckItemOutput(m, &target.binding, item_type);
-	item = RecRequireItemKey(m, &item_key, target.campaign);
+	item = item_key.text ? RecItemKeyIndex(m, &item_key) : RecItemIndex(m, item_key.id);
+	if (item < 0)
+	{
+		int32	   *cats;
+		int			n_cats;
+		int			n_mine;
+
+		/* an item added after training owes nothing to the history, as a cold item */
+		if (!RecReadNewItem(m, &target.binding, &item_key, &cats, &n_cats, &n_mine))
+			(void) RecRequireItemKey(m, &item_key, target.campaign);
+		SPI_finish();
+		return (Datum) 0;
+	}
 	RecReadHistory(&target.binding, &user, m, &h);
 
-	/* contributions per event, summed per history item, largest first */
+	/*
+	 * contributions per event, summed per history item (in event order, over
+	 * the events sorted by item: no array over the catalogue), largest first
+	 */
 	contrib = palloc(sizeof(float) * Max(h.n, 1));
-	by_item = palloc0(sizeof(float) * Max(m->n_items, 1));
+	events = palloc(sizeof(RecScored) * Max(h.n, 1));
+	by_item = palloc0(sizeof(float) * Max(h.n, 1));
+	first = palloc0(sizeof(bool) * Max(h.n, 1));
 	rows = palloc(sizeof(RecScored) * Max(h.n, 1));
-	scores = palloc(sizeof(float) * Max(m->n_items, 1));
-	RecModelScore(m, &h, scores, NULL, &ex);	/* the scales of this user's list */
+	RecScoreHistory(m, &h, NULL, NULL, &s, &ex);	/* the scales of this user's list */
 	RecContributions(&ex, item, contrib);
 	for (i = 0; i < h.n; i++)
 		if (h.items[i] >= 0)
-			by_item[h.items[i]] += contrib[i];
+		{
+			events[n_events].idx = h.items[i];
+			events[n_events++].score = (float) i;	/* exact below 2^24 events */
+		}
+	qsort(events, n_events, sizeof(RecScored), CompareEvent);
+	for (i = 0; i < n_events; i++)
+	{
+		int			e = (int) events[i].score;
+		int			at = i > 0 && events[i - 1].idx == events[i].idx ? run : e;
+
+		if (at == e)
+			first[e] = true;
+		run = at;
+		by_item[at] += contrib[e];
+	}
 	for (i = 0; i < h.n; i++)
 	{
-		int32		from = h.items[i];
-
-		if (from < 0 || by_item[from] <= 0)
+		if (!first[i] || by_item[i] <= 0)
 			continue;
-		rows[n_rows].idx = from;
-		rows[n_rows++].score = by_item[from];
-		total += by_item[from];
-		by_item[from] = 0;		/* once per history item */
+		rows[n_rows].idx = h.items[i];
+		rows[n_rows++].score = by_item[i];
+		total += by_item[i];	/* once per history item, at its first event */
 	}
 	qsort(rows, n_rows, sizeof(RecScored), CompareContribution);
 

@@ -153,6 +153,7 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 	}
 	SPI_freetuptable(SPI_tuptable);
 	f->values = has_values ? values : (Datum) 0;
+	f->cxt = cxt;
 	f->has_user = user != NULL;
 	if (user)
 		RecFilterSetUser(f, user->id, user->text, user->len);
@@ -166,7 +167,14 @@ RecFilterSetUser(RecFilter *f, int64 user_id, const char *key, int len)
 	if (f->user_key)
 		pfree(f->user_key);
 	f->user_id = user_id;
-	f->user_key = key ? pnstrdup(key, len) : NULL;
+	f->user_key = NULL;
+	if (key)
+	{
+		/* kept with the filter: a batch call resets its memory per block of users */
+		f->user_key = MemoryContextAlloc(f->cxt, len + 1);
+		memcpy(f->user_key, key, len);
+		f->user_key[len] = '\0';
+	}
 	f->has_user = true;
 }
 
@@ -176,16 +184,6 @@ CompareIdPos(const void *a, const void *b)
 {
 	int64		x = ((const int64 *) a)[0];
 	int64		y = ((const int64 *) b)[0];
-
-	return (x > y) - (x < y);
-}
-
-/* Order item indices */
-static int
-CompareIdx(const void *a, const void *b)
-{
-	int32		x = *(const int32 *) a;
-	int32		y = *(const int32 *) b;
 
 	return (x > y) - (x < y);
 }
@@ -236,13 +234,12 @@ RunPart(const RecFilter *f, const RecFilterPart *part, ArrayType *arr, ArrayType
 static void
 ReadPartSet(RecFilter *f, RecFilterPart *part)
 {
-	MemoryContext cxt = CurrentMemoryContext;
 	uint64		r;
 
 	if (part->set)
 		pfree(part->set);
 	RunPart(f, part, NULL, NULL);
-	part->set = MemoryContextAlloc(cxt, sizeof(int64) * Max(SPI_processed, 1));
+	part->set = MemoryContextAlloc(f->cxt, sizeof(int64) * Max(SPI_processed, 1));
 	part->n_set = 0;
 	for (r = 0; r < SPI_processed; r++)
 	{
@@ -384,168 +381,6 @@ IncludeSet(const RecFilter *f)
 }
 
 /*
- * Check the matches of an INCLUDE part that skip does not rule out, best of
- * order first, against the whole filter, and put those that pass into
- * out[found..k-1] (marking them in excluded); return the new count.
- */
-static int
-TakeFromSet(const RecModel *m, const float *order, const float *scores, bool *skip, bool *excluded,
-			int k, RecFilter *f, const RecFilterPart *part, RecScored *out, int found)
-{
-	int32	   *idx = palloc(sizeof(int32) * Max(part->n_set, 1));
-	float	   *sub;
-	RecScored  *ranked;
-	int64	   *ids;
-	bool	   *pass;
-	int			n = 0;
-	int			i;
-
-	for (i = 0; i < part->n_set; i++)
-	{
-		int32		j = RecItemIndex(m, part->set[i]);
-
-		if (j >= 0 && !skip[j])
-			idx[n++] = j;
-	}
-	/* in index order, so that ties go to the lower index as RecTopK breaks them */
-	qsort(idx, n, sizeof(int32), CompareIdx);
-	sub = palloc(sizeof(float) * Max(n, 1));
-	ranked = palloc(sizeof(RecScored) * Max(n, 1));
-	ids = palloc(sizeof(int64) * Max(n, 1));
-	pass = palloc(sizeof(bool) * Max(n, 1));
-	for (i = 0; i < n; i++)
-		sub[i] = order[idx[i]];
-	n = RecTopK(sub, n, NULL, n, ranked);
-	for (i = 0; i < n; i++)
-	{
-		ids[i] = m->item_ids[idx[ranked[i].idx]];
-		pass[i] = true;
-	}
-	RecFilterCheck(f, ids, n, pass);
-	for (i = 0; i < n && found < k; i++)
-	{
-		int32		j = idx[ranked[i].idx];
-
-		skip[j] = true;
-		if (!pass[i])
-			continue;
-		excluded[j] = true;
-		out[found].idx = j;
-		out[found].score = scores[j];
-		found++;
-	}
-	pfree(idx);
-	pfree(sub);
-	pfree(ranked);
-	pfree(ids);
-	pfree(pass);
-	return found;
-}
-
-/*
- * Select the k best items of scores that are not excluded and pass filter
- * f (if not NULL) into out, best first; return how many, and mark them in
- * excluded.  Candidates are taken best first in rounds (2k, then at least
- * 4x more each round, as many as the pass rate so far says the rest needs)
- * and checked against the filter (RecFilterCheck: a query over the
- * candidates, or a look-up in the part's set of matches).  Items with a
- * positive score go first, then the rest in popularity order (with their
- * own scores), so that a filtered list holds k items whenever k items pass.
- */
-int
-RecFilteredTopK(const RecModel *m, const float *scores, bool *excluded, int k,
-				RecFilter *f, RecScored *out)
-{
-	int			found = 0;
-	int			phase;
-	bool	   *skip;
-
-	if (k <= 0)
-		return 0;
-	if (f)
-		f->model = m;
-	if (f == NULL)
-	{
-		int			n = RecTopK(scores, m->n_items, excluded, k, out);
-		int			i;
-
-		for (i = 0; i < n; i++)
-			excluded[out[i].idx] = true;
-		return n;
-	}
-	skip = palloc(sizeof(bool) * Max(m->n_items, 1));
-	for (phase = 0; phase < 2 && found < k; phase++)
-	{
-		const float *order = phase == 0 ? scores : m->popularity;
-		int			batch = Min(Max(2 * k, FILTER_FIRST_BATCH), Max(m->n_items, 1));
-		RecScored  *cand = palloc(sizeof(RecScored) * batch);
-		int64	   *ids = palloc(sizeof(int64) * batch);
-		bool	   *pass = palloc(sizeof(bool) * batch);
-		int64		checked = 0;	/* candidates checked in this phase */
-		int			found_before = found;
-		int			passed;
-		int			i;
-
-		/* first the positively scored items, then every other one */
-		for (i = 0; i < m->n_items; i++)
-			skip[i] = excluded[i] || (phase == 0 && (!(scores[i] > 0) || isinf(scores[i])));
-		for (;;)
-		{
-			const RecFilterPart *narrow = IncludeSet(f);
-			int			n;
-
-			CHECK_FOR_INTERRUPTS();
-			if (narrow)
-			{
-				/* every remaining candidate is among an INCLUDE part's matches: take them all */
-				found = TakeFromSet(m, order, scores, skip, excluded, k, f, narrow, out, found);
-				break;
-			}
-			n = RecTopK(order, m->n_items, skip, batch, cand);
-			if (n == 0)
-				break;
-			for (i = 0; i < n; i++)
-			{
-				ids[i] = m->item_ids[cand[i].idx];
-				pass[i] = true;
-			}
-			RecFilterCheck(f, ids, n, pass);
-			for (i = 0; i < n; i++)
-			{
-				skip[cand[i].idx] = true;
-				if (pass[i] && found < k)
-				{
-					excluded[cand[i].idx] = true;
-					out[found].idx = cand[i].idx;
-					out[found].score = scores[cand[i].idx];
-					found++;
-				}
-			}
-			if (found >= k || n < batch)
-				break;
-
-			/*
-			 * the next round: enough candidates for the rest at the pass rate
-			 * seen so far, with a margin, at least 4x this round's
-			 */
-			checked += n;
-			passed = found - found_before;
-			batch = (int) Min(Max((int64) batch * 4,
-								  (int64) ((double) (k - found) * checked / Max(passed, 1) * 1.5)),
-							  (int64) m->n_items);
-			cand = repalloc(cand, sizeof(RecScored) * batch);
-			ids = repalloc(ids, sizeof(int64) * batch);
-			pass = repalloc(pass, sizeof(bool) * batch);
-		}
-		pfree(cand);
-		pfree(ids);
-		pfree(pass);
-	}
-	pfree(skip);
-	return found;
-}
-
-/*
  * Merge a list's regular items and its promoted items into out, marking the
  * promoted ones in placed, and return the length.  The promoted items are
  * spread evenly over the list, in their own order: the j-th of p promoted
@@ -581,58 +416,7 @@ Promote(const RecScored *regular, const RecPlacement *regular_placed, int n_regu
 }
 
 /*
- * Select a list of k items of scores that are not excluded, into out (best
- * first but for the promoted items' places) with what placed each one, and
- * return its length.  Three steps: the promoted items, the best
- * round(k * share) that pass the promotion filter (if not NULL); then, if
- * metadata is not NULL (a new user), the best that pass it and the filter;
- * then the best of the rest that pass the filter.  Each step skips what the
- * steps before took, and the filter does not apply to the promoted items,
- * as in Personalize.  excluded is updated.
- */
-int
-RecSelectList(const RecModel *m, const float *scores, bool *excluded, int k, RecFilter *filter,
-			  RecFilter *metadata, RecFilter *promotion, double share, RecScored *out,
-			  RecPlacement *placed)
-{
-	RecScored  *regular = palloc(sizeof(RecScored) * Max(k, 1));
-	RecScored  *promoted = palloc(sizeof(RecScored) * Max(k, 1));
-	RecPlacement *regular_placed = palloc(sizeof(RecPlacement) * Max(k, 1));
-	int			n_promoted = 0;
-	int			n_metadata = 0;
-	int			n_regular;
-	int			n;
-	int			i;
-
-	if (promotion)
-	{
-		bool	   *promo_excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
-
-		memcpy(promo_excluded, excluded, sizeof(bool) * m->n_items);
-		n_promoted = RecFilteredTopK(m, scores, promo_excluded, (int) floor(k * share + 0.5),
-									 promotion, promoted);
-		for (i = 0; i < n_promoted; i++)
-			excluded[promoted[i].idx] = true;
-		pfree(promo_excluded);
-	}
-	if (metadata)
-	{
-		metadata->also = filter;
-		n_metadata = RecFilteredTopK(m, scores, excluded, k - n_promoted, metadata, regular);
-	}
-	n_regular = n_metadata + RecFilteredTopK(m, scores, excluded, k - n_promoted - n_metadata,
-											 filter, regular + n_metadata);
-	for (i = 0; i < n_regular; i++)
-		regular_placed[i] = i < n_metadata ? REC_PLACED_METADATA : REC_PLACED_RANKED;
-	n = Promote(regular, regular_placed, n_regular, promoted, n_promoted, out, placed);
-	pfree(regular);
-	pfree(promoted);
-	pfree(regular_placed);
-	return n;
-}
-
-/*
- * The candidates of a list served over the touched items (score_sparse.c),
+ * The candidates of a scored list (score_sparse.c),
  * best first: a fixed order (include_items), or the touched items with a
  * positive score by score, then every other item in popularity order.
  * Items RecExcluded are skipped, and each item is yielded once, so a filter
@@ -641,7 +425,7 @@ RecSelectList(const RecModel *m, const float *scores, bool *excluded, int k, Rec
  */
 typedef struct SparseStream
 {
-	const RecSparseScores *s;
+	const RecScores *s;
 	const RecScored *fixed;		/* the fixed order, or NULL */
 	int			n_fixed;
 	RecScored  *positive;		/* the touched items scoring above 0, best first */
@@ -660,7 +444,7 @@ PositiveScore(float v)
 
 /* Start a stream of the candidates of s (or of fixed, when not NULL) */
 static void
-StreamInit(SparseStream *st, const RecSparseScores *s, const RecScored *fixed, int n_fixed)
+StreamInit(SparseStream *st, const RecScores *s, const RecScored *fixed, int n_fixed)
 {
 	memset(st, 0, sizeof(SparseStream));
 	st->s = s;
@@ -678,7 +462,7 @@ StreamInit(SparseStream *st, const RecSparseScores *s, const RecScored *fixed, i
 
 		for (i = 0; i < s->n_touched; i++)
 		{
-			float		v = RecSparseScoreOf(s, s->touched[i]);
+			float		v = RecScoreOf(s, s->touched[i]);
 
 			if (PositiveScore(v) && !RecExcluded(s->touched[i]))
 			{
@@ -724,7 +508,7 @@ StreamNext(SparseStream *st, int want, RecScored *out)
 			item = st->pop_order[st->pop_at++];
 			if (RecExcluded(item))
 				continue;
-			v = RecSparseScoreOf(st->s, item);
+			v = RecScoreOf(st->s, item);
 			if (st->s->personalized && PositiveScore(v))
 				continue;		/* yielded from the touched items */
 			out[n].idx = item;
@@ -741,7 +525,7 @@ StreamNext(SparseStream *st, int want, RecScored *out)
  * return the new count.
  */
 static int
-SparseTakeFromSet(const RecSparseScores *s, int k, RecFilter *f, const RecFilterPart *part,
+SparseTakeFromSet(const RecScores *s, int k, RecFilter *f, const RecFilterPart *part,
 				  RecScored *out, int found)
 {
 	const RecModel *m = s->m;
@@ -764,7 +548,7 @@ SparseTakeFromSet(const RecSparseScores *s, int k, RecFilter *f, const RecFilter
 
 		if (j < 0 || RecExcluded(j))
 			continue;
-		v = RecSparseScoreOf(s, j);
+		v = RecScoreOf(s, j);
 		if (s->personalized && PositiveScore(v))
 		{
 			pi[np] = j;
@@ -791,7 +575,7 @@ SparseTakeFromSet(const RecSparseScores *s, int k, RecFilter *f, const RecFilter
 		{
 			RecExclude(ranked[i].idx);
 			out[found].idx = ranked[i].idx;
-			out[found++].score = RecSparseScoreOf(s, ranked[i].idx);
+			out[found++].score = RecScoreOf(s, ranked[i].idx);
 		}
 	pfree(pi);
 	pfree(ps);
@@ -804,17 +588,20 @@ SparseTakeFromSet(const RecSparseScores *s, int k, RecFilter *f, const RecFilter
 }
 
 /*
- * Select the k best candidates of a list served over the touched items (the
- * scores s, or the fixed order when not NULL) that are not excluded
- * (RecExcluded) and pass filter f (if not NULL) into out, best first, and
- * exclude them; return how many.  As RecFilteredTopK: candidates are
- * checked in rounds (2k, then at least 4x more, as many as the pass rate
- * says), and once an INCLUDE part has read its matches the candidates are
- * those.
+ * Select the k best candidates of a scored list (the scores s, or the fixed
+ * order when not NULL) that are not excluded (RecExcluded) and pass filter f
+ * (if not NULL) into out, best first, and exclude them; return how many.
+ * Candidates are taken best first in rounds (2k, then at least 4x more each
+ * round, as many as the pass rate so far says the rest needs) and checked
+ * against the filter (RecFilterCheck: a query over the candidates, or a
+ * look-up in the part's set of matches); once an INCLUDE part has read its
+ * matches the candidates are those.  Items with a positive score go first,
+ * then the rest in popularity order (with their own scores), so that a
+ * filtered list holds k items whenever k items pass.
  */
 int
-RecSparseFilteredTopK(const RecSparseScores *s, const RecScored *fixed, int n_fixed, int k,
-					  RecFilter *f, RecScored *out)
+RecFilteredTopK(const RecScores *s, const RecScored *fixed, int n_fixed, int k, RecFilter *f,
+				RecScored *out)
 {
 	const RecModel *m = s->m;
 	SparseStream st;
@@ -885,15 +672,19 @@ RecSparseFilteredTopK(const RecSparseScores *s, const RecScored *fixed, int n_fi
 }
 
 /*
- * RecSelectList for a list served over the touched items: the promoted
- * items, a new user's metadata items, then the rest through the filter,
- * each step over the candidates of s (or the fixed order) that the steps
- * before did not take.
+ * Select a list of k items of s (or of the fixed order, when not NULL) that
+ * are not excluded, into out (best first but for the promoted items' places)
+ * with what placed each one, and return its length.  Three steps: the
+ * promoted items, the best round(k * share) that pass the promotion filter
+ * (if not NULL); then, if metadata is not NULL (a new user), the best that
+ * pass it and the filter; then the best of the rest that pass the filter.
+ * Each step skips what the steps before took (they are excluded), and the
+ * filter does not apply to the promoted items, as in Personalize.
  */
 int
-RecSparseSelectList(const RecSparseScores *s, const RecScored *fixed, int n_fixed, int k,
-					RecFilter *filter, RecFilter *metadata, RecFilter *promotion, double share,
-					RecScored *out, RecPlacement *placed)
+RecSelectList(const RecScores *s, const RecScored *fixed, int n_fixed, int k, RecFilter *filter,
+			  RecFilter *metadata, RecFilter *promotion, double share, RecScored *out,
+			  RecPlacement *placed)
 {
 	RecScored  *regular = palloc(sizeof(RecScored) * Max(k, 1));
 	RecScored  *promoted = palloc(sizeof(RecScored) * Max(k, 1));
@@ -905,15 +696,15 @@ RecSparseSelectList(const RecSparseScores *s, const RecScored *fixed, int n_fixe
 	int			i;
 
 	if (promotion)
-		n_promoted = RecSparseFilteredTopK(s, fixed, n_fixed, (int) floor(k * share + 0.5),
-										   promotion, promoted);
+		n_promoted = RecFilteredTopK(s, fixed, n_fixed, (int) floor(k * share + 0.5), promotion,
+									 promoted);
 	if (metadata)
 	{
 		metadata->also = filter;
-		n_metadata = RecSparseFilteredTopK(s, fixed, n_fixed, k - n_promoted, metadata, regular);
+		n_metadata = RecFilteredTopK(s, fixed, n_fixed, k - n_promoted, metadata, regular);
 	}
-	n_regular = n_metadata + RecSparseFilteredTopK(s, fixed, n_fixed, k - n_promoted - n_metadata,
-												   filter, regular + n_metadata);
+	n_regular = n_metadata + RecFilteredTopK(s, fixed, n_fixed, k - n_promoted - n_metadata,
+											 filter, regular + n_metadata);
 	for (i = 0; i < n_regular; i++)
 		regular_placed[i] = i < n_metadata ? REC_PLACED_METADATA : REC_PLACED_RANKED;
 	n = Promote(regular, regular_placed, n_regular, promoted, n_promoted, out, placed);

@@ -57,6 +57,7 @@ typedef struct RecFilter
 	char	   *user_key;		/* that user's key (text or uuid ids), or NULL */
 	bool		has_user;		/* user_id is set */
 	const RecModel *model;		/* the model whose items are checked (their keys) */
+	MemoryContext cxt;			/* where what the filter keeps across calls lives */
 	int64		checked;		/* candidates checked so far (see RecFilterCheck) */
 	struct RecFilter *also;		/* another filter an item must pass too, or NULL */
 } RecFilter;
@@ -65,16 +66,11 @@ extern RecFilter *RecOpenFilter(const char *name, const RecBinding *b, Datum val
 								const RecKey *user);
 extern void RecFilterSetUser(RecFilter *f, int64 user_id, const char *key, int len);
 extern void RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass);
-extern int	RecFilteredTopK(const RecModel *m, const float *scores, bool *excluded, int k,
+extern int	RecFilteredTopK(const RecScores *s, const RecScored *fixed, int n_fixed, int k,
 							RecFilter *f, RecScored *out);
-extern int	RecSelectList(const RecModel *m, const float *scores, bool *excluded, int k,
+extern int	RecSelectList(const RecScores *s, const RecScored *fixed, int n_fixed, int k,
 						  RecFilter *filter, RecFilter *metadata, RecFilter *promotion, double share,
 						  RecScored *out, RecPlacement *placed);
-extern int	RecSparseFilteredTopK(const RecSparseScores *s, const RecScored *fixed, int n_fixed, int k,
-								  RecFilter *f, RecScored *out);
-extern int	RecSparseSelectList(const RecSparseScores *s, const RecScored *fixed, int n_fixed, int k,
-								RecFilter *filter, RecFilter *metadata, RecFilter *promotion,
-								double share, RecScored *out, RecPlacement *placed);
 
 /* user_metadata.c */
 extern RecFilter *RecUserMetadataFilter(const RecBinding *b, int64 user_id, const char *key, int len);

@@ -12,8 +12,12 @@
 
 #include <math.h>
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 
 #include "dataset.h"
@@ -96,4 +100,152 @@ RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, RecHi
 	}
 	SPI_freetuptable(SPI_tuptable);
 	pfree(sql);
+}
+
+#define SHOWN_LISTS 100			/* newest impressions (lists shown) read per user */
+
+/* An event of a history: its item and time */
+typedef struct ItemTime
+{
+	int32		item;
+	float8		time;
+} ItemTime;
+
+/* Order events by item, then time */
+static int
+CompareItemTime(const void *a, const void *b)
+{
+	const ItemTime *x = a;
+	const ItemTime *y = b;
+
+	if (x->item != y->item)
+		return (x->item > y->item) - (x->item < y->item);
+	return (x->time > y->time) - (x->time < y->time);
+}
+
+/* Order int32 ascending */
+static int
+CompareInt32(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Read what the user was shown (the newest SHOWN_LISTS lists of
+ * rec.log_impression, in any campaign) and count, for each item the model
+ * knows, the lists that showed it after the user's last event on it in h
+ * (an item the user acted on since is not demoted).  Nothing is read when
+ * rec.impression_decay is 1, or when the role serving may not read
+ * rec.impression (a serving role granted only what recommend() needed before
+ * keeps working, without the demotion).
+ */
+void
+RecReadShown(const RecKey *user, const RecModel *m, const RecHistory *h, RecShown *shown)
+{
+	static const char *sql = "SELECT items, extract(epoch from ts)::float8 FROM rec.impression"
+		" WHERE user_id OPERATOR(pg_catalog.=) $1 ORDER BY ts DESC LIMIT $2";
+	Oid			argtypes[2] = {INT8OID, INT4OID};
+	Datum		args[2];
+	ItemTime   *last;			/* the history's events, by item then time */
+	int32	   *seen;			/* items shown after their last event, once per list */
+	int			n_last = 0;
+	int			n_seen = 0;
+	int			cap = 64;
+	int			ret;
+	int			i;
+	uint64		r;
+	Oid			impression;
+
+	shown->n = 0;
+	shown->items = shown->times = NULL;
+	if (rec_impression_decay >= 1)
+		return;
+	impression = RangeVarGetRelid(makeRangeVar("rec", "impression", -1), NoLock, true);
+	if (!OidIsValid(impression) ||
+		pg_class_aclcheck(impression, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		return;
+	args[0] = Int64GetDatum(user->id);
+	args[1] = Int32GetDatum(SHOWN_LISTS);
+	ret = SPI_execute_plan(RecKeptPlan(sql, 2, argtypes), args, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "impression query failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+	{
+		SPI_freetuptable(SPI_tuptable);
+		return;
+	}
+
+	/* the time of the user's last event on each item (times are float8 epochs) */
+	last = palloc(sizeof(ItemTime) * Max(h->n, 1));
+	for (i = 0; i < h->n; i++)
+		if (h->items[i] >= 0)
+		{
+			last[n_last].item = h->items[i];
+			last[n_last++].time = h->times[i];
+		}
+	qsort(last, n_last, sizeof(ItemTime), CompareItemTime);
+
+	seen = palloc(sizeof(int32) * cap);
+	for (r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[r];
+		bool		isnull;
+		Datum		d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull);
+		float8		at = DatumGetFloat8(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
+		Datum	   *elems;
+		bool	   *nulls;
+		int			nelems;
+		int			e;
+
+		deconstruct_array(DatumGetArrayTypeP(d), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+						  &elems, &nulls, &nelems);
+		for (e = 0; e < nelems; e++)
+		{
+			int32		item;
+			int			lo = 0,
+						hi = n_last;
+
+			if (nulls[e] || (item = RecItemIndex(m, DatumGetInt64(elems[e]))) < 0)
+				continue;
+			/* the last (item, time) pair of this item, if any */
+			while (lo < hi)
+			{
+				int			mid = (lo + hi) / 2;
+
+				if (last[mid].item <= item)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo > 0 && last[lo - 1].item == item && !(at > last[lo - 1].time))
+				continue;		/* acted on after this list was shown */
+			if (n_seen >= cap)
+			{
+				cap *= 2;
+				seen = repalloc(seen, sizeof(int32) * cap);
+			}
+			seen[n_seen++] = item;
+		}
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	/* how many lists showed each */
+	qsort(seen, n_seen, sizeof(int32), CompareInt32);
+	shown->items = palloc(sizeof(int32) * Max(n_seen, 1));
+	shown->times = palloc(sizeof(int32) * Max(n_seen, 1));
+	for (i = 0; i < n_seen; i++)
+	{
+		if (shown->n > 0 && shown->items[shown->n - 1] == seen[i])
+			shown->times[shown->n - 1]++;
+		else
+		{
+			shown->items[shown->n] = seen[i];
+			shown->times[shown->n++] = 1;
+		}
+	}
+	pfree(last);
+	pfree(seen);
 }

@@ -8,8 +8,11 @@
 #include "catalog.h"
 #include "keys.h"
 #include "model.h"
+#include "score.h"
 
 extern void RecReadHistory(const RecBinding *binding, const RecKey *user, const RecModel *m,
 						   RecHistory *h);
+extern void RecReadShown(const RecKey *user, const RecModel *m, const RecHistory *h,
+						 RecShown *shown);
 
 #endif							/* REC_HISTORY_H */

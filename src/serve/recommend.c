@@ -5,8 +5,9 @@
  * Each call resolves its campaign, takes the model from the per-backend
  * cache, reads the user's current history, scores and selects.  Unknown
  * users get the popularity fallback, marked 'popular'; an item the model
- * does not know is an error for similar_items and an unranked (NULL score)
- * row for rank.
+ * does not know is served from its categories by similar_items when the
+ * items relation holds it (an item added after training), else an error,
+ * and an unranked (NULL score) row for rank.
  */
 #include "rec.h"
 
@@ -74,24 +75,7 @@ OpenCampaignForUser(FunctionCallInfo fcinfo, int i, RecCampaignTarget *target, R
 	return m;
 }
 
-/* Mark the model indices of an optional id array argument in flags */
-static void
-MarkIds(FunctionCallInfo fcinfo, int i, const char *name, const RecModel *m,
-		const RecBinding *b, bool *flags)
-{
-	int32	   *idx;
-	int			n;
-	int			j;
-
-	if (PG_ARGISNULL(i))
-		return;
-	idx = RecItemArrayIndices(m, b, PG_GETARG_ARRAYTYPE_P(i), name, &n, NULL, NULL);
-	for (j = 0; j < n; j++)
-		if (idx[j] >= 0)
-			flags[idx[j]] = true;
-}
-
-/* Leave the model indices of an optional id array argument out of a sparse list */
+/* Leave the model indices of an optional id array argument out of the list scored last */
 static void
 ExcludeIds(FunctionCallInfo fcinfo, int i, const char *name, const RecModel *m, const RecBinding *b)
 {
@@ -191,11 +175,14 @@ rec_recommend(PG_FUNCTION_ARGS)
 	RecCampaignTarget target;
 	RecModel   *m;
 	RecHistory	h;
-	float	   *scores;
-	bool	   *excluded;
-	bool	   *lifted;
+	RecShown	shown;
+	RecScores	s;
 	bool		personalized;
 	RecExplainer ex;
+	int32	   *include = NULL;
+	int			n_include = 0;
+	int			fill_start;
+	int			fill_end;
 	RecScored  *best;
 	RecPlacement *placed;
 	RecReason  *reasons;
@@ -234,104 +221,65 @@ rec_recommend(PG_FUNCTION_ARGS)
 	best = palloc(sizeof(RecScored) * k);
 	placed = palloc(sizeof(RecPlacement) * k);
 
-	if (RecServesSparse(m))
+	RecReadShown(&user, m, &h, &shown);
+	personalized = RecScoreHistory(m, &h, NULL, &shown, &s, &ex);
+	if (exclude_seen)
+		for (i = 0; i < h.n; i++)
+			RecExclude(h.items[i]);
+	ExcludeIds(fcinfo, 4, "exclude_items", m, &target.binding);
+	if (!PG_ARGISNULL(3))
 	{
-		/* over the items the history touches, with a popularity fill */
-		RecSparseScores s;
-		int32	   *include = NULL;
-		int			n_include = 0;
-		int			fill_start;
-		int			fill_end;
+		int			n_ids;
+		int32	   *ids = RecItemArrayIndices(m, &target.binding, PG_GETARG_ARRAYTYPE_P(3),
+											 "include_items", &n_ids, NULL, NULL);
 
-		personalized = RecScoreSparse(m, &h, &s, &ex);
-		if (exclude_seen)
-			for (i = 0; i < h.n; i++)
-				RecExclude(h.items[i]);
-		ExcludeIds(fcinfo, 4, "exclude_items", m, &target.binding);
-		if (!PG_ARGISNULL(3))
+		include = DistinctIndices(ids, n_ids, &n_include);
+	}
+	if (!personalized && !KnownHistory(&h))
+		metadata = RecUserMetadataFilter(&target.binding, user.id, user.text, user.len);
+	if (filter == NULL && metadata == NULL && promotion == NULL)
+	{
+		found = RecListTopK(&s, include, n_include, k, best, &fill_start, &fill_end);
+		reasons = palloc(sizeof(RecReason) * Max(found, 1));
+		because = palloc(sizeof(int32) * Max(found, 1));
+		RecExplainList(&ex, &s, best, found, reasons, because);
+		for (i = fill_start; i < fill_end; i++)
 		{
-			int			n_ids;
-			int32	   *ids = RecItemArrayIndices(m, &target.binding, PG_GETARG_ARRAYTYPE_P(3),
-												 "include_items", &n_ids, NULL, NULL);
-
-			include = DistinctIndices(ids, n_ids, &n_include);
+			reasons[i] = REC_REASON_POPULAR;
+			because[i] = -1;
 		}
-		if (!personalized && !KnownHistory(&h))
-			metadata = RecUserMetadataFilter(&target.binding, user.id, user.text, user.len);
-		if (filter == NULL && metadata == NULL && promotion == NULL)
+		for (i = 0; i < found; i++)
+			placed[i] = REC_PLACED_RANKED;
+	}
+	else
+	{
+		/*
+		 * through the filters: the candidates in the unfiltered order (the
+		 * scored items, then by popularity), checked in rounds
+		 */
+		RecScored  *fixed = NULL;
+		int			n_fixed = 0;
+
+		if (include)
 		{
-			found = RecSparseTopK(&s, include, n_include, k, best, &fill_start, &fill_end);
-			reasons = palloc(sizeof(RecReason) * Max(found, 1));
-			because = palloc(sizeof(int32) * Max(found, 1));
-			RecSparseExplainList(&ex, &s, best, found, reasons, because);
+			fixed = palloc(sizeof(RecScored) * Max(n_include, 1));
+			n_fixed = RecListTopK(&s, include, n_include, Max(n_include, 1), fixed,
+								  &fill_start, &fill_end);
 			for (i = fill_start; i < fill_end; i++)
+				fixed[i].score = 0.0f;
+		}
+		found = RecSelectList(&s, fixed, n_fixed, k, filter, metadata, promotion,
+							  PG_ARGISNULL(9) ? 0.2 : PG_GETARG_FLOAT4(9), best, placed);
+		reasons = palloc(sizeof(RecReason) * Max(found, 1));
+		because = palloc(sizeof(int32) * Max(found, 1));
+		RecExplainList(&ex, &s, best, found, reasons, because);
+		for (i = 0; i < found; i++)
+			if (best[i].score == 0)
 			{
 				reasons[i] = REC_REASON_POPULAR;
 				because[i] = -1;
 			}
-			for (i = 0; i < found; i++)
-				placed[i] = REC_PLACED_RANKED;
-		}
-		else
-		{
-			/*
-			 * through the filters: the candidates in the unfiltered order (the
-			 * touched items, then by popularity), checked in rounds
-			 */
-			RecScored  *fixed = NULL;
-			int			n_fixed = 0;
-
-			if (include)
-			{
-				fixed = palloc(sizeof(RecScored) * Max(n_include, 1));
-				n_fixed = RecSparseTopK(&s, include, n_include, Max(n_include, 1), fixed,
-										&fill_start, &fill_end);
-				for (i = fill_start; i < fill_end; i++)
-					fixed[i].score = 0.0f;
-			}
-			found = RecSparseSelectList(&s, fixed, n_fixed, k, filter, metadata, promotion,
-										PG_ARGISNULL(9) ? 0.2 : PG_GETARG_FLOAT4(9), best, placed);
-			reasons = palloc(sizeof(RecReason) * Max(found, 1));
-			because = palloc(sizeof(int32) * Max(found, 1));
-			RecSparseExplainList(&ex, &s, best, found, reasons, because);
-			for (i = 0; i < found; i++)
-				if (best[i].score == 0)
-				{
-					reasons[i] = REC_REASON_POPULAR;
-					because[i] = -1;
-				}
-		}
-		goto emit;
 	}
-
-	scores = palloc(sizeof(float) * Max(m->n_items, 1));
-	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
-	lifted = palloc0(sizeof(bool) * Max(m->n_items, 1));
-	personalized = RecModelScore(m, &h, scores, lifted, &ex);
-
-	if (exclude_seen)
-		for (i = 0; i < h.n; i++)
-			if (h.items[i] >= 0)
-				excluded[h.items[i]] = true;
-	MarkIds(fcinfo, 4, "exclude_items", m, &target.binding, excluded);
-	if (!PG_ARGISNULL(3))
-	{
-		bool	   *included = palloc0(sizeof(bool) * Max(m->n_items, 1));
-
-		MarkIds(fcinfo, 3, "include_items", m, &target.binding, included);
-		for (i = 0; i < m->n_items; i++)
-			excluded[i] |= !included[i];
-	}
-
-	if (!personalized && !KnownHistory(&h))
-		metadata = RecUserMetadataFilter(&target.binding, user.id, user.text, user.len);
-	found = RecSelectList(m, scores, excluded, k, filter, metadata, promotion,
-						  PG_ARGISNULL(9) ? 0.2 : PG_GETARG_FLOAT4(9), best, placed);
-
-	reasons = palloc(sizeof(RecReason) * Max(found, 1));
-	because = palloc(sizeof(int32) * Max(found, 1));
-	RecExplainList(&ex, personalized, lifted, best, found, reasons, because);
-emit:
 	for (i = 0; i < found; i++)
 	{
 		Datum		values[5];
@@ -356,7 +304,8 @@ emit:
  * rec.similar_items(item_id, k, exclude_items, campaign, filter, filter_values) returns
  * (item_id, score, reason) best first: the items the model's row of the
  * item scores above zero ('similar'), or for an item known only from
- * metadata the items sharing its categories ('category'); when fewer than k
+ * metadata (in the model, or added to the items relation since it was
+ * trained) the items sharing its categories ('category'); when fewer than k
  * are, the most popular of the rest follow with score 0 ('popular').  A
  * popularity-count campaign ranks by popularity share ('popular').  A
  * filter (on item metadata only: there is no user) applies to both.
@@ -372,10 +321,14 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	RecModel   *m;
 	RecHistory	h;
 	int32		idx;
-	float	   *scores;
-	bool	   *excluded;
+	RecScores	s;
 	RecScored  *best;
 	RecReason	reason;
+	int			fill_start;
+	int			fill_end;
+	int32	   *new_cats = NULL;
+	int			n_new_cats = 0;
+	int			n_new_mine = 0;
 	RecFilter  *filter;
 	int			found;
 	int			filled = 0;
@@ -393,7 +346,10 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	RecCheckModelKeys(m, &target);
 	RecItemKey(&target.binding, PG_GETARG_DATUM(0), get_fn_expr_argtype(fcinfo->flinfo, 0), &item);
 	RecCheckItemOutput(m, &target.binding, item_type);
-	idx = RecRequireItemKey(m, &item, target.campaign);
+	idx = item.text ? RecItemKeyIndex(m, &item) : RecItemIndex(m, item.id);
+	/* an item added after training: its similar items from its categories */
+	if (idx < 0 && !RecReadNewItem(m, &target.binding, &item, &new_cats, &n_new_cats, &n_new_mine))
+		(void) RecRequireItemKey(m, &item, target.campaign);	/* not in the items either */
 	filter = OpenFilterArg(fcinfo, 4, &target.binding, NULL);
 
 	/* the item's own row: score a one-event history */
@@ -402,90 +358,35 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	h.times = NULL;
 	h.weights = NULL;
 	best = palloc(sizeof(RecScored) * k);
-	if (RecServesSparse(m) && (m->kind == REC_KIND_POPULARITY || idx < m->n_warm))
-	{
-		/* over the items the row touches; the fill walks the popularity order */
-		RecSparseScores s;
-		int			fill_start;
-		int			fill_end;
-
-		RecScoreSparse(m, &h, &s, NULL);
-		RecExclude(idx);
-		ExcludeIds(fcinfo, 2, "exclude_items", m, &target.binding);
-		if (filter)
-		{
-			/* the same order through the filter: the similar items, then by popularity */
-			reason = m->kind == REC_KIND_POPULARITY ? REC_REASON_POPULAR : REC_REASON_SIMILAR;
-			found = RecSparseFilteredTopK(&s, NULL, 0, k, filter, best);
-			if (reason != REC_REASON_POPULAR)
-				for (i = 0; i < found; i++)
-					if (!(best[i].score > 0 && !isinf(best[i].score)))
-					{
-						filled = found - i;
-						found = i;
-						break;
-					}
-		}
-		else if (m->kind == REC_KIND_POPULARITY)
-		{
-			reason = REC_REASON_POPULAR;
-			found = RecSparseTopK(&s, NULL, 0, k, best, &fill_start, &fill_end);
-		}
-		else
-		{
-			int32	   *ci = palloc(sizeof(int32) * Max(s.n_touched, 1));
-			float	   *cs = palloc(sizeof(float) * Max(s.n_touched, 1));
-			int			nc = 0;
-			const int32 *order = RecPopularityOrder(m);
-
-			reason = REC_REASON_SIMILAR;
-			for (i = 0; i < s.n_touched; i++)
-			{
-				float		v = RecSparseScoreOf(&s, s.touched[i]);
-
-				if (v > 0 && !isinf(v) && !RecExcluded(s.touched[i]))
-				{
-					ci[nc] = s.touched[i];
-					cs[nc++] = v;
-				}
-			}
-			found = RecTopKItems(ci, cs, nc, k, best);
-			for (i = 0; i < m->n_items && found + filled < k; i++)
-			{
-				float		v = RecSparseScoreOf(&s, order[i]);
-
-				if (!RecExcluded(order[i]) && !(v > 0 && !isinf(v)))
-					best[found + filled++].idx = order[i];
-			}
-		}
-		goto emit;
-	}
-	scores = palloc(sizeof(float) * Max(m->n_items, 1));
-	excluded = palloc0(sizeof(bool) * Max(m->n_items, 1));
 	if (m->kind == REC_KIND_POPULARITY)
 	{
-		RecModelScore(m, &h, scores, NULL, NULL);
+		RecScoreHistory(m, &h, NULL, NULL, &s, NULL);
 		reason = REC_REASON_POPULAR;
+	}
+	else if (idx < 0)
+	{
+		RecScoreCategories(m, new_cats, n_new_cats, n_new_mine, &s);
+		reason = REC_REASON_CATEGORY;
 	}
 	else if (idx < m->n_warm)
 	{
-		RecModelScore(m, &h, scores, NULL, NULL);
+		RecScoreHistory(m, &h, NULL, NULL, &s, NULL);
 		reason = REC_REASON_SIMILAR;
 	}
 	else
 	{
-		RecCategorySimilar(m, idx, scores);
-		RecNormalizeScores(scores, m->n_items);
+		RecScoreCategories(m, m->cat_idx + m->cat_off[idx], m->cat_off[idx + 1] - m->cat_off[idx],
+						   m->cat_off[idx + 1] - m->cat_off[idx], &s);
 		reason = REC_REASON_CATEGORY;
 	}
-	excluded[idx] = true;
-	MarkIds(fcinfo, 2, "exclude_items", m, &target.binding, excluded);
+	RecExclude(idx);
+	ExcludeIds(fcinfo, 2, "exclude_items", m, &target.binding);
 
 	/* items with a similarity first, then the most popular of the rest */
 	if (filter)
 	{
-		/* the same order, through the filter: positive scores first */
-		found = RecFilteredTopK(m, scores, excluded, k, filter, best);
+		/* the same order through the filter */
+		found = RecFilteredTopK(&s, NULL, 0, k, filter, best);
 		if (reason != REC_REASON_POPULAR)
 			for (i = 0; i < found; i++)
 				if (!(best[i].score > 0 && !isinf(best[i].score)))
@@ -495,19 +396,34 @@ rec_similar_items(PG_FUNCTION_ARGS)
 					break;
 				}
 	}
-	else if (reason != REC_REASON_POPULAR)
-		for (i = 0; i < m->n_items; i++)
-			excluded[i] |= !(scores[i] > 0 && !isinf(scores[i]));
-	if (!filter)
-		found = RecTopK(scores, m->n_items, excluded, k, best);
-	if (!filter && found < k && reason != REC_REASON_POPULAR)
+	else if (reason == REC_REASON_POPULAR)
+		found = RecListTopK(&s, NULL, 0, k, best, &fill_start, &fill_end);
+	else
 	{
-		for (i = 0; i < m->n_items; i++)
-			excluded[i] = (scores[i] > 0 && !isinf(scores[i])) || i == idx;
-		MarkIds(fcinfo, 2, "exclude_items", m, &target.binding, excluded);
-		filled = RecTopK(m->popularity, m->n_items, excluded, k - found, best + found);
+		int32	   *ci = palloc(sizeof(int32) * Max(s.n_touched, 1));
+		float	   *cs = palloc(sizeof(float) * Max(s.n_touched, 1));
+		int			nc = 0;
+		const int32 *order = RecPopularityOrder(m);
+
+		for (i = 0; i < s.n_touched; i++)
+		{
+			float		v = RecScoreOf(&s, s.touched[i]);
+
+			if (v > 0 && !isinf(v) && !RecExcluded(s.touched[i]))
+			{
+				ci[nc] = s.touched[i];
+				cs[nc++] = v;
+			}
+		}
+		found = RecTopKItems(ci, cs, nc, k, best);
+		for (i = 0; i < m->n_items && found + filled < k; i++)
+		{
+			float		v = RecScoreOf(&s, order[i]);
+
+			if (!RecExcluded(order[i]) && !(v > 0 && !isinf(v)))
+				best[found + filled++].idx = order[i];
+		}
 	}
-emit:
 	for (i = 0; i < found + filled; i++)
 	{
 		Datum		values[3];
@@ -541,8 +457,10 @@ rec_rank(PG_FUNCTION_ARGS)
 	RecCampaignTarget target;
 	RecModel   *m;
 	RecHistory	h;
+	RecScores	s;
+	int32	   *known;
+	int			n_known;
 	float	   *scores;
-	bool	   *excluded;
 	RecScored  *best;
 	int			found;
 	int			i;
@@ -563,32 +481,14 @@ rec_rank(PG_FUNCTION_ARGS)
 	ids = RecItemArrayIndices(m, &target.binding, arr, "items", &n, &elems, &keys);
 	RecReadHistory(&target.binding, &user, m, &h);
 	best = palloc(sizeof(RecScored) * Max(n, 1));
-	if (RecServesSparse(m))
-	{
-		/* score the known candidates from the items the history touches */
-		RecSparseScores s;
-		int			n_known;
-		int32	   *known = DistinctIndices(ids, n, &n_known);
 
-		scores = palloc(sizeof(float) * Max(n_known, 1));
-		RecScoreSparse(m, &h, &s, NULL);
-		for (i = 0; i < n_known; i++)
-			scores[i] = RecSparseScoreOf(&s, known[i]);
-		found = RecTopKItems(known, scores, n_known, Max(n, 1), best);
-	}
-	else
-	{
-		scores = palloc(sizeof(float) * Max(m->n_items, 1));
-		RecModelScore(m, &h, scores, NULL, NULL);
-
-		/* rank the known candidates: everything else excluded */
-		excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
-		memset(excluded, true, sizeof(bool) * m->n_items);
-		for (i = 0; i < n; i++)
-			if (ids[i] >= 0)
-				excluded[ids[i]] = false;
-		found = RecTopK(scores, m->n_items, excluded, Max(n, 1), best);
-	}
+	/* score the known candidates, once each */
+	known = DistinctIndices(ids, n, &n_known);
+	scores = palloc(sizeof(float) * Max(n_known, 1));
+	RecScoreHistory(m, &h, NULL, NULL, &s, NULL);
+	for (i = 0; i < n_known; i++)
+		scores[i] = RecScoreOf(&s, known[i]);
+	found = RecTopKItems(known, scores, n_known, Max(n, 1), best);
 	for (i = 0; i < found; i++)
 	{
 		Datum		values[3];

@@ -1,12 +1,16 @@
 /*
  * score.c
- *	  Turning a user's history into scores for the whole catalogue, and
- *	  explaining a score by the history events behind it.
+ *	  What scoring reads from a history (recency and transition weights, the
+ *	  category profile, exploration's affinity), the dense kind's
+ *	  collaborative rows, and explaining a score by the history events
+ *	  behind it.
  *
  * A personalized score is the collaborative part (EASE rows or sims
  * neighbours of the recency-weighted history, plus item transitions from the
  * newest events), the session term (a few items of a category the newest
- * events turn to) and, for items known only from metadata, exploration.
+ * events turn to) and, for items known only from metadata, exploration; the
+ * whole of it is put together once, in score_sparse.c, for every kind of
+ * model.
  */
 #include "rec.h"
 
@@ -43,98 +47,6 @@ RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w)
 		if (h->weights)
 			w[i] *= h->weights[i];	/* the event type's weight (event_weights) */
 	}
-}
-
-/*
- * Add the session term: items in categories that the newest events visit
- * far more than the user's whole history does.  With p_s(c) the share of
- * category c among the newest session_events events and p_h(c) its share
- * among the events before them, an item's drift is the sum over its categories of
- * max(0, p_s(c) - 8 p_h(c)), doubled and capped at 1 (the factor 8 keeps the
- * ordinary ups and downs of a user's usual categories out; a category that has
- * taken half of the session has taken all of it), and the item gains
- *     session_weight * top * drift(i) * q(i)
- * where top is the best collaborative score of the list, so the term is on
- * the scale of the user's own scores, and q(i) = log(1 + pop(i)) / log(1 +
- * the largest pop among drifting items) puts the best-known items of the new
- * category first, even in a rare category.  Only the REC_SESSION_ITEMS best of
- * them are lifted: enough to show the new taste, not so many that the new
- * category floods the list.  A user who keeps to their usual
- * categories is scored as the collaborative model scored them; one who turns
- * to a new category sees it at once.
- */
-static void
-AddSessionTerm(const RecModel *m, const RecHistory *h, float *scores, bool *lifted)
-{
-	int			n_session = Min(h->n, (int) m->serve.session_events);
-	float	   *share;
-	float	   *drift;
-	float		top = 0;
-	float		max_pop = 0;
-	float		log_max;
-	int			n_before = 0;
-	int			i;
-	int			c;
-
-	if (m->serve.session_weight <= 0 || m->n_categories == 0 || n_session <= 0)
-		return;
-
-	/* category shares: of the session, minus REC_SESSION_NOVELTY times of the events before it */
-	share = palloc0(sizeof(float) * m->n_categories);
-	for (i = 0; i < h->n - n_session; i++)
-		n_before += h->items[i] >= 0;
-	if (n_before == 0)
-	{
-		pfree(share);
-		return;
-	}
-	for (i = 0; i < h->n; i++)
-	{
-		int32		item = h->items[i];
-		bool		in_session = i >= h->n - n_session;
-		int			nc;
-
-		if (item < 0 || (nc = m->cat_off[item + 1] - m->cat_off[item]) == 0)
-			continue;
-		for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
-			share[m->cat_idx[c]] += in_session ? 1.0f / (nc * n_session) :
-				-REC_SESSION_NOVELTY / (nc * n_before);
-	}
-
-	/* each warm item's drift; the largest popularity among drifting items */
-	drift = palloc0(sizeof(float) * Max(m->n_warm, 1));
-	for (i = 0; i < m->n_warm; i++)
-	{
-		for (c = m->cat_off[i]; c < m->cat_off[i + 1]; c++)
-			drift[i] += Max(share[m->cat_idx[c]], 0);
-		drift[i] = Min(1.0f, 2 * drift[i]);
-		if (drift[i] > 0)
-			max_pop = Max(max_pop, m->popularity[i]);
-		top = Max(top, scores[i]);
-	}
-	if (max_pop > 0)
-	{
-		RecScored	chosen[REC_SESSION_ITEMS];
-		int			n_chosen;
-
-		if (top <= 0)
-			top = 1;
-		log_max = logf(1.0f + max_pop);
-		for (i = 0; i < m->n_warm; i++)
-			drift[i] = drift[i] > 0 ? drift[i] * logf(1.0f + m->popularity[i]) / log_max : NAN;
-		for (i = 0; i < h->n; i++)
-			if (h->items[i] >= 0 && h->items[i] < m->n_warm)
-				drift[h->items[i]] = NAN;	/* lift what the user has not had yet */
-		n_chosen = RecTopK(drift, m->n_warm, NULL, REC_SESSION_ITEMS, chosen);
-		for (i = 0; i < n_chosen; i++)
-		{
-			scores[chosen[i].idx] += m->serve.session_weight * top * chosen[i].score;
-			if (lifted)
-				lifted[chosen[i].idx] = true;
-		}
-	}
-	pfree(share);
-	pfree(drift);
 }
 
 /*
@@ -181,58 +93,6 @@ RecExplorationAffinity(const RecModel *m, const float *profile, int32 item)
 	return affinity * (isnan(age) ? 1.0f : 1.0f - Max(age, 0) / Max(cutoff, 1e-3f));
 }
 
-/*
- * Score the items known only from metadata (cold items): exploration, as
- * Personalize's exploration_weight does it.  An item younger than the age
- * cutoff (or of unknown age) scores
- *     top * exploration_weight * affinity(i) / best affinity * freshness(i)
- * where top is the best score of the list, affinity is the summed share of
- * the item's categories in the user's recency-weighted history, and
- * freshness falls from 1 for an item created at the newest event to 0 at the
- * cutoff.  So with weight 1 the best-matching new item competes with the
- * best known one, with the default 0.3 it reaches a list of 25 only for users
- * whose own scores fall off fast, and with 0 there is no exploration.  Other
- * cold items get -infinity.
- */
-static void
-ScoreExploration(const RecModel *m, const RecHistory *h, const float *w, float *scores)
-{
-	float	   *profile;
-	float		top = 0;
-	float		best = 0;
-	float		cutoff = m->serve.exploration_age_cutoff;
-	int			i;
-
-	for (i = m->n_warm; i < m->n_items; i++)
-		scores[i] = -INFINITY;
-	if (m->serve.exploration_weight <= 0 || m->n_categories == 0 || m->n_items == m->n_warm)
-		return;
-
-	profile = RecCategoryProfile(m, h, w);
-	for (i = 0; i < m->n_warm; i++)
-		top = Max(top, scores[i]);
-	if (top <= 0)
-		top = 1;
-
-	/* affinity times freshness, into the cold items' scores first */
-	for (i = m->n_warm; i < m->n_items; i++)
-	{
-		float		age = m->item_age[i];
-		float		score;
-
-		if (!isnan(age) && age > cutoff)
-			continue;
-		if ((score = RecExplorationAffinity(m, profile, i)) < 0)
-			continue;
-		scores[i] = score;
-		best = Max(best, score);
-	}
-	for (i = m->n_warm; i < m->n_items && best > 0; i++)
-		if (!isinf(scores[i]))
-			scores[i] *= top * m->serve.exploration_weight / best;
-	pfree(profile);
-}
-
 /* Add each history item's weighted row of a dense n x n matrix to scores */
 static void
 AddRows(const float *matrix, int n, const RecHistory *h, const float *w, float *scores)
@@ -242,48 +102,6 @@ AddRows(const float *matrix, int n, const RecHistory *h, const float *w, float *
 	for (i = 0; i < h->n; i++)
 		if (h->items[i] >= 0 && h->items[i] < n && w[i] != 0)
 			RecAxpy(n, w[i], matrix + (Size) h->items[i] * n, scores);
-}
-
-/* Add each history item's weighted row of a sparse n-row CSR (sparse transitions) to scores */
-static void
-AddSparseRows(const int32 *off, const int32 *idx, const float *val, int n, const RecHistory *h,
-			  const float *w, float *scores)
-{
-	int			i;
-	int32		k;
-
-	for (i = 0; i < h->n; i++)
-		if (h->items[i] >= 0 && h->items[i] < n && w[i] != 0)
-			for (k = off[h->items[i]]; k < off[h->items[i] + 1]; k++)
-				scores[idx[k]] += w[i] * val[k];
-}
-
-/* Add each history item's weighted neighbour similarities to the scores */
-static void
-ScoreSims(const RecModel *m, const RecHistory *h, const float *w, float *scores)
-{
-	int			i;
-
-	for (i = 0; i < h->n; i++)
-	{
-		int32		item = h->items[i];
-		int32		k;
-
-		if (item < 0 || item >= m->n_warm)
-			continue;
-		for (k = m->nb_off[item]; k < m->nb_off[item + 1]; k++)
-			scores[m->nb_idx[k]] += w[i] * m->nb_sim[k];
-	}
-}
-
-/* Add the transition rows of a history, dense or sparse, to scores */
-static void
-AddTransitions(const RecModel *m, const RecHistory *h, const float *tw, float *scores)
-{
-	if (m->kind == REC_KIND_ITEM_SPARSE)
-		AddSparseRows(m->tr_off, m->tr_idx, m->tr_val, m->n_trans, h, tw, scores);
-	else
-		AddRows(m->trans, m->n_trans, h, tw, scores);
 }
 
 /* Return a sparse CSR's entry (row, col), 0 if absent */
@@ -349,24 +167,43 @@ RecScorable(const RecModel *m, const RecHistory *h)
 }
 
 /*
- * Score the collaborative part of a block of histories into scores rows
- * (stride n_items).  Dense models score a block of several users with one
- * matrix product per matrix; the rest go history by history.
+ * True if a block of histories is scored faster by one matrix product per
+ * matrix than history by history: a dense model, and histories that average
+ * more than n_warm / GEMM_MIN_DENSITY events.
  */
-static void
-ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *scores, RecExplainer *ex)
+bool
+RecDenseBlockWorth(const RecModel *m, const RecHistory *hs, int nh)
+{
+	int64		events = 0;
+	int			u;
+
+	if (m->kind != REC_KIND_ITEM_DENSE || nh < 4)
+		return false;
+	for (u = 0; u < nh; u++)
+		events += hs[u].n;
+	return events * GEMM_MIN_DENSITY >= (int64) nh * m->n_warm;
+}
+
+/*
+ * Score the collaborative part of a dense model for a block of histories
+ * into rows [nh x n_warm]: the EASE rows of the recency-weighted history,
+ * brought to a best score of 1 and plus the transition rows brought to
+ * transition_weight when the model has transitions.  A block worth it
+ * (RecDenseBlockWorth) goes with one matrix product per matrix, the rest
+ * history by history; ex, if not NULL (nh == 1), gets the weights and
+ * scales the explanation needs.
+ */
+void
+RecDenseRows(const RecModel *m, const RecHistory *hs, int nh, float *rows, RecExplainer *ex)
 {
 	int			n = m->n_warm;
-	int64		events = 0;
 	int			u;
 	int			i;
 
-	for (u = 0; u < nh; u++)
-		events += hs[u].n;
-	if (m->kind == REC_KIND_ITEM_DENSE && nh >= 4 && events * GEMM_MIN_DENSITY >= (int64) nh * n)
+	Assert(m->kind == REC_KIND_ITEM_DENSE);
+	if (RecDenseBlockWorth(m, hs, nh))
 	{
 		float	   *x = palloc0(sizeof(float) * (Size) nh * n);
-		float	   *s = palloc(sizeof(float) * (Size) nh * n);
 		float	   *t = m->n_trans ? palloc(sizeof(float) * (Size) nh * n) : NULL;
 
 		for (u = 0; u < nh; u++)
@@ -379,7 +216,7 @@ ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *score
 					x[(Size) u * n + hs[u].items[i]] += w[i];
 			pfree(w);
 		}
-		RecGemm(nh, n, n, x, m->dense, s);
+		RecGemm(nh, n, n, x, m->dense, rows);
 		if (t)
 		{
 			memset(x, 0, sizeof(float) * (Size) nh * n);
@@ -394,14 +231,9 @@ ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *score
 				pfree(w);
 			}
 			RecGemm(nh, n, n, x, m->trans, t);
-		}
-		for (u = 0; u < nh; u++)
-		{
-			float	   *row = scores + (Size) u * m->n_items;
-
-			memcpy(row, s + (Size) u * n, sizeof(float) * n);
-			if (t)
+			for (u = 0; u < nh; u++)
 			{
+				float	   *row = rows + (Size) u * n;
 				float	   *trow = t + (Size) u * n;
 
 				ScaleRow(row, n, RowScale(row, n, 1.0f));
@@ -409,34 +241,29 @@ ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *score
 				for (i = 0; i < n; i++)
 					row[i] += trow[i];
 			}
+			pfree(t);
 		}
 		pfree(x);
-		pfree(s);
-		if (t)
-			pfree(t);
 		return;
 	}
 
 	for (u = 0; u < nh; u++)
 	{
-		float	   *row = scores + (Size) u * m->n_items;
+		float	   *row = rows + (Size) u * n;
 		float	   *w = palloc(sizeof(float) * Max(hs[u].n, 1));
-		float	   *tw = palloc(sizeof(float) * Max(hs[u].n, 1));
+		float	   *tw = palloc0(sizeof(float) * Max(hs[u].n, 1));
 		float		scale = 1.0f;
 		float		trans_scale = 0.0f;
 
 		RecHistoryWeights(m, &hs[u], w);
 		memset(row, 0, sizeof(float) * n);
-		if (m->kind == REC_KIND_ITEM_SPARSE)
-			ScoreSims(m, &hs[u], w, row);
-		else
-			AddRows(m->dense, n, &hs[u], w, row);
+		AddRows(m->dense, n, &hs[u], w, row);
 		if (m->n_trans)
 		{
 			float	   *trow = palloc0(sizeof(float) * Max(n, 1));
 
 			RecTransitionWeights(m, &hs[u], tw);
-			AddTransitions(m, &hs[u], tw, trow);
+			AddRows(m->trans, m->n_trans, &hs[u], tw, trow);
 			scale = RowScale(row, n, 1.0f);
 			trans_scale = RowScale(trow, n, m->serve.transition_weight);
 			ScaleRow(row, n, scale);
@@ -445,16 +272,13 @@ ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *score
 				row[i] += trow[i];
 			pfree(trow);
 		}
-		if (ex)
+		if (ex && nh == 1)
 		{
 			/* what explaining this list needs, from the pass just made */
-			ex->m = m;
-			ex->h = &hs[u];
-			ex->w = w;
-			ex->tw = tw;
+			memcpy(ex->w, w, sizeof(float) * Max(hs[u].n, 1));
+			memcpy(ex->tw, tw, sizeof(float) * Max(hs[u].n, 1));
 			ex->scale = scale;
 			ex->trans_scale = trans_scale;
-			continue;
 		}
 		pfree(w);
 		pfree(tw);
@@ -462,100 +286,10 @@ ScoreCollaborative(const RecModel *m, const RecHistory *hs, int nh, float *score
 }
 
 /*
- * Bring a row of scores to rec's one scale: divide by the sum of the
- * positive finite scores, so that an item's score is its share of the
- * positive score mass over the whole catalogue (the positive scores sum to
- * 1, as Personalize's do, and the popularity fallback scores an item by its
- * share of all events).  Return the factor applied.
- */
-float
-RecNormalizeScores(float *row, int n)
-{
-	double		total = 0;
-	float		factor;
-	int			i;
-
-	for (i = 0; i < n; i++)
-		if (row[i] > 0 && !isinf(row[i]))
-			total += row[i];
-	if (total <= 0)
-		return 1.0f;
-	factor = (float) (1.0 / total);
-	for (i = 0; i < n; i++)
-		if (!isinf(row[i]))
-			row[i] *= factor;
-	return factor;
-}
-
-/*
- * Score a block of histories into scores[nh x n_items].  A history the
- * model cannot score from gets the popularity fallback and personalized[u]
- * false; the others get the collaborative scores plus the session term,
- * and exploration scores (or -infinity) for items known only from metadata.
- * Every row ends on the scale of RecNormalizeScores.
- */
-static void
-ScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
-		   bool *personalized, bool *lifted, RecExplainer *ex)
-{
-	float	   *w;
-	int			u;
-
-	if (m->kind != REC_KIND_POPULARITY)
-		ScoreCollaborative(m, hs, nh, scores, nh == 1 ? ex : NULL);
-	for (u = 0; u < nh; u++)
-	{
-		float	   *row = scores + (Size) u * m->n_items;
-		float		norm;
-
-		personalized[u] = m->kind != REC_KIND_POPULARITY && RecScorable(m, &hs[u]);
-		if (!personalized[u])
-			memcpy(row, m->popularity, sizeof(float) * m->n_items);
-		else
-		{
-			AddSessionTerm(m, &hs[u], row, nh == 1 ? lifted : NULL);
-			w = palloc(sizeof(float) * Max(hs[u].n, 1));
-			RecHistoryWeights(m, &hs[u], w);
-			ScoreExploration(m, &hs[u], w, row);
-			pfree(w);
-		}
-		norm = RecNormalizeScores(row, m->n_items);
-		if (ex && nh == 1)
-			ex->norm = norm;
-	}
-}
-
-/* Score a block of histories (see ScoreBlock) */
-void
-RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
-				   bool *personalized)
-{
-	ScoreBlock(m, hs, nh, scores, personalized, NULL, NULL);
-}
-
-/*
- * Score one history; return whether it was personalized (else popularity).
- * lifted, if not NULL, gets true for the items the session term lifted;
- * ex, if not NULL, is prepared to explain the list (see RecExplainerInit),
- * from the scoring pass itself.
- */
-bool
-RecModelScore(const RecModel *m, const RecHistory *h, float *scores, bool *lifted,
-			  RecExplainer *ex)
-{
-	bool		personalized;
-
-	if (ex)
-		RecExplainerInit(ex, m, h);
-	ScoreBlock(m, h, 1, scores, &personalized, lifted, ex);
-	return personalized;
-}
-
-/*
  * Prepare to explain the scores of one history: its weights; the scales
- * ScoreCollaborative and RecNormalizeScores apply are filled in by the scoring
- * pass itself (RecModelScore), so that each item's explanation then costs
- * one lookup per event.
+ * the collaborative part and normalisation apply are filled in by the
+ * scoring pass itself (RecScoreHistory), so that each item's explanation then
+ * costs one lookup per event.
  */
 void
 RecExplainerInit(RecExplainer *ex, const RecModel *m, const RecHistory *h)
@@ -574,8 +308,8 @@ RecExplainerInit(RecExplainer *ex, const RecModel *m, const RecHistory *h)
 /*
  * Fill contrib[i] with what history event i adds to the collaborative score
  * of item: its weighted row entry (EASE), neighbour similarity (sims), and
- * its transition entry, each scaled as ScoreCollaborative and RecNormalizeScores
- * scale it.
+ * its transition entry, each scaled as the scoring pass (RecScoreHistory) scaled
+ * it.
  */
 void
 RecContributions(const RecExplainer *ex, int32 item, float *contrib)
@@ -615,6 +349,31 @@ RecContributions(const RecExplainer *ex, int32 item, float *contrib)
 }
 
 /*
+ * Return the history item (model index) whose event contributes most to
+ * item's collaborative score, the first such event on a tie; -1 if no event
+ * contributes a positive amount.
+ */
+int32
+RecTopContributor(const RecExplainer *ex, int32 item)
+{
+	const RecHistory *h = ex->h;
+	float	   *contrib = palloc(sizeof(float) * Max(h->n, 1));
+	float		best = 0;
+	int32		because = -1;
+	int			i;
+
+	RecContributions(ex, item, contrib);
+	for (i = 0; i < h->n; i++)
+		if (contrib[i] > best)
+		{
+			best = contrib[i];
+			because = h->items[i];
+		}
+	pfree(contrib);
+	return because;
+}
+
+/*
  * Say why item is in a list scored from the explainer's history, and which
  * history item (model index, or -1) is behind it: for a personalized item
  * the event that contributes most, for a session item the newest event
@@ -626,8 +385,6 @@ RecExplainItem(const RecExplainer *ex, bool personalized, const bool *lifted, in
 {
 	const RecModel *m = ex->m;
 	const RecHistory *h = ex->h;
-	float	   *contrib;
-	float		best = 0;
 	int			i;
 
 	*because = -1;
@@ -652,31 +409,8 @@ RecExplainItem(const RecExplainer *ex, bool personalized, const bool *lifted, in
 		}
 		return REC_REASON_SESSION;
 	}
-	contrib = palloc(sizeof(float) * Max(h->n, 1));
-	RecContributions(ex, item, contrib);
-	for (i = 0; i < h->n; i++)
-		if (contrib[i] > best)
-		{
-			best = contrib[i];
-			*because = h->items[i];
-		}
-	pfree(contrib);
+	*because = RecTopContributor(ex, item);
 	return REC_REASON_PERSONALIZED;
-}
-
-/*
- * Say why each row of a list is there (see RecExplainItem).  A list served
- * over the touched items is explained by RecSparseExplainList (score_sparse.c)
- * in one pass over the history's neighbour rows.
- */
-void
-RecExplainList(const RecExplainer *ex, bool personalized, const bool *lifted,
-			   const RecScored *rows, int n, RecReason *reasons, int32 *because)
-{
-	int			r;
-
-	for (r = 0; r < n; r++)
-		reasons[r] = RecExplainItem(ex, personalized, lifted, rows[r].idx, &because[r]);
 }
 
 /* Return the SQL name of a reason */
@@ -697,42 +431,8 @@ RecReasonName(RecReason reason)
 			return "similar";
 		case REC_REASON_CATEGORY:
 			return "category";
+		case REC_REASON_IMPRESSED:
+			return "impressed";
 	}
 	return "personalized";
-}
-
-/*
- * Score every item by how much it shares the categories of one item: the
- * Jaccard overlap of their categories, times 0.5 + 0.5 q(j) with q the
- * log-popularity share, so that among equally similar items the known ones
- * come first.  This is how items known only from metadata (cold items)
- * find their similar items.
- */
-void
-RecCategorySimilar(const RecModel *m, int32 item, float *scores)
-{
-	bool	   *mine = palloc0(sizeof(bool) * Max(m->n_categories, 1));
-	int			n_mine = m->cat_off[item + 1] - m->cat_off[item];
-	float		max_pop = 0;
-	float		log_max;
-	int			i,
-				c;
-
-	for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
-		mine[m->cat_idx[c]] = true;
-	for (i = 0; i < m->n_items; i++)
-		max_pop = Max(max_pop, m->popularity[i]);
-	log_max = logf(1.0f + Max(max_pop, 1));
-	for (i = 0; i < m->n_items; i++)
-	{
-		int			shared = 0;
-		int			n_theirs = m->cat_off[i + 1] - m->cat_off[i];
-
-		for (c = m->cat_off[i]; c < m->cat_off[i + 1]; c++)
-			shared += mine[m->cat_idx[c]];
-		scores[i] = shared == 0 ? -INFINITY :
-			(float) shared / (n_mine + n_theirs - shared) *
-			(0.5f + 0.5f * logf(1.0f + m->popularity[i]) / log_max);
-	}
-	pfree(mine);
 }

@@ -16,69 +16,113 @@ typedef enum RecReason
 	REC_REASON_SESSION,			/* lifted by the session term */
 	REC_REASON_EXPLORATION,		/* a new item explored through its categories */
 	REC_REASON_SIMILAR,			/* similar_items: the model's row of the item */
-	REC_REASON_CATEGORY			/* similar_items: shares categories with a cold item */
+	REC_REASON_CATEGORY,		/* similar_items: shares categories with a cold item */
+	REC_REASON_IMPRESSED		/* moved down: shown again and again without the user acting */
 } RecReason;
+
+/* The items shown to a user since the user's last event on each (rec.log_impression) */
+typedef struct RecShown
+{
+	int			n;
+	int32	   *items;			/* [n] model indices, distinct */
+	int32	   *times;			/* [n] how many times each was shown */
+} RecShown;
 
 #define REC_SESSION_NOVELTY 8.0f	/* a session category must beat 8x its earlier share */
 #define REC_SESSION_ITEMS 3		/* items of the new categories lifted by the session term */
 
-extern float RecNormalizeScores(float *row, int n);
 extern void RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w);
+extern void RecTransitionWeights(const RecModel *m, const RecHistory *h, float *w);
 extern float *RecCategoryProfile(const RecModel *m, const RecHistory *h, const float *w);
 extern float RecExplorationAffinity(const RecModel *m, const float *profile, int32 item);
-extern void RecModelScoreBlock(const RecModel *m, const RecHistory *hs, int nh, float *scores,
-							   bool *personalized);
-/* What explaining the scores of one history needs, computed once */
+extern bool RecScorable(const RecModel *m, const RecHistory *h);
+
+/* What explaining the scores of one history needs, filled by the scoring pass */
 typedef struct RecExplainer
 {
 	const RecModel *m;
 	const RecHistory *h;
 	float	   *w;				/* recency weight of each event */
 	float	   *tw;				/* transition weight of each event */
-	float		scale;			/* factor applied to the EASE part */
+	float		scale;			/* factor applied to the collaborative part */
 	float		trans_scale;	/* factor applied to the transition part */
-	float		norm;			/* factor NormalizeRow applied to the whole row */
+	float		norm;			/* factor normalisation applied to the whole list */
 } RecExplainer;
 
 extern void RecExplainerInit(RecExplainer *ex, const RecModel *m, const RecHistory *h);
-extern bool RecModelScore(const RecModel *m, const RecHistory *h, float *scores, bool *lifted,
-						  RecExplainer *ex);
 extern void RecContributions(const RecExplainer *ex, int32 item, float *contrib);
+extern int32 RecTopContributor(const RecExplainer *ex, int32 item);
 extern RecReason RecExplainItem(const RecExplainer *ex, bool personalized, const bool *lifted,
 								int32 item, int32 *because);
-extern void RecExplainList(const RecExplainer *ex, bool personalized, const bool *lifted,
-						   const RecScored *rows, int n, RecReason *reasons, int32 *because);
 extern const char *RecReasonName(RecReason reason);
-extern void RecTransitionWeights(const RecModel *m, const RecHistory *h, float *w);
-extern bool RecScorable(const RecModel *m, const RecHistory *h);
+
+/* score.c: the dense kind's collaborative rows (EASE weights and transitions) */
+extern bool RecDenseBlockWorth(const RecModel *m, const RecHistory *hs, int nh);
+extern void RecDenseRows(const RecModel *m, const RecHistory *hs, int nh, float *rows,
+						 RecExplainer *ex);
 
 /*
- * One history scored over the items it touches (score_sparse.c): the
- * per-backend accumulator holds the scores of the touched items; every other
- * item scores 0 (a known item) or -infinity (an item known only from
- * metadata), as on the whole-catalogue path.  Valid until the next call.
+ * One history scored for serving (score_sparse.c): the per-backend
+ * accumulator holds the scores of the touched items; every other item scores
+ * 0 (an item seen in training) or -infinity (an item known only from
+ * metadata).  Valid until the next call.
  */
-typedef struct RecSparseScores
+typedef struct RecScores
 {
 	const RecModel *m;
 	bool		personalized;	/* else the popularity fallback */
 	int			n_touched;		/* items with a score of their own */
 	const int32 *touched;		/* [n_touched] those items */
 	const bool *lifted;			/* [n_items] true for the items the session term lifted */
-} RecSparseScores;
+} RecScores;
 
-extern bool RecServesSparse(const RecModel *m);
-extern bool RecScoreSparse(const RecModel *m, const RecHistory *h, RecSparseScores *s,
-						   RecExplainer *ex);
-extern float RecSparseScoreOf(const RecSparseScores *s, int32 item);
-extern void RecExcludeBegin(int n_items);
+/*
+ * What differs between the kinds of model, chosen once per model (as
+ * pgvector's IvfflatTypeInfo): the inner loops over a model's rows.  Every
+ * other step of serving (weights, session term, exploration, normalisation,
+ * exclusions, selection, filters, promotions, the reasons of a list) is
+ * written once, over the accumulator.
+ */
+typedef struct RecServeKind
+{
+	const char *name;
+	/* the collaborative rows of a block of histories at once ([nh x n_warm]), or NULL: per history */
+	float	   *(*score_block) (const RecModel *m, const RecHistory *hs, int nh);
+	/* sum one history's collaborative part into the accumulator (row: its row from score_block, or NULL) */
+	void		(*sum_rows) (const RecModel *m, const RecHistory *h, const float *row, float *w,
+							 float *tw, RecExplainer *ex);
+	/* the history item behind each listed row (rows[explained[0..n)]) the model ranked */
+	void		(*explain_rows) (const RecExplainer *ex, const RecScored *rows,
+								 const int *explained, int n, int32 *because);
+} RecServeKind;
+
+/* A block of histories scored together (RecScoreBlock), read per history with RecBlockRow */
+typedef struct RecBlock
+{
+	float	   *rows;			/* [nh x stride], or NULL: each history is scored alone */
+	int			stride;
+} RecBlock;
+
+extern const RecServeKind *RecServeKindOf(const RecModel *m);
+extern void RecScoreBlock(const RecModel *m, const RecHistory *hs, int nh, RecBlock *block);
+extern const float *RecBlockRow(const RecBlock *block, int b);
+extern void RecBlockFree(RecBlock *block);
+extern bool RecScoreHistory(const RecModel *m, const RecHistory *h, const float *row,
+							const RecShown *shown, RecScores *s, RecExplainer *ex);
+extern bool RecScoreCategories(const RecModel *m, const int32 *cats, int n_cats, int n_mine,
+							   RecScores *s);
+extern float RecScoreOf(const RecScores *s, int32 item);
 extern void RecExclude(int32 item);
 extern bool RecExcluded(int32 item);
-extern int	RecSparseTopK(const RecSparseScores *s, const int32 *include, int n_include, int k,
-						  RecScored *out, int *fill_start, int *fill_end);
+extern int	RecListTopK(const RecScores *s, const int32 *include, int n_include, int k,
+						RecScored *out, int *fill_start, int *fill_end);
 extern const int32 *RecPopularityOrder(const RecModel *m);
-extern void RecSparseExplainList(const RecExplainer *ex, const RecSparseScores *s,
-								 const RecScored *rows, int n, RecReason *reasons, int32 *because);
-extern void RecCategorySimilar(const RecModel *m, int32 item, float *scores);
+extern void RecExplainList(const RecExplainer *ex, const RecScores *s, const RecScored *rows,
+						   int n, RecReason *reasons, int32 *because);
+
+/* new_items.c: items added to the items relation after training */
+struct RecKey;
+extern bool RecReadNewItem(const RecModel *m, const RecBinding *b, const struct RecKey *key,
+						   int32 **cats, int *n_cats, int *n_mine);
 
 #endif							/* REC_SCORE_H */

@@ -1,25 +1,27 @@
 /*
  * score_sparse.c
- *	  Scoring one history over the items it touches, so that serving costs
- *	  history x neighbours, not the catalogue.
+ *	  Scoring one history for serving, for every kind of model: the one
+ *	  scoring contract (RecServeKind), the session term, exploration,
+ *	  normalisation, exclusions, selection and the reasons of a list.
  *
- * For a model whose rows are sparse (sims, sparse EASE, sparse transitions)
- * and for popularity, a call sums the history's neighbour rows into a
- * per-backend accumulator: one cell per item (generation stamp, score,
- * transition part, list row), allocated once per backend for the largest
- * catalogue served and never cleared, so that a touch is one cache line; a
- * cell belongs to the current call when its stamp is the current generation.
- * The touched items are listed as they are first touched, and the transition
- * scaling, the session term, exploration, normalisation, selection and the
- * explanation all run over that list or the history's rows, never over the
- * catalogue.
+ * A call sums the history's rows into a per-backend accumulator: one cell
+ * per item (generation stamp, score, transition part, list row), allocated
+ * once per backend for the largest catalogue served and never cleared, so
+ * that a touch is one cache line; a cell belongs to the current call when
+ * its stamp is the current generation.  The touched items are listed as they
+ * are first touched.  Only the inner loop over a model's rows depends on its
+ * kind (RecServeKind): a model whose rows are sparse (sims, sparse EASE,
+ * sparse transitions) touches the neighbours of the history's items, so that
+ * serving costs history x neighbours, not the catalogue; a dense model
+ * (EASE weights) scores its rows with BLAS, a block of users with one matrix
+ * product, and touches every item seen in training, in index order;
+ * popularity touches nothing.  The transition scaling, the session term,
+ * exploration, normalisation, selection and the explanation then run once,
+ * over the touched items or the history's rows, never over the catalogue.
  *
- * Every item not touched scores what the whole-catalogue path (score.c)
- * gives it: 0 for an item seen in training, -infinity for an item known only
- * from metadata.  So the positive total that normalisation divides by is the
- * whole catalogue's (untouched items add nothing), and each score is the
- * same arithmetic in the same order as there; only the order of the terms
- * of that total differs, which can move a score by a rounding step.
+ * Every item not touched scores 0 if it was seen in training, -infinity if
+ * it is known only from metadata.  So the positive total that normalisation
+ * divides by is the whole catalogue's (untouched items add nothing).
  *
  * Selection takes the positive scores first (a top-k over the touched items),
  * then the items that score 0 in popularity order (the popularity fill, from
@@ -43,32 +45,47 @@ typedef struct RecServeIndex
 	int32	   *pop_order;		/* [n_items] items by popularity, highest first, ties by index */
 	int32	   *pop_rank;		/* [n_items] each item's position in pop_order */
 	float		pop_factor;		/* what normalisation multiplies popularity by */
-	int32	   *cat_off;		/* [n_categories + 1] category -> warm items CSR */
-	int32	   *cat_items;		/* the warm items of each category, by index */
+	const RecServeKind *kind;	/* what differs for the model's kind */
+	int32	   *cat_off;		/* [n_categories + 1] category -> items CSR */
+	int32	   *cat_items;		/* the items of each category, by index (warm ones first) */
+	float		cat_log_max;	/* logf(1 + the largest popularity, at least 1) */
 	float	   *log_pop;		/* [n_warm] logf(1 + popularity), for the session term */
 	int32	   *young;			/* cold items young enough to explore, by index */
 	int			n_young;
 	float		young_cutoff;	/* the exploration_age_cutoff young was listed for */
 } RecServeIndex;
 
-/* One item's entry in the accumulator: one cache line access per touch */
+/*
+ * One item's entry in the accumulator, 32 bytes aligned to 32: one cache
+ * line access per touch.  While a list to be explained is scored, each cell
+ * also keeps the history event whose neighbour row contributed most to it
+ * (src, and that row's entry sim), so that the explanation costs no second
+ * walk over the rows.
+ */
 typedef struct Cell
 {
 	uint32		stamp;			/* == touch_gen: touched in the current call */
 	int32		row;			/* its row in the list being explained, else -1 */
 	float		acc;			/* its score */
 	float		tacc;			/* its transition part, until combined */
+	int32		src;			/* the event of its largest neighbour contribution, or -1 */
+	float		sim;			/* that event's row entry */
+	int32		pad[2];
 } Cell;
+
+#define CELL_ALIGN 32
 
 /* The per-backend accumulator and marks, sized for the largest catalogue served */
 static int	acc_size = 0;
-static Cell *cell;
+static Cell *cell;				/* cell_mem, aligned */
+static void *cell_mem;
 static uint32 touch_gen;
 static int32 *touched;			/* the touched items, in order of first touch */
 static int	n_touched;
 static uint32 *mark_stamp;		/* == mark_gen: marked within one step */
 static uint32 mark_gen;
 static uint32 *excl_stamp;		/* == excl_gen: excluded from the current list */
+static uint32 *shown_stamp;		/* == touch_gen: moved down for its impressions in this call */
 static uint32 excl_gen;
 static bool *lifted_flag;		/* true for the session term's lifted items */
 static int32 lifted_items[REC_SESSION_ITEMS];	/* which, to clear them at the next call */
@@ -90,20 +107,24 @@ EnsureAccumulator(int n)
 		return;
 	if (acc_size > 0)
 	{
-		pfree(cell);
+		pfree(cell_mem);
 		pfree(touched);
 		pfree(mark_stamp);
 		pfree(excl_stamp);
+		pfree(shown_stamp);
 		pfree(lifted_flag);
 	}
 	acc_size = 0;
 	n_lifted = 0;
 	n_touched = 0;
 	touch_gen = mark_gen = excl_gen = 0;
-	cell = AllocBackend(n, sizeof(Cell), true);
+	StaticAssertStmt(sizeof(Cell) == CELL_ALIGN, "an accumulator cell is 32 bytes");
+	cell_mem = AllocBackend(n + 1, sizeof(Cell), true);
+	cell = (Cell *) TYPEALIGN(CELL_ALIGN, cell_mem);
 	touched = AllocBackend(n, sizeof(int32), false);
 	mark_stamp = AllocBackend(n, sizeof(uint32), true);
 	excl_stamp = AllocBackend(n, sizeof(uint32), true);
+	shown_stamp = AllocBackend(n, sizeof(uint32), true);
 	lifted_flag = AllocBackend(n, sizeof(bool), true);
 	acc_size = n;
 }
@@ -131,6 +152,8 @@ Touch(int32 item)
 		c->row = -1;
 		c->acc = 0.0f;
 		c->tacc = 0.0f;
+		c->src = -1;
+		c->sim = 0.0f;
 		touched[n_touched++] = item;
 	}
 }
@@ -162,6 +185,21 @@ ListYoung(const RecModel *m, RecServeIndex *ix)
 	ix->young_cutoff = m->serve.exploration_age_cutoff;
 }
 
+static void SumSparseRows(const RecModel *m, const RecHistory *h, const float *row, float *w,
+						  float *tw, RecExplainer *ex);
+static void ExplainSparseRows(const RecExplainer *ex, const RecScored *rows, const int *explained,
+							  int n, int32 *because);
+static float *DenseScoreBlock(const RecModel *m, const RecHistory *hs, int nh);
+static void SumDenseRows(const RecModel *m, const RecHistory *h, const float *row, float *w,
+						 float *tw, RecExplainer *ex);
+static void ExplainDenseRows(const RecExplainer *ex, const RecScored *rows, const int *explained,
+							 int n, int32 *because);
+
+/* The kinds of model (RecModelKind) and their inner loops */
+static const RecServeKind popularity_kind = {"popularity", NULL, NULL, NULL};
+static const RecServeKind sparse_kind = {"sparse", NULL, SumSparseRows, ExplainSparseRows};
+static const RecServeKind dense_kind = {"dense", DenseScoreBlock, SumDenseRows, ExplainDenseRows};
+
 /* Return a model's serving index, derived on first use in its memory context */
 static const RecServeIndex *
 ServeIndex(const RecModel *m)
@@ -181,6 +219,8 @@ ServeIndex(const RecModel *m)
 	}
 	old = MemoryContextSwitchTo(GetMemoryChunkContext((void *) m));
 	ix = palloc0(sizeof(RecServeIndex));
+	ix->kind = m->kind == REC_KIND_ITEM_DENSE ? &dense_kind :
+		m->kind == REC_KIND_ITEM_SPARSE ? &sparse_kind : &popularity_kind;
 
 	/* popularity order, and the factor RecNormalizeScores gives the popularity row */
 	ix->pop_order = palloc_extended(mul_size(sizeof(int32), Max(m->n_items, 1)), MCXT_ALLOC_HUGE);
@@ -197,12 +237,23 @@ ServeIndex(const RecModel *m)
 	}
 	ix->pop_factor = total <= 0 ? 1.0f : (float) (1.0 / total);
 
-	/* category -> warm items and their log-popularity, for the session term */
+	/*
+	 * category -> items (warm ones first: by index), the warm items'
+	 * log-popularity for the session term, the largest popularity for
+	 * RecScoreCategories
+	 */
 	ix->log_pop = palloc_extended(mul_size(sizeof(float), Max(m->n_warm, 1)), MCXT_ALLOC_HUGE);
 	for (i = 0; i < m->n_warm; i++)
 		ix->log_pop[i] = logf(1.0f + m->popularity[i]);
+	{
+		float		max_pop = 0;
+
+		for (i = 0; i < m->n_items; i++)
+			max_pop = Max(max_pop, m->popularity[i]);
+		ix->cat_log_max = logf(1.0f + Max(max_pop, 1));
+	}
 	ix->cat_off = palloc0(sizeof(int32) * (m->n_categories + 1));
-	for (i = 0; i < m->n_warm; i++)
+	for (i = 0; i < m->n_items; i++)
 		for (c = m->cat_off[i]; c < m->cat_off[i + 1]; c++)
 			ix->cat_off[m->cat_idx[c] + 1]++;
 	for (c = 0; c < m->n_categories; c++)
@@ -212,7 +263,7 @@ ServeIndex(const RecModel *m)
 		int32	   *next = palloc(sizeof(int32) * Max(m->n_categories, 1));
 
 		memcpy(next, ix->cat_off, sizeof(int32) * m->n_categories);
-		for (i = 0; i < m->n_warm; i++)
+		for (i = 0; i < m->n_items; i++)
 			for (c = m->cat_off[i]; c < m->cat_off[i + 1]; c++)
 				ix->cat_items[next[m->cat_idx[c]]++] = i;
 		pfree(next);
@@ -225,11 +276,11 @@ ServeIndex(const RecModel *m)
 	return ix;
 }
 
-/* True if a model is served by this file: sparse rows, or popularity */
-bool
-RecServesSparse(const RecModel *m)
+/* Return what differs for a model's kind, chosen once per model */
+const RecServeKind *
+RecServeKindOf(const RecModel *m)
 {
-	return m->kind == REC_KIND_ITEM_SPARSE || m->kind == REC_KIND_POPULARITY;
+	return ServeIndex(m)->kind;
 }
 
 /* Return a model's items by popularity, highest first, ties by index */
@@ -240,13 +291,14 @@ RecPopularityOrder(const RecModel *m)
 }
 
 /*
- * Sum the history's neighbour rows (and transition rows) into the
- * accumulator, and bring the two parts to one scale as ScoreCollaborative
- * does: the collaborative part's best score to 1, the transitions' to
- * transition_weight.
+ * The sparse kind: sum the history's neighbour rows (and transition rows)
+ * into the accumulator, and bring the two parts to one scale as the dense
+ * kind does (RecDenseRows): the collaborative part's best score to 1, the
+ * transitions' to transition_weight.
  */
 static void
-SumRows(const RecModel *m, const RecHistory *h, const float *w, float *tw, RecExplainer *ex)
+SumSparseRows(const RecModel *m, const RecHistory *h, const float *row, float *w, float *tw,
+			  RecExplainer *ex)
 {
 	float		top = 0;
 	float		trans_top = 0;
@@ -255,12 +307,37 @@ SumRows(const RecModel *m, const RecHistory *h, const float *w, float *tw, RecEx
 	int			i;
 	int32		k;
 
+	if (m->n_trans)
+		RecTransitionWeights(m, h, tw);
 	for (i = 0; i < h->n; i++)
 	{
 		int32		item = h->items[i];
 
 		if (item < 0 || item >= m->n_warm)
 			continue;
+		if (ex && !(m->n_trans && tw[i] != 0))
+		{
+			/*
+			 * keep each cell's largest contribution, first event on a tie
+			 * (ExplainSparseRows; the transition window's events are
+			 * compared there, with their transition part)
+			 */
+			for (k = m->nb_off[item]; k < m->nb_off[item + 1]; k++)
+			{
+				int32		j = m->nb_idx[k];
+				Cell	   *c = &cell[j];
+				float		v = w[i] * m->nb_sim[k];
+
+				Touch(j);
+				c->acc += v;
+				if (v > 0 && (c->src < 0 || v > w[c->src] * c->sim))
+				{
+					c->src = i;
+					c->sim = m->nb_sim[k];
+				}
+			}
+			continue;
+		}
 		for (k = m->nb_off[item]; k < m->nb_off[item + 1]; k++)
 		{
 			int32		j = m->nb_idx[k];
@@ -272,7 +349,6 @@ SumRows(const RecModel *m, const RecHistory *h, const float *w, float *tw, RecEx
 	if (m->n_trans == 0)
 		return;
 
-	RecTransitionWeights(m, h, tw);
 	for (i = 0; i < h->n; i++)
 	{
 		int32		item = h->items[i];
@@ -309,6 +385,46 @@ SumRows(const RecModel *m, const RecHistory *h, const float *w, float *tw, RecEx
 	}
 }
 
+/* The dense kind: a block's rows with one matrix product per matrix, when worth it */
+static float *
+DenseScoreBlock(const RecModel *m, const RecHistory *hs, int nh)
+{
+	float	   *rows;
+
+	if (!RecDenseBlockWorth(m, hs, nh))
+		return NULL;
+	RecCheckMemory((double) nh * m->n_warm * sizeof(float) * 3, "scoring a block of users");
+	rows = palloc_extended(sizeof(float) * (Size) nh * Max(m->n_warm, 1), MCXT_ALLOC_HUGE);
+	RecDenseRows(m, hs, nh, rows, NULL);
+	return rows;
+}
+
+/*
+ * The dense kind: the history's row (scored now, or by DenseScoreBlock)
+ * into the accumulator, every item seen in training touched in index order.
+ */
+static void
+SumDenseRows(const RecModel *m, const RecHistory *h, const float *row, float *w, float *tw,
+			 RecExplainer *ex)
+{
+	float	   *own = NULL;
+	int32		i;
+
+	if (row == NULL)
+	{
+		own = palloc_extended(sizeof(float) * Max(m->n_warm, 1), MCXT_ALLOC_HUGE);
+		RecDenseRows(m, h, 1, own, ex);
+		row = own;
+	}
+	for (i = 0; i < m->n_warm; i++)
+	{
+		Touch(i);
+		cell[i].acc = row[i];
+	}
+	if (own)
+		pfree(own);
+}
+
 /* Return the best score among the touched items seen in training (at least 0) */
 static float
 TopWarmScore(const RecModel *m)
@@ -323,8 +439,23 @@ TopWarmScore(const RecModel *m)
 }
 
 /*
- * Add the session term as AddSessionTerm (score.c) does, over the warm
- * items of the categories the session turned to instead of the catalogue.
+ * Add the session term: items in categories that the newest events visit
+ * far more than the user's whole history does.  With p_s(c) the share of
+ * category c among the newest session_events events and p_h(c) its share
+ * among the events before them, an item's drift is the sum over its categories of
+ * max(0, p_s(c) - 8 p_h(c)), doubled and capped at 1 (the factor 8 keeps the
+ * ordinary ups and downs of a user's usual categories out; a category that has
+ * taken half of the session has taken all of it), and the item gains
+ *     session_weight * top * drift(i) * q(i)
+ * where top is the best collaborative score of the list, so the term is on
+ * the scale of the user's own scores, and q(i) = log(1 + pop(i)) / log(1 +
+ * the largest pop among drifting items) puts the best-known items of the new
+ * category first, even in a rare category.  Only the REC_SESSION_ITEMS best of
+ * them are lifted: enough to show the new taste, not so many that the new
+ * category floods the list.  A user who keeps to their usual
+ * categories is scored as the collaborative model scored them; one who turns
+ * to a new category sees it at once.  The candidates are the warm items of
+ * the categories the session turned to, not the catalogue.
  */
 static void
 SessionTerm(const RecModel *m, const RecServeIndex *ix, const RecHistory *h)
@@ -386,6 +517,8 @@ SessionTerm(const RecModel *m, const RecServeIndex *ix, const RecHistory *h)
 			float		d = 0;
 			int			e;
 
+			if (item >= m->n_warm)
+				break;			/* the cold items of the category, which follow */
 			if (mark_stamp[item] == mark_gen)
 				continue;
 			mark_stamp[item] = mark_gen;
@@ -435,7 +568,16 @@ SessionTerm(const RecModel *m, const RecServeIndex *ix, const RecHistory *h)
 }
 
 /*
- * Score the young cold items as ScoreExploration (score.c) does; the other
+ * Score the items known only from metadata (cold items): exploration, as
+ * Personalize's exploration_weight does it.  An item younger than the age
+ * cutoff (or of unknown age) scores
+ *     top * exploration_weight * affinity(i) / best affinity * freshness(i)
+ * where top is the best score of the list, affinity is the summed share of
+ * the item's categories in the user's recency-weighted history, and
+ * freshness falls from 1 for an item created at the newest event to 0 at the
+ * cutoff.  So with weight 1 the best-matching new item competes with the
+ * best known one, with the default 0.3 it reaches a list of 25 only for users
+ * whose own scores fall off fast, and with 0 there is no exploration.  Other
  * cold items keep -infinity by not being touched.
  */
 static void
@@ -474,20 +616,13 @@ Exploration(const RecModel *m, const RecServeIndex *ix, const RecHistory *h, con
 	pfree(profile);
 }
 
-/*
- * Score one history over the items it touches (see the top of this file);
- * return whether it was personalized (else popularity).  ex, if not NULL, is
- * prepared to explain the list, as RecModelScore prepares it.  Exclusions
- * start empty (RecExclude).
- */
-bool
-RecScoreSparse(const RecModel *m, const RecHistory *h, RecSparseScores *s, RecExplainer *ex)
+/* Start a call: no item touched, none lifted, none excluded; return the model's serving index */
+static const RecServeIndex *
+BeginCall(const RecModel *m, RecScores *s)
 {
-	const RecServeIndex *ix;
 	int			i;
 
 	EnsureAccumulator(m->n_items);
-	ix = ServeIndex(m);
 	for (i = 0; i < n_lifted; i++)
 		lifted_flag[lifted_items[i]] = false;
 	n_lifted = 0;
@@ -495,44 +630,130 @@ RecScoreSparse(const RecModel *m, const RecHistory *h, RecSparseScores *s, RecEx
 	if (++touch_gen == 0)
 	{
 		for (i = 0; i < acc_size; i++)
-			cell[i].stamp = 0;
+			cell[i].stamp = shown_stamp[i] = 0;
 		touch_gen = 1;
 	}
 	NextGeneration(&excl_gen, excl_stamp);
-
 	s->m = m;
-	s->personalized = m->kind != REC_KIND_POPULARITY && RecScorable(m, h);
 	s->lifted = lifted_flag;
+	return ServeIndex(m);
+}
+
+/*
+ * Bring the touched items' scores to rec's one scale: divide by the sum of
+ * the positive finite scores (the untouched items add nothing), so that an
+ * item's score is its share of the positive score mass over the whole
+ * catalogue (the positive scores sum to 1, as Personalize's do, and the
+ * popularity fallback scores an item by its share of all events).  Return
+ * the factor applied.
+ */
+static float
+Normalize(void)
+{
+	double		total = 0;
+	float		factor;
+	int			i;
+
+	for (i = 0; i < n_touched; i++)
+	{
+		float		v = cell[touched[i]].acc;
+
+		if (v > 0 && !isinf(v))
+			total += v;
+	}
+	if (total <= 0)
+		return 1.0f;
+	factor = (float) (1.0 / total);
+	for (i = 0; i < n_touched; i++)
+		if (!isinf(cell[touched[i]].acc))
+			cell[touched[i]].acc *= factor;
+	return factor;
+}
+
+/*
+ * Move down what the user was shown again and again without acting on it
+ * (Personalize's impressions): an item shown n >= 2 times since the user's
+ * last event on it keeps rec.impression_decay^(n - 1) of a positive score.
+ * An item the user acted on since is not in shown (RecReadShown).
+ */
+static void
+DemoteShown(const RecShown *shown)
+{
+	int			i;
+
+	if (shown == NULL || rec_impression_decay >= 1)
+		return;
+	for (i = 0; i < shown->n; i++)
+	{
+		int32		item = shown->items[i];
+		Cell	   *c = &cell[item];
+
+		if (shown->times[i] < 2 || c->stamp != touch_gen || !(c->acc > 0) || isinf(c->acc))
+			continue;
+		c->acc *= (float) pow(rec_impression_decay, shown->times[i] - 1);
+		shown_stamp[item] = touch_gen;
+	}
+}
+
+/*
+ * Score a block of histories for RecScoreHistory: a kind that scores several
+ * histories at once (a dense model, one matrix product) does it here, the
+ * others later, history by history.
+ */
+void
+RecScoreBlock(const RecModel *m, const RecHistory *hs, int nh, RecBlock *block)
+{
+	const RecServeKind *kind = RecServeKindOf(m);
+
+	block->stride = m->n_warm;
+	block->rows = kind->score_block ? kind->score_block(m, hs, nh) : NULL;
+}
+
+/* Return history b's row of a block (RecScoreBlock), or NULL if it is scored alone */
+const float *
+RecBlockRow(const RecBlock *block, int b)
+{
+	return block->rows ? block->rows + (Size) b * block->stride : NULL;
+}
+
+/* Free what RecScoreBlock allocated */
+void
+RecBlockFree(RecBlock *block)
+{
+	if (block->rows)
+		pfree(block->rows);
+	block->rows = NULL;
+}
+
+/*
+ * Score one history (see the top of this file); return whether it was
+ * personalized (else popularity).  row is the history's row of a block
+ * (RecBlockRow), or NULL; shown, if not NULL, what the user was shown
+ * (DemoteShown).  ex, if not NULL, is prepared to explain the list
+ * (RecExplainList, RecContributions).  Exclusions start empty (RecExclude).
+ */
+bool
+RecScoreHistory(const RecModel *m, const RecHistory *h, const float *row, const RecShown *shown,
+				RecScores *s, RecExplainer *ex)
+{
+	const RecServeIndex *ix = BeginCall(m, s);
+
+	s->personalized = ix->kind->sum_rows != NULL && RecScorable(m, h);
 	if (ex)
 		RecExplainerInit(ex, m, h);
 	if (s->personalized)
 	{
 		float	   *w = ex ? ex->w : palloc(sizeof(float) * Max(h->n, 1));
 		float	   *tw = ex ? ex->tw : palloc(sizeof(float) * Max(h->n, 1));
-		double		total = 0;
-		float		factor = 1.0f;
+		float		factor;
 
 		if (!ex)
 			RecHistoryWeights(m, h, w);
-		SumRows(m, h, w, tw, ex);
+		ix->kind->sum_rows(m, h, row, w, tw, ex);
 		SessionTerm(m, ix, h);
 		Exploration(m, ix, h, w);
-
-		/* RecNormalizeScores over the touched items: the others add nothing */
-		for (i = 0; i < n_touched; i++)
-		{
-			float		v = cell[touched[i]].acc;
-
-			if (v > 0 && !isinf(v))
-				total += v;
-		}
-		if (total > 0)
-		{
-			factor = (float) (1.0 / total);
-			for (i = 0; i < n_touched; i++)
-				if (!isinf(cell[touched[i]].acc))
-					cell[touched[i]].acc *= factor;
-		}
+		DemoteShown(shown);
+		factor = Normalize();
 		if (ex)
 			ex->norm = factor;
 		else
@@ -548,9 +769,85 @@ RecScoreSparse(const RecModel *m, const RecHistory *h, RecSparseScores *s, RecEx
 	return s->personalized;
 }
 
-/* Return the score of any item in the list RecScoreSparse scored last */
+/* Order int32 ascending */
+static int
+CompareInt32(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Score the items by how much they share the categories of one item (an
+ * item known only from metadata, whose similar items are found this way):
+ * the Jaccard overlap of their categories, times 0.5 + 0.5 q(j) with q the
+ * log-popularity share, so that among equally similar items the known ones
+ * come first.  The item has n_mine categories, of which cats[0..n_cats) are
+ * the model's.  Only the items of those categories are touched (in index
+ * order); the others score as in any list.  Return true (a list of its own).
+ */
+bool
+RecScoreCategories(const RecModel *m, const int32 *cats, int n_cats, int n_mine, RecScores *s)
+{
+	const RecServeIndex *ix = BeginCall(m, s);
+	bool	   *mine;
+	int32	   *cand;
+	int			n_cand = 0;
+	int64		room = 0;
+	int			c;
+	int32		t;
+	int			i;
+
+	s->personalized = true;
+	mine = palloc0(sizeof(bool) * Max(m->n_categories, 1));
+	for (c = 0; c < n_cats; c++)
+	{
+		if (mine[cats[c]])
+			continue;			/* a category listed twice: its items once */
+		mine[cats[c]] = true;
+		room += ix->cat_off[cats[c] + 1] - ix->cat_off[cats[c]];
+	}
+	cand = palloc(sizeof(int32) * Max(room, 1));
+	memset(mine, 0, sizeof(bool) * Max(m->n_categories, 1));
+	for (c = 0; c < n_cats; c++)
+	{
+		int32		cat = cats[c];
+
+		if (mine[cat])
+			continue;
+		mine[cat] = true;
+
+		for (t = ix->cat_off[cat]; t < ix->cat_off[cat + 1]; t++)
+			cand[n_cand++] = ix->cat_items[t];
+	}
+	qsort(cand, n_cand, sizeof(int32), CompareInt32);
+	for (i = 0; i < n_cand; i++)
+	{
+		int32		j = cand[i];
+		int			shared = 0;
+		int			n_theirs = m->cat_off[j + 1] - m->cat_off[j];
+
+		if (i > 0 && cand[i - 1] == j)
+			continue;
+		for (c = m->cat_off[j]; c < m->cat_off[j + 1]; c++)
+			shared += mine[m->cat_idx[c]];
+		Touch(j);
+		cell[j].acc = (float) shared / (n_mine + n_theirs - shared) *
+			(0.5f + 0.5f * logf(1.0f + m->popularity[j]) / ix->cat_log_max);
+	}
+	pfree(cand);
+	pfree(mine);
+	Normalize();
+	s->n_touched = n_touched;
+	s->touched = touched;
+	return true;
+}
+
+/* Return the score of any item in the list RecScoreHistory scored last */
 float
-RecSparseScoreOf(const RecSparseScores *s, int32 item)
+RecScoreOf(const RecScores *s, int32 item)
 {
 	const RecModel *m = s->m;
 
@@ -565,7 +862,7 @@ RecSparseScoreOf(const RecSparseScores *s, int32 item)
 	return item < m->n_warm ? 0.0f : -INFINITY;
 }
 
-/* Leave an item out of the list RecScoreSparse scored last */
+/* Leave an item out of the list RecScoreHistory scored last */
 void
 RecExclude(int32 item)
 {
@@ -573,7 +870,7 @@ RecExclude(int32 item)
 		excl_stamp[item] = excl_gen;
 }
 
-/* True if an item is left out of the list RecScoreSparse scored last */
+/* True if an item is left out of the list RecScoreHistory scored last */
 bool
 RecExcluded(int32 item)
 {
@@ -581,7 +878,7 @@ RecExcluded(int32 item)
 }
 
 /*
- * Select the k best items of the list RecScoreSparse scored last, or of the
+ * Select the k best items of the list RecScoreHistory scored last, or of the
  * included items only (distinct indices), leaving out the excluded ones,
  * into out[] best first; return how many were found.  The order is the one
  * RecTopK gives over the whole catalogue, except that the items scoring 0
@@ -589,7 +886,7 @@ RecExcluded(int32 item)
  * popularity fill.
  */
 int
-RecSparseTopK(const RecSparseScores *s, const int32 *include, int n_include, int k,
+RecListTopK(const RecScores *s, const int32 *include, int n_include, int k,
 			  RecScored *out, int *fill_start, int *fill_end)
 {
 	const RecModel *m = s->m;
@@ -613,7 +910,7 @@ RecSparseTopK(const RecSparseScores *s, const int32 *include, int n_include, int
 
 			if (RecExcluded(item))
 				continue;
-			if (!((v = RecSparseScoreOf(s, item)) > 0))
+			if (!((v = RecScoreOf(s, item)) > 0))
 				break;
 			out[found].idx = item;
 			out[found++].score = v;
@@ -623,7 +920,7 @@ RecSparseTopK(const RecSparseScores *s, const int32 *include, int n_include, int
 	{
 		for (i = 0, nc = 0; i < n_cand; i++)
 		{
-			float		v = RecSparseScoreOf(s, cand[i]);
+			float		v = RecScoreOf(s, cand[i]);
 
 			if (v > 0 && !RecExcluded(cand[i]))
 			{
@@ -640,7 +937,7 @@ RecSparseTopK(const RecSparseScores *s, const int32 *include, int n_include, int
 	{
 		/* ranked by popularity: minus the position in pop_order, exact in a float below 2^24 items */
 		for (i = 0, nc = 0; i < n_cand; i++)
-			if (RecSparseScoreOf(s, cand[i]) == 0 && !RecExcluded(cand[i]))
+			if (RecScoreOf(s, cand[i]) == 0 && !RecExcluded(cand[i]))
 			{
 				ci[nc] = cand[i];
 				cs[nc++] = -(float) ix->pop_rank[cand[i]];
@@ -655,7 +952,7 @@ RecSparseTopK(const RecSparseScores *s, const int32 *include, int n_include, int
 		{
 			int32		item = ix->pop_order[i];
 
-			if (!RecExcluded(item) && RecSparseScoreOf(s, item) == 0)
+			if (!RecExcluded(item) && RecScoreOf(s, item) == 0)
 			{
 				out[found].idx = item;
 				out[found++].score = 0.0f;
@@ -668,7 +965,7 @@ RecSparseTopK(const RecSparseScores *s, const int32 *include, int n_include, int
 	{
 		for (i = 0, nc = 0; i < n_cand; i++)
 		{
-			float		v = RecSparseScoreOf(s, cand[i]);
+			float		v = RecScoreOf(s, cand[i]);
 
 			if (v < 0 && !isinf(v) && !RecExcluded(cand[i]))
 			{
@@ -683,7 +980,7 @@ RecSparseTopK(const RecSparseScores *s, const int32 *include, int n_include, int
 	if (found < k && include)
 	{
 		for (i = 0, nc = 0; i < n_cand; i++)
-			if (isinf(RecSparseScoreOf(s, cand[i])) && RecSparseScoreOf(s, cand[i]) < 0 &&
+			if (isinf(RecScoreOf(s, cand[i])) && RecScoreOf(s, cand[i]) < 0 &&
 				!RecExcluded(cand[i]))
 			{
 				ci[nc] = cand[i];
@@ -694,7 +991,7 @@ RecSparseTopK(const RecSparseScores *s, const int32 *include, int n_include, int
 	else
 		for (i = 0; i < m->n_items && found < k; i++)
 		{
-			float		v = RecSparseScoreOf(s, i);
+			float		v = RecScoreOf(s, i);
 
 			if (isinf(v) && v < 0 && !RecExcluded(i))
 			{
@@ -717,71 +1014,71 @@ RowOf(int32 item)
 }
 
 /*
- * Say why each row of a list RecScoreSparse scored last is there, as
- * RecExplainItem (score.c) says it row by row, in one pass over the
- * history's neighbour rows: each listed item's row is kept in its
- * accumulator cell, which the scoring pass has just touched.  The
- * contributions are computed as RecContributions computes them, in the same
- * order, so the answers are the same.
+ * The sparse kind: the history item behind each listed row.  The scoring
+ * pass kept in each cell the event outside the transition window whose
+ * neighbour row contributed most; the few events of the window, whose
+ * contribution has a transition part scaled only once the pass is over, are
+ * compared here, over their rows, with each listed item's row kept in its
+ * cell.  The contributions are computed as RecContributions computes them,
+ * and compared in the order of the events, so the answers are those of
+ * RecTopContributor.
  */
-void
-RecSparseExplainList(const RecExplainer *ex, const RecSparseScores *s, const RecScored *rows,
-					 int n, RecReason *reasons, int32 *because)
+static void
+ExplainSparseRows(const RecExplainer *ex, const RecScored *rows, const int *explained, int n,
+				  int32 *because)
 {
 	const RecModel *m = ex->m;
 	const RecHistory *h = ex->h;
-	int		   *explained;
 	float	   *contrib;
 	float	   *best;
-	int			n_explained = 0;
+	int			n_rows = 0;
 	int			i;
 	int			r;
 	int32		k;
 
-	if (m->kind != REC_KIND_ITEM_SPARSE || !s->personalized)
+	for (k = 0; k < n; k++)
+		n_rows = Max(n_rows, explained[k] + 1);
+	best = palloc0(sizeof(float) * Max(n_rows, 1));
+
+	/* the events before the transition window, from the scoring pass */
+	for (k = 0; k < n; k++)
 	{
-		for (r = 0; r < n; r++)
-			reasons[r] = RecExplainItem(ex, s->personalized, s->lifted, rows[r].idx, &because[r]);
+		const Cell *c = &cell[rows[explained[k]].idx];
+		float		v;
+
+		r = explained[k];
+		if (c->src < 0)
+			continue;
+		v = ex->scale * ex->w[c->src] * c->sim * ex->norm;
+		if (v > best[r])
+		{
+			best[r] = v;
+			because[r] = h->items[c->src];
+		}
+	}
+	if (m->n_trans == 0)
+	{
+		pfree(best);
 		return;
 	}
 
-	/* rows of warm items not lifted by the session term are explained by contributions */
-	explained = palloc(sizeof(int) * Max(n, 1));
-	for (r = 0; r < n; r++)
-	{
-		int32		item = rows[r].idx;
-
-		if (item >= m->n_warm || s->lifted[item])
-			reasons[r] = RecExplainItem(ex, true, s->lifted, item, &because[r]);
-		else
-		{
-			reasons[r] = REC_REASON_PERSONALIZED;
-			because[r] = -1;
-			/* an item no event touched has no contribution */
-			if (cell[item].stamp == touch_gen)
-			{
-				cell[item].row = r;
-				explained[n_explained++] = r;
-			}
-		}
-	}
-
-	contrib = palloc0(sizeof(float) * Max(n, 1));
-	best = palloc0(sizeof(float) * Max(n, 1));
-	for (i = 0; i < h->n && n_explained > 0; i++)
+	/* the events of the window, the newest ones */
+	for (k = 0; k < n; k++)
+		cell[rows[explained[k]].idx].row = explained[k];
+	contrib = palloc0(sizeof(float) * Max(n_rows, 1));
+	for (i = 0; i < h->n; i++)
 	{
 		int32		from = h->items[i];
 
-		if (from < 0 || from >= m->n_warm)
+		if (from < 0 || from >= m->n_warm || ex->tw[i] == 0)
 			continue;
 		for (k = m->nb_off[from]; k < m->nb_off[from + 1]; k++)
 			if ((r = RowOf(m->nb_idx[k])) >= 0)
 				contrib[r] = ex->scale * ex->w[i] * m->nb_sim[k];
-		if (m->n_trans)
-			for (k = m->tr_off[from]; k < m->tr_off[from + 1]; k++)
-				if ((r = RowOf(m->tr_idx[k])) >= 0)
-					contrib[r] += ex->trans_scale * ex->tw[i] * m->tr_val[k];
-		for (k = 0; k < n_explained; k++)
+		for (k = m->tr_off[from]; k < m->tr_off[from + 1]; k++)
+			if ((r = RowOf(m->tr_idx[k])) >= 0)
+				contrib[r] += ex->trans_scale * ex->tw[i] * m->tr_val[k];
+		for (k = 0; k < n; k++)
 		{
 			float		v;
 
@@ -796,9 +1093,58 @@ RecSparseExplainList(const RecExplainer *ex, const RecSparseScores *s, const Rec
 		}
 	}
 	/* a row left set by an error is ignored (RowOf) until the cell is touched again */
-	for (k = 0; k < n_explained; k++)
+	for (k = 0; k < n; k++)
 		cell[rows[explained[k]].idx].row = -1;
-	pfree(explained);
 	pfree(contrib);
 	pfree(best);
+}
+
+/* The dense kind: the history item behind each listed row, one lookup per event */
+static void
+ExplainDenseRows(const RecExplainer *ex, const RecScored *rows, const int *explained, int n,
+				 int32 *because)
+{
+	int			k;
+
+	for (k = 0; k < n; k++)
+		because[explained[k]] = RecTopContributor(ex, rows[explained[k]].idx);
+}
+
+/*
+ * Say why each row of a list RecScoreHistory scored last is there, and which
+ * history item (model index, or -1) is behind it (RecExplainItem): the
+ * popularity fallback, a session item, an explored item; for an item the
+ * model ranked, the event that contributes most, found by the model kind's
+ * walk over the rows ('impressed' if impressions moved it down).
+ */
+void
+RecExplainList(const RecExplainer *ex, const RecScores *s, const RecScored *rows, int n,
+			   RecReason *reasons, int32 *because)
+{
+	const RecModel *m = ex->m;
+	int		   *explained = palloc(sizeof(int) * Max(n, 1));
+	int			n_explained = 0;
+	int			r;
+
+	for (r = 0; r < n; r++)
+	{
+		int32		item = rows[r].idx;
+
+		if (!s->personalized || item >= m->n_warm || s->lifted[item])
+			reasons[r] = RecExplainItem(ex, s->personalized, s->lifted, item, &because[r]);
+		else
+		{
+			reasons[r] = REC_REASON_PERSONALIZED;
+			because[r] = -1;
+			/* an item no event touched has no contribution */
+			if (cell[item].stamp == touch_gen)
+				explained[n_explained++] = r;
+		}
+	}
+	if (n_explained > 0)
+		RecServeKindOf(m)->explain_rows(ex, rows, explained, n_explained, because);
+	for (r = 0; r < n; r++)
+		if (reasons[r] == REC_REASON_PERSONALIZED && shown_stamp[rows[r].idx] == touch_gen)
+			reasons[r] = REC_REASON_IMPRESSED;	/* its because item brought it, impressions moved it down */
+	pfree(explained);
 }

@@ -82,6 +82,7 @@ RecUserMetadataFilter(const RecBinding *b, int64 user_id, const char *key, int l
 	}
 
 	f = MemoryContextAllocZero(cxt, sizeof(RecFilter));
+	f->cxt = cxt;
 	f->name = "user metadata";
 	f->values = datumCopy(cats, false, -1);
 	f->n_parts = 1;

@@ -66,7 +66,8 @@ typedef struct RecModel
 	int64		key_bytes;		/* bytes of key_data */
 	int64	   *key_off;		/* [n_items + 1] text or uuid keys: item i's key is key_data[key_off[i]..key_off[i+1]) */
 	char	   *key_data;		/* [key_bytes] the keys, as text */
-	struct RecServeIndex *serving;	/* per backend: what sparse serving derives once (score_sparse.c) */
+	struct RecServeIndex *serving;	/* per backend: what serving derives once (score_sparse.c) */
+	struct HTAB *category_names;	/* per backend: category name -> index, derived once (new_items.c) */
 } RecModel;
 
 struct RecDataset;

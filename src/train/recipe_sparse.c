@@ -660,7 +660,7 @@ SolveTargets(void *arg, int first_target, int last_target, int w)
  * Solve, for every target item j, (A_SS + lambda I) b = rhs, with S(j) and
  * rhs the first `neighbors` entries of targets' row j and A_SS looked up in
  * a's kept rows (and diagonal); return the weights as rows by source item
- * (row s: the items j that s predicts, with b_s), the form ScoreSims (score.c)
+ * (row s: the items j that s predicts, with b_s), the form serving (score_sparse.c)
  * reads, in *off_out, *idx_out, *val_out.  With a cache, the systems are
  * kept (when they fit a quarter of rec.train_memory_limit) on the first call
  * and reused by the next, which differ in lambda only.  A system that is not positive
