@@ -49,11 +49,15 @@ RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w)
 /*
  * Add the session term: items in categories that the newest events visit
  * far more than the user's whole history does.  With p_s(c) the share of
- * category c among the newest session_events events and p_h(c) its share
- * among the events before them, an item's drift is the sum over its categories of
- * max(0, p_s(c) - 8 p_h(c)), doubled and capped at 1 (the factor 8 keeps the
- * ordinary ups and downs of a user's usual categories out; a category that has
- * taken half of the session has taken all of it), and the item gains
+ * the newest session_events events that are in category c (an event counts
+ * in each of its item's categories) and p_h(c) the
+ * share of the events before them, category c has drifted by
+ * n_s(c) = session_events * (p_s(c) - 8 p_h(c)) events (the factor 8 keeps
+ * the ordinary ups and downs of a user's usual categories out); an item's
+ * drift is min(1, (n_s - 1) / 2) for its most drifted category: one event
+ * of a new category is not yet a new interest (offline, such strays are
+ * common and following them costs NDCG), two make half of one, three a
+ * whole one.  The item gains
  *     session_weight * top * drift(i) * q(i)
  * where top is the best collaborative score of the list, so the term is on
  * the scale of the user's own scores, and q(i) = log(1 + pop(i)) / log(1 +
@@ -93,13 +97,12 @@ AddSessionTerm(const RecModel *m, const RecHistory *h, float *scores, bool *lift
 	{
 		int32		item = h->items[i];
 		bool		in_session = i >= h->n - n_session;
-		int			nc;
 
-		if (item < 0 || (nc = m->cat_off[item + 1] - m->cat_off[item]) == 0)
+		if (item < 0 || m->cat_off[item + 1] == m->cat_off[item])
 			continue;
 		for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
-			share[m->cat_idx[c]] += in_session ? 1.0f / (nc * n_session) :
-				-REC_SESSION_NOVELTY / (nc * n_before);
+			share[m->cat_idx[c]] += in_session ? 1.0f / n_session :
+				-REC_SESSION_NOVELTY / n_before;
 	}
 
 	/* each warm item's drift; the largest popularity among drifting items */
@@ -107,8 +110,8 @@ AddSessionTerm(const RecModel *m, const RecHistory *h, float *scores, bool *lift
 	for (i = 0; i < m->n_warm; i++)
 	{
 		for (c = m->cat_off[i]; c < m->cat_off[i + 1]; c++)
-			drift[i] += Max(share[m->cat_idx[c]], 0);
-		drift[i] = Min(1.0f, 2 * drift[i]);
+			drift[i] = Max(drift[i], share[m->cat_idx[c]]);
+		drift[i] = Max(0.0f, Min(1.0f, (drift[i] * n_session - 1) / 2));
 		if (drift[i] > 0)
 			max_pop = Max(max_pop, m->popularity[i]);
 		top = Max(top, scores[i]);

@@ -355,13 +355,12 @@ SessionTerm(const RecModel *m, const RecServeIndex *ix, const RecHistory *h)
 	{
 		int32		item = h->items[i];
 		bool		in_session = i >= h->n - n_session;
-		int			nc;
 
-		if (item < 0 || (nc = m->cat_off[item + 1] - m->cat_off[item]) == 0)
+		if (item < 0 || m->cat_off[item + 1] == m->cat_off[item])
 			continue;
 		for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
-			share[m->cat_idx[c]] += in_session ? 1.0f / (nc * n_session) :
-				-REC_SESSION_NOVELTY / (nc * n_before);
+			share[m->cat_idx[c]] += in_session ? 1.0f / n_session :
+				-REC_SESSION_NOVELTY / n_before;
 	}
 
 	/* the drifting items: the warm items of a category with a positive share, once each */
@@ -390,8 +389,8 @@ SessionTerm(const RecModel *m, const RecServeIndex *ix, const RecHistory *h)
 				continue;
 			mark_stamp[item] = mark_gen;
 			for (e = m->cat_off[item]; e < m->cat_off[item + 1]; e++)
-				d += Max(share[m->cat_idx[e]], 0);
-			d = Min(1.0f, 2 * d);
+				d = Max(d, share[m->cat_idx[e]]);
+			d = Max(0.0f, Min(1.0f, (d * n_session - 1) / 2));
 			if (d > 0)
 			{
 				max_pop = Max(max_pop, m->popularity[item]);
