@@ -441,11 +441,14 @@ TopWarmScore(const RecModel *m)
 /*
  * Add the session term: items in categories that the newest events visit
  * far more than the user's whole history does.  With p_s(c) the share of
- * category c among the newest session_events events and p_h(c) its share
- * among the events before them, an item's drift is the sum over its categories of
- * max(0, p_s(c) - 8 p_h(c)), doubled and capped at 1 (the factor 8 keeps the
- * ordinary ups and downs of a user's usual categories out; a category that has
- * taken half of the session has taken all of it), and the item gains
+ * the newest session_events events that are in category c (an event counts
+ * in each of its item's categories) and p_h(c) the share of the events before
+ * them, category c has drifted by n_s(c) = session_events * (p_s(c) - 8 p_h(c))
+ * events (the factor 8 keeps the ordinary ups and downs of a user's usual
+ * categories out); an item's drift is min(1, (n_s - 1) / 2) for its most
+ * drifted category: one event of a new category is not yet a new interest
+ * (offline, such strays are common and following them costs NDCG), two make
+ * half of one, three a whole one.  The item gains
  *     session_weight * top * drift(i) * q(i)
  * where top is the best collaborative score of the list, so the term is on
  * the scale of the user's own scores, and q(i) = log(1 + pop(i)) / log(1 +
@@ -486,13 +489,12 @@ SessionTerm(const RecModel *m, const RecServeIndex *ix, const RecHistory *h)
 	{
 		int32		item = h->items[i];
 		bool		in_session = i >= h->n - n_session;
-		int			nc;
 
-		if (item < 0 || (nc = m->cat_off[item + 1] - m->cat_off[item]) == 0)
+		if (item < 0 || m->cat_off[item + 1] == m->cat_off[item])
 			continue;
 		for (c = m->cat_off[item]; c < m->cat_off[item + 1]; c++)
-			share[m->cat_idx[c]] += in_session ? 1.0f / (nc * n_session) :
-				-REC_SESSION_NOVELTY / (nc * n_before);
+			share[m->cat_idx[c]] += in_session ? 1.0f / n_session :
+				-REC_SESSION_NOVELTY / n_before;
 	}
 
 	/* the drifting items: the warm items of a category with a positive share, once each */
@@ -523,8 +525,8 @@ SessionTerm(const RecModel *m, const RecServeIndex *ix, const RecHistory *h)
 				continue;
 			mark_stamp[item] = mark_gen;
 			for (e = m->cat_off[item]; e < m->cat_off[item + 1]; e++)
-				d += Max(share[m->cat_idx[e]], 0);
-			d = Min(1.0f, 2 * d);
+				d = Max(d, share[m->cat_idx[e]]);
+			d = Max(0.0f, Min(1.0f, (d * n_session - 1) / 2));
 			if (d > 0)
 			{
 				max_pop = Max(max_pop, m->popularity[item]);

@@ -37,6 +37,8 @@ typedef struct RecParams
 	char	   *event_weights;	/* weight of each event type (JSON object), or NULL */
 	double		tuned_ndcg10;	/* out: NDCG@10 of the chosen parameters on the inner split */
 	int			tuned_users;	/* out: users scored while tuning (0: not tuned) */
+	int			tuned_probes;	/* out: simulated new interests the session weight was tested on */
+	double		tuned_probe_gain;	/* out: their mean gain in the top 10 at the chosen weight */
 	const char *algorithm;		/* out: the algorithm used, when not the recipe's own */
 } RecParams;
 

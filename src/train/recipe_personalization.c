@@ -35,8 +35,19 @@
 
 #include "holdout.h"
 #include "recipe.h"
+#include "score.h"
+#include "topk.h"
 
 #define TUNE_USERS 1000			/* most users scored per tuning step */
+#define PROBE_USERS 200			/* users given a new interest to test the session weight */
+#define PROBE_EVENTS 3			/* events of the new interest each probe logs */
+#define PROBE_LIST 10			/* the list the new interest must enter */
+
+/*
+ * The least gain in items of the new interest in the probes' top 10 that the
+ * session weight must give: two of the REC_SESSION_ITEMS it lifts, on average.
+ */
+#define PROBE_MIN_GAIN (REC_SESSION_ITEMS * 2.0 / 3.0)
 #define DENSE_MAX_ITEMS 6000	/* largest catalogue trained dense by default, one matrix */
 #define DEFAULT_NEIGHBORS 200	/* weights per item of the sparse model by default */
 #define MIN_NEIGHBORS 20		/* fewest the memory limit may bring the default down to */
@@ -252,6 +263,179 @@ Try(RecModel *m, const RecDataset *ds, const RecSplit *split, const RecParams *q
 	return true;
 }
 
+/*
+ * A simulated new interest: an inner-split user logs the PROBE_EVENTS most
+ * popular items of a category absent from their history (the workshop's
+ * real-time experiment, run inside the training data).
+ */
+typedef struct Probe
+{
+	RecHistory	before;			/* the user's input history */
+	RecHistory	after;			/* the same plus the new interest's events */
+	int32		category;		/* the new interest */
+} Probe;
+
+/* True if the item is in category c */
+static bool
+InCategory(const RecModel *m, int32 item, int32 c)
+{
+	int32		e;
+
+	for (e = m->cat_off[item]; e < m->cat_off[item + 1]; e++)
+		if (m->cat_idx[e] == c)
+			return true;
+	return false;
+}
+
+/*
+ * Build up to PROBE_USERS probes from the evaluated users of the split,
+ * each with a category it never touched among those with enough warm items
+ * to show after its PROBE_EVENTS most popular are logged; return how many.
+ */
+static int
+BuildProbes(const RecModel *m, const RecDataset *ds, const RecSplit *split, Probe *probes)
+{
+	int			n_cat = m->n_categories;
+	int32	   *top = palloc(sizeof(int32) * Max(n_cat, 1) * PROBE_EVENTS);
+	int		   *n_in = palloc0(sizeof(int) * Max(n_cat, 1));
+	bool	   *touched = palloc(sizeof(bool) * Max(n_cat, 1));
+	int32	   *eligible = palloc(sizeof(int32) * Max(n_cat, 1));
+	int			stride = Max(1, split->n_eval / PROBE_USERS);
+	int			n_probes = 0;
+	int			i,
+				j,
+				c;
+
+	if (n_cat == 0)
+		return 0;
+	/* each category's warm items and its PROBE_EVENTS most popular, best first */
+	for (i = 0; i < m->n_warm; i++)
+		for (j = m->cat_off[i]; j < m->cat_off[i + 1]; j++)
+		{
+			int			k;
+
+			c = m->cat_idx[j];
+			k = Min(n_in[c], PROBE_EVENTS);
+			n_in[c]++;
+			while (k > 0 && m->popularity[top[c * PROBE_EVENTS + k - 1]] < m->popularity[i])
+			{
+				if (k < PROBE_EVENTS)
+					top[c * PROBE_EVENTS + k] = top[c * PROBE_EVENTS + k - 1];
+				k--;
+			}
+			if (k < PROBE_EVENTS)
+				top[c * PROBE_EVENTS + k] = i;
+		}
+
+	for (i = 0; i < split->n_eval && n_probes < PROBE_USERS; i += stride)
+	{
+		int			u = split->eval_users[i];
+		int64		first = ds->user_off[u];
+		int64		n = Min(split->input_len[u], rec_max_history);
+		int64		e;
+		int			n_eligible = 0;
+		Probe	   *p = &probes[n_probes];
+
+		memset(touched, false, sizeof(bool) * n_cat);
+		for (e = first; e < first + split->input_len[u]; e++)
+			for (j = m->cat_off[ds->ev_item[e]]; j < m->cat_off[ds->ev_item[e] + 1]; j++)
+				touched[m->cat_idx[j]] = true;
+		for (c = 0; c < n_cat; c++)
+			if (!touched[c] && n_in[c] >= PROBE_EVENTS + PROBE_LIST / 2)
+				eligible[n_eligible++] = c;
+		if (n_eligible == 0 || n == 0)
+			continue;
+		p->category = eligible[hash_bytes_uint32((uint32) ds->user_ids[u]) % n_eligible];
+		p->before.n = (int) n;
+		p->before.items = ds->ev_item + first + split->input_len[u] - n;
+		p->before.times = ds->ev_time + first + split->input_len[u] - n;
+		p->before.weights = ds->ev_weight ? ds->ev_weight + first + split->input_len[u] - n : NULL;
+		p->after.n = (int) n + PROBE_EVENTS;
+		p->after.items = palloc(sizeof(int32) * p->after.n);
+		p->after.times = palloc(sizeof(float8) * p->after.n);
+		p->after.weights = NULL;
+		memcpy(p->after.items, p->before.items, sizeof(int32) * n);
+		memcpy(p->after.times, p->before.times, sizeof(float8) * n);
+		if (p->before.weights)
+		{
+			p->after.weights = palloc(sizeof(float) * p->after.n);
+			memcpy(p->after.weights, p->before.weights, sizeof(float) * n);
+		}
+		for (j = 0; j < PROBE_EVENTS; j++)
+		{
+			p->after.items[n + j] = top[p->category * PROBE_EVENTS + j];
+			p->after.times[n + j] = p->before.times[n - 1] + 60.0 * (j + 1);
+			if (p->after.weights)
+				p->after.weights[n + j] = 1;
+		}
+		n_probes++;
+	}
+	pfree(top);
+	pfree(n_in);
+	pfree(touched);
+	pfree(eligible);
+	return n_probes;
+}
+
+/* Count the items of category c in the top PROBE_LIST of a history (its items excluded) */
+static int
+CategoryInList(const RecModel *m, const RecHistory *h, int32 c, float *scores, bool *excluded)
+{
+	RecScored	best[PROBE_LIST];
+	int			found;
+	int			count = 0;
+	int			i;
+
+	if (RecServesSparse(m))
+	{
+		RecSparseScores s;
+		int			fill_start;
+		int			fill_end;
+
+		RecScoreSparse(m, h, &s, NULL);
+		for (i = 0; i < h->n; i++)
+			if (h->items[i] >= 0)
+				RecExclude(h->items[i]);
+		found = RecSparseTopK(&s, NULL, 0, PROBE_LIST, best, &fill_start, &fill_end);
+	}
+	else
+	{
+		RecModelScore(m, h, scores, NULL, NULL);
+		memset(excluded, false, sizeof(bool) * m->n_items);
+		for (i = 0; i < h->n; i++)
+			if (h->items[i] >= 0)
+				excluded[h->items[i]] = true;
+		found = RecTopK(scores, m->n_items, excluded, PROBE_LIST, best);
+	}
+	for (i = 0; i < found; i++)
+		count += InCategory(m, best[i].idx, c);
+	return count;
+}
+
+/*
+ * Return the mean gain, over the probes, in items of the new interest in
+ * the top PROBE_LIST once its events are logged, serving with q.
+ */
+static double
+ProbeGain(RecModel *m, const RecParams *q, const Probe *probes, int n_probes)
+{
+	float	   *scores = palloc(sizeof(float) * Max(m->n_items, 1));
+	bool	   *excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
+	double		gain = 0;
+	int			i;
+
+	SetServe(m, q);
+	for (i = 0; i < n_probes; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		gain += CategoryInList(m, &probes[i].after, probes[i].category, scores, excluded) -
+			CategoryInList(m, &probes[i].before, probes[i].category, scores, excluded);
+	}
+	pfree(scores);
+	pfree(excluded);
+	return n_probes > 0 ? gain / n_probes : 0;
+}
+
 /* Choose lambda, recency, transition and session parameters on an inner split */
 static void
 Tune(const RecDataset *ds, RecParams *p)
@@ -262,7 +446,7 @@ Tune(const RecDataset *ds, RecParams *p)
 	static const double transition_scales[] = {1, 10, 30};
 	static const double decays[] = {0.6};
 	static const double weights[] = {0.25, 0.5, 1};
-	static const double sessions[] = {0.25, 0.5, 0.75, 1};
+	static const double sessions[] = {0, 0.25, 0.5, 0.75, 1, 1.5, 2};
 	bool	   *sample = palloc(sizeof(bool) * Max(ds->n_users, 1));
 	int			keep_one_in = Max(1, ds->n_users / TUNE_USERS);
 	RecSplit	split;
@@ -394,14 +578,52 @@ Tune(const RecDataset *ds, RecParams *p)
 			DropTransitions(m);
 	}
 
-	/* the session weight: kept only when it helps */
+	/*
+	 * The session weight: the best NDCG@10 among the weights under which a
+	 * new interest shows (PROBE_MIN_GAIN of its items enter the probes' top
+	 * 10), or the most responsive weight when none does.  A time split alone
+	 * never rewards following a new interest, so it would turn the term off.
+	 */
 	if (p->given_session)
 		p->session_weight = given.session_weight;
-	for (i = 0; i < (p->given_session ? 0 : (int) lengthof(sessions)); i++)
+	else
 	{
-		q = *p;
-		q.session_weight = sessions[i];
-		Try(m, ds, &split, &q, p, &best);
+		Probe	   *probes = palloc(sizeof(Probe) * PROBE_USERS);
+		int			n_probes = BuildProbes(m, ds, &split, probes);
+		RecParams	base = *p;
+		double		best_gain = -1;
+		double		best_ndcg = -1;
+		RecParams	chosen = *p;
+
+		for (i = 0; i < (n_probes > 0 ? lengthof(sessions) : 0); i++)
+		{
+			RecListMetrics mean;
+			double		gain;
+			bool		responsive;
+
+			q = base;
+			q.session_weight = sessions[i];
+			gain = ProbeGain(m, &q, probes, n_probes);
+			SetServe(m, &q);
+			RecEvaluateSplit(m, ds, &split, &mean);
+			responsive = gain >= PROBE_MIN_GAIN;
+			elog(DEBUG1, "tuning: session %g: new interest +%.2f in the top %d (%d probes), NDCG@10 %.5f",
+				 q.session_weight, gain, PROBE_LIST, n_probes, mean.ndcg10);
+			if ((responsive && (best_gain < PROBE_MIN_GAIN || mean.ndcg10 > best_ndcg)) ||
+				(!responsive && best_gain < PROBE_MIN_GAIN && gain > best_gain))
+			{
+				chosen = q;
+				best_gain = gain;
+				best_ndcg = mean.ndcg10;
+			}
+		}
+		if (best_ndcg >= 0)
+		{
+			*p = chosen;
+			best = best_ndcg;
+		}
+		p->tuned_probes = n_probes;
+		p->tuned_probe_gain = best_gain;
 	}
 	FitEnd(&fit);
 	p->tuned_ndcg10 = best;

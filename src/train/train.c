@@ -401,8 +401,14 @@ ParamsJson(const RecRecipe *r, const RecParams *p)
 	if (EaseBased(r) && p->neighbors >= 0)
 		appendStringInfo(&buf, ", \"structure\": \"%s\"", p->neighbors > 0 ? "sparse" : "dense");
 	if (p->tuned_users > 0)
-		appendStringInfo(&buf, ", \"tuning\": {\"users\": %d, \"ndcg_at_10\": %.6f}",
+	{
+		appendStringInfo(&buf, ", \"tuning\": {\"users\": %d, \"ndcg_at_10\": %.6f",
 						 p->tuned_users, p->tuned_ndcg10);
+		if (p->tuned_probes > 0)
+			appendStringInfo(&buf, ", \"new_interest_probes\": %d, \"new_interest_gain\": %.2f",
+							 p->tuned_probes, p->tuned_probe_gain);
+		appendStringInfoChar(&buf, '}');
+	}
 	if (p->algorithm)
 	{
 		appendStringInfoString(&buf, ", \"algorithm\": ");
