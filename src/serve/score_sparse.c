@@ -297,8 +297,8 @@ RecPopularityOrder(const RecModel *m)
  * transitions' to transition_weight.
  */
 static void
-SumSparseRows(const RecModel *m, const RecHistory *h, const float *row, float *w, float *tw,
-			  RecExplainer *ex)
+SumSparseRows(const RecModel *m, const RecHistory *h,
+			  pg_attribute_unused() const float *row, float *w, float *tw, RecExplainer *ex)
 {
 	float		top = 0;
 	float		trans_top = 0;
@@ -404,8 +404,8 @@ DenseScoreBlock(const RecModel *m, const RecHistory *hs, int nh)
  * into the accumulator, every item seen in training touched in index order.
  */
 static void
-SumDenseRows(const RecModel *m, const RecHistory *h, const float *row, float *w, float *tw,
-			 RecExplainer *ex)
+SumDenseRows(const RecModel *m, const RecHistory *h, const float *row,
+			 pg_attribute_unused() float *w, pg_attribute_unused() float *tw, RecExplainer *ex)
 {
 	float	   *own = NULL;
 	int32		i;

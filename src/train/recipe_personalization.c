@@ -379,34 +379,21 @@ BuildProbes(const RecModel *m, const RecDataset *ds, const RecSplit *split, Prob
 
 /* Count the items of category c in the top PROBE_LIST of a history (its items excluded) */
 static int
-CategoryInList(const RecModel *m, const RecHistory *h, int32 c, float *scores, bool *excluded)
+CategoryInList(const RecModel *m, const RecHistory *h, int32 c)
 {
+	RecScores	s;
 	RecScored	best[PROBE_LIST];
+	int			fill_start;
+	int			fill_end;
 	int			found;
 	int			count = 0;
 	int			i;
 
-	if (RecServesSparse(m))
-	{
-		RecSparseScores s;
-		int			fill_start;
-		int			fill_end;
-
-		RecScoreSparse(m, h, &s, NULL);
-		for (i = 0; i < h->n; i++)
-			if (h->items[i] >= 0)
-				RecExclude(h->items[i]);
-		found = RecSparseTopK(&s, NULL, 0, PROBE_LIST, best, &fill_start, &fill_end);
-	}
-	else
-	{
-		RecModelScore(m, h, scores, NULL, NULL);
-		memset(excluded, false, sizeof(bool) * m->n_items);
-		for (i = 0; i < h->n; i++)
-			if (h->items[i] >= 0)
-				excluded[h->items[i]] = true;
-		found = RecTopK(scores, m->n_items, excluded, PROBE_LIST, best);
-	}
+	RecScoreHistory(m, h, NULL, NULL, &s, NULL);
+	for (i = 0; i < h->n; i++)
+		if (h->items[i] >= 0)
+			RecExclude(h->items[i]);
+	found = RecListTopK(&s, NULL, 0, PROBE_LIST, best, &fill_start, &fill_end);
 	for (i = 0; i < found; i++)
 		count += InCategory(m, best[i].idx, c);
 	return count;
@@ -419,8 +406,6 @@ CategoryInList(const RecModel *m, const RecHistory *h, int32 c, float *scores, b
 static double
 ProbeGain(RecModel *m, const RecParams *q, const Probe *probes, int n_probes)
 {
-	float	   *scores = palloc(sizeof(float) * Max(m->n_items, 1));
-	bool	   *excluded = palloc(sizeof(bool) * Max(m->n_items, 1));
 	double		gain = 0;
 	int			i;
 
@@ -428,11 +413,9 @@ ProbeGain(RecModel *m, const RecParams *q, const Probe *probes, int n_probes)
 	for (i = 0; i < n_probes; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		gain += CategoryInList(m, &probes[i].after, probes[i].category, scores, excluded) -
-			CategoryInList(m, &probes[i].before, probes[i].category, scores, excluded);
+		gain += CategoryInList(m, &probes[i].after, probes[i].category) -
+			CategoryInList(m, &probes[i].before, probes[i].category);
 	}
-	pfree(scores);
-	pfree(excluded);
 	return n_probes > 0 ? gain / n_probes : 0;
 }
 
@@ -595,7 +578,7 @@ Tune(const RecDataset *ds, RecParams *p)
 		double		best_ndcg = -1;
 		RecParams	chosen = *p;
 
-		for (i = 0; i < (n_probes > 0 ? lengthof(sessions) : 0); i++)
+		for (i = 0; i < (n_probes > 0 ? (int) lengthof(sessions) : 0); i++)
 		{
 			RecListMetrics mean;
 			double		gain;
