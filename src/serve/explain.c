@@ -39,7 +39,7 @@ CompareContribution(const void *a, const void *b)
 /*
  * rec.explain(user_id, item_id, campaign) returns (history_item_id,
  * contribution, share) for the user's current history, largest first; items
- * that add nothing are left out.
+ * that add nothing are left out.  With no row, a NOTICE says why.
  */
 Datum
 rec_explain(PG_FUNCTION_ARGS)
@@ -113,6 +113,17 @@ rec_explain(PG_FUNCTION_ARGS)
 		values[2] = Float4GetDatum((float) (rows[i].score / total));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+
+	/* no row is an answer too: say which one */
+	if (n_rows == 0 && h.n == 0)
+		ereport(NOTICE,
+				(errmsg("the user has no history in campaign \"%s\" to explain a score from", target.campaign),
+				 errdetail("Its list comes from popularity (reason \"popular\") or from its liked categories (reason \"user-metadata\"), not from a history.")));
+	else if (n_rows == 0)
+		ereport(NOTICE,
+				(errmsg("no item of the user's history adds to this item's score in campaign \"%s\"",
+						target.campaign),
+				 errdetail("The item is listed for another reason: popularity, exploration or a promotion.")));
 	SPI_finish();
 	return (Datum) 0;
 }
