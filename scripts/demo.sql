@@ -1,5 +1,7 @@
 -- scripts/demo.sql: the rec walkthrough, run by scripts/demo on database
--- rec_demo after data/sample.sql is loaded.  Each stage starts with a heading.
+-- rec_demo after data/sample.sql is loaded.  Each stage starts with a
+-- heading; scripts/demo runs psql -e, so each statement is printed before its
+-- result, and a line starting with "--" says what to look at in the next one.
 \set ON_ERROR_STOP on
 \pset footer off
 SET rec.threads = 0;
@@ -23,6 +25,7 @@ SELECT (SELECT count(*) FROM rec.interactions) AS training_events, (SELECT count
 \echo
 \echo '=== 3. Train one solution per recipe; offline metrics are computed Personalize''s way ==='
 SELECT * FROM rec.recipes();
+\echo '-- rec.train returns the id of the solution version it trained (ids count up over all solutions)'
 SELECT recipe, rec.train(recipe, recipe) AS version
 FROM (VALUES ('popularity-count'), ('sims'), ('user-personalization')) v(recipe);
 SELECT solution, recipe, n_users, n_items, n_interactions, round(training_seconds::numeric, 3) AS seconds,
@@ -37,19 +40,21 @@ ORDER BY m.metric;
 
 \echo
 \echo '=== 4. Deploy campaigns; recommend for user 185, each row with its reason, and explain one ==='
-SELECT rec.deploy('main', 'user-personalization') AS main, rec.deploy('similar', 'sims') AS similar,
-       rec.deploy('popular', 'popularity-count') AS popular;
+\echo '-- rec.deploy returns the solution version the campaign serves now (the ids trained above)'
+SELECT rec.deploy('main', 'user-personalization') AS main_serves_version,
+       rec.deploy('similar', 'sims') AS similar_serves_version,
+       rec.deploy('popular', 'popularity-count') AS popular_serves_version;
 SET rec.campaign = 'main';
--- what user 185 has watched, by genre
+\echo '-- what user 185 has watched, by genre'
 SELECT g AS genre, count(*) AS events FROM rec.interactions e JOIN rec.items i USING (item_id), unnest(i.categories) g
 WHERE e.user_id = 185 GROUP BY g ORDER BY events DESC;
 SELECT r.item_id, i.title, i.categories, round(r.score::numeric, 4) AS score, r.reason, r.because_item_id
 FROM rec.recommend(185, 10) r JOIN rec.items i USING (item_id) ORDER BY r.score DESC;
--- why the first one: the history items behind its score, exactly
+\echo '-- why the first one: the history items behind its score, exactly'
 SELECT e.history_item_id, i.title, round(e.contribution::numeric, 4) AS contribution, round(e.share::numeric, 3) AS share
 FROM rec.explain(185, (SELECT item_id FROM rec.recommend(185, 1))) e JOIN rec.items i ON i.item_id = e.history_item_id
 LIMIT 5;
--- a user never seen before gets the popularity fallback, and says so
+\echo '-- user 424242 has no events at all: the popularity fallback, and each row says so (reason popular)'
 SELECT r.item_id, i.title, r.reason FROM rec.recommend(424242, 3) r JOIN rec.items i USING (item_id);
 
 \echo
@@ -60,11 +65,13 @@ FROM rec.similar_items(1, 5, campaign => 'similar') r JOIN rec.items i USING (it
 
 \echo
 \echo '=== 6. Real time: user 185 watches three documentaries; the very next list changes ==='
--- the tuned solution keeps only what raised NDCG@10 on its inner split, and on this sample the
--- session term did not; a second solution keeps it on (a parameter given is not tuned) to show it
+\echo '-- training tunes its parameters and keeps only what raised NDCG@10 on an inner split: on this'
+\echo '-- sample the session term did not, so the tuned session_weight is 0 (off). A second solution'
+\echo '-- keeps it on (a parameter you give is not tuned) to show what it does.'
 SELECT params->'session_weight' AS tuned_session_weight FROM rec.solution_version WHERE solution = 'user-personalization';
 SELECT rec.train('up-session', 'user-personalization', params => '{"session_weight": 0.75}') > 0 AS trained,
        rec.deploy('session', 'up-session') > 0 AS deployed;
+\echo '-- three events logged now; the next call sees them (no retraining): reason session'
 SELECT count(rec.log_event(185, item_id)) AS events_logged
 FROM (SELECT item_id FROM rec.items WHERE categories = '{documentary}' ORDER BY item_id LIMIT 3) d;
 SELECT r.item_id, i.title, i.categories, round(r.score::numeric, 4) AS score, r.reason, r.because_item_id
@@ -72,6 +79,7 @@ FROM rec.recommend(185, 10, campaign => 'session') r JOIN rec.items i USING (ite
 
 \echo
 \echo '=== 7. Re-rank a caller''s candidates for user 185 ==='
+\echo '-- 999999 is no item the model knows: ranked last, with no score'
 SELECT r.rank, r.item_id, i.title, round(r.score::numeric, 4) AS score
 FROM rec.rank(185, '{1, 2, 3, 108, 146, 999999}') r LEFT JOIN rec.items i USING (item_id) ORDER BY r.rank;
 
@@ -80,6 +88,7 @@ FROM rec.rank(185, '{1, 2, 3, 108, 146, 999999}') r LEFT JOIN rec.items i USING 
 SELECT count(*) AS filters_created
 FROM (SELECT rec.create_filter('no-genre', 'EXCLUDE ITEMS WHERE categories IN $genres')
       UNION ALL SELECT rec.create_filter('genre', 'INCLUDE ITEMS WHERE categories IN $genres')) f;
+\echo '-- the promoted documentaries sit at their places in the list (reason promotion), whatever their score'
 SELECT r.item_id, i.title, i.categories, round(r.score::numeric, 4) AS score, r.reason
 FROM rec.recommend(42, 8, campaign => 'main', filter => 'no-genre', filter_values => '{"genres": ["drama"]}',
                    promotion => 'genre', promotion_share => 0.25,
@@ -96,6 +105,7 @@ SELECT * FROM rec.batch_recommend_jsonl('main', 5, '{1, 2}');
 
 \echo
 \echo '=== 10. Evaluate every campaign against the holdout, in SQL ==='
+\echo '-- each campaign''s list for each user, scored against that user''s held-out events (higher is better)'
 SELECT c.campaign, e.users, round(e.coverage::numeric, 4) AS coverage, round(e.mrr_at_25::numeric, 4) AS mrr_at_25,
        round(e.ndcg_at_10::numeric, 4) AS ndcg_at_10, round(e.precision_at_10::numeric, 4) AS precision_at_10,
        round(e.recall_at_25::numeric, 4) AS recall_at_25

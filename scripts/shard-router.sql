@@ -33,11 +33,11 @@ CREATE FUNCTION rec_shard.recommend(
 	include_items bigint[] DEFAULT NULL,
 	exclude_items bigint[] DEFAULT NULL,
 	campaign text DEFAULT NULL)
-RETURNS TABLE (item_id bigint, score real, reason text, because_item_id bigint, variant text)
+RETURNS TABLE (item_id bigint, score real, reason text, because_item_id bigint, variant text, rank integer)
 LANGUAGE plproxy AS $$
 	CLUSTER 'rec';
 	RUN ON hashint8(user_id);
-	SELECT item_id, score, reason, because_item_id, variant
+	SELECT item_id, score, reason, because_item_id, variant, rank
 	FROM rec.recommend(user_id, k, exclude_seen, include_items, exclude_items, campaign);
 $$;
 
@@ -46,9 +46,9 @@ CREATE FUNCTION rec_shard.log_event(
 	user_id bigint,
 	item_id bigint,
 	event_type text DEFAULT NULL,
-	event_value real DEFAULT NULL,
+	event_value double precision DEFAULT NULL,
 	ts timestamptz DEFAULT pg_catalog.now(),
-	dataset_group text DEFAULT 'default',
+	dataset_group text DEFAULT NULL,
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL)

@@ -7,7 +7,7 @@ holds no model logic.
 """
 import os
 
-from flask import Flask, abort, redirect, render_template, request, url_for
+from flask import Flask, abort, redirect, render_template, request, send_from_directory, url_for
 
 import charts
 import recdb
@@ -22,9 +22,22 @@ def ids_arg(name):
     return [int(x) for x in request.args.get(name, "").split(",") if x.strip().isdigit()]
 
 
+@app.context_processor
+def analysis_user():
+    """The user the menu's Analysis link opens: the first one with holdout events."""
+    users = recdb.holdout_users(1)
+    return {"analysis_user": users[0] if users else 1}
+
+
+@app.route("/favicon.ico")
+def favicon():
+    return send_from_directory(app.static_folder, "favicon.svg", mimetype="image/svg+xml")
+
+
 @app.route("/")
 def index():
-    return render_template("index.html", campaign=recdb.CAMPAIGN, users=range(1, 13),
+    # users with holdout events, so that each one's analysis page has something to show
+    return render_template("index.html", campaign=recdb.CAMPAIGN, users=recdb.holdout_users(12),
                            items=recdb.items(range(1, 13)) | recdb.items([401, 402, 403]))
 
 
@@ -91,9 +104,12 @@ def evaluation():
     plain = [c["campaign"] for c in recdb.campaigns() if not c["variants"]]
     rows = {c: recdb.evaluate(c) for c in plain}
     chart = charts.bars(METRICS, plain, {(m, c): rows[c][m] for c in plain for m in METRICS})
+    colours = charts.colours(plain)   # a campaign has the same colour in both charts
     ab = request.args.get("campaign", recdb.CAMPAIGN)
     report = recdb.campaign_report(ab)
-    ab_chart = charts.intervals(report, "ctr", "ctr_low", "ctr_high", "variant") if report else None
+    ab_chart = (charts.intervals(report, "ctr", "ctr_low", "ctr_high", "variant", colours=colours,
+                                 axis="click-through rate (clicks per impression), 95% interval")
+                if report else None)
     return render_template("evaluation.html", rows=rows, metrics=METRICS, chart=chart, ab=ab,
                            report=report, ab_chart=ab_chart)
 

@@ -1,7 +1,14 @@
 """Server-side SVG charts: no script, nothing loaded from elsewhere."""
+import math
+
 from markupsafe import Markup, escape
 
 COLOURS = ["#3b6ea5", "#e0873a", "#4f9a5b", "#b04a5a", "#7a5ea8", "#8c8c8c"]
+
+
+def colours(series):
+    """The colour of each series, as bars() draws them: by position in series."""
+    return {s: COLOURS[i % len(COLOURS)] for i, s in enumerate(series)}
 
 
 def bars(groups, series, values, width=640, height=240, fmt="{:.3f}"):
@@ -26,7 +33,7 @@ def bars(groups, series, values, width=640, height=240, fmt="{:.3f}"):
             h = plot_h * v / top_value
             x = x0 + si * bar_w
             out.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}"'
-                       f' fill="{COLOURS[si % len(COLOURS)]}"><title>{escape(s)} {escape(g)}: {fmt.format(v)}</title></rect>')
+                       f' fill="{COLOURS[si % len(COLOURS)]}" data-series="{escape(s)}"><title>{escape(s)} {escape(g)}: {fmt.format(v)}</title></rect>')
             out.append(f'<text x="{x + bar_w / 2 - 1:.1f}" y="{top + plot_h - h - 3:.1f}" font-size="9"'
                        f' text-anchor="middle">{fmt.format(v)}</text>')
         out.append(f'<text x="{x0 + group_w * 0.4:.1f}" y="{top + plot_h + 14}" font-size="11"'
@@ -39,27 +46,49 @@ def bars(groups, series, values, width=640, height=240, fmt="{:.3f}"):
     return Markup("".join(out))
 
 
-def intervals(rows, value, low, high, label, width=640, height=None, fmt="{:.2%}"):
-    """Horizontal dot-and-whisker chart of a rate with its 95% interval per row."""
+def nice_step(rough):
+    """The smallest of 1, 2, 2.5 or 5 times a power of ten that is at least rough."""
+    power = 10 ** math.floor(math.log10(rough))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
+
+
+def intervals(rows, value, low, high, label, width=640, height=None, fmt="{:.2%}", colours=None, axis=""):
+    """Horizontal dot-and-whisker chart of a rate with its 95% interval per row.
+
+    colours maps a row's label to its colour (as in bars()); an axis with
+    tick labels and the axis title runs along the bottom.
+    """
     row_h, left, right = 34, 110, 190
-    height = height or row_h * len(rows) + 30
+    colours = colours or {}
+    height = height or row_h * len(rows) + 58
     highs = [r[high] for r in rows if r[high] is not None]
     top_value = max(highs + [1e-9]) * 1.1
     plot_w = width - left - right
+    x = lambda v: left + plot_w * v / top_value
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}"'
            f' viewBox="0 0 {width} {height}" role="img">']
     for i, r in enumerate(rows):
         y = 20 + i * row_h
         out.append(f'<text x="{left - 8}" y="{y + 4}" font-size="12" text-anchor="end">{escape(r[label])}</text>')
         if r[value] is None:
-            out.append(f'<text x="{left}" y="{y + 4}" font-size="11" fill="#888">no impressions</text>')
+            out.append(f'<text x="{left}" y="{y + 4}" font-size="11" fill="#888">'
+                       f'{"no impressions" if not r.get("impressions") else "–"}</text>')
             continue
-        x = lambda v: left + plot_w * v / top_value
-        colour = COLOURS[i % len(COLOURS)]
+        colour = colours.get(r[label], COLOURS[i % len(COLOURS)])
         out.append(f'<line x1="{x(r[low]):.1f}" y1="{y}" x2="{x(r[high]):.1f}" y2="{y}" stroke="{colour}" stroke-width="3"/>'
-                   f'<circle cx="{x(r[value]):.1f}" cy="{y}" r="5" fill="{colour}"/>'
+                   f'<circle cx="{x(r[value]):.1f}" cy="{y}" r="5" fill="{colour}" data-series="{escape(r[label])}"/>'
                    f'<text x="{x(r[high]) + 6:.1f}" y="{y + 4}" font-size="11">{fmt.format(r[value])}'
                    f' [{fmt.format(r[low])}, {fmt.format(r[high])}]</text>')
-    out.append(f'<line x1="{left}" y1="{height - 8}" x2="{left + plot_w}" y2="{height - 8}" stroke="#888"/>')
+    axis_y = height - 36
+    out.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + plot_w}" y2="{axis_y}" stroke="#888"/>')
+    step = nice_step(top_value / 4)
+    for t in range(int(top_value / step) + 1):
+        v = t * step
+        out.append(f'<line x1="{x(v):.1f}" y1="{axis_y}" x2="{x(v):.1f}" y2="{axis_y + 4}" stroke="#888"/>'
+                   f'<text class="tick" x="{x(v):.1f}" y="{axis_y + 15}" font-size="10" text-anchor="middle">'
+                   f'{v:.1%}</text>')
+    if axis:
+        out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" font-size="11" text-anchor="middle">'
+                   f'{escape(axis)}</text>')
     out.append("</svg>")
     return Markup("".join(out))

@@ -73,6 +73,12 @@ def campaign_report(campaign, since=None):
                  (campaign, since))
 
 
+def holdout_users(n):
+    """The first n users with holdout events."""
+    return [r["user_id"] for r in
+            query(f"SELECT DISTINCT user_id FROM {HOLDOUT} ORDER BY user_id LIMIT %s", (n,))]
+
+
 def holdout(user_id):
     return query(f"SELECT item_id, ts FROM {HOLDOUT} WHERE user_id = %s ORDER BY ts, item_id", (user_id,))
 

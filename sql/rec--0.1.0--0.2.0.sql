@@ -486,7 +486,8 @@ CREATE FUNCTION @extschema@.deploy(
 	campaign text,
 	solution text DEFAULT NULL,
 	version bigint DEFAULT NULL,
-	variants jsonb DEFAULT NULL)
+	variants jsonb DEFAULT NULL,
+	pin_variants boolean DEFAULT true)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -498,6 +499,7 @@ DECLARE
 	total double precision;
 	bad record;
 	main text;
+	arm record;
 BEGIN
 	IF variants IS NOT NULL THEN
 		IF campaign IS NULL THEN
@@ -548,6 +550,26 @@ BEGIN
 				(SELECT min(cv.campaign) FROM @extschema@.campaign_variant cv WHERE cv.variant = deploy.campaign)
 				USING ERRCODE = 'invalid_parameter_value';
 		END IF;
+		-- an arm that follows the newest version of its solution would move to a version
+		-- trained during the test: pin it to the version it serves now, or say so
+		FOR arm IN
+			SELECT c.name, c.solution, max(sv.id) AS serving
+			FROM jsonb_each(variants) v JOIN @extschema@.campaign c ON c.name = v.key
+			JOIN @extschema@.solution_version sv ON sv.solution = c.solution
+			WHERE c.solution_version IS NULL GROUP BY c.name, c.solution ORDER BY c.name
+		LOOP
+			IF pin_variants IS DISTINCT FROM false THEN
+				UPDATE @extschema@.campaign c SET solution_version = arm.serving, updated_at = pg_catalog.now()
+				WHERE c.name = arm.name;
+				RAISE NOTICE 'variant campaign "%" followed the newest version of solution "%": pinned to version % for the test',
+					arm.name, arm.solution, arm.serving
+					USING HINT = pg_catalog.format('rec.deploy(%L, %L) makes it follow the newest version again.', arm.name, arm.solution);
+			ELSE
+				RAISE WARNING 'variant campaign "%" follows the newest version of solution "%": training that solution moves this arm during the test',
+					arm.name, arm.solution
+					USING HINT = 'Leave pin_variants at true to pin each arm to the version it serves now.';
+			END IF;
+		END LOOP;
 		-- the row itself serves what the main variant (largest share) serves
 		SELECT c.solution, c.solution_version INTO sol, ver
 		FROM jsonb_each(variants) v JOIN @extschema@.campaign c ON c.name = v.key
@@ -589,8 +611,8 @@ BEGIN
 	RETURN serving;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.deploy(text, text, bigint, jsonb) IS
-'Create or move a campaign: to a pinned solution version, to whatever the newest version of a solution is (version NULL), or (variants) to an A/B test between other campaigns with their shares of the users, e.g. ''{"up-v7": 0.9, "up-v8": 0.1}''. Serving sees the move at once. Returns the version the campaign (its main variant) serves now.';
+COMMENT ON FUNCTION @extschema@.deploy(text, text, bigint, jsonb, boolean) IS
+'Create or move a campaign: to a pinned solution version, to whatever the newest version of a solution is (version NULL), or (variants) to an A/B test between other campaigns with their shares of the users, e.g. ''{"up-v7": 0.9, "up-v8": 0.1}''; a variant campaign that follows the newest version of its solution is pinned to the version it serves now, with a notice, so that retraining cannot move an arm mid-test (pin_variants => false leaves it following, with a warning). Serving sees the move at once. Returns the version the campaign (its main variant) serves now.';
 
 CREATE FUNCTION @extschema@.version_checksum(version bigint)
 RETURNS text
@@ -702,11 +724,12 @@ RETURNS double precision
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 SET search_path = pg_catalog, pg_temp
 RETURN (SELECT CASE WHEN z >= 0 THEN 1 - 0.5 * t.tail ELSE 0.5 * t.tail END
-	FROM (SELECT 1 / pow(1 + 0.0705230784 * x + 0.0422820123 * x ^ 2 + 0.0092705272 * x ^ 3
-		+ 0.0001520143 * x ^ 4 + 0.0002765672 * x ^ 5 + 0.0000430638 * x ^ 6, 16) AS tail
-		FROM (SELECT abs(z) / sqrt(2::float8) AS x) a) t);
+	FROM (SELECT a.t * exp(greatest(-a.x * a.x - 1.26551223 + a.t * (1.00002368 + a.t * (0.37409196
+		+ a.t * (0.09678418 + a.t * (-0.18628806 + a.t * (0.27886807 + a.t * (-1.13520398
+		+ a.t * (1.48851587 + a.t * (-0.82215223 + a.t * 0.17087277)))))))), -700)) AS tail
+		FROM (SELECT b.x, 1 / (1 + 0.5 * b.x) AS t FROM (SELECT abs(z) / sqrt(2::float8) AS x) b) a) t);
 COMMENT ON FUNCTION rec_internal.normal_cdf(double precision) IS
-'Internal: the standard normal distribution function (erf by Abramowitz and Stegun 7.1.28, error below 3e-7).';
+'Internal: the standard normal distribution function, from erfc by the Chebyshev fit of Numerical Recipes (fractional error below 1.2e-7 everywhere, so a small tail keeps its digits; tails below 1e-304 are held there).';
 
 CREATE FUNCTION @extschema@.campaign_report(
 	campaign text,
@@ -762,8 +785,8 @@ BEGIN ATOMIC
 		SELECT v.variant, v.share,
 			coalesce(s.users, 0) AS users, coalesce(s.impressions, 0) AS impressions,
 			coalesce(k.clicks, 0) AS clicks, coalesce(cv.conversions, 0) AS conversions,
-			k.clicks::float8 / nullif(s.impressions, 0) AS ctr,
-			cv.conversions::float8 / nullif(s.users, 0) AS conv,
+			coalesce(k.clicks, 0)::float8 / nullif(s.impressions, 0) AS ctr,
+			coalesce(cv.conversions, 0)::float8 / nullif(s.users, 0) AS conv,
 			row_number() OVER (ORDER BY v.share DESC NULLS LAST, v.variant) = 1 AS control
 		FROM (SELECT cf.variant, cf.share FROM configured cf
 			  UNION SELECT s2.variant, NULL::float8 FROM shown s2
@@ -805,14 +828,18 @@ BEGIN ATOMIC
 		CASE WHEN w.nv > 0 THEN round(((w.kv / w.nv + w.z ^ 2 / (2 * w.nv)
 			+ w.z * sqrt(w.kv / w.nv * (1 - w.kv / w.nv) / w.nv + w.z ^ 2 / (4 * w.nv ^ 2)))
 			/ (1 + w.z ^ 2 / w.nv))::numeric, 6)::float8 END,
-		round((2 * (1 - rec_internal.normal_cdf(abs(w.ctr_z))))::numeric, 4)::float8,
-		round((2 * (1 - rec_internal.normal_cdf(abs(w.conv_z))))::numeric, 4)::float8,
-		CASE WHEN w.ctr_z IS NOT NULL THEN 2 * (1 - rec_internal.normal_cdf(abs(w.ctr_z))) < 0.05 END
+		-- two-sided p = 2 Phi(-|z|), from the tail itself (1 - Phi(|z|) cancels to 0 for a
+		-- small p), to 4 significant digits
+		(SELECT round(p.v::numeric, 3 - floor(log(p.v))::int)::float8
+		 FROM (SELECT 2 * rec_internal.normal_cdf(-abs(w.ctr_z)) AS v) p),
+		(SELECT round(p.v::numeric, 3 - floor(log(p.v))::int)::float8
+		 FROM (SELECT 2 * rec_internal.normal_cdf(-abs(w.conv_z)) AS v) p),
+		CASE WHEN w.ctr_z IS NOT NULL THEN 2 * rec_internal.normal_cdf(-abs(w.ctr_z)) < 0.05 END
 	FROM wilson w
 	ORDER BY w.control DESC, w.variant;
 END;
 COMMENT ON FUNCTION @extschema@.campaign_report(text, timestamptz, text, text) IS
-'A/B report of a campaign since a time, per variant: users shown a list and impressions (items shown, rec.log_impression), clicks (attributed events of click_event), click-through rate (clicks per impression), conversion (share of users shown a list with an attributed event of conversion_event, any type when NULL), Wilson 95% intervals of both, and two-proportion z-test p-values against the control (the variant with the largest share); significant is the CTR difference at the 5% level. Plain SQL over logged rows: runs on hot standbys.';
+'A/B report of a campaign since a time, per variant: users shown a list and impressions (items shown, rec.log_impression), clicks (attributed events of click_event), click-through rate (clicks per impression), conversion (share of users shown a list with an attributed event of conversion_event, any type when NULL), Wilson 95% intervals of both, and two-proportion z-test p-values against the control (the variant with the largest share); significant is the CTR difference at the 5% level. A variant with no click has a CTR of 0 (NULL only without impressions). p-values have 4 significant digits, so a small one is not printed as 0. Plain SQL over logged rows: runs on hot standbys.';
 
 CREATE FUNCTION @extschema@.variant(campaign text, user_id text)
 RETURNS text
@@ -996,13 +1023,13 @@ CREATE FUNCTION @extschema@.recommend(
 	filter text DEFAULT NULL,
 	filter_values jsonb DEFAULT NULL,
 	promotion text DEFAULT NULL,
-	promotion_share real DEFAULT 0.2,
+	promotion_share double precision DEFAULT 0.2,
 	promotion_values jsonb DEFAULT NULL)
-RETURNS TABLE (item_id bigint, score real, reason text, because_item_id bigint, variant text)
+RETURNS TABLE (item_id bigint, score real, reason text, because_item_id bigint, variant text, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE ROWS 25
 AS 'MODULE_PATHNAME', 'rec_recommend';
-COMMENT ON FUNCTION @extschema@.recommend(bigint, integer, boolean, bigint[], bigint[], text, text, jsonb, text, real, jsonb) IS
-'Top-k items for a user from the user''s current history, best first. score is the item''s share of the positive scores over the whole catalogue (they sum to 1; the popularity fallback''s is the item''s share of all events), on one scale for every user and model. reason is ''personalized'' (because_item_id: the history item that contributes most), ''session'' (a new category the newest events turned to; because_item_id: the newest such event), ''exploration'' (a new item matching the user''s categories), ''user-metadata'' (a user without history: the most popular items of the categories the user''s metadata names), ''promotion'' (promoted by the promotion filter) or ''popular'' (the fallback for a user with no usable history). filter names a filter (rec.create_filter) with its filter_values; promotion a filter whose best items take round(k * promotion_share) places (default 0.2), spread evenly over the list. variant is the campaign that served: an A/B campaign''s variant for this user, or the campaign itself. Campaign defaults to rec.campaign.';
+COMMENT ON FUNCTION @extschema@.recommend(bigint, integer, boolean, bigint[], bigint[], text, text, jsonb, text, double precision, jsonb) IS
+'Top-k items for a user from the user''s current history, best first. score is the item''s share of the positive scores over the whole catalogue (they sum to 1; the popularity fallback''s is the item''s share of all events), on one scale for every user and model. reason is ''personalized'' (because_item_id: the history item that contributes most), ''session'' (a new category the newest events turned to; because_item_id: the newest such event), ''exploration'' (a new item matching the user''s categories), ''user-metadata'' (a user without history: the most popular items of the categories the user''s metadata names), ''promotion'' (promoted by the promotion filter) or ''popular'' (the fallback for a user with no usable history). filter names a filter (rec.create_filter) with its filter_values; promotion a filter whose best items take round(k * promotion_share) places (default 0.2), spread evenly over the list. variant is the campaign that served: an A/B campaign''s variant for this user, or the campaign itself. rank is the row''s place in the list, from 1 (promoted items sit at their places, whatever their score). Campaign defaults to rec.campaign.';
 
 DROP FUNCTION @extschema@.similar_items(bigint, integer, bigint[], text);
 CREATE FUNCTION @extschema@.similar_items(
@@ -1028,12 +1055,12 @@ CREATE FUNCTION @extschema@.recommend(
 	filter text DEFAULT NULL,
 	filter_values jsonb DEFAULT NULL,
 	promotion text DEFAULT NULL,
-	promotion_share real DEFAULT 0.2,
+	promotion_share double precision DEFAULT 0.2,
 	promotion_values jsonb DEFAULT NULL)
-RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text)
+RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE ROWS 25
 AS 'MODULE_PATHNAME', 'rec_recommend';
-COMMENT ON FUNCTION @extschema@.recommend(text, integer, boolean, text[], text[], text, text, jsonb, text, real, jsonb) IS
+COMMENT ON FUNCTION @extschema@.recommend(text, integer, boolean, text[], text[], text, text, jsonb, text, double precision, jsonb) IS
 'rec.recommend() for a user id given as text (a text or varchar id, or an integer or uuid one written as text): item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...), filters and promotions included.';
 
 CREATE FUNCTION @extschema@.recommend(
@@ -1046,12 +1073,12 @@ CREATE FUNCTION @extschema@.recommend(
 	filter text DEFAULT NULL,
 	filter_values jsonb DEFAULT NULL,
 	promotion text DEFAULT NULL,
-	promotion_share real DEFAULT 0.2,
+	promotion_share double precision DEFAULT 0.2,
 	promotion_values jsonb DEFAULT NULL)
-RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text)
+RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE ROWS 25
 AS 'MODULE_PATHNAME', 'rec_recommend';
-COMMENT ON FUNCTION @extschema@.recommend(uuid, integer, boolean, text[], text[], text, text, jsonb, text, real, jsonb) IS
+COMMENT ON FUNCTION @extschema@.recommend(uuid, integer, boolean, text[], text[], text, text, jsonb, text, double precision, jsonb) IS
 'rec.recommend() for a uuid user id: item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...), filters and promotions included.';
 
 CREATE FUNCTION @extschema@.similar_items(
@@ -1179,17 +1206,17 @@ CREATE FUNCTION @extschema@.log_event(
 	user_id bigint,
 	item_id bigint,
 	event_type text DEFAULT NULL,
-	event_value real DEFAULT NULL,
+	event_value double precision DEFAULT NULL,
 	ts timestamptz DEFAULT pg_catalog.now(),
-	dataset_group text DEFAULT 'default',
+	dataset_group text DEFAULT NULL,
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(bigint, bigint, text, real, timestamptz, text, text, text, integer) IS
-'Record one event in a dataset group''s interactions (Personalize''s PutEvents). The next recommend(), even in the same transaction, reflects it. event_type and event_value left NULL take the column''s default (''click'' in rec.interactions); giving one to a group without that column is an error. An event dated more than a day after now() is refused. With campaign, the event is also attributed to the recommendation that led to it (rec.event_attribution): variant defaults to the user''s variant, rank is the position it was shown at.';
+COMMENT ON FUNCTION @extschema@.log_event(bigint, bigint, text, double precision, timestamptz, text, text, text, integer) IS
+'Record one event in a dataset group''s interactions (Personalize''s PutEvents). The next recommend(), even in the same transaction, reflects it. event_type and event_value left NULL take the column''s default (''click'' in rec.interactions); giving one to a group without that column is an error. An event dated more than a day after now() is refused. dataset_group defaults to the group of campaign, else of rec.campaign, else ''default''. event_value is double precision, so that a client''s floating-point value reaches it, and is stored in the column''s type. With campaign, the event is also attributed to the recommendation that led to it (rec.event_attribution): variant defaults to the user''s variant, rank is the position it was shown at.';
 
 CREATE FUNCTION @extschema@.log_impression(
 	user_id bigint,
@@ -1221,96 +1248,96 @@ CREATE FUNCTION @extschema@.log_event(
 	user_id text,
 	item_id text,
 	event_type text DEFAULT NULL,
-	event_value real DEFAULT NULL,
+	event_value double precision DEFAULT NULL,
 	ts timestamptz DEFAULT pg_catalog.now(),
-	dataset_group text DEFAULT 'default',
+	dataset_group text DEFAULT NULL,
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(text, text, text, real, timestamptz, text, text, text, integer) IS
+COMMENT ON FUNCTION @extschema@.log_event(text, text, text, double precision, timestamptz, text, text, text, integer) IS
 'rec.log_event() for a text user id and a text item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_event(
 	user_id text,
 	item_id uuid,
 	event_type text DEFAULT NULL,
-	event_value real DEFAULT NULL,
+	event_value double precision DEFAULT NULL,
 	ts timestamptz DEFAULT pg_catalog.now(),
-	dataset_group text DEFAULT 'default',
+	dataset_group text DEFAULT NULL,
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(text, uuid, text, real, timestamptz, text, text, text, integer) IS
+COMMENT ON FUNCTION @extschema@.log_event(text, uuid, text, double precision, timestamptz, text, text, text, integer) IS
 'rec.log_event() for a text user id and a uuid item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_event(
 	user_id text,
 	item_id bigint,
 	event_type text DEFAULT NULL,
-	event_value real DEFAULT NULL,
+	event_value double precision DEFAULT NULL,
 	ts timestamptz DEFAULT pg_catalog.now(),
-	dataset_group text DEFAULT 'default',
+	dataset_group text DEFAULT NULL,
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(text, bigint, text, real, timestamptz, text, text, text, integer) IS
+COMMENT ON FUNCTION @extschema@.log_event(text, bigint, text, double precision, timestamptz, text, text, text, integer) IS
 'rec.log_event() for a text user id and a bigint item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_event(
 	user_id uuid,
 	item_id text,
 	event_type text DEFAULT NULL,
-	event_value real DEFAULT NULL,
+	event_value double precision DEFAULT NULL,
 	ts timestamptz DEFAULT pg_catalog.now(),
-	dataset_group text DEFAULT 'default',
+	dataset_group text DEFAULT NULL,
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(uuid, text, text, real, timestamptz, text, text, text, integer) IS
+COMMENT ON FUNCTION @extschema@.log_event(uuid, text, text, double precision, timestamptz, text, text, text, integer) IS
 'rec.log_event() for a uuid user id and a text item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_event(
 	user_id uuid,
 	item_id uuid,
 	event_type text DEFAULT NULL,
-	event_value real DEFAULT NULL,
+	event_value double precision DEFAULT NULL,
 	ts timestamptz DEFAULT pg_catalog.now(),
-	dataset_group text DEFAULT 'default',
+	dataset_group text DEFAULT NULL,
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(uuid, uuid, text, real, timestamptz, text, text, text, integer) IS
+COMMENT ON FUNCTION @extschema@.log_event(uuid, uuid, text, double precision, timestamptz, text, text, text, integer) IS
 'rec.log_event() for a uuid user id and a uuid item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_event(
 	user_id uuid,
 	item_id bigint,
 	event_type text DEFAULT NULL,
-	event_value real DEFAULT NULL,
+	event_value double precision DEFAULT NULL,
 	ts timestamptz DEFAULT pg_catalog.now(),
-	dataset_group text DEFAULT 'default',
+	dataset_group text DEFAULT NULL,
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(uuid, bigint, text, real, timestamptz, text, text, text, integer) IS
+COMMENT ON FUNCTION @extschema@.log_event(uuid, bigint, text, double precision, timestamptz, text, text, text, integer) IS
 'rec.log_event() for a uuid user id and a bigint item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_impression(

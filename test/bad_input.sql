@@ -72,8 +72,8 @@ SELECT lives_ok($$SELECT rec.log_event(900007, 1, NULL)$$, 'log_event: NULL even
 SELECT is((SELECT event_type FROM rec.interactions WHERE user_id = 900007), 'click',
           'log_event: and takes the column default');
 SELECT throws_ok($$SELECT rec.log_event(1, 1, ts => NULL)$$, '22004', 'ts must not be null', 'log_event: NULL ts');
-SELECT throws_ok($$SELECT rec.log_event(1, 1, dataset_group => NULL)$$, '22004', 'dataset_group must not be null',
-                 'log_event: NULL dataset_group');
+SELECT lives_ok($$SELECT rec.log_event(1, 1, dataset_group => NULL)$$,
+                'log_event: NULL dataset_group is the group of rec.campaign (here: default)');
 SELECT lives_ok($$SELECT rec.log_event(1, 1, event_value => NULL)$$, 'log_event: NULL event_value is stored as NULL');
 SELECT throws_ok($$SELECT rec.train(NULL)$$, '22004', 'solution must not be null', 'train: NULL solution');
 SELECT throws_ok($$SELECT rec.train('up', params => NULL)$$, '22004', 'params must not be null', 'train: NULL params');

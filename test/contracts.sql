@@ -11,20 +11,20 @@ SELECT has_function('rec', 'solution_metrics', ARRAY['text', 'bigint']);
 SELECT has_function('rec', 'create_dataset_group', ARRAY['text', 'regclass', 'regclass', 'regclass', 'jsonb', 'boolean']);
 SELECT has_function('rec', 'drop_dataset_group', ARRAY['text']);
 SELECT has_function('rec', 'drop_solution', ARRAY['text']);
-SELECT has_function('rec', 'deploy', ARRAY['text', 'text', 'bigint', 'jsonb']);
+SELECT has_function('rec', 'deploy', ARRAY['text', 'text', 'bigint', 'jsonb', 'boolean']);
 SELECT has_function('rec', 'drop_campaign', ARRAY['text']);
 SELECT has_function('rec', 'variant', ARRAY['text', 'bigint']);
 SELECT has_function('rec', 'log_impression', ARRAY['bigint', 'bigint[]', 'text', 'text', 'timestamp with time zone']);
 SELECT has_function('rec', 'campaign_report', ARRAY['text', 'timestamp with time zone', 'text', 'text']);
 SELECT has_function('rec', 'user_history', ARRAY['bigint', 'integer', 'text']);
-SELECT has_function('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text', 'text', 'jsonb', 'text', 'real', 'jsonb']);
+SELECT has_function('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text', 'text', 'jsonb', 'text', 'double precision', 'jsonb']);
 SELECT has_function('rec', 'similar_items', ARRAY['bigint', 'integer', 'bigint[]', 'text', 'text', 'jsonb']);
 SELECT has_function('rec', 'rank', ARRAY['bigint', 'bigint[]', 'text']);
 SELECT has_function('rec', 'batch_recommend', ARRAY['text', 'integer', 'bigint[]', 'boolean', 'text', 'jsonb']);
 SELECT has_function('rec', 'create_filter', ARRAY['text', 'text', 'text', 'boolean']);
 SELECT has_function('rec', 'drop_filter', ARRAY['text']);
 SELECT has_function('rec', 'batch_recommend_jsonl', ARRAY['text', 'integer', 'bigint[]']);
-SELECT has_function('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'real', 'timestamp with time zone', 'text', 'text', 'text', 'integer']);
+SELECT has_function('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'double precision', 'timestamp with time zone', 'text', 'text', 'text', 'integer']);
 SELECT has_function('rec', 'explain', ARRAY['bigint', 'bigint', 'text']);
 SELECT has_function('rec', 'evaluate', ARRAY['text', 'regclass', 'text', 'text', 'text', 'boolean']);
 SELECT has_function('rec', 'ndcg_at_k', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer']);
@@ -34,10 +34,10 @@ SELECT has_function('rec', 'mrr', ARRAY['anycompatiblearray', 'anycompatiblearra
 SELECT has_function('rec', 'hit_at_k', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer']);
 
 -- honest labels
-SELECT volatility_is('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text', 'text', 'jsonb', 'text', 'real', 'jsonb'], 'stable');
+SELECT volatility_is('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text', 'text', 'jsonb', 'text', 'double precision', 'jsonb'], 'stable');
 SELECT volatility_is('rec', 'similar_items', ARRAY['bigint', 'integer', 'bigint[]', 'text', 'text', 'jsonb'], 'stable');
 SELECT volatility_is('rec', 'train', ARRAY['text', 'text', 'text', 'jsonb'], 'volatile');
-SELECT volatility_is('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'real', 'timestamp with time zone', 'text', 'text', 'text', 'integer'], 'volatile');
+SELECT volatility_is('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'double precision', 'timestamp with time zone', 'text', 'text', 'text', 'integer'], 'volatile');
 SELECT volatility_is('rec', 'ndcg_at_k', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer'], 'immutable');
 SELECT volatility_is('rec', 'variant', ARRAY['text', 'bigint'], 'stable');
 SELECT volatility_is('rec', 'campaign_report', ARRAY['text', 'timestamp with time zone', 'text', 'text'], 'stable');

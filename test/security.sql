@@ -42,8 +42,8 @@ GRANT SELECT ON rec.interactions TO rec_server;
 -- event logger: find the dataset group, insert events
 GRANT SELECT ON rec.dataset_group TO rec_logger;
 GRANT INSERT ON rec.interactions TO rec_logger;
--- ... and attribute events and log impressions (A/B tests)
-GRANT SELECT ON rec.campaign, rec.campaign_variant TO rec_logger;
+-- ... and attribute events and log impressions (A/B tests); log into a campaign's dataset group
+GRANT SELECT ON rec.campaign, rec.campaign_variant, rec.solution TO rec_logger;
 GRANT INSERT ON rec.event_attribution, rec.impression TO rec_logger;
 
 -- a role with no grant at all, and what the tests below share
@@ -92,7 +92,7 @@ SELECT lives_ok($$SELECT rec.log_event(700001, 42, 'click', 2.5, '2026-05-05 12:
 SELECT lives_ok($$SELECT rec.log_event(700003, 43, campaign => 'main', variant => 'main', rank => 2)$$,
                 'logger: attributes an event to the variant that served');
 SELECT lives_ok($$SELECT rec.log_impression(700003, '{43,44}', 'main', 'main')$$, 'logger: logs an impression');
-SELECT throws_ok($$SELECT * FROM rec.recommend(1, campaign => 'main')$$, '42501', 'permission denied for table solution',
+SELECT throws_ok($$SELECT * FROM rec.recommend(1, campaign => 'main')$$, '42501', 'permission denied for table solution_version',
                  'logger: cannot get recommendations');
 SELECT throws_ok($$SELECT rec.train('up')$$, '42501', 'permission denied for table solution', 'logger: cannot train');
 SELECT throws_ok($$SELECT count(*) FROM rec.interactions$$, '42501', 'permission denied for table interactions',

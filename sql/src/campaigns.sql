@@ -20,7 +20,8 @@ CREATE FUNCTION @extschema@.deploy(
 	campaign text,
 	solution text DEFAULT NULL,
 	version bigint DEFAULT NULL,
-	variants jsonb DEFAULT NULL)
+	variants jsonb DEFAULT NULL,
+	pin_variants boolean DEFAULT true)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -32,6 +33,7 @@ DECLARE
 	total double precision;
 	bad record;
 	main text;
+	arm record;
 BEGIN
 	IF variants IS NOT NULL THEN
 		IF campaign IS NULL THEN
@@ -82,6 +84,26 @@ BEGIN
 				(SELECT min(cv.campaign) FROM @extschema@.campaign_variant cv WHERE cv.variant = deploy.campaign)
 				USING ERRCODE = 'invalid_parameter_value';
 		END IF;
+		-- an arm that follows the newest version of its solution would move to a version
+		-- trained during the test: pin it to the version it serves now, or say so
+		FOR arm IN
+			SELECT c.name, c.solution, max(sv.id) AS serving
+			FROM jsonb_each(variants) v JOIN @extschema@.campaign c ON c.name = v.key
+			JOIN @extschema@.solution_version sv ON sv.solution = c.solution
+			WHERE c.solution_version IS NULL GROUP BY c.name, c.solution ORDER BY c.name
+		LOOP
+			IF pin_variants IS DISTINCT FROM false THEN
+				UPDATE @extschema@.campaign c SET solution_version = arm.serving, updated_at = pg_catalog.now()
+				WHERE c.name = arm.name;
+				RAISE NOTICE 'variant campaign "%" followed the newest version of solution "%": pinned to version % for the test',
+					arm.name, arm.solution, arm.serving
+					USING HINT = pg_catalog.format('rec.deploy(%L, %L) makes it follow the newest version again.', arm.name, arm.solution);
+			ELSE
+				RAISE WARNING 'variant campaign "%" follows the newest version of solution "%": training that solution moves this arm during the test',
+					arm.name, arm.solution
+					USING HINT = 'Leave pin_variants at true to pin each arm to the version it serves now.';
+			END IF;
+		END LOOP;
 		-- the row itself serves what the main variant (largest share) serves
 		SELECT c.solution, c.solution_version INTO sol, ver
 		FROM jsonb_each(variants) v JOIN @extschema@.campaign c ON c.name = v.key
@@ -123,8 +145,8 @@ BEGIN
 	RETURN serving;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.deploy(text, text, bigint, jsonb) IS
-'Create or move a campaign: to a pinned solution version, to whatever the newest version of a solution is (version NULL), or (variants) to an A/B test between other campaigns with their shares of the users, e.g. ''{"up-v7": 0.9, "up-v8": 0.1}''. Serving sees the move at once. Returns the version the campaign (its main variant) serves now.';
+COMMENT ON FUNCTION @extschema@.deploy(text, text, bigint, jsonb, boolean) IS
+'Create or move a campaign: to a pinned solution version, to whatever the newest version of a solution is (version NULL), or (variants) to an A/B test between other campaigns with their shares of the users, e.g. ''{"up-v7": 0.9, "up-v8": 0.1}''; a variant campaign that follows the newest version of its solution is pinned to the version it serves now, with a notice, so that retraining cannot move an arm mid-test (pin_variants => false leaves it following, with a warning). Serving sees the move at once. Returns the version the campaign (its main variant) serves now.';
 
 CREATE FUNCTION @extschema@.version_checksum(version bigint)
 RETURNS text

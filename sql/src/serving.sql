@@ -193,13 +193,13 @@ CREATE FUNCTION @extschema@.recommend(
 	filter text DEFAULT NULL,
 	filter_values jsonb DEFAULT NULL,
 	promotion text DEFAULT NULL,
-	promotion_share real DEFAULT 0.2,
+	promotion_share double precision DEFAULT 0.2,
 	promotion_values jsonb DEFAULT NULL)
-RETURNS TABLE (item_id bigint, score real, reason text, because_item_id bigint, variant text)
+RETURNS TABLE (item_id bigint, score real, reason text, because_item_id bigint, variant text, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE ROWS 25
 AS 'MODULE_PATHNAME', 'rec_recommend';
-COMMENT ON FUNCTION @extschema@.recommend(bigint, integer, boolean, bigint[], bigint[], text, text, jsonb, text, real, jsonb) IS
-'Top-k items for a user from the user''s current history, best first. score is the item''s share of the positive scores over the whole catalogue (they sum to 1; the popularity fallback''s is the item''s share of all events), on one scale for every user and model. reason is ''personalized'' (because_item_id: the history item that contributes most), ''session'' (a new category the newest events turned to; because_item_id: the newest such event), ''exploration'' (a new item matching the user''s categories), ''user-metadata'' (a user without history: the most popular items of the categories the user''s metadata names), ''promotion'' (promoted by the promotion filter) or ''popular'' (the fallback for a user with no usable history). filter names a filter (rec.create_filter) with its filter_values; promotion a filter whose best items take round(k * promotion_share) places (default 0.2), spread evenly over the list. variant is the campaign that served: an A/B campaign''s variant for this user, or the campaign itself. Campaign defaults to rec.campaign.';
+COMMENT ON FUNCTION @extschema@.recommend(bigint, integer, boolean, bigint[], bigint[], text, text, jsonb, text, double precision, jsonb) IS
+'Top-k items for a user from the user''s current history, best first. score is the item''s share of the positive scores over the whole catalogue (they sum to 1; the popularity fallback''s is the item''s share of all events), on one scale for every user and model. reason is ''personalized'' (because_item_id: the history item that contributes most), ''session'' (a new category the newest events turned to; because_item_id: the newest such event), ''exploration'' (a new item matching the user''s categories), ''user-metadata'' (a user without history: the most popular items of the categories the user''s metadata names), ''promotion'' (promoted by the promotion filter) or ''popular'' (the fallback for a user with no usable history). filter names a filter (rec.create_filter) with its filter_values; promotion a filter whose best items take round(k * promotion_share) places (default 0.2), spread evenly over the list. variant is the campaign that served: an A/B campaign''s variant for this user, or the campaign itself. rank is the row''s place in the list, from 1 (promoted items sit at their places, whatever their score). Campaign defaults to rec.campaign.';
 
 CREATE FUNCTION @extschema@.similar_items(
 	item_id bigint,
@@ -224,12 +224,12 @@ CREATE FUNCTION @extschema@.recommend(
 	filter text DEFAULT NULL,
 	filter_values jsonb DEFAULT NULL,
 	promotion text DEFAULT NULL,
-	promotion_share real DEFAULT 0.2,
+	promotion_share double precision DEFAULT 0.2,
 	promotion_values jsonb DEFAULT NULL)
-RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text)
+RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE ROWS 25
 AS 'MODULE_PATHNAME', 'rec_recommend';
-COMMENT ON FUNCTION @extschema@.recommend(text, integer, boolean, text[], text[], text, text, jsonb, text, real, jsonb) IS
+COMMENT ON FUNCTION @extschema@.recommend(text, integer, boolean, text[], text[], text, text, jsonb, text, double precision, jsonb) IS
 'rec.recommend() for a user id given as text (a text or varchar id, or an integer or uuid one written as text): item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...), filters and promotions included.';
 
 CREATE FUNCTION @extschema@.recommend(
@@ -242,12 +242,12 @@ CREATE FUNCTION @extschema@.recommend(
 	filter text DEFAULT NULL,
 	filter_values jsonb DEFAULT NULL,
 	promotion text DEFAULT NULL,
-	promotion_share real DEFAULT 0.2,
+	promotion_share double precision DEFAULT 0.2,
 	promotion_values jsonb DEFAULT NULL)
-RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text)
+RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE ROWS 25
 AS 'MODULE_PATHNAME', 'rec_recommend';
-COMMENT ON FUNCTION @extschema@.recommend(uuid, integer, boolean, text[], text[], text, text, jsonb, text, real, jsonb) IS
+COMMENT ON FUNCTION @extschema@.recommend(uuid, integer, boolean, text[], text[], text, text, jsonb, text, double precision, jsonb) IS
 'rec.recommend() for a uuid user id: item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...), filters and promotions included.';
 
 CREATE FUNCTION @extschema@.similar_items(

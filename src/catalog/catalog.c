@@ -177,6 +177,51 @@ RecLookupDatasetGroup(const char *name, RecBinding *binding)
 				 errmsg("dataset group \"%s\" does not exist", name),
 				 errhint("Create it with rec.create_dataset_group().")));
 	ReadBinding(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, binding, cxt);
+	RecCheckBinding(binding);
+}
+
+/* Error unless relation relid has the column a group maps key to (NULL: not mapped) */
+static void
+CheckMappedColumn(const RecBinding *b, Oid relid, const char *key, const char *column)
+{
+	if (column == NULL || get_attnum(relid, column) != InvalidAttrNumber)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("dataset group \"%s\" maps %s to column \"%s\", which does not exist",
+					b->group, key, column),
+			 errdetail("Relation %s has no column of that name.", RecRelationName(relid, b->group)),
+			 errhint("Rename the column back, or bind the group again with rec.create_dataset_group(..., replace => true).")));
+}
+
+/*
+ * Check that the relations and columns a dataset group maps still exist, so
+ * that a renamed column is named as the group's mapping rather than as an
+ * error in one of rec's internal queries.  Syscache lookups only: cheap
+ * enough for every serving call.
+ */
+void
+RecCheckBinding(const RecBinding *b)
+{
+	(void) RecRelationName(b->interactions, b->group);
+	CheckMappedColumn(b, b->interactions, "user_id", b->user_col);
+	CheckMappedColumn(b, b->interactions, "item_id", b->item_col);
+	CheckMappedColumn(b, b->interactions, "ts", b->ts_col);
+	CheckMappedColumn(b, b->interactions, "event_type", b->event_type_col);
+	CheckMappedColumn(b, b->interactions, "event_value", b->event_value_col);
+	if (OidIsValid(b->items))
+	{
+		(void) RecRelationName(b->items, b->group);
+		CheckMappedColumn(b, b->items, "items_item_id", b->items_id_col);
+		CheckMappedColumn(b, b->items, "categories", b->categories_col);
+		CheckMappedColumn(b, b->items, "created_at", b->created_at_col);
+	}
+	if (OidIsValid(b->users))
+	{
+		(void) RecRelationName(b->users, b->group);
+		CheckMappedColumn(b, b->users, "users_user_id", b->users_id_col);
+		CheckMappedColumn(b, b->users, "user_categories", b->user_categories_col);
+	}
 }
 
 /* Read a campaign's A/B variants and their shares into target, in cxt */
@@ -421,7 +466,7 @@ ResolveOne(const char *name, RecCampaignTarget *target)
 	}
 
 	/* serving from a model is reading its data: the caller must be allowed to */
-	(void) RecRelationName(target->binding.interactions, target->binding.group);	/* still there? */
+	RecCheckBinding(&target->binding);	/* its relations and columns still there? */
 	aclresult = pg_class_aclcheck(target->binding.interactions, GetUserId(), ACL_SELECT);
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error(aclresult, OBJECT_TABLE, get_rel_name(target->binding.interactions));

@@ -66,6 +66,7 @@ extern void RecResolveCampaign(const char *name, RecCampaignTarget *target);
 extern void RecResolveCampaignForUser(const char *name, int64 user_id, RecCampaignTarget *target);
 extern void RecResolveCampaignEntry(const char *name, RecCampaignTarget *target);
 extern void RecResolveCampaignVariant(RecCampaignTarget *target, int64 user_id);
+extern void RecCheckBinding(const RecBinding *binding);
 extern RecKeyKind RecKeyKindOf(const char *type_name);
 extern char *RecRelationName(Oid relid, const char *group);
 extern char *RecTimeExpr(const RecBinding *binding);

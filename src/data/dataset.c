@@ -367,6 +367,57 @@ FinishItems(RecDataset *ds, const RecBinding *b, bool with_items, HTAB *item_map
 }
 
 /*
+ * Error if event_weights names an event type that no interaction of the
+ * group has (a misspelling would otherwise weigh nothing, in silence), and
+ * name the types the interactions have.  One EXISTS per named type: cheap
+ * for a type that occurs; a full scan only on the way to the error.
+ */
+static void
+CheckEventTypes(const RecBinding *b)
+{
+	Oid			argtypes[1] = {JSONBOID};
+	Datum		args[1];
+	const char *rel = RecRelationName(b->interactions, b->group);
+	const char *col = quote_identifier(b->event_type_col);
+	StringInfoData missing;
+	StringInfoData present;
+	uint64		n_missing;
+	uint64		i;
+
+	args[0] = DirectFunctionCall1(jsonb_in, CStringGetDatum(b->event_weights));
+	if (SPI_execute_with_args(psprintf("SELECT k FROM pg_catalog.jsonb_object_keys($1) k"
+									   " WHERE NOT EXISTS (SELECT FROM %s e"
+									   "   WHERE e.%s::text OPERATOR(pg_catalog.=) k) ORDER BY k",
+									   rel, col),
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "checking event_weights failed");
+	if (SPI_processed == 0)
+		return;
+	n_missing = SPI_processed;
+	initStringInfo(&missing);
+	for (i = 0; i < SPI_processed; i++)
+		appendStringInfo(&missing, "%s\"%s\"", i > 0 ? ", " : "",
+						 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	if (SPI_execute(psprintf("SELECT DISTINCT e.%s::text FROM %s e WHERE e.%s IS NOT NULL ORDER BY 1 LIMIT 21",
+							 col, rel, col), true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "reading event types failed");
+	initStringInfo(&present);
+	for (i = 0; i < SPI_processed && i < 20; i++)
+		appendStringInfo(&present, "%s\"%s\"", i > 0 ? ", " : "",
+						 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	if (SPI_processed > 20)
+		appendStringInfoString(&present, ", ...");
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("event_weights names event %s %s, which dataset group \"%s\" has no events of",
+					n_missing > 1 ? "types" : "type", missing.data, b->group),
+			 SPI_processed > 0 ?
+			 errdetail("Its interactions have the event types %s.", present.data) :
+			 errdetail("Its interactions have no event type."),
+			 errhint("Correct the spelling; a type with no events yet cannot be weighed, so leave it out until it has some.")));
+}
+
+/*
  * Read a dataset group: every interaction (optionally of one event type, or
  * of some users only) in one cursor pass, then the items relation if asked
  * and the group has one.  An event dated after now() counts as happening
@@ -408,6 +459,8 @@ RecLoadDataset(const RecBinding *b, const char *event_type, ArrayType *only_user
 	if (b->event_weights)
 	{
 		RecCheckEventColumns(b);
+		if (only_users == NULL)
+			CheckEventTypes(b);
 		argtypes[nargs] = JSONBOID;
 		args[nargs++] = DirectFunctionCall1(jsonb_in, CStringGetDatum(b->event_weights));
 		weight_expr = RecEventWeightExpr(b, nargs);

@@ -96,13 +96,96 @@ AttributeEvent(FunctionCallInfo fcinfo, const RecKey *user, const RecKey *item)
 }
 
 /*
+ * Return the dataset group an event goes to when the caller names none: the
+ * group of the campaign it is attributed to, else of rec.campaign, else
+ * "default".  *how says which, for messages.
+ */
+static char *
+EventGroup(FunctionCallInfo fcinfo, const char **how)
+{
+	const char *campaign = NULL;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	int			ret;
+
+	if (PG_NARGS() > 8 && !PG_ARGISNULL(6))
+	{
+		campaign = text_to_cstring(PG_GETARG_TEXT_PP(6));
+		*how = "campaign";
+	}
+	else if (rec_campaign != NULL && rec_campaign[0] != '\0')
+	{
+		campaign = rec_campaign;
+		*how = "rec.campaign";
+	}
+	else
+	{
+		*how = NULL;
+		return "default";
+	}
+	args[0] = CStringGetTextDatum(campaign);
+	ret = SPI_execute_plan(RecKeptPlan("SELECT s.dataset_group FROM rec.campaign c"
+									   " JOIN rec.solution s ON s.name OPERATOR(pg_catalog.=) c.solution"
+									   " WHERE c.name OPERATOR(pg_catalog.=) $1", 1, argtypes),
+						   args, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "campaign lookup failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("campaign \"%s\" does not exist", campaign),
+				 strcmp(*how, "rec.campaign") == 0 ?
+				 errhint("The event goes to the dataset group of rec.campaign: set it to a deployed campaign, or pass dataset_group => 'name'.") :
+				 errhint("Create it with rec.deploy().")));
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+}
+
+/*
+ * Read the event's user and item ids as the group's keys; when the group was
+ * not named by the caller, a wrong id says which group it went to and how to
+ * name another.
+ */
+static void
+ReadKeys(FunctionCallInfo fcinfo, const RecBinding *b, const char *how, RecKey *user, RecKey *item)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		RecUserKey(b, PG_GETARG_DATUM(0), get_fn_expr_argtype(fcinfo->flinfo, 0), user);
+		RecItemKey(b, PG_GETARG_DATUM(1), get_fn_expr_argtype(fcinfo->flinfo, 1), item);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		char	   *hint;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_INVALID_TEXT_REPRESENTATION &&
+			edata->sqlerrcode != ERRCODE_DATATYPE_MISMATCH)
+			PG_RE_THROW();
+		FlushErrorState();
+		hint = how == NULL ?
+			psprintf("The event went to dataset group \"%s\" because no dataset_group, campaign or rec.campaign was given: pass dataset_group => 'name' for another group.", b->group) :
+			psprintf("The event went to dataset group \"%s\", the group of %s: pass dataset_group => 'name' for another group.",
+					 b->group, strcmp(how, "campaign") == 0 ? "the campaign given" : "rec.campaign");
+		edata->hint = edata->hint ? psprintf("%s %s", edata->hint, hint) : hint;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+}
+
+/*
  * rec.log_event(user_id, item_id, event_type, event_value, ts, dataset_group,
  * campaign, variant, rank) inserts one event, and with campaign attributes
  * it to the recommendation that led to it (AttributeEvent).  event_type and event_value are stored only when given
  * (a NULL leaves the column to its default); giving one to a group bound to
  * a relation without that column is an error, not a silent drop.  An event
  * dated more than a day after now() is refused: one such event would
- * otherwise become the newest of its user's history for good.
+ * otherwise become the newest of its user's history for good.  Without
+ * dataset_group the event goes to the group of its campaign, or of
+ * rec.campaign, or to "default" (EventGroup).
  */
 Datum
 rec_log_event(PG_FUNCTION_ARGS)
@@ -119,8 +202,9 @@ rec_log_event(PG_FUNCTION_ARGS)
 	char		nulls[5];
 	int			nargs = 0;
 	int			ret;
-	const char *names[] = {"user_id", "item_id", "ts", "dataset_group"};
-	int			required[] = {0, 1, 4, 5};
+	const char *how = NULL;
+	const char *names[] = {"user_id", "item_id", "ts"};
+	int			required[] = {0, 1, 4};
 	int			i;
 
 	for (i = 0; i < (int) lengthof(required); i++)
@@ -128,7 +212,7 @@ rec_log_event(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("%s must not be null", names[i])));
-	if (!PG_ARGISNULL(3) && isnan(PG_GETARG_FLOAT4(3)))
+	if (!PG_ARGISNULL(3) && isnan(PG_GETARG_FLOAT8(3)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("event_value must be a number, not NaN")));
@@ -153,7 +237,7 @@ rec_log_event(PG_FUNCTION_ARGS)
 					  "Log events on the primary server; this standby serves them once they are replayed.");
 
 	SPI_connect();
-	group = text_to_cstring(PG_GETARG_TEXT_PP(5));
+	group = PG_ARGISNULL(5) ? EventGroup(fcinfo, &how) : text_to_cstring(PG_GETARG_TEXT_PP(5));
 	if (strcmp(group, "default") == 0)
 	{
 		/* the default group is bound to rec's own table for good: no lookup */
@@ -178,8 +262,13 @@ rec_log_event(PG_FUNCTION_ARGS)
 		nargs++; \
 	} while (0)
 
-	RecUserKey(&b, PG_GETARG_DATUM(0), get_fn_expr_argtype(fcinfo->flinfo, 0), &user);
-	RecItemKey(&b, PG_GETARG_DATUM(1), get_fn_expr_argtype(fcinfo->flinfo, 1), &item);
+	if (PG_ARGISNULL(5))
+		ReadKeys(fcinfo, &b, how, &user, &item);
+	else
+	{
+		RecUserKey(&b, PG_GETARG_DATUM(0), get_fn_expr_argtype(fcinfo->flinfo, 0), &user);
+		RecItemKey(&b, PG_GETARG_DATUM(1), get_fn_expr_argtype(fcinfo->flinfo, 1), &item);
+	}
 	ADD_ARG(b.user_col, user.type, user.native, false);
 	ADD_ARG(b.item_col, item.type, item.native, false);
 	if (b.ts_is_epoch)
@@ -197,7 +286,7 @@ rec_log_event(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(3))
 	{
 		RequireColumn(&b, b.event_value_col, "event_value");
-		ADD_ARG(b.event_value_col, FLOAT4OID, PG_GETARG_DATUM(3), false);
+		ADD_ARG(b.event_value_col, FLOAT8OID, PG_GETARG_DATUM(3), false);
 	}
 #undef ADD_ARG
 

@@ -18,6 +18,7 @@
 
 #include <math.h>
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -287,12 +288,28 @@ MatchUsers(const RecDataset *ds, HoldoutUser *users, int n)
 	pfree(by_id);
 }
 
-/* Say how many holdout pairs are also in the interactions, and what that means */
+/*
+ * Say how many holdout pairs are also in the interactions, and what that
+ * means: once per statement for the same figures, so that evaluating several
+ * campaigns against one holdout (a LATERAL over campaigns) says it once.
+ */
 static void
 ReportOverlap(int64 n_found, int64 n_pairs, bool exclude, bool with_ts)
 {
+	static TimestampTz said_at = 0;
+	static int64 said_found = -1;
+	static int64 said_pairs = -1;
+	static bool said_exclude = false;
+
 	if (n_found == 0)
 		return;
+	if (said_at == GetCurrentStatementStartTimestamp() && said_found == n_found &&
+		said_pairs == n_pairs && said_exclude == exclude)
+		return;
+	said_at = GetCurrentStatementStartTimestamp();
+	said_found = n_found;
+	said_pairs = n_pairs;
+	said_exclude = exclude;
 	if (exclude)
 		ereport(NOTICE,
 				(errmsg("%lld of the holdout's %lld (user, item) pairs are also in the interactions",

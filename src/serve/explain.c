@@ -53,7 +53,7 @@ CompareEvent(const void *a, const void *b)
  * contribution, share) for the user's current history, largest first; items
  * that add nothing are left out.  An item known only from metadata (in the
  * model, or added to the items relation after training) owes nothing to the
- * history: no rows.
+ * history: no rows.  With no row, a NOTICE says why.
  */
 Datum
 rec_explain(PG_FUNCTION_ARGS)
@@ -105,6 +105,10 @@ rec_explain(PG_FUNCTION_ARGS)
 		/* an item added after training owes nothing to the history, as a cold item */
 		if (!RecReadNewItem(m, &target.binding, &item_key, &cats, &n_cats, &n_mine))
 			(void) RecRequireItemKey(m, &item_key, target.campaign);
+		ereport(NOTICE,
+				(errmsg("the item was added after campaign \"%s\"'s model was trained: no item of a history adds to its score",
+						target.campaign),
+				 errdetail("It is listed for its categories (reason \"category\"), not from a history.")));
 		SPI_finish();
 		return (Datum) 0;
 	}
@@ -158,6 +162,17 @@ rec_explain(PG_FUNCTION_ARGS)
 		values[2] = Float4GetDatum((float) (rows[i].score / total));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+
+	/* no row is an answer too: say which one */
+	if (n_rows == 0 && h.n == 0)
+		ereport(NOTICE,
+				(errmsg("the user has no history in campaign \"%s\" to explain a score from", target.campaign),
+				 errdetail("Its list comes from popularity (reason \"popular\") or from its liked categories (reason \"user-metadata\"), not from a history.")));
+	else if (n_rows == 0)
+		ereport(NOTICE,
+				(errmsg("no item of the user's history adds to this item's score in campaign \"%s\"",
+						target.campaign),
+				 errdetail("The item is listed for another reason: popularity, exploration or a promotion.")));
 	SPI_finish();
 	return (Datum) 0;
 }

@@ -37,20 +37,105 @@
 static Oid	part_argtypes[REC_FILTER_PART_NARGS] = REC_FILTER_PART_ARGTYPES;
 
 /*
+ * Read value v of parameter p with its type's input function, reporting a
+ * bad one with the parameter's name and the type it is compared with.
+ */
+static void
+CheckValue(const char *name, const RecCompiledFilter *cf, int p, char *v, FmgrInfo *flinfo,
+		   Oid ioparam)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		(void) InputFunctionCall(flinfo, v, ioparam, -1);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("value \"%s\" of filter parameter \"%s\" is not a valid %s",
+						v, cf->param_names[p], format_type_be(cf->param_types[p])),
+				 errdetail("%s", edata->message),
+				 errhint("Filter \"%s\" compares this parameter with a column of type %s.",
+						 name, format_type_be(cf->param_types[p]))));
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Check the values given for a filter's parameters against the types the
+ * expression reads them as, so that a wrong one is reported with the
+ * parameter's name rather than as an error of a part's query.
+ */
+static void
+CheckValues(const char *name, const RecCompiledFilter *cf, Datum values)
+{
+	Oid			argtypes[2] = {JSONBOID, TEXTOID};
+	Datum		args[2];
+	int			p;
+
+	args[0] = values;
+	for (p = 0; p < cf->n_params; p++)
+	{
+		Oid			input;
+		Oid			ioparam;
+		FmgrInfo	flinfo;
+		uint64		r;
+		int			ret;
+
+		if (!OidIsValid(cf->param_types[p]) || cf->param_types[p] == TEXTOID)
+			continue;
+		args[1] = CStringGetTextDatum(cf->param_names[p]);
+		ret = SPI_execute_plan(RecKeptPlan("SELECT x FROM pg_catalog.jsonb_array_elements_text("
+										   "   CASE pg_catalog.jsonb_typeof($1 OPERATOR(pg_catalog.->) $2) WHEN 'array'"
+										   "   THEN $1 OPERATOR(pg_catalog.->) $2 END) x"
+										   " UNION ALL SELECT $1 OPERATOR(pg_catalog.->>) $2"
+										   " WHERE pg_catalog.jsonb_typeof($1 OPERATOR(pg_catalog.->) $2) <> 'array'",
+										   2, argtypes),
+							   args, NULL, true, 0);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "filter value lookup failed: %s", SPI_result_code_string(ret));
+		getTypeInputInfo(cf->param_types[p], &input, &ioparam);
+		fmgr_info(input, &flinfo);
+		for (r = 0; r < SPI_processed; r++)
+		{
+			char	   *v = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+
+			if (v != NULL)
+				CheckValue(name, cf, p, v, &flinfo, ioparam);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+}
+
+/*
  * Read a filter for serving a campaign of dataset group b, with its
  * parameter values (a jsonb object, checked against the parameters the
  * expression uses) and the user whose interactions its parts read (NULL
  * when there is none: similar_items).
+ *
+ * The filter's expression is compiled again here, against the group's
+ * relations as they are now: serving never runs the queries stored in
+ * rec.filter.parts (a role that may write rec.filter but is trusted less
+ * than every serving role could have put any SQL there), and a filter
+ * follows its group's columns.
  */
 RecFilter *
 RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_values,
 			  const RecKey *user)
 {
-	Oid			argtypes[2] = {TEXTOID, JSONBOID};
-	Datum		args[2];
-	char		nulls[2] = {' ', has_values ? ' ' : 'n'};
+	Oid			argtypes[3] = {TEXTOID, JSONBOID, JSONBOID};
+	Datum		args[3];
+	char		nulls[3] = {' ', has_values ? ' ' : 'n', ' '};
 	RecFilter  *f = palloc0(sizeof(RecFilter));
 	MemoryContext cxt = CurrentMemoryContext;
+	RecCompiledFilter cf;
 	char	   *group;
 	int			ret;
 	uint64		i;
@@ -61,15 +146,10 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("filter values must be a JSON object")));
-	ret = SPI_execute_plan(RecKeptPlan("SELECT f.dataset_group, p.include, p.interactions, p.sql, p.all_sql,"
-									   " (SELECT x FROM pg_catalog.jsonb_array_elements_text(p.params) x"
-									   "   WHERE $2 IS NULL OR NOT ($2 OPERATOR(pg_catalog.?) x) ORDER BY x LIMIT 1)"
-									   " FROM rec.filter f,"
-									   " pg_catalog.jsonb_to_recordset(f.parts) AS p(include bool, interactions bool, sql text, all_sql text,"
-									   "   params jsonb)"
+	ret = SPI_execute_plan(RecKeptPlan("SELECT f.dataset_group, f.expression FROM rec.filter f"
 									   " WHERE f.name OPERATOR(pg_catalog.=) $1",
-									   2, argtypes),
-						   args, nulls, true, 0);
+									   1, argtypes),
+						   args, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "filter lookup failed: %s", SPI_result_code_string(ret));
 	if (SPI_processed == 0)
@@ -83,6 +163,18 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("filter \"%s\" belongs to dataset group \"%s\", not to \"%s\"", name, group, b->group),
 				 errhint("Create a filter for dataset group \"%s\" with rec.create_filter().", b->group)));
+	RecCompileFilter(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2), b, false, &cf);
+	SPI_freetuptable(SPI_tuptable);
+	args[2] = cf.parts;
+	ret = SPI_execute_plan(RecKeptPlan("SELECT NULL, p.include, p.interactions, p.sql, p.all_sql,"
+									   " (SELECT x FROM pg_catalog.jsonb_array_elements_text(p.params) x"
+									   "   WHERE $2 IS NULL OR NOT ($2 OPERATOR(pg_catalog.?) x) ORDER BY x LIMIT 1)"
+									   " FROM pg_catalog.jsonb_to_recordset($3) AS p(include bool, interactions bool,"
+									   "   sql text, all_sql text, params jsonb) WHERE $1 IS NOT NULL",
+									   3, argtypes),
+						   args, nulls, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "filter lookup failed: %s", SPI_result_code_string(ret));
 	f->name = MemoryContextStrdup(cxt, name);
 	f->parts = MemoryContextAlloc(cxt, sizeof(RecFilterPart) * SPI_processed);
 	for (i = 0; i < SPI_processed; i++)
@@ -116,13 +208,13 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 	SPI_freetuptable(SPI_tuptable);
 
 	/* the values given: parameters of the filter, lists as arrays */
+	args[2] = cf.parameters;
 	ret = SPI_execute_plan(RecKeptPlan("SELECT coalesce(p.key, v.key), p.value OPERATOR(pg_catalog.#>>) '{}',"
 									   " pg_catalog.jsonb_typeof(v.value)"
-									   " FROM (SELECT e.key, e.value FROM rec.filter f,"
-									   "   pg_catalog.jsonb_each(f.parameters) e WHERE f.name OPERATOR(pg_catalog.=) $1) p"
+									   " FROM pg_catalog.jsonb_each($3) p"
 									   " FULL JOIN pg_catalog.jsonb_each($2) v ON v.key OPERATOR(pg_catalog.=) p.key"
-									   " ORDER BY 1",
-									   2, argtypes),
+									   " WHERE $1 IS NOT NULL ORDER BY 1",
+									   3, argtypes),
 						   args, nulls, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "filter parameter lookup failed: %s", SPI_result_code_string(ret));
@@ -152,6 +244,8 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 							key, type)));
 	}
 	SPI_freetuptable(SPI_tuptable);
+	if (has_values)
+		CheckValues(name, &cf, values);
 	f->values = has_values ? values : (Datum) 0;
 	f->cxt = cxt;
 	f->has_user = user != NULL;

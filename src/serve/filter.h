@@ -38,6 +38,16 @@ typedef struct RecFilterPart
 	int64		set_user;		/* the user an interaction part's set was read for */
 } RecFilterPart;
 
+/* A filter expression compiled against a dataset group (RecCompileFilter) */
+typedef struct RecCompiledFilter
+{
+	Datum		parts;			/* jsonb array of parts: include, interactions, sql, all_sql, params */
+	Datum		parameters;		/* jsonb object: each parameter's kind ("list" or "value") */
+	int			n_params;
+	char	  **param_names;
+	Oid		   *param_types;	/* the type each parameter's values are read as */
+} RecCompiledFilter;
+
 /* What placed an item in a list (RecSelectList) */
 typedef enum RecPlacement
 {
@@ -71,6 +81,9 @@ extern int	RecFilteredTopK(const RecScores *s, const RecScored *fixed, int n_fix
 extern int	RecSelectList(const RecScores *s, const RecScored *fixed, int n_fixed, int k,
 						  RecFilter *filter, RecFilter *metadata, RecFilter *promotion, double share,
 						  RecScored *out, RecPlacement *placed);
+
+/* filter_parse.c */
+extern void RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledFilter *out);
 
 /* user_metadata.c */
 extern RecFilter *RecUserMetadataFilter(const RecBinding *b, int64 user_id, const char *key, int len);

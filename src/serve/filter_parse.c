@@ -84,6 +84,7 @@ typedef struct FilterParam
 {
 	char	   *name;
 	bool		list;			/* a list (IN, &&, @>, <@), else one value */
+	Oid			type;			/* the type its values are read as (a list's elements') */
 	uint32		parts;			/* bit p: part p uses it */
 } FilterParam;
 
@@ -383,7 +384,7 @@ ResolveField(Compiler *c, Token *t)
 
 /* Note a parameter use; error if used both as a list and as one value */
 static void
-UseParam(Compiler *c, Token *t, bool list)
+UseParam(Compiler *c, Token *t, bool list, Oid type)
 {
 	const char *name = t->text + 1;
 	int			i;
@@ -405,6 +406,7 @@ UseParam(Compiler *c, Token *t, bool list)
 				 errmsg("filter expression has more than %d parameters", (int) lengthof(c->params))));
 	c->params[c->n_params].name = pstrdup(name);
 	c->params[c->n_params].list = list;
+	c->params[c->n_params].type = type;
 	c->params[c->n_params].parts = (uint32) 1 << c->part;
 	c->n_params++;
 }
@@ -439,7 +441,7 @@ ListSql(Compiler *c, Oid arraytype)
 	if (t->kind == TK_PARAM)
 	{
 		c->at++;
-		UseParam(c, t, true);
+		UseParam(c, t, true, get_element_type(arraytype));
 		return psprintf("ARRAY(SELECT pg_catalog.jsonb_array_elements_text($3 OPERATOR(pg_catalog.->) %s))::%s",
 						quote_literal_cstr(t->text + 1), tname);
 	}
@@ -540,7 +542,7 @@ CompilePredicate(Compiler *c)
 		c->at++;
 		if (v->kind == TK_PARAM)
 		{
-			UseParam(c, v, false);
+			UseParam(c, v, false, f.type);
 			appendStringInfo(c->out, "(%s OPERATOR(pg_catalog.%s) ($3 OPERATOR(pg_catalog.->>) %s)::%s)",
 							 f.sql, sqlop, quote_literal_cstr(v->text + 1), format_type_be(f.type));
 		}
@@ -675,41 +677,24 @@ CheckPart(const char *sql, int pos)
 }
 
 /*
- * rec.create_filter(name, expression, dataset_group, replace) compiles a
- * filter expression against a dataset group's relations and stores it in
- * rec.filter.
+ * Compile a filter expression against dataset group b into out: its parts'
+ * queries and parameters as rec.filter stores them.  With check, each query
+ * is also prepared once, so that a type error is reported as the filter's
+ * (rec.create_filter); serving compiles without (its kept plans prepare).
  */
-Datum
-rec_create_filter(PG_FUNCTION_ARGS)
+void
+RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledFilter *out)
 {
-	char	   *name;
-	char	   *group;
-	bool		replace;
 	Compiler	c;
-	RecBinding	b;
 	StringInfoData parts;
 	StringInfoData params;
 	int			n_parts = 0;
 	int			i;
 	bool		first;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("name, expression, dataset_group and replace must not be null")));
-	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	group = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	replace = PG_GETARG_BOOL(3);
-	if (name[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("filter name must not be empty")));
-
-	SPI_connect();
-	RecLookupDatasetGroup(group, &b);
 	memset(&c, 0, sizeof(c));
-	c.expr = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	c.b = &b;
+	c.expr = expr;
+	c.b = b;
 	Tokenize(&c);
 
 	initStringInfo(&parts);
@@ -719,6 +704,7 @@ rec_create_filter(PG_FUNCTION_ARGS)
 		bool		include;
 		StringInfoData cond;
 		char	   *sql;
+		char	   *all_sql;
 		int			part_start;
 
 		part_start = Peek(&c)->pos;
@@ -743,17 +729,21 @@ rec_create_filter(PG_FUNCTION_ARGS)
 		if (Peek(&c)->kind != TK_END && Peek(&c)->kind != TK_PIPE)
 			SyntaxError(&c, Peek(&c), "AND, OR, | or the end of the expression");
 
-		/* check the query once: types and operators are resolved here */
-		sql = PartSql(&b, c.side == 2, cond.data, false);
-		CheckPart(sql, part_start);
-		CheckPart(PartSql(&b, c.side == 2, cond.data, true), part_start);
+		sql = PartSql(b, c.side == 2, cond.data, false);
+		all_sql = PartSql(b, c.side == 2, cond.data, true);
+		if (check)
+		{
+			/* check the query once: types and operators are resolved here */
+			CheckPart(sql, part_start);
+			CheckPart(all_sql, part_start);
+		}
 
 		appendStringInfo(&parts, "%s{\"include\": %s, \"interactions\": %s, \"sql\": ",
 						 n_parts > 1 ? ", " : "", include ? "true" : "false",
 						 c.side == 2 ? "true" : "false");
 		escape_json(&parts, sql);
 		appendStringInfoString(&parts, ", \"all_sql\": ");
-		escape_json(&parts, PartSql(&b, c.side == 2, cond.data, true));
+		escape_json(&parts, all_sql);
 		appendStringInfoString(&parts, ", \"params\": [");
 		for (i = 0, first = true; i < c.n_params; i++)
 			if (c.params[i].parts & ((uint32) 1 << n_parts))
@@ -779,6 +769,50 @@ rec_create_filter(PG_FUNCTION_ARGS)
 	}
 	appendStringInfoChar(&params, '}');
 
+	out->parts = DirectFunctionCall1(jsonb_in, CStringGetDatum(parts.data));
+	out->parameters = DirectFunctionCall1(jsonb_in, CStringGetDatum(params.data));
+	out->n_params = c.n_params;
+	out->param_names = palloc(sizeof(char *) * Max(c.n_params, 1));
+	out->param_types = palloc(sizeof(Oid) * Max(c.n_params, 1));
+	for (i = 0; i < c.n_params; i++)
+	{
+		out->param_names[i] = c.params[i].name;
+		out->param_types[i] = c.params[i].type;
+	}
+}
+
+/*
+ * rec.create_filter(name, expression, dataset_group, replace) compiles a
+ * filter expression against a dataset group's relations and stores it in
+ * rec.filter.
+ */
+Datum
+rec_create_filter(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	char	   *group;
+	char	   *expr;
+	bool		replace;
+	RecBinding	b;
+	RecCompiledFilter cf;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("name, expression, dataset_group and replace must not be null")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	group = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	replace = PG_GETARG_BOOL(3);
+	if (name[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("filter name must not be empty")));
+
+	SPI_connect();
+	RecLookupDatasetGroup(group, &b);
+	expr = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	RecCompileFilter(expr, &b, true, &cf);
+
 	{
 		Oid			argtypes[5] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID};
 		Datum		args[5];
@@ -786,9 +820,9 @@ rec_create_filter(PG_FUNCTION_ARGS)
 
 		args[0] = CStringGetTextDatum(name);
 		args[1] = CStringGetTextDatum(group);
-		args[2] = CStringGetTextDatum(c.expr);
-		args[3] = DirectFunctionCall1(jsonb_in, CStringGetDatum(parts.data));
-		args[4] = DirectFunctionCall1(jsonb_in, CStringGetDatum(params.data));
+		args[2] = CStringGetTextDatum(expr);
+		args[3] = cf.parts;
+		args[4] = cf.parameters;
 		ret = SPI_execute_with_args(replace ?
 									"INSERT INTO rec.filter (name, dataset_group, expression, parts, parameters)"
 									" VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET"

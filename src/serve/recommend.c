@@ -199,7 +199,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 	k = PG_GETARG_INT32(1);
 	exclude_seen = PG_GETARG_BOOL(2);
 	RecCheckK(k);
-	if (!PG_ARGISNULL(9) && !(PG_GETARG_FLOAT4(9) >= 0 && PG_GETARG_FLOAT4(9) <= 1))
+	if (!PG_ARGISNULL(9) && !(PG_GETARG_FLOAT8(9) >= 0 && PG_GETARG_FLOAT8(9) <= 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("promotion_share must be between 0 and 1")));
@@ -269,7 +269,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 				fixed[i].score = 0.0f;
 		}
 		found = RecSelectList(&s, fixed, n_fixed, k, filter, metadata, promotion,
-							  PG_ARGISNULL(9) ? 0.2 : PG_GETARG_FLOAT4(9), best, placed);
+							  PG_ARGISNULL(9) ? 0.2 : PG_GETARG_FLOAT8(9), best, placed);
 		reasons = palloc(sizeof(RecReason) * Max(found, 1));
 		because = palloc(sizeof(int32) * Max(found, 1));
 		RecExplainList(&ex, &s, best, found, reasons, because);
@@ -282,8 +282,8 @@ rec_recommend(PG_FUNCTION_ARGS)
 	}
 	for (i = 0; i < found; i++)
 	{
-		Datum		values[5];
-		bool		nulls[5] = {false, false, false, false, false};
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, false};
 		const char *reason = placed[i] == REC_PLACED_PROMOTED ? "promotion" :
 			placed[i] == REC_PLACED_METADATA ? "user-metadata" : RecReasonName(reasons[i]);
 
@@ -292,6 +292,8 @@ rec_recommend(PG_FUNCTION_ARGS)
 		values[2] = CStringGetTextDatum(reason);
 		values[3] = because[i] >= 0 ? RecItemDatum(m, because[i], item_type) : (Datum) 0;
 		values[4] = CStringGetTextDatum(target.campaign);
+		values[5] = Int32GetDatum(i + 1);	/* the list's order: promoted items sit at their
+											 * places, not in score order */
 		nulls[1] = isinf(best[i].score);
 		nulls[3] = because[i] < 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

@@ -6,6 +6,8 @@ Screenshots of each page go to OUTPUT_DIR.
 import os
 import sys
 import tempfile
+import urllib.error
+import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -66,6 +68,29 @@ options.binary_location = "/usr/bin/chromium"
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 driver.set_page_load_timeout(60)
 try:
+    # the home page links users with holdout events: the first one's analysis has something to show
+    driver.get(base + "/")
+    first = driver.find_element(By.CSS_SELECTOR, "p.links a[href^='/user/']").get_attribute("href")
+    driver.get(first.replace("/user/", "/analysis/"))
+    check("the first user linked from the home page has a holdout to analyse",
+          len(driver.find_elements(By.CSS_SELECTOR, "#holdout li")) > 0, first)
+    driver.get(base + "/")
+    driver.get(driver.find_element(By.LINK_TEXT, "Analysis").get_attribute("href"))
+    check("so has the user of the menu's Analysis link",
+          len(driver.find_elements(By.CSS_SELECTOR, "#holdout li")) > 0, driver.current_url)
+    try:
+        with urllib.request.urlopen(base + "/favicon.ico", timeout=10) as r:
+            icon = (r.status, r.headers.get("Content-Type"))
+    except urllib.error.HTTPError as e:
+        icon = (e.code, None)
+    check("/favicon.ico is served", icon[0] == 200 and "svg" in (icon[1] or ""), icon)
+
+    # a user nobody has seen: the empty history says why
+    driver.get(f"{base}/user/999999")
+    check("an unknown user's empty history says why",
+          "has watched nothing yet" in driver.find_element(By.ID, "no-history").text
+          and not driver.find_elements(By.CSS_SELECTOR, "#history li"))
+
     # a user: recommendations with reasons, then a click changes the list
     user = 1
     driver.get(f"{base}/user/{user}")
@@ -123,6 +148,9 @@ try:
     driver.get(f"{base}/campaigns")
     text = driver.find_element(By.ID, "campaigns").text
     check("the campaigns page shows the A/B campaign's variants and shares", "up-v1 50%" in text and "up-v2 50%" in text, text)
+    home = driver.find_element(By.CSS_SELECTOR, "#campaigns tr[data-campaign='home']")
+    cells = [home.find_element(By.CSS_SELECTOR, c).text for c in (".solution", ".version", ".recipe")]
+    check("and its solution, serving version and recipe (its main variant's)", all(cells), cells)
     shot("campaigns")
 
     # a small A/B test: 24 users, the users of up-v2 click more
@@ -149,6 +177,14 @@ try:
               for v in shown), f"start {start} end {end} shown {shown} clicks {clicks}")
     check("the evaluation page charts the campaigns and the A/B test in SVG",
           len(driver.find_elements(By.CSS_SELECTOR, "svg.chart")) == 2)
+    bar = {r.get_attribute("data-series"): r.get_attribute("fill")
+           for r in driver.find_elements(By.CSS_SELECTOR, "svg.chart rect[data-series]")}
+    dot = {c.get_attribute("data-series"): c.get_attribute("fill")
+           for c in driver.find_elements(By.CSS_SELECTOR, "svg.chart circle[data-series]")}
+    check("a variant has its campaign's colour in both charts",
+          dot and all(bar.get(v) == colour for v, colour in dot.items()), f"bars {bar} dots {dot}")
+    ticks = [t.text for t in driver.find_elements(By.CSS_SELECTOR, "svg.chart text.tick")]
+    check("the A/B chart's CTR axis has labels", len(ticks) >= 3 and all(t.endswith("%") for t in ticks), ticks)
     rows = driver.find_elements(By.CSS_SELECTOR, "#evaluation tr")
     check("with metrics against the holdout per campaign", len(rows) == 4, len(rows))
     shot("evaluation")
