@@ -17,12 +17,19 @@ OBJS = \
 	src/train/recipe_transition.o src/train/recipe_sparse.o src/train/recipe_personalization.o \
 	src/train/train.o
 
-DATA = $(wildcard sql/$(EXTENSION)--*.sql)
+# The SQL API is written once, by topic, in sql/src/*.sql (in this order: each
+# file may use the objects of the files before it); the install script of the
+# current version is built from them. The scripts of released versions and the
+# upgrade scripts (sql/rec--A--B.sql) are written by hand and committed.
+SQL_SRC = $(addprefix sql/src/,tables.sql dataset_groups.sql training.sql filters.sql \
+	campaigns.sql ab_tests.sql serving.sql batch.sql events.sql metrics.sql evaluation.sql)
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 PGFILEDESC = "rec - recommendations inside PostgreSQL"
 
-TESTS = $(wildcard sql/*.sql)
-REGRESS = $(filter-out $(EXTENSION)--%,$(patsubst sql/%.sql,%,$(TESTS)))
-REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
+TESTS = $(wildcard test/regress/sql/*.sql)
+REGRESS = $(patsubst test/regress/sql/%.sql,%,$(TESTS))
+REGRESS_OPTS = --inputdir=test/regress --load-extension=$(EXTENSION)
 
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
@@ -37,6 +44,11 @@ include $(PGXS)
 .PHONY: prove
 prove:
 	pg_prove --ext .sql -v test/ 2>&1
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SRC)
+	{ printf '%s\n' '-- rec $(EXTVERSION), built by make from sql/src/*.sql: edit those, not this file' \
+		'\echo Use "CREATE EXTENSION rec" to load this file. \quit'; \
+	  for f in $^; do printf '\n-- %s\n\n' "$$f"; cat "$$f"; done; } > $@
 
 # every object depends on every header: PGXS tracks no header dependencies
 $(OBJS): $(wildcard $(srcdir)/src/*/*.h)

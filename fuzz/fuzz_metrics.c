@@ -6,7 +6,7 @@
  *	  null bitmap) and through RecScoreList, which training uses.
  *
  * Each result is checked against a plain reimplementation of the documented
- * definitions (COMMENT ON FUNCTION in sql/rec--*.sql): positions 1-based,
+ * definitions (COMMENT ON FUNCTION in sql/src/metrics.sql): positions 1-based,
  * only the first k scored, a repeated id counts once at its first position,
  * recall and NDCG NULL for an empty relevant set, k outside 1..10000 an
  * error.  A crash, a sanitizer report or a disagreement is a finding.

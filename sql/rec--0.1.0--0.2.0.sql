@@ -1,41 +1,108 @@
 -- rec 0.1.0 -> 0.2.0
--- CREATE EXTENSION rec installs 0.1.0 and then runs this script; 0.1.0's
--- script is released and never edited, so every change since lives here.
+-- One change per object changed since 0.1.0, by topic in the order of
+-- sql/src/*.sql (which hold the current definitions: a fresh install of 0.2.0
+-- runs the script built from them). test/upgrade checks that 0.1.0 updated
+-- with this script and a fresh install have the same catalogue.
 \echo Use "ALTER EXTENSION rec UPDATE TO '0.2.0'" to load this file. \quit
 
--- Serving: similar_items says why each row is there ---------------------------
+-- Tables, indexes and the view ------------------------------------------------
 
-DROP FUNCTION @extschema@.similar_items(bigint, integer, bigint[], text);
-CREATE FUNCTION @extschema@.similar_items(
-	item_id bigint,
-	k integer DEFAULT 25,
-	exclude_items bigint[] DEFAULT NULL,
-	campaign text DEFAULT NULL)
-RETURNS TABLE (item_id bigint, score real, reason text)
-LANGUAGE C STABLE PARALLEL SAFE ROWS 25
-AS 'MODULE_PATHNAME', 'rec_similar_items';
-COMMENT ON FUNCTION @extschema@.similar_items(bigint, integer, bigint[], text) IS
-'Top-k items similar to an item, best first. reason is ''similar'' (the model''s row of the item), ''category'' (for an item known only from metadata: shares its categories) or ''popular'' (when fewer than k items are similar, the most popular of the rest, score 0; and every row of a popularity-count campaign). Scores are shares of the row''s positive total, as in recommend(). An item unknown to the campaign''s model is an error.';
+DROP INDEX @extschema@.interactions_user_ts_idx;
+CREATE INDEX interactions_user_ts_idx ON @extschema@.interactions (user_id, ts) INCLUDE (item_id);
 
--- Training: recipes and their parameters, one row each -------------------------
+CREATE INDEX items_categories_idx ON @extschema@.items USING gin (categories);
 
-DROP FUNCTION @extschema@.recipes();
-CREATE FUNCTION @extschema@.recipes()
-RETURNS TABLE (name text, algorithm text, description text)
-LANGUAGE C STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_recipes';
-COMMENT ON FUNCTION @extschema@.recipes() IS
-'The recipes rec.train() accepts, with their algorithm; rec.recipe_parameters() lists their parameters.';
+UPDATE @extschema@.dataset_group
+SET columns = columns || '{"users_user_id": "user_id", "user_categories": "properties", "user_categories_json": true}'
+WHERE name = 'default';
 
-CREATE FUNCTION @extschema@.recipe_parameters(recipe text DEFAULT NULL)
-RETURNS TABLE (recipe text, parameter text, type text, default_value text,
-			   min_value double precision, max_value double precision, description text)
-LANGUAGE C STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_recipe_parameters';
-COMMENT ON FUNCTION @extschema@.recipe_parameters(text) IS
-'The parameters a recipe accepts in rec.train()''s params (every recipe''s when recipe is NULL), with type, default, range and meaning.';
+CREATE TABLE @extschema@.model_chunk (
+	version bigint NOT NULL REFERENCES @extschema@.solution_version ON DELETE CASCADE,
+	seq integer NOT NULL CHECK (seq > 0),
+	data bytea NOT NULL,
+	PRIMARY KEY (version, seq)
+);
 
--- Dataset groups: a bound relation cannot be dropped from under its group -----
+ALTER TABLE @extschema@.model_chunk ALTER COLUMN data SET STORAGE EXTERNAL;
+
+COMMENT ON TABLE @extschema@.model_chunk IS
+'The rest of a model larger than rec.model_chunk_size: solution_version.model holds its first piece, rows 1..n the following ones, each as long as the first but the last.';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.model_chunk', '');
+
+CREATE TABLE @extschema@.campaign_variant (
+	campaign text NOT NULL REFERENCES @extschema@.campaign ON DELETE CASCADE ON UPDATE CASCADE,
+	variant text NOT NULL REFERENCES @extschema@.campaign ON DELETE CASCADE ON UPDATE CASCADE,
+	share double precision NOT NULL CHECK (share > 0 AND share <= 1),
+	PRIMARY KEY (campaign, variant),
+	CHECK (variant <> campaign)
+);
+
+CREATE INDEX campaign_variant_variant_idx ON @extschema@.campaign_variant (variant);
+
+COMMENT ON TABLE @extschema@.campaign_variant IS
+'The variants of an A/B campaign: other campaigns, each with its share of the users.';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.campaign_variant', '');
+
+CREATE TABLE @extschema@.filter (
+	name text PRIMARY KEY CHECK (name <> ''),
+	dataset_group text NOT NULL REFERENCES @extschema@.dataset_group ON DELETE CASCADE,
+	expression text NOT NULL,
+	parts jsonb NOT NULL,
+	parameters jsonb NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+COMMENT ON TABLE @extschema@.filter IS
+'Named filters (Personalize''s filters): the expression as written, its parts compiled to queries over candidate items by rec.create_filter(), and the parameters it takes (list or value).';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.filter', '');
+
+CREATE TABLE @extschema@.impression (
+	campaign text NOT NULL,
+	variant text NOT NULL,
+	user_id bigint NOT NULL,
+	items bigint[] NOT NULL,
+	ts timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+CREATE INDEX impression_campaign_ts_idx ON @extschema@.impression (campaign, ts);
+
+COMMENT ON TABLE @extschema@.impression IS
+'Recommendation lists an application showed (rec.log_impression): one row per list, the items in the order shown.';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.impression', '');
+
+CREATE TABLE @extschema@.event_attribution (
+	campaign text NOT NULL,
+	variant text NOT NULL,
+	rank integer CHECK (rank >= 1),
+	user_id bigint NOT NULL,
+	item_id bigint NOT NULL,
+	event_type text NOT NULL,
+	ts timestamptz NOT NULL
+);
+
+CREATE INDEX event_attribution_campaign_ts_idx ON @extschema@.event_attribution (campaign, ts);
+
+COMMENT ON TABLE @extschema@.event_attribution IS
+'Events attributed to the recommendation that led to them (rec.log_event with campaign): campaign, variant that served, rank shown.';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_attribution', '');
+
+CREATE TRIGGER campaign_variant_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.campaign_variant
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.catalogue_changed();
+
+CREATE FUNCTION @extschema@.model_files_sweep()
+RETURNS trigger
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'rec_model_files_sweep';
+COMMENT ON FUNCTION @extschema@.model_files_sweep() IS
+'Internal trigger: removes the server''s model files (rec_models/ in the data directory) of solution versions that no longer exist.';
+
+CREATE TRIGGER solution_version_deleted AFTER DELETE OR TRUNCATE ON @extschema@.solution_version
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.model_files_sweep();
 
 CREATE FUNCTION @extschema@.protect_bound_relations()
 RETURNS event_trigger
@@ -67,402 +134,11 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.protect_bound_relations() IS
 'Internal event trigger: refuses to drop a table or view a dataset group is bound to, even with CASCADE, naming the group.';
+
 CREATE EVENT TRIGGER rec_protect_bound_relations ON sql_drop
 	EXECUTE FUNCTION @extschema@.protect_bound_relations();
 
--- Evaluation (src/metrics.c, src/evaluate.c) --------------------------------
--- Metric aggregates over ranked rows, rec.holdout_recommend, and
--- rec.evaluate scoring "as of" the holdout with rounded figures.
-
-CREATE FUNCTION @extschema@.rank_metric_trans(internal, bigint, boolean, integer)
-RETURNS internal
-LANGUAGE C IMMUTABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_rank_metric_trans';
-COMMENT ON FUNCTION @extschema@.rank_metric_trans(internal, bigint, boolean, integer) IS
-'Internal: transition function of precision_agg, mrr_agg and hit_agg.';
-
-CREATE FUNCTION @extschema@.rank_metric_trans(internal, bigint, boolean, integer, integer)
-RETURNS internal
-LANGUAGE C IMMUTABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_rank_metric_trans';
-COMMENT ON FUNCTION @extschema@.rank_metric_trans(internal, bigint, boolean, integer, integer) IS
-'Internal: transition function of ndcg_agg and recall_agg.';
-
-CREATE FUNCTION @extschema@.rank_metric_combine(internal, internal)
-RETURNS internal
-LANGUAGE C IMMUTABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_rank_metric_combine';
-COMMENT ON FUNCTION @extschema@.rank_metric_combine(internal, internal) IS
-'Internal: combine function of the metric aggregates (the union of two sets of relevant ranks).';
-
-CREATE FUNCTION @extschema@.rank_metric_serialize(internal)
-RETURNS bytea
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_rank_metric_serialize';
-COMMENT ON FUNCTION @extschema@.rank_metric_serialize(internal) IS
-'Internal: serialization function of the metric aggregates.';
-
-CREATE FUNCTION @extschema@.rank_metric_deserialize(bytea, internal)
-RETURNS internal
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_rank_metric_deserialize';
-COMMENT ON FUNCTION @extschema@.rank_metric_deserialize(bytea, internal) IS
-'Internal: deserialization function of the metric aggregates.';
-
-CREATE FUNCTION @extschema@.precision_agg_final(internal)
-RETURNS double precision
-LANGUAGE C IMMUTABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_precision_agg_final';
-COMMENT ON FUNCTION @extschema@.precision_agg_final(internal) IS 'Internal: final function of precision_agg.';
-
-CREATE FUNCTION @extschema@.recall_agg_final(internal)
-RETURNS double precision
-LANGUAGE C IMMUTABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_recall_agg_final';
-COMMENT ON FUNCTION @extschema@.recall_agg_final(internal) IS 'Internal: final function of recall_agg.';
-
-CREATE FUNCTION @extschema@.ndcg_agg_final(internal)
-RETURNS double precision
-LANGUAGE C IMMUTABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_ndcg_agg_final';
-COMMENT ON FUNCTION @extschema@.ndcg_agg_final(internal) IS 'Internal: final function of ndcg_agg.';
-
-CREATE FUNCTION @extschema@.mrr_agg_final(internal)
-RETURNS double precision
-LANGUAGE C IMMUTABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_mrr_agg_final';
-COMMENT ON FUNCTION @extschema@.mrr_agg_final(internal) IS 'Internal: final function of mrr_agg.';
-
-CREATE FUNCTION @extschema@.hit_agg_final(internal)
-RETURNS double precision
-LANGUAGE C IMMUTABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_hit_agg_final';
-COMMENT ON FUNCTION @extschema@.hit_agg_final(internal) IS 'Internal: final function of hit_agg.';
-
-CREATE AGGREGATE @extschema@.precision_agg(rank bigint, relevant boolean, k integer) (
-	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
-	FINALFUNC = @extschema@.precision_agg_final,
-	COMBINEFUNC = @extschema@.rank_metric_combine,
-	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
-	PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.precision_agg(bigint, boolean, integer) IS
-'Precision at k of one group of ranked rows (one user''s list): relevant ranks <= k divided by k; equals precision_at_k() on the same list. A NULL rank is skipped, a NULL relevant is not relevant, a rank given twice counts once.';
-
-CREATE AGGREGATE @extschema@.recall_agg(rank bigint, relevant boolean, n_relevant integer, k integer) (
-	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
-	FINALFUNC = @extschema@.recall_agg_final,
-	COMBINEFUNC = @extschema@.rank_metric_combine,
-	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
-	PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.recall_agg(bigint, boolean, integer, integer) IS
-'Recall at k of one group of ranked rows: relevant ranks <= k divided by n_relevant (the user''s number of distinct relevant items, the same in every row); NULL when n_relevant is 0. Equals recall_at_k() on the same list.';
-
-CREATE AGGREGATE @extschema@.ndcg_agg(rank bigint, relevant boolean, n_relevant integer, k integer) (
-	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
-	FINALFUNC = @extschema@.ndcg_agg_final,
-	COMBINEFUNC = @extschema@.rank_metric_combine,
-	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
-	PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.ndcg_agg(bigint, boolean, integer, integer) IS
-'Binary NDCG at k of one group of ranked rows, with the ideal DCG over min(k, n_relevant) hits; NULL when n_relevant is 0. Equals ndcg_at_k() on the same list.';
-
-CREATE AGGREGATE @extschema@.mrr_agg(rank bigint, relevant boolean, k integer) (
-	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
-	FINALFUNC = @extschema@.mrr_agg_final,
-	COMBINEFUNC = @extschema@.rank_metric_combine,
-	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
-	PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.mrr_agg(bigint, boolean, integer) IS
-'Reciprocal rank of one group of ranked rows: 1 / the first relevant rank <= k, 0 if none; equals mrr() on the same list. Average it over users for MRR.';
-
-CREATE AGGREGATE @extschema@.hit_agg(rank bigint, relevant boolean, k integer) (
-	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
-	FINALFUNC = @extschema@.hit_agg_final,
-	COMBINEFUNC = @extschema@.rank_metric_combine,
-	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
-	PARALLEL = SAFE);
-COMMENT ON AGGREGATE @extschema@.hit_agg(bigint, boolean, integer) IS
-'Hit at k of one group of ranked rows: 1 if any rank <= k is relevant, else 0; equals hit_at_k() on the same list.';
-
-CREATE FUNCTION @extschema@.holdout_recommend(
-	campaign text,
-	holdout regclass,
-	k integer DEFAULT 25,
-	user_column text DEFAULT 'user_id',
-	item_column text DEFAULT 'item_id',
-	ts_column text DEFAULT NULL,
-	exclude_holdout boolean DEFAULT true)
-RETURNS TABLE (user_id bigint, rank integer, item_id bigint, relevant boolean, n_relevant integer)
-LANGUAGE C STABLE
-AS 'MODULE_PATHNAME', 'rec_holdout_recommend';
-COMMENT ON FUNCTION @extschema@.holdout_recommend(text, regclass, integer, text, text, text, boolean) IS
-'Top-k of every holdout user as of the holdout, each row marked relevant (in that user''s holdout) or not, with the user''s number of distinct holdout items: the rows the metric aggregates take. Each user''s history leaves out its events on its holdout items (exclude_holdout) and, with ts_column, leaves out its events after its first holdout event. A user with no recommendation gets one row with a NULL rank.';
-
-DROP FUNCTION @extschema@.evaluate(text, regclass, text, text);
-CREATE FUNCTION @extschema@.evaluate(
-	campaign text,
-	holdout regclass,
-	user_column text DEFAULT 'user_id',
-	item_column text DEFAULT 'item_id',
-	ts_column text DEFAULT NULL,
-	exclude_holdout boolean DEFAULT true)
-RETURNS TABLE (
-	users bigint,
-	coverage double precision,
-	mrr_at_25 double precision,
-	ndcg_at_5 double precision,
-	ndcg_at_10 double precision,
-	ndcg_at_25 double precision,
-	precision_at_5 double precision,
-	precision_at_10 double precision,
-	precision_at_25 double precision,
-	recall_at_10 double precision,
-	recall_at_25 double precision,
-	hit_at_10 double precision)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	catalogue integer;
-	ts_type regtype;
-BEGIN
-	IF campaign IS NULL OR holdout IS NULL OR user_column IS NULL OR item_column IS NULL THEN
-		RAISE EXCEPTION 'campaign, holdout, user_column and item_column must not be null'
-			USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	IF exclude_holdout IS NULL THEN
-		RAISE EXCEPTION 'exclude_holdout must not be null' USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	PERFORM @extschema@.column_type(holdout, user_column, 'user_column',
-		'Name the holdout''s columns with user_column => and item_column =>.');
-	PERFORM @extschema@.column_type(holdout, item_column, 'item_column',
-		'Name the holdout''s columns with user_column => and item_column =>.');
-	IF ts_column IS NOT NULL THEN
-		ts_type := @extschema@.column_type(holdout, ts_column, 'ts_column',
-			'Name the holdout''s time column with ts_column =>.');
-		IF ts_type <> ALL ('{timestamptz,timestamp,date,smallint,integer,bigint,real,double precision,numeric}'::regtype[]) THEN
-			RAISE EXCEPTION 'ts_column "%" has type %, not a time', ts_column, ts_type
-				USING ERRCODE = 'datatype_mismatch',
-					  HINT = 'Give a timestamptz, timestamp or date column, or epoch seconds.';
-		END IF;
-	END IF;
-	SELECT sv.n_items INTO catalogue
-	FROM @extschema@.campaign c
-	JOIN @extschema@.solution_version sv ON sv.solution = c.solution
-		AND (c.solution_version IS NULL OR sv.id = c.solution_version)
-	WHERE c.name = campaign ORDER BY sv.id DESC LIMIT 1;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'campaign "%" does not exist', campaign
-			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.deploy().';
-	END IF;
-	-- one group of ranked rows per user, one metric aggregate per figure,
-	-- means rounded to 6 decimals so that they print as what they are
-	RETURN QUERY
-	WITH r AS MATERIALIZED (
-		SELECT h.user_id, h.rank, h.item_id, h.relevant, h.n_relevant
-		FROM @extschema@.holdout_recommend(evaluate.campaign, evaluate.holdout, 25,
-			evaluate.user_column, evaluate.item_column, evaluate.ts_column, evaluate.exclude_holdout) h),
-	per_user AS (
-		SELECT @extschema@.mrr_agg(r.rank, r.relevant, 25) AS mrr25,
-			@extschema@.ndcg_agg(r.rank, r.relevant, r.n_relevant, 5) AS ndcg5,
-			@extschema@.ndcg_agg(r.rank, r.relevant, r.n_relevant, 10) AS ndcg10,
-			@extschema@.ndcg_agg(r.rank, r.relevant, r.n_relevant, 25) AS ndcg25,
-			@extschema@.precision_agg(r.rank, r.relevant, 5) AS p5,
-			@extschema@.precision_agg(r.rank, r.relevant, 10) AS p10,
-			@extschema@.precision_agg(r.rank, r.relevant, 25) AS p25,
-			@extschema@.recall_agg(r.rank, r.relevant, r.n_relevant, 10) AS r10,
-			@extschema@.recall_agg(r.rank, r.relevant, r.n_relevant, 25) AS r25,
-			@extschema@.hit_agg(r.rank, r.relevant, 10) AS h10
-		FROM r GROUP BY r.user_id)
-	SELECT count(*),
-		round(((SELECT count(DISTINCT r.item_id) FROM r)::float8 / greatest(catalogue, 1))::numeric, 6)::float8,
-		round(avg(u.mrr25)::numeric, 6)::float8,
-		round(avg(u.ndcg5)::numeric, 6)::float8,
-		round(avg(u.ndcg10)::numeric, 6)::float8,
-		round(avg(u.ndcg25)::numeric, 6)::float8,
-		round(avg(u.p5)::numeric, 6)::float8,
-		round(avg(u.p10)::numeric, 6)::float8,
-		round(avg(u.p25)::numeric, 6)::float8,
-		round(avg(u.r10)::numeric, 6)::float8,
-		round(avg(u.r25)::numeric, 6)::float8,
-		round(avg(u.h10)::numeric, 6)::float8
-	FROM per_user u;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.evaluate(text, regclass, text, text, text, boolean) IS
-'Score a campaign against any holdout relation of (user, item) rows, as of the holdout: each holdout user gets 25 recommendations from its history without its holdout items (exclude_holdout) and, with ts_column, without its events after its first holdout event; seen items excluded. A NOTICE counts holdout rows also in the interactions. Metric aggregates per user, means rounded to 6 decimals; coverage is distinct recommended items over the catalogue.';
-
--- Serving: the history read of the default group can be index-only -------------
-
-DROP INDEX @extschema@.interactions_user_ts_idx;
-CREATE INDEX interactions_user_ts_idx ON @extschema@.interactions (user_id, ts) INCLUDE (item_id);
-
--- A/B tests between solution versions (src/catalog.c, src/recommend.c, src/events.c)
--- A campaign may split its traffic between variants, each a campaign of its
--- own; a user's variant is a hash of the user id and the campaign name.
--- recommend says which variant served, the application logs what it showed
--- (log_impression) and what was clicked (log_event's campaign, variant,
--- rank), and campaign_report is plain SQL over those rows.
-
-CREATE TABLE @extschema@.campaign_variant (
-	campaign text NOT NULL REFERENCES @extschema@.campaign ON DELETE CASCADE ON UPDATE CASCADE,
-	variant text NOT NULL REFERENCES @extschema@.campaign ON DELETE CASCADE ON UPDATE CASCADE,
-	share double precision NOT NULL CHECK (share > 0 AND share <= 1),
-	PRIMARY KEY (campaign, variant),
-	CHECK (variant <> campaign)
-);
-CREATE INDEX campaign_variant_variant_idx ON @extschema@.campaign_variant (variant);
-COMMENT ON TABLE @extschema@.campaign_variant IS
-'The variants of an A/B campaign: other campaigns, each with its share of the users.';
-CREATE TRIGGER campaign_variant_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.campaign_variant
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.catalogue_changed();
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.campaign_variant', '');
-
-CREATE TABLE @extschema@.impression (
-	campaign text NOT NULL,
-	variant text NOT NULL,
-	user_id bigint NOT NULL,
-	items bigint[] NOT NULL,
-	ts timestamptz NOT NULL DEFAULT pg_catalog.now()
-);
-CREATE INDEX impression_campaign_ts_idx ON @extschema@.impression (campaign, ts);
-COMMENT ON TABLE @extschema@.impression IS
-'Recommendation lists an application showed (rec.log_impression): one row per list, the items in the order shown.';
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.impression', '');
-
-CREATE TABLE @extschema@.event_attribution (
-	campaign text NOT NULL,
-	variant text NOT NULL,
-	rank integer CHECK (rank >= 1),
-	user_id bigint NOT NULL,
-	item_id bigint NOT NULL,
-	event_type text NOT NULL,
-	ts timestamptz NOT NULL
-);
-CREATE INDEX event_attribution_campaign_ts_idx ON @extschema@.event_attribution (campaign, ts);
-COMMENT ON TABLE @extschema@.event_attribution IS
-'Events attributed to the recommendation that led to them (rec.log_event with campaign): campaign, variant that served, rank shown.';
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_attribution', '');
-
-CREATE FUNCTION @extschema@.variant(campaign text, user_id bigint)
-RETURNS text
-LANGUAGE C STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_variant';
-COMMENT ON FUNCTION @extschema@.variant(text, bigint) IS
-'The campaign that serves a user: an A/B campaign''s variant for this user (a hash of the user id and the campaign name against the cumulative shares, stable while the shares stay), or the campaign itself.';
-
-DROP FUNCTION @extschema@.deploy(text, text, bigint);
-CREATE FUNCTION @extschema@.deploy(
-	campaign text,
-	solution text DEFAULT NULL,
-	version bigint DEFAULT NULL,
-	variants jsonb DEFAULT NULL)
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	sol text := solution;
-	ver bigint := version;
-	serving bigint;
-	total double precision;
-	bad record;
-	main text;
-BEGIN
-	IF variants IS NOT NULL THEN
-		IF campaign IS NULL THEN
-			RAISE EXCEPTION 'campaign must not be null' USING ERRCODE = 'null_value_not_allowed';
-		END IF;
-		IF solution IS NOT NULL OR version IS NOT NULL THEN
-			RAISE EXCEPTION 'give variants or a solution or version, not both'
-				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Each variant is a campaign of its own: deploy the versions to those first.';
-		END IF;
-		IF jsonb_typeof(variants) <> 'object' OR variants = '{}' THEN
-			RAISE EXCEPTION 'variants must be a JSON object of campaign names and shares'
-				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'For example ''{"up-v7": 0.9, "up-v8": 0.1}''.';
-		END IF;
-		SELECT v.key, v.value INTO bad FROM jsonb_each(variants) v
-		WHERE jsonb_typeof(v.value) <> 'number' OR v.value::text::float8 <= 0 OR v.value::text::float8 > 1
-		ORDER BY v.key LIMIT 1;
-		IF FOUND THEN
-			RAISE EXCEPTION 'share of variant "%" must be a number above 0 and at most 1, not %', bad.key, bad.value
-				USING ERRCODE = 'invalid_parameter_value';
-		END IF;
-		SELECT sum(v.value::text::float8) INTO total FROM jsonb_each(variants) v;
-		IF abs(total - 1) > 1e-6 THEN
-			RAISE EXCEPTION 'variant shares must add up to 1, not %', pg_catalog.trim_scale(round(total::numeric, 4))
-				USING ERRCODE = 'invalid_parameter_value';
-		END IF;
-		SELECT v.key INTO main FROM jsonb_each(variants) v
-		WHERE v.key = campaign OR NOT EXISTS (SELECT FROM @extschema@.campaign c WHERE c.name = v.key)
-		ORDER BY v.key LIMIT 1;
-		IF FOUND THEN
-			IF main = campaign THEN
-				RAISE EXCEPTION 'campaign "%" cannot be a variant of itself', campaign
-					USING ERRCODE = 'invalid_parameter_value';
-			END IF;
-			RAISE EXCEPTION 'variant campaign "%" does not exist', main
-				USING ERRCODE = 'undefined_object',
-					  HINT = 'Deploy each variant as a campaign first, e.g. rec.deploy(''up-v8'', version => 8).';
-		END IF;
-		SELECT v.key INTO main FROM jsonb_each(variants) v
-		JOIN @extschema@.campaign_variant cv ON cv.campaign = v.key ORDER BY v.key LIMIT 1;
-		IF FOUND THEN
-			RAISE EXCEPTION 'variant campaign "%" has variants itself', main
-				USING ERRCODE = 'invalid_parameter_value';
-		END IF;
-		IF EXISTS (SELECT FROM @extschema@.campaign_variant cv WHERE cv.variant = deploy.campaign) THEN
-			RAISE EXCEPTION 'campaign "%" is a variant of campaign "%"', campaign,
-				(SELECT min(cv.campaign) FROM @extschema@.campaign_variant cv WHERE cv.variant = deploy.campaign)
-				USING ERRCODE = 'invalid_parameter_value';
-		END IF;
-		-- the row itself serves what the main variant (largest share) serves
-		SELECT c.solution, c.solution_version INTO sol, ver
-		FROM jsonb_each(variants) v JOIN @extschema@.campaign c ON c.name = v.key
-		ORDER BY v.value::text::float8 DESC, v.key LIMIT 1;
-	ELSE
-		IF campaign IS NULL OR (solution IS NULL AND version IS NULL) THEN
-			RAISE EXCEPTION 'campaign and one of solution or version must be given'
-				USING ERRCODE = 'null_value_not_allowed';
-		END IF;
-		IF version IS NOT NULL THEN
-			SELECT sv.solution INTO sol FROM @extschema@.solution_version sv WHERE sv.id = version;
-			IF NOT FOUND THEN
-				RAISE EXCEPTION 'solution version % does not exist', version USING ERRCODE = 'undefined_object';
-			END IF;
-			IF solution IS NOT NULL AND sol <> solution THEN
-				RAISE EXCEPTION 'solution version % belongs to solution "%", not "%"', version, sol, solution
-					USING ERRCODE = 'invalid_parameter_value';
-			END IF;
-		ELSIF NOT EXISTS (SELECT FROM @extschema@.solution s WHERE s.name = sol) THEN
-			RAISE EXCEPTION 'solution "%" does not exist', sol
-				USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.train().';
-		END IF;
-	END IF;
-	IF campaign = '' THEN
-		RAISE EXCEPTION 'campaign name must not be empty' USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	INSERT INTO @extschema@.campaign AS c (name, solution, solution_version)
-	VALUES (campaign, sol, ver)
-	ON CONFLICT (name) DO UPDATE
-	SET solution = excluded.solution, solution_version = excluded.solution_version,
-		updated_at = pg_catalog.now();
-	DELETE FROM @extschema@.campaign_variant cv WHERE cv.campaign = deploy.campaign;
-	IF variants IS NOT NULL THEN
-		INSERT INTO @extschema@.campaign_variant (campaign, variant, share)
-		SELECT deploy.campaign, v.key, v.value::text::float8 FROM jsonb_each(variants) v;
-	END IF;
-	SELECT max(sv.id) INTO serving FROM @extschema@.solution_version sv
-	WHERE sv.solution = sol AND (ver IS NULL OR sv.id = ver);
-	RETURN serving;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.deploy(text, text, bigint, jsonb) IS
-'Create or move a campaign: to a pinned solution version, to whatever the newest version of a solution is (version NULL), or (variants) to an A/B test between other campaigns with their shares of the users, e.g. ''{"up-v7": 0.9, "up-v8": 0.1}''. Serving sees the move at once. Returns the version the campaign (its main variant) serves now.';
-
-CREATE OR REPLACE VIEW @extschema@.campaign_status AS
+CREATE VIEW @extschema@.campaign_status AS
 SELECT c.name AS campaign, c.solution, c.solution_version IS NULL AS follows_newest,
 	v.id AS serving_version, v.recipe, v.created_at AS version_created_at, c.updated_at,
 	(SELECT pg_catalog.jsonb_object_agg(cv.variant, cv.share ORDER BY cv.variant)
@@ -472,273 +148,11 @@ LEFT JOIN LATERAL (
 	SELECT sv.id, sv.recipe, sv.created_at FROM @extschema@.solution_version sv
 	WHERE sv.solution = c.solution AND (c.solution_version IS NULL OR sv.id = c.solution_version)
 	ORDER BY sv.id DESC LIMIT 1) v ON true;
+
 COMMENT ON VIEW @extschema@.campaign_status IS
 'Each campaign with the solution version it serves now: its pinned version, or (follows_newest) the newest version of its solution; serving_version is NULL while the solution has none. variants: an A/B campaign''s variants and shares (its own row serves what its main variant served when deployed).';
 
-DROP FUNCTION @extschema@.recommend(bigint, integer, boolean, bigint[], bigint[], text);
-CREATE FUNCTION @extschema@.recommend(
-	user_id bigint,
-	k integer DEFAULT 25,
-	exclude_seen boolean DEFAULT true,
-	include_items bigint[] DEFAULT NULL,
-	exclude_items bigint[] DEFAULT NULL,
-	campaign text DEFAULT NULL)
-RETURNS TABLE (item_id bigint, score real, reason text, because_item_id bigint, variant text)
-LANGUAGE C STABLE PARALLEL SAFE ROWS 25
-AS 'MODULE_PATHNAME', 'rec_recommend';
-COMMENT ON FUNCTION @extschema@.recommend(bigint, integer, boolean, bigint[], bigint[], text) IS
-'Top-k items for a user from the user''s current history, best first. score is the item''s share of the positive scores over the whole catalogue (they sum to 1; the popularity fallback''s is the item''s share of all events), on one scale for every user and model. reason is ''personalized'' (because_item_id: the history item that contributes most), ''session'' (a new category the newest events turned to; because_item_id: the newest such event), ''exploration'' (a new item matching the user''s categories) or ''popular'' (the fallback for a user with no usable history). variant is the campaign that served: an A/B campaign''s variant for this user, or the campaign itself. Campaign defaults to rec.campaign.';
-
-CREATE FUNCTION @extschema@.attributed_variant(campaign text, variant text, user_id bigint)
-RETURNS text
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF NOT EXISTS (SELECT FROM @extschema@.campaign c WHERE c.name = attributed_variant.campaign) THEN
-		RAISE EXCEPTION 'campaign "%" does not exist', campaign
-			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.deploy().';
-	END IF;
-	IF variant IS NULL THEN
-		RETURN @extschema@.variant(campaign, user_id);
-	END IF;
-	IF variant <> campaign AND NOT EXISTS (SELECT FROM @extschema@.campaign_variant cv
-			WHERE cv.campaign = attributed_variant.campaign AND cv.variant = attributed_variant.variant) THEN
-		RAISE EXCEPTION 'campaign "%" has no variant "%"', campaign, variant
-			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Pass the variant column of rec.recommend(), or leave variant out to take the user''s.';
-	END IF;
-	RETURN variant;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.attributed_variant(text, text, bigint) IS
-'Internal: the variant an attributed event or impression is logged under (the given one, checked, or the user''s).';
-
-DROP FUNCTION @extschema@.log_event(bigint, bigint, text, real, timestamptz, text);
-CREATE FUNCTION @extschema@.log_event(
-	user_id bigint,
-	item_id bigint,
-	event_type text DEFAULT NULL,
-	event_value real DEFAULT NULL,
-	ts timestamptz DEFAULT pg_catalog.now(),
-	dataset_group text DEFAULT 'default',
-	campaign text DEFAULT NULL,
-	variant text DEFAULT NULL,
-	rank integer DEFAULT NULL)
-RETURNS void
-LANGUAGE C VOLATILE
-AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(bigint, bigint, text, real, timestamptz, text, text, text, integer) IS
-'Record one event in a dataset group''s interactions (Personalize''s PutEvents). The next recommend(), even in the same transaction, reflects it. event_type and event_value left NULL take the column''s default (''click'' in rec.interactions); giving one to a group without that column is an error. An event dated more than a day after now() is refused. With campaign, the event is also attributed to the recommendation that led to it (rec.event_attribution): variant defaults to the user''s variant, rank is the position it was shown at.';
-
-CREATE FUNCTION @extschema@.log_impression(
-	user_id bigint,
-	items bigint[],
-	campaign text,
-	variant text DEFAULT NULL,
-	ts timestamptz DEFAULT pg_catalog.now())
-RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF user_id IS NULL OR items IS NULL OR campaign IS NULL OR ts IS NULL THEN
-		RAISE EXCEPTION 'user_id, items, campaign and ts must not be null'
-			USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	IF cardinality(items) = 0 OR array_position(items, NULL) IS NOT NULL THEN
-		RAISE EXCEPTION 'items must hold at least one item and no NULL'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	INSERT INTO @extschema@.impression (campaign, variant, user_id, items, ts)
-	VALUES (campaign, @extschema@.attributed_variant(campaign, variant, user_id), user_id, items, ts);
-END
-$$;
-COMMENT ON FUNCTION @extschema@.log_impression(bigint, bigint[], text, text, timestamptz) IS
-'Record a recommendation list an application showed to a user, in the order shown (recommend() itself never writes). variant defaults to the user''s variant.';
-
-CREATE FUNCTION @extschema@.normal_cdf(z double precision)
-RETURNS double precision
-LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
-SET search_path = pg_catalog, pg_temp
-RETURN (SELECT CASE WHEN z >= 0 THEN 1 - 0.5 * t.tail ELSE 0.5 * t.tail END
-	FROM (SELECT 1 / pow(1 + 0.0705230784 * x + 0.0422820123 * x ^ 2 + 0.0092705272 * x ^ 3
-		+ 0.0001520143 * x ^ 4 + 0.0002765672 * x ^ 5 + 0.0000430638 * x ^ 6, 16) AS tail
-		FROM (SELECT abs(z) / sqrt(2::float8) AS x) a) t);
-COMMENT ON FUNCTION @extschema@.normal_cdf(double precision) IS
-'Internal: the standard normal distribution function (erf by Abramowitz and Stegun 7.1.28, error below 3e-7).';
-
-CREATE FUNCTION @extschema@.campaign_report(
-	campaign text,
-	since timestamptz DEFAULT '-infinity',
-	click_event text DEFAULT 'click',
-	conversion_event text DEFAULT NULL)
-RETURNS TABLE (
-	variant text,
-	share double precision,
-	control boolean,
-	users bigint,
-	impressions bigint,
-	clicks bigint,
-	ctr double precision,
-	ctr_low double precision,
-	ctr_high double precision,
-	conversions bigint,
-	conversion double precision,
-	conversion_low double precision,
-	conversion_high double precision,
-	ctr_p_value double precision,
-	conversion_p_value double precision,
-	significant boolean)
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-BEGIN ATOMIC
-	WITH configured AS (
-		SELECT cv.variant, cv.share FROM @extschema@.campaign_variant cv
-		WHERE cv.campaign = campaign_report.campaign
-		UNION ALL
-		SELECT c.name, 1 FROM @extschema@.campaign c
-		WHERE c.name = campaign_report.campaign
-			AND NOT EXISTS (SELECT FROM @extschema@.campaign_variant cv WHERE cv.campaign = c.name)),
-	shown AS (
-		SELECT i.variant, count(DISTINCT i.user_id) AS users,
-			sum(cardinality(i.items))::bigint AS impressions
-		FROM @extschema@.impression i
-		WHERE i.campaign = campaign_report.campaign AND i.ts >= campaign_report.since
-		GROUP BY i.variant),
-	clicked AS (
-		SELECT a.variant, count(*) AS clicks FROM @extschema@.event_attribution a
-		WHERE a.campaign = campaign_report.campaign AND a.ts >= campaign_report.since
-			AND a.event_type = campaign_report.click_event
-		GROUP BY a.variant),
-	converted AS (
-		SELECT a.variant, count(DISTINCT a.user_id) AS conversions FROM @extschema@.event_attribution a
-		WHERE a.campaign = campaign_report.campaign AND a.ts >= campaign_report.since
-			AND (campaign_report.conversion_event IS NULL OR a.event_type = campaign_report.conversion_event)
-			AND EXISTS (SELECT FROM @extschema@.impression i WHERE i.campaign = a.campaign
-				AND i.variant = a.variant AND i.user_id = a.user_id AND i.ts >= campaign_report.since)
-		GROUP BY a.variant),
-	figures AS (
-		SELECT v.variant, v.share,
-			coalesce(s.users, 0) AS users, coalesce(s.impressions, 0) AS impressions,
-			coalesce(k.clicks, 0) AS clicks, coalesce(cv.conversions, 0) AS conversions,
-			k.clicks::float8 / nullif(s.impressions, 0) AS ctr,
-			cv.conversions::float8 / nullif(s.users, 0) AS conv,
-			row_number() OVER (ORDER BY v.share DESC NULLS LAST, v.variant) = 1 AS control
-		FROM (SELECT cf.variant, cf.share FROM configured cf
-			  UNION SELECT s2.variant, NULL::float8 FROM shown s2
-			  WHERE s2.variant NOT IN (SELECT cf2.variant FROM configured cf2)) v
-		LEFT JOIN shown s ON s.variant = v.variant
-		LEFT JOIN clicked k ON k.variant = v.variant
-		LEFT JOIN converted cv ON cv.variant = v.variant),
-	tested AS (
-		SELECT f.*,
-			-- two-proportion z-tests against the control, pooled variance
-			CASE WHEN NOT f.control AND f.impressions > 0 AND c.impressions > 0 THEN
-				(f.ctr - c.ctr) / nullif(sqrt(((f.clicks + c.clicks)::float8 / (f.impressions + c.impressions))
-					* (1 - least(1, (f.clicks + c.clicks)::float8 / (f.impressions + c.impressions)))
-					* (1.0 / f.impressions + 1.0 / c.impressions)), 0) END AS ctr_z,
-			CASE WHEN NOT f.control AND f.users > 0 AND c.users > 0 THEN
-				(f.conv - c.conv) / nullif(sqrt(((f.conversions + c.conversions)::float8 / (f.users + c.users))
-					* (1 - (f.conversions + c.conversions)::float8 / (f.users + c.users))
-					* (1.0 / f.users + 1.0 / c.users)), 0) END AS conv_z
-		FROM figures f CROSS JOIN (SELECT * FROM figures WHERE control) c),
-	wilson AS (
-		-- Wilson score intervals at 95% (z = 1.959964)
-		SELECT t.*,
-			least(t.clicks, t.impressions)::float8 AS kc, t.impressions::float8 AS nc,
-			t.conversions::float8 AS kv, t.users::float8 AS nv, 1.959964::float8 AS z
-		FROM tested t)
-	SELECT w.variant, w.share, w.control, w.users, w.impressions, w.clicks,
-		round(w.ctr::numeric, 6)::float8,
-		CASE WHEN w.nc > 0 THEN round(((w.kc / w.nc + w.z ^ 2 / (2 * w.nc)
-			- w.z * sqrt(w.kc / w.nc * (1 - w.kc / w.nc) / w.nc + w.z ^ 2 / (4 * w.nc ^ 2)))
-			/ (1 + w.z ^ 2 / w.nc))::numeric, 6)::float8 END,
-		CASE WHEN w.nc > 0 THEN round(((w.kc / w.nc + w.z ^ 2 / (2 * w.nc)
-			+ w.z * sqrt(w.kc / w.nc * (1 - w.kc / w.nc) / w.nc + w.z ^ 2 / (4 * w.nc ^ 2)))
-			/ (1 + w.z ^ 2 / w.nc))::numeric, 6)::float8 END,
-		w.conversions,
-		round(w.conv::numeric, 6)::float8,
-		CASE WHEN w.nv > 0 THEN round(((w.kv / w.nv + w.z ^ 2 / (2 * w.nv)
-			- w.z * sqrt(w.kv / w.nv * (1 - w.kv / w.nv) / w.nv + w.z ^ 2 / (4 * w.nv ^ 2)))
-			/ (1 + w.z ^ 2 / w.nv))::numeric, 6)::float8 END,
-		CASE WHEN w.nv > 0 THEN round(((w.kv / w.nv + w.z ^ 2 / (2 * w.nv)
-			+ w.z * sqrt(w.kv / w.nv * (1 - w.kv / w.nv) / w.nv + w.z ^ 2 / (4 * w.nv ^ 2)))
-			/ (1 + w.z ^ 2 / w.nv))::numeric, 6)::float8 END,
-		round((2 * (1 - @extschema@.normal_cdf(abs(w.ctr_z))))::numeric, 4)::float8,
-		round((2 * (1 - @extschema@.normal_cdf(abs(w.conv_z))))::numeric, 4)::float8,
-		CASE WHEN w.ctr_z IS NOT NULL THEN 2 * (1 - @extschema@.normal_cdf(abs(w.ctr_z))) < 0.05 END
-	FROM wilson w
-	ORDER BY w.control DESC, w.variant;
-END;
-COMMENT ON FUNCTION @extschema@.campaign_report(text, timestamptz, text, text) IS
-'A/B report of a campaign since a time, per variant: users shown a list and impressions (items shown, rec.log_impression), clicks (attributed events of click_event), click-through rate (clicks per impression), conversion (share of users shown a list with an attributed event of conversion_event, any type when NULL), Wilson 95% intervals of both, and two-proportion z-test p-values against the control (the variant with the largest share); significant is the CTR difference at the 5% level. Plain SQL over logged rows: runs on hot standbys.';
-
-CREATE FUNCTION @extschema@.user_history(user_id bigint, k integer DEFAULT 25, dataset_group text DEFAULT 'default')
-RETURNS TABLE (item_id bigint, ts timestamptz)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	g record;
-BEGIN
-	IF user_id IS NULL OR k IS NULL OR dataset_group IS NULL THEN
-		RAISE EXCEPTION 'user_id, k and dataset_group must not be null' USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	IF k < 1 THEN
-		RAISE EXCEPTION 'k must be at least 1' USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	SELECT dg.interactions, dg.columns INTO g FROM @extschema@.dataset_group dg WHERE dg.name = dataset_group;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'dataset group "%" does not exist', dataset_group
-			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.create_dataset_group().';
-	END IF;
-	RETURN QUERY EXECUTE format(
-		'SELECT %I::bigint, %s FROM %s WHERE %I OPERATOR(pg_catalog.=) $1 ORDER BY %I DESC LIMIT $2',
-		g.columns->>'item_id',
-		CASE WHEN (g.columns->>'ts_is_epoch')::bool THEN format('pg_catalog.to_timestamp(%I)', g.columns->>'ts')
-			 ELSE format('%I::timestamptz', g.columns->>'ts') END,
-		g.interactions, g.columns->>'user_id', g.columns->>'ts')
-	USING user_id, k;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.user_history(bigint, integer, text) IS
-'A user''s newest k events in a dataset group, newest first: what serving reads as the user''s history.';
-
--- Shared model files and chunked models (issue 9, items 4-5) ---------------
-
-CREATE TABLE @extschema@.model_chunk (
-	version bigint NOT NULL REFERENCES @extschema@.solution_version ON DELETE CASCADE,
-	seq integer NOT NULL CHECK (seq > 0),
-	data bytea NOT NULL,
-	PRIMARY KEY (version, seq)
-);
-ALTER TABLE @extschema@.model_chunk ALTER COLUMN data SET STORAGE EXTERNAL;
-COMMENT ON TABLE @extschema@.model_chunk IS
-'The rest of a model larger than rec.model_chunk_size: solution_version.model holds its first piece, rows 1..n the following ones, each as long as the first but the last.';
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.model_chunk', '');
-
-CREATE FUNCTION @extschema@.model_files_sweep()
-RETURNS trigger
-LANGUAGE C
-AS 'MODULE_PATHNAME', 'rec_model_files_sweep';
-COMMENT ON FUNCTION @extschema@.model_files_sweep() IS
-'Internal trigger: removes the server''s model files (rec_models/ in the data directory) of solution versions that no longer exist.';
-CREATE TRIGGER solution_version_deleted AFTER DELETE OR TRUNCATE ON @extschema@.solution_version
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.model_files_sweep();
-
--- Text, varchar and uuid ids (issue 10, item 1; src/keys.c) ----------------
--- A dataset group's user and item ids may each be bigint, integer, smallint,
--- text, varchar or uuid; the types are recorded in its column mapping
--- ("user_type", "item_type") when they are not integers.  Inside rec a text
--- or uuid id is its 64-bit hash (rec.key_id); models keep their items' keys.
--- Every serving function has text and uuid overloads of the same shape as the
--- bigint one: where the item type follows from a scalar argument
--- (similar_items, explain) items come back in that type; recommend and rank
--- (whose candidate array literals could not choose between overloads) return
--- them as text, and batch_recommend_text returns users and items as text.
--- Overloads are explicit types, not polymorphic ones: an untyped literal
--- ('42', '{1,2}', NULL) must still resolve to exactly one function.
+-- Dataset groups --------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.key_id(key text)
 RETURNS bigint
@@ -746,649 +160,6 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_key_id';
 COMMENT ON FUNCTION @extschema@.key_id(text) IS
 'The internal id of a text or uuid user or item id (uuids as their canonical text): its 64-bit hash. Dataset reads filter by it; rec.holdout_recommend and rec.event_attribution give text and uuid ids this way.';
-
--- rec.create_dataset_group() takes text, varchar and uuid ids: its one final
--- definition is in the last section of this file (with the users relation's mapping).
-
-CREATE FUNCTION @extschema@.recommend(
-	user_id text,
-	k integer DEFAULT 25,
-	exclude_seen boolean DEFAULT true,
-	include_items text[] DEFAULT NULL,
-	exclude_items text[] DEFAULT NULL,
-	campaign text DEFAULT NULL)
-RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text)
-LANGUAGE C STABLE PARALLEL SAFE ROWS 25
-AS 'MODULE_PATHNAME', 'rec_recommend';
-COMMENT ON FUNCTION @extschema@.recommend(text, integer, boolean, text[], text[], text) IS
-'rec.recommend() for a user id given as text (a text or varchar id, or an integer or uuid one written as text): item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...).';
-
-CREATE FUNCTION @extschema@.recommend(
-	user_id uuid,
-	k integer DEFAULT 25,
-	exclude_seen boolean DEFAULT true,
-	include_items text[] DEFAULT NULL,
-	exclude_items text[] DEFAULT NULL,
-	campaign text DEFAULT NULL)
-RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text)
-LANGUAGE C STABLE PARALLEL SAFE ROWS 25
-AS 'MODULE_PATHNAME', 'rec_recommend';
-COMMENT ON FUNCTION @extschema@.recommend(uuid, integer, boolean, text[], text[], text) IS
-'rec.recommend() for a uuid user id: item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...).';
-
-CREATE FUNCTION @extschema@.similar_items(
-	item_id text,
-	k integer DEFAULT 25,
-	exclude_items text[] DEFAULT NULL,
-	campaign text DEFAULT NULL)
-RETURNS TABLE (item_id text, score real, reason text)
-LANGUAGE C STABLE PARALLEL SAFE ROWS 25
-AS 'MODULE_PATHNAME', 'rec_similar_items';
-COMMENT ON FUNCTION @extschema@.similar_items(text, integer, text[], text) IS
-'rec.similar_items() for an item id given as text: item ids come back as text. Otherwise as rec.similar_items(bigint, ...).';
-
-CREATE FUNCTION @extschema@.similar_items(
-	item_id uuid,
-	k integer DEFAULT 25,
-	exclude_items uuid[] DEFAULT NULL,
-	campaign text DEFAULT NULL)
-RETURNS TABLE (item_id uuid, score real, reason text)
-LANGUAGE C STABLE PARALLEL SAFE ROWS 25
-AS 'MODULE_PATHNAME', 'rec_similar_items';
-COMMENT ON FUNCTION @extschema@.similar_items(uuid, integer, uuid[], text) IS
-'rec.similar_items() for a uuid item id: item ids come back as uuid. Otherwise as rec.similar_items(bigint, ...).';
-
-CREATE FUNCTION @extschema@.rank(
-	user_id text,
-	items text[],
-	campaign text DEFAULT NULL)
-RETURNS TABLE (item_id text, score real, rank integer)
-LANGUAGE C STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_rank';
-COMMENT ON FUNCTION @extschema@.rank(text, text[], text) IS
-'rec.rank() for a user id given as text: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
-
-CREATE FUNCTION @extschema@.rank(
-	user_id uuid,
-	items text[],
-	campaign text DEFAULT NULL)
-RETURNS TABLE (item_id text, score real, rank integer)
-LANGUAGE C STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_rank';
-COMMENT ON FUNCTION @extschema@.rank(uuid, text[], text) IS
-'rec.rank() for a uuid user id: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
-
-CREATE FUNCTION @extschema@.explain(
-	user_id text,
-	item_id text,
-	campaign text DEFAULT NULL)
-RETURNS TABLE (history_item_id text, contribution real, share real)
-LANGUAGE C STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_explain';
-COMMENT ON FUNCTION @extschema@.explain(text, text, text) IS
-'rec.explain() for a text user id and a text item id: history items come back as text. Otherwise as rec.explain(bigint, bigint, ...).';
-
-CREATE FUNCTION @extschema@.explain(
-	user_id text,
-	item_id uuid,
-	campaign text DEFAULT NULL)
-RETURNS TABLE (history_item_id uuid, contribution real, share real)
-LANGUAGE C STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_explain';
-COMMENT ON FUNCTION @extschema@.explain(text, uuid, text) IS
-'rec.explain() for a text user id and a uuid item id: history items come back as uuid. Otherwise as rec.explain(bigint, bigint, ...).';
-
-CREATE FUNCTION @extschema@.explain(
-	user_id text,
-	item_id bigint,
-	campaign text DEFAULT NULL)
-RETURNS TABLE (history_item_id bigint, contribution real, share real)
-LANGUAGE C STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_explain';
-COMMENT ON FUNCTION @extschema@.explain(text, bigint, text) IS
-'rec.explain() for a text user id and a bigint item id: history items come back as bigint. Otherwise as rec.explain(bigint, bigint, ...).';
-
-CREATE FUNCTION @extschema@.explain(
-	user_id uuid,
-	item_id text,
-	campaign text DEFAULT NULL)
-RETURNS TABLE (history_item_id text, contribution real, share real)
-LANGUAGE C STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_explain';
-COMMENT ON FUNCTION @extschema@.explain(uuid, text, text) IS
-'rec.explain() for a uuid user id and a text item id: history items come back as text. Otherwise as rec.explain(bigint, bigint, ...).';
-
-CREATE FUNCTION @extschema@.explain(
-	user_id uuid,
-	item_id uuid,
-	campaign text DEFAULT NULL)
-RETURNS TABLE (history_item_id uuid, contribution real, share real)
-LANGUAGE C STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_explain';
-COMMENT ON FUNCTION @extschema@.explain(uuid, uuid, text) IS
-'rec.explain() for a uuid user id and a uuid item id: history items come back as uuid. Otherwise as rec.explain(bigint, bigint, ...).';
-
-CREATE FUNCTION @extschema@.explain(
-	user_id uuid,
-	item_id bigint,
-	campaign text DEFAULT NULL)
-RETURNS TABLE (history_item_id bigint, contribution real, share real)
-LANGUAGE C STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_explain';
-COMMENT ON FUNCTION @extschema@.explain(uuid, bigint, text) IS
-'rec.explain() for a uuid user id and a bigint item id: history items come back as bigint. Otherwise as rec.explain(bigint, bigint, ...).';
-
-CREATE FUNCTION @extschema@.log_event(
-	user_id text,
-	item_id text,
-	event_type text DEFAULT NULL,
-	event_value real DEFAULT NULL,
-	ts timestamptz DEFAULT pg_catalog.now(),
-	dataset_group text DEFAULT 'default',
-	campaign text DEFAULT NULL,
-	variant text DEFAULT NULL,
-	rank integer DEFAULT NULL)
-RETURNS void
-LANGUAGE C VOLATILE
-AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(text, text, text, real, timestamptz, text, text, text, integer) IS
-'rec.log_event() for a text user id and a text item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
-
-CREATE FUNCTION @extschema@.log_event(
-	user_id text,
-	item_id uuid,
-	event_type text DEFAULT NULL,
-	event_value real DEFAULT NULL,
-	ts timestamptz DEFAULT pg_catalog.now(),
-	dataset_group text DEFAULT 'default',
-	campaign text DEFAULT NULL,
-	variant text DEFAULT NULL,
-	rank integer DEFAULT NULL)
-RETURNS void
-LANGUAGE C VOLATILE
-AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(text, uuid, text, real, timestamptz, text, text, text, integer) IS
-'rec.log_event() for a text user id and a uuid item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
-
-CREATE FUNCTION @extschema@.log_event(
-	user_id text,
-	item_id bigint,
-	event_type text DEFAULT NULL,
-	event_value real DEFAULT NULL,
-	ts timestamptz DEFAULT pg_catalog.now(),
-	dataset_group text DEFAULT 'default',
-	campaign text DEFAULT NULL,
-	variant text DEFAULT NULL,
-	rank integer DEFAULT NULL)
-RETURNS void
-LANGUAGE C VOLATILE
-AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(text, bigint, text, real, timestamptz, text, text, text, integer) IS
-'rec.log_event() for a text user id and a bigint item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
-
-CREATE FUNCTION @extschema@.log_event(
-	user_id uuid,
-	item_id text,
-	event_type text DEFAULT NULL,
-	event_value real DEFAULT NULL,
-	ts timestamptz DEFAULT pg_catalog.now(),
-	dataset_group text DEFAULT 'default',
-	campaign text DEFAULT NULL,
-	variant text DEFAULT NULL,
-	rank integer DEFAULT NULL)
-RETURNS void
-LANGUAGE C VOLATILE
-AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(uuid, text, text, real, timestamptz, text, text, text, integer) IS
-'rec.log_event() for a uuid user id and a text item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
-
-CREATE FUNCTION @extschema@.log_event(
-	user_id uuid,
-	item_id uuid,
-	event_type text DEFAULT NULL,
-	event_value real DEFAULT NULL,
-	ts timestamptz DEFAULT pg_catalog.now(),
-	dataset_group text DEFAULT 'default',
-	campaign text DEFAULT NULL,
-	variant text DEFAULT NULL,
-	rank integer DEFAULT NULL)
-RETURNS void
-LANGUAGE C VOLATILE
-AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(uuid, uuid, text, real, timestamptz, text, text, text, integer) IS
-'rec.log_event() for a uuid user id and a uuid item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
-
-CREATE FUNCTION @extschema@.log_event(
-	user_id uuid,
-	item_id bigint,
-	event_type text DEFAULT NULL,
-	event_value real DEFAULT NULL,
-	ts timestamptz DEFAULT pg_catalog.now(),
-	dataset_group text DEFAULT 'default',
-	campaign text DEFAULT NULL,
-	variant text DEFAULT NULL,
-	rank integer DEFAULT NULL)
-RETURNS void
-LANGUAGE C VOLATILE
-AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(uuid, bigint, text, real, timestamptz, text, text, text, integer) IS
-'rec.log_event() for a uuid user id and a bigint item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
-
-CREATE FUNCTION @extschema@.batch_recommend_text(
-	campaign text DEFAULT NULL,
-	k integer DEFAULT 25,
-	users text[] DEFAULT NULL,
-	exclude_seen boolean DEFAULT true)
-RETURNS TABLE (user_id text, rank integer, item_id text, score real)
-LANGUAGE C STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_batch_recommend';
-COMMENT ON FUNCTION @extschema@.batch_recommend_text(text, integer, text[], boolean) IS
-'rec.batch_recommend() with user and item ids as text, exactly as stored (uuids in canonical form), for a group of any id types; users may be given as text.';
-
-DROP FUNCTION @extschema@.batch_recommend_jsonl(text, integer, bigint[]);
-CREATE FUNCTION @extschema@.batch_recommend_jsonl(
-	campaign text DEFAULT NULL,
-	k integer DEFAULT 25,
-	users bigint[] DEFAULT NULL)
-RETURNS SETOF text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-	SELECT pg_catalog.format('{"input":{"userId":%s},"output":{"recommendedItems":%s,"scores":%s},"error":null}',
-			pg_catalog.to_json(b.user_id),
-			pg_catalog.to_json(pg_catalog.array_agg(b.item_id ORDER BY b.rank)),
-			pg_catalog.to_json(pg_catalog.array_agg(b.score ORDER BY b.rank)))
-	FROM @extschema@.batch_recommend_text(campaign, k, users::text[]) b
-	GROUP BY b.user_id
-	ORDER BY CASE WHEN b.user_id ~ '^-?[0-9]{1,30}$' THEN b.user_id::numeric END, b.user_id
-$$;
-COMMENT ON FUNCTION @extschema@.batch_recommend_jsonl(text, integer, bigint[]) IS
-'rec.batch_recommend() as JSON Lines in Amazon Personalize''s batch inference output format, one line per user, ids as the strings they are (any id type).';
-
-CREATE FUNCTION @extschema@.batch_recommend_jsonl_text(
-	campaign text DEFAULT NULL,
-	k integer DEFAULT 25,
-	users text[] DEFAULT NULL)
-RETURNS SETOF text
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-	SELECT pg_catalog.format('{"input":{"userId":%s},"output":{"recommendedItems":%s,"scores":%s},"error":null}',
-			pg_catalog.to_json(b.user_id),
-			pg_catalog.to_json(pg_catalog.array_agg(b.item_id ORDER BY b.rank)),
-			pg_catalog.to_json(pg_catalog.array_agg(b.score ORDER BY b.rank)))
-	FROM @extschema@.batch_recommend_text(campaign, k, users) b
-	GROUP BY b.user_id
-	ORDER BY CASE WHEN b.user_id ~ '^-?[0-9]{1,30}$' THEN b.user_id::numeric END, b.user_id
-$$;
-COMMENT ON FUNCTION @extschema@.batch_recommend_jsonl_text(text, integer, text[]) IS
-'rec.batch_recommend_jsonl() with the users given as text (text, varchar or uuid ids; the bigint[] users of batch_recommend_jsonl cannot hold them).';
-
-CREATE FUNCTION @extschema@.variant(campaign text, user_id text)
-RETURNS text
-LANGUAGE C STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_variant';
-COMMENT ON FUNCTION @extschema@.variant(text, text) IS
-'rec.variant() for a user id given as text; a text or uuid user is assigned by its rec.key_id().';
-
-CREATE FUNCTION @extschema@.variant(campaign text, user_id uuid)
-RETURNS text
-LANGUAGE C STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_variant';
-COMMENT ON FUNCTION @extschema@.variant(text, uuid) IS
-'rec.variant() for a uuid user id, assigned by its rec.key_id().';
-
--- The metric functions take ids of any type (bigint, integer, text, uuid): one
--- polymorphic signature, since array literals ('{a,b}') cannot choose between
--- a bigint[] and a text[] overload.
-
-DROP FUNCTION @extschema@.precision_at_k(bigint[], bigint[], integer);
-CREATE FUNCTION @extschema@.precision_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
-RETURNS double precision
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_precision_at_k';
-COMMENT ON FUNCTION @extschema@.precision_at_k(anycompatiblearray, anycompatiblearray, integer) IS
-'Precision at k: distinct relevant ids among the first k recommended, divided by k (a list shorter than k is not rescaled). A repeated id counts once, at its first position. 0 for an empty list. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
-
-DROP FUNCTION @extschema@.recall_at_k(bigint[], bigint[], integer);
-CREATE FUNCTION @extschema@.recall_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
-RETURNS double precision
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_recall_at_k';
-COMMENT ON FUNCTION @extschema@.recall_at_k(anycompatiblearray, anycompatiblearray, integer) IS
-'Recall at k: distinct relevant ids among the first k recommended, divided by the number of distinct relevant ids. NULL when relevant is empty, so avg() skips that user. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
-
-DROP FUNCTION @extschema@.ndcg_at_k(bigint[], bigint[], integer);
-CREATE FUNCTION @extschema@.ndcg_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
-RETURNS double precision
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_ndcg_at_k';
-COMMENT ON FUNCTION @extschema@.ndcg_at_k(anycompatiblearray, anycompatiblearray, integer) IS
-'Binary NDCG at k: sum of 1/log2(position+1) over hits in the first k, divided by the ideal value for min(k, distinct relevant) hits. A repeated id counts once, at its first position. NULL when relevant is empty, so avg() skips that user. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
-
-DROP FUNCTION @extschema@.mrr(bigint[], bigint[], integer);
-CREATE FUNCTION @extschema@.mrr(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 25)
-RETURNS double precision
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_mrr';
-COMMENT ON FUNCTION @extschema@.mrr(anycompatiblearray, anycompatiblearray, integer) IS
-'Reciprocal rank: 1/position of the first relevant id within the first k recommended, 0 if none. Average it over users for MRR. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
-
-DROP FUNCTION @extschema@.hit_at_k(bigint[], bigint[], integer);
-CREATE FUNCTION @extschema@.hit_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
-RETURNS double precision
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_hit_at_k';
-COMMENT ON FUNCTION @extschema@.hit_at_k(anycompatiblearray, anycompatiblearray, integer) IS
-'Hit at k: 1 if any of the first k recommended ids is relevant, else 0. Average it over users for the hit rate. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
-
-CREATE FUNCTION @extschema@.user_history(user_id text, k integer DEFAULT 25, dataset_group text DEFAULT 'default')
-RETURNS TABLE (item_id text, ts timestamptz)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	g record;
-BEGIN
-	IF user_id IS NULL OR k IS NULL OR dataset_group IS NULL THEN
-		RAISE EXCEPTION 'user_id, k and dataset_group must not be null' USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	IF k < 1 THEN
-		RAISE EXCEPTION 'k must be at least 1' USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	SELECT dg.interactions, dg.columns INTO g FROM @extschema@.dataset_group dg WHERE dg.name = dataset_group;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'dataset group "%" does not exist', dataset_group
-			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.create_dataset_group().';
-	END IF;
-	-- the user compared in the column's own type, so that its index serves
-	RETURN QUERY EXECUTE format(
-		'SELECT %I::text, %s FROM %s WHERE %I OPERATOR(pg_catalog.=) $1::%s ORDER BY %I DESC LIMIT $2',
-		g.columns->>'item_id',
-		CASE WHEN (g.columns->>'ts_is_epoch')::bool THEN format('pg_catalog.to_timestamp(%I)', g.columns->>'ts')
-			 ELSE format('%I::timestamptz', g.columns->>'ts') END,
-		g.interactions, g.columns->>'user_id',
-		CASE WHEN g.columns ? 'user_type' THEN (g.columns->>'user_type')::regtype::text ELSE 'bigint' END,
-		g.columns->>'ts')
-	USING user_id, k;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.user_history(text, integer, text) IS
-'rec.user_history() for a user id given as text: item ids as text.';
-
-CREATE FUNCTION @extschema@.user_history(user_id uuid, k integer DEFAULT 25, dataset_group text DEFAULT 'default')
-RETURNS TABLE (item_id text, ts timestamptz)
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-	SELECT h.item_id, h.ts FROM @extschema@.user_history(user_id::text, k, dataset_group) h
-$$;
-COMMENT ON FUNCTION @extschema@.user_history(uuid, integer, text) IS
-'rec.user_history() for a uuid user id: item ids as text.';
-
-CREATE FUNCTION @extschema@.log_impression(
-	user_id text,
-	items text[],
-	campaign text,
-	variant text DEFAULT NULL,
-	ts timestamptz DEFAULT pg_catalog.now())
-RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	cols jsonb;
-	uid bigint;
-	ids bigint[];
-BEGIN
-	IF user_id IS NULL OR items IS NULL OR campaign IS NULL OR ts IS NULL THEN
-		RAISE EXCEPTION 'user_id, items, campaign and ts must not be null'
-			USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	IF cardinality(items) = 0 OR array_position(items, NULL) IS NOT NULL THEN
-		RAISE EXCEPTION 'items must hold at least one item and no NULL'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	SELECT g.columns INTO cols FROM @extschema@.campaign c
-	JOIN @extschema@.solution s ON s.name = c.solution
-	JOIN @extschema@.dataset_group g ON g.name = s.dataset_group
-	WHERE c.name = log_impression.campaign;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'campaign "%" does not exist', campaign
-			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.deploy().';
-	END IF;
-	-- the ids as rec.event_attribution records them: integers as themselves, keys by rec.key_id()
-	uid := CASE WHEN NOT cols ? 'user_type' THEN user_id::bigint
-		WHEN cols ->> 'user_type' = 'uuid' THEN @extschema@.key_id(user_id::uuid::text)
-		ELSE @extschema@.key_id(user_id) END;
-	SELECT pg_catalog.array_agg(CASE WHEN NOT cols ? 'item_type' THEN i.x::bigint
-		WHEN cols ->> 'item_type' = 'uuid' THEN @extschema@.key_id(i.x::uuid::text)
-		ELSE @extschema@.key_id(i.x) END ORDER BY i.o) INTO ids
-	FROM pg_catalog.unnest(items) WITH ORDINALITY i(x, o);
-	INSERT INTO @extschema@.impression (campaign, variant, user_id, items, ts)
-	VALUES (campaign,
-			CASE WHEN variant IS NULL THEN @extschema@.variant(campaign, user_id)
-				 ELSE @extschema@.attributed_variant(campaign, variant, uid) END,
-			uid, ids, ts);
-END
-$$;
-COMMENT ON FUNCTION @extschema@.log_impression(text, text[], text, text, timestamptz) IS
-'rec.log_impression() for ids given as text (text, varchar, uuid or integer ids of the campaign''s group): text and uuid ids are recorded by their rec.key_id(), as attributed events are, so rec.campaign_report counts them together.';
-
-CREATE FUNCTION @extschema@.log_impression(
-	user_id uuid,
-	items text[],
-	campaign text,
-	variant text DEFAULT NULL,
-	ts timestamptz DEFAULT pg_catalog.now())
-RETURNS void
-LANGUAGE sql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-	SELECT @extschema@.log_impression(user_id::text, items, campaign, variant, ts)
-$$;
-COMMENT ON FUNCTION @extschema@.log_impression(uuid, text[], text, text, timestamptz) IS
-'rec.log_impression() for a uuid user id.';
-
-CREATE FUNCTION @extschema@.holdout_recommend_text(
-	campaign text,
-	holdout regclass,
-	k integer DEFAULT 25,
-	user_column text DEFAULT 'user_id',
-	item_column text DEFAULT 'item_id',
-	ts_column text DEFAULT NULL,
-	exclude_holdout boolean DEFAULT true)
-RETURNS TABLE (user_id text, rank integer, item_id text, relevant boolean, n_relevant integer)
-LANGUAGE C STABLE
-AS 'MODULE_PATHNAME', 'rec_holdout_recommend';
-COMMENT ON FUNCTION @extschema@.holdout_recommend_text(text, regclass, integer, text, text, text, boolean) IS
-'rec.holdout_recommend() with the users'' and items'' ids as text, exactly as stored (uuids in canonical form), for a group of any id types; rec.holdout_recommend gives text and uuid ids as their rec.key_id().';
-
--- Scaling out: parallel training reads and sharding (issue 11, items 3-4) --------
--- rec.collect_events gathers (user, item, time) triples with a combine
--- function and bytea partial states, so training reads a large relation with
--- parallel workers (SET rec.parallel_read = on) and shards can send their
--- events to the one server that trains (rec.dataset_events,
--- rec.train_from_events); rec.version_model, rec.version_meta and
--- rec.install_version copy a trained version byte for byte to other servers.
-
-CREATE FUNCTION @extschema@.collect_events_trans(internal, bigint, bigint, double precision)
-RETURNS internal
-LANGUAGE C PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_collect_events_trans';
-COMMENT ON FUNCTION @extschema@.collect_events_trans(internal, bigint, bigint, double precision) IS
-'Internal: transition function of rec.collect_events.';
-
-CREATE FUNCTION @extschema@.collect_events_combine(internal, internal)
-RETURNS internal
-LANGUAGE C PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_collect_events_combine';
-COMMENT ON FUNCTION @extschema@.collect_events_combine(internal, internal) IS
-'Internal: combine function of rec.collect_events (merges sorted partial states).';
-
-CREATE FUNCTION @extschema@.collect_events_serialize(internal)
-RETURNS bytea
-LANGUAGE C STRICT PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_collect_events_serialize';
-COMMENT ON FUNCTION @extschema@.collect_events_serialize(internal) IS
-'Internal: serial function of rec.collect_events (sorts the partial state in the worker).';
-
-CREATE FUNCTION @extschema@.collect_events_deserialize(bytea, internal)
-RETURNS internal
-LANGUAGE C STRICT PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_collect_events_deserialize';
-COMMENT ON FUNCTION @extschema@.collect_events_deserialize(bytea, internal) IS
-'Internal: deserial function of rec.collect_events.';
-
-CREATE FUNCTION @extschema@.collect_events_final(internal)
-RETURNS bytea
-LANGUAGE C PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_collect_events_final';
-COMMENT ON FUNCTION @extschema@.collect_events_final(internal) IS
-'Internal: final function of rec.collect_events.';
-
-CREATE AGGREGATE @extschema@.collect_events(user_id bigint, item_id bigint, event_time double precision) (
-	SFUNC = @extschema@.collect_events_trans,
-	STYPE = internal,
-	COMBINEFUNC = @extschema@.collect_events_combine,
-	SERIALFUNC = @extschema@.collect_events_serialize,
-	DESERIALFUNC = @extschema@.collect_events_deserialize,
-	FINALFUNC = @extschema@.collect_events_final,
-	FINALFUNC_MODIFY = READ_WRITE,
-	PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.collect_events(bigint, bigint, double precision) IS
-'The (user_id, item_id, event_time in epoch seconds) rows as one event collection (bytea) in canonical order: user, time, item. Parallel safe: each worker sorts its part, the leader merges. Rows with a null are skipped. The value is in the server''s native layout, at most 1 GB (about 44 million events); training inside the server has no such limit.';
-
-CREATE FUNCTION @extschema@.dataset_events(dataset_group text DEFAULT 'default', event_type text DEFAULT NULL)
-RETURNS bytea
-LANGUAGE C STABLE PARALLEL RESTRICTED
-AS 'MODULE_PATHNAME', 'rec_dataset_events';
-COMMENT ON FUNCTION @extschema@.dataset_events(text, text) IS
-'A dataset group''s interactions (optionally of one event type) as one event collection of rec.collect_events, read in parallel when the planner chooses: what a shard sends to the server that trains with rec.train_from_events().';
-
-CREATE FUNCTION @extschema@.train_from_events(
-	solution text,
-	recipe text DEFAULT NULL,
-	dataset_group text DEFAULT NULL,
-	params jsonb DEFAULT '{}',
-	events bytea[] DEFAULT NULL)
-RETURNS bigint
-LANGUAGE C VOLATILE
-AS 'MODULE_PATHNAME', 'rec_train_from_events';
-COMMENT ON FUNCTION @extschema@.train_from_events(text, text, text, jsonb, bytea[]) IS
-'Train like rec.train(), on the union of event collections (e.g. rec.dataset_events() of every shard) instead of the group''s interactions; the group still gives the items relation. The collections are taken as they are: filter event types when collecting. The dataset is built in canonical order, so the model equals that of rec.train() with rec.parallel_read on over the same events.';
-
-CREATE FUNCTION @extschema@.version_checksum(version bigint)
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-	SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.md5(p.data), '' ORDER BY p.seq))
-	FROM (SELECT 0 AS seq, sv.model AS data FROM @extschema@.solution_version sv WHERE sv.id = version_checksum.version
-		  UNION ALL
-		  SELECT c.seq, c.data FROM @extschema@.model_chunk c WHERE c.version = version_checksum.version) p;
-END;
-COMMENT ON FUNCTION @extschema@.version_checksum(bigint) IS
-'MD5 over the MD5s of a solution version''s stored model pieces, in order: equal on two servers when they hold the same model bytes; NULL for a version that does not exist.';
-
-CREATE FUNCTION @extschema@.version_model(version bigint)
-RETURNS bytea[]
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-	SELECT pg_catalog.array_agg(p.data ORDER BY p.seq)
-	FROM (SELECT 0 AS seq, sv.model AS data FROM @extschema@.solution_version sv WHERE sv.id = version_model.version
-		  UNION ALL
-		  SELECT c.seq, c.data FROM @extschema@.model_chunk c WHERE c.version = version_model.version) p;
-END;
-COMMENT ON FUNCTION @extschema@.version_model(bigint) IS
-'A solution version''s stored model pieces in order (the model column, then rec.model_chunk rows), for rec.install_version() on another server.';
-
-CREATE FUNCTION @extschema@.version_meta(version bigint)
-RETURNS jsonb
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-	SELECT pg_catalog.jsonb_build_object('id', sv.id, 'solution', sv.solution, 'recipe', sv.recipe,
-		'params', sv.params, 'metrics', sv.metrics, 'n_users', sv.n_users, 'n_items', sv.n_items,
-		'n_interactions', sv.n_interactions, 'training_seconds', sv.training_seconds,
-		'created_at', sv.created_at, 'dataset_group', s.dataset_group, 'solution_params', s.params)
-	FROM @extschema@.solution_version sv JOIN @extschema@.solution s ON s.name = sv.solution
-	WHERE sv.id = version_meta.version;
-END;
-COMMENT ON FUNCTION @extschema@.version_meta(bigint) IS
-'A solution version''s row (without its model) and its solution''s recipe, group and parameters, as jsonb for rec.install_version() on another server.';
-
-CREATE FUNCTION @extschema@.install_version(meta jsonb, model bytea[])
-RETURNS text
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	v bigint := (meta->>'id')::bigint;
-	have_recipe text;
-	have text;
-	want text;
-BEGIN
-	IF v IS NULL OR meta->>'solution' IS NULL OR model IS NULL OR cardinality(model) = 0 THEN
-		RAISE EXCEPTION 'meta must name a version id and a solution, and model must hold at least one piece'
-			USING ERRCODE = 'invalid_parameter_value',
-			HINT = 'Pass rec.version_meta() and rec.version_model() of the server that trained the version.';
-	END IF;
-	INSERT INTO @extschema@.solution (name, recipe, dataset_group, params)
-	VALUES (meta->>'solution', meta->>'recipe', meta->>'dataset_group', coalesce(meta->'solution_params', '{}'))
-	ON CONFLICT (name) DO NOTHING;
-	SELECT s.recipe INTO have_recipe FROM @extschema@.solution s WHERE s.name = meta->>'solution';
-	IF have_recipe IS DISTINCT FROM meta->>'recipe' THEN
-		RAISE EXCEPTION 'solution "%" uses recipe "%", not "%"', meta->>'solution', have_recipe, meta->>'recipe'
-			USING ERRCODE = 'invalid_parameter_value',
-			HINT = 'Install the version on servers whose solution of that name has the same recipe.';
-	END IF;
-	SELECT md5(string_agg(md5(m.piece), '' ORDER BY m.seq)) INTO want
-	FROM unnest(model) WITH ORDINALITY AS m(piece, seq);
-	have := @extschema@.version_checksum(v);
-	IF have IS NOT NULL THEN
-		IF have <> want THEN
-			RAISE EXCEPTION 'solution version % already exists here with another model', v
-				USING ERRCODE = 'unique_violation',
-				HINT = 'Drop it here first, or train a new version on the server that trains.';
-		END IF;
-		RETURN have;	-- installed before: nothing to do
-	END IF;
-	INSERT INTO @extschema@.solution_version (id, solution, recipe, params, metrics, n_users, n_items,
-		n_interactions, training_seconds, model, created_at)
-	VALUES (v, meta->>'solution', meta->>'recipe', meta->'params', meta->'metrics',
-		(meta->>'n_users')::integer, (meta->>'n_items')::integer, (meta->>'n_interactions')::bigint,
-		(meta->>'training_seconds')::double precision, model[1],
-		coalesce((meta->>'created_at')::timestamptz, clock_timestamp()));
-	INSERT INTO @extschema@.model_chunk (version, seq, data)
-	SELECT v, m.seq - 1, m.piece FROM unnest(model) WITH ORDINALITY AS m(piece, seq) WHERE m.seq > 1;
-	-- versions trained here later must not take an installed id
-	PERFORM setval(pg_get_serial_sequence('@extschema@.solution_version', 'id'),
-		greatest(v, (SELECT max(id) FROM @extschema@.solution_version)));
-	have := @extschema@.version_checksum(v);
-	IF have IS DISTINCT FROM want THEN
-		RAISE EXCEPTION 'solution version % was not stored intact', v
-			USING ERRCODE = 'data_corrupted';
-	END IF;
-	RETURN have;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.install_version(jsonb, bytea[]) IS
-'Install a solution version trained on another server (rec.version_meta() and rec.version_model() there) under the same id, creating its solution if needed; returns rec.version_checksum(), equal to the source''s. Installing the same version twice does nothing; another model under that id is an error.';
-
--- Event weights, user metadata, filters and promotions (issue 10, items 2-6) ---
--- src/dataset.c, src/history.c (event_value_threshold and event_weights),
--- src/user_metadata.c (a new user's liked categories), src/filter.c (named
--- filters and promotions).  This section holds the one final definition of
--- rec.create_dataset_group (text/uuid ids and the users relation), and gives
--- the text and uuid overloads of the serving functions the same filter and
--- promotion parameters as the bigint ones.
-
--- Dataset groups: the users relation's id and liked categories are mapped too.
--- The default group reads rec.users.properties: every string in it may name a
--- category ({"favourite_genres": ["documentary"]}).
-UPDATE @extschema@.dataset_group
-SET columns = columns || '{"users_user_id": "user_id", "user_categories": "properties", "user_categories_json": true}'
-WHERE name = 'default';
 
 CREATE OR REPLACE FUNCTION @extschema@.create_dataset_group(
 	name text,
@@ -1584,21 +355,92 @@ $$;
 COMMENT ON FUNCTION @extschema@.create_dataset_group(text, regclass, regclass, regclass, jsonb, boolean) IS
 'Bind a dataset group to your own tables or views. columns maps rec''s names (user_id, item_id, ts, event_type, event_value; items_item_id, categories, created_at of the items; users_user_id, user_categories (text[] or jsonb), user_categories_key of the users) to yours; user and item ids may be integers, text, varchar or uuid (each its own; the items'' and users'' id columns of the same kind), ts a timestamp or epoch seconds.';
 
--- filters and new users' categories look items up by category: a rare category's
--- items are read from this index, not from a scan of the catalogue
-CREATE INDEX items_categories_idx ON @extschema@.items USING gin (categories);
+-- Training --------------------------------------------------------------------
 
-CREATE TABLE @extschema@.filter (
-	name text PRIMARY KEY CHECK (name <> ''),
-	dataset_group text NOT NULL REFERENCES @extschema@.dataset_group ON DELETE CASCADE,
-	expression text NOT NULL,
-	parts jsonb NOT NULL,
-	parameters jsonb NOT NULL,
-	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+DROP FUNCTION @extschema@.recipes();
+CREATE FUNCTION @extschema@.recipes()
+RETURNS TABLE (name text, algorithm text, description text)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_recipes';
+COMMENT ON FUNCTION @extschema@.recipes() IS
+'The recipes rec.train() accepts, with their algorithm; rec.recipe_parameters() lists their parameters.';
+
+CREATE FUNCTION @extschema@.recipe_parameters(recipe text DEFAULT NULL)
+RETURNS TABLE (recipe text, parameter text, type text, default_value text,
+			   min_value double precision, max_value double precision, description text)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_recipe_parameters';
+COMMENT ON FUNCTION @extschema@.recipe_parameters(text) IS
+'The parameters a recipe accepts in rec.train()''s params (every recipe''s when recipe is NULL), with type, default, range and meaning.';
+
+CREATE FUNCTION @extschema@.collect_events_trans(internal, bigint, bigint, double precision)
+RETURNS internal
+LANGUAGE C PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_collect_events_trans';
+COMMENT ON FUNCTION @extschema@.collect_events_trans(internal, bigint, bigint, double precision) IS
+'Internal: transition function of rec.collect_events.';
+
+CREATE FUNCTION @extschema@.collect_events_combine(internal, internal)
+RETURNS internal
+LANGUAGE C PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_collect_events_combine';
+COMMENT ON FUNCTION @extschema@.collect_events_combine(internal, internal) IS
+'Internal: combine function of rec.collect_events (merges sorted partial states).';
+
+CREATE FUNCTION @extschema@.collect_events_serialize(internal)
+RETURNS bytea
+LANGUAGE C STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_collect_events_serialize';
+COMMENT ON FUNCTION @extschema@.collect_events_serialize(internal) IS
+'Internal: serial function of rec.collect_events (sorts the partial state in the worker).';
+
+CREATE FUNCTION @extschema@.collect_events_deserialize(bytea, internal)
+RETURNS internal
+LANGUAGE C STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_collect_events_deserialize';
+COMMENT ON FUNCTION @extschema@.collect_events_deserialize(bytea, internal) IS
+'Internal: deserial function of rec.collect_events.';
+
+CREATE FUNCTION @extschema@.collect_events_final(internal)
+RETURNS bytea
+LANGUAGE C PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_collect_events_final';
+COMMENT ON FUNCTION @extschema@.collect_events_final(internal) IS
+'Internal: final function of rec.collect_events.';
+
+CREATE AGGREGATE @extschema@.collect_events(user_id bigint, item_id bigint, event_time double precision) (
+	SFUNC = @extschema@.collect_events_trans,
+	STYPE = internal,
+	COMBINEFUNC = @extschema@.collect_events_combine,
+	SERIALFUNC = @extschema@.collect_events_serialize,
+	DESERIALFUNC = @extschema@.collect_events_deserialize,
+	FINALFUNC = @extschema@.collect_events_final,
+	FINALFUNC_MODIFY = READ_WRITE,
+	PARALLEL = SAFE
 );
-COMMENT ON TABLE @extschema@.filter IS
-'Named filters (Personalize''s filters): the expression as written, its parts compiled to queries over candidate items by rec.create_filter(), and the parameters it takes (list or value).';
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.filter', '');
+COMMENT ON AGGREGATE @extschema@.collect_events(bigint, bigint, double precision) IS
+'The (user_id, item_id, event_time in epoch seconds) rows as one event collection (bytea) in canonical order: user, time, item. Parallel safe: each worker sorts its part, the leader merges. Rows with a null are skipped. The value is in the server''s native layout, at most 1 GB (about 44 million events); training inside the server has no such limit.';
+
+CREATE FUNCTION @extschema@.dataset_events(dataset_group text DEFAULT 'default', event_type text DEFAULT NULL)
+RETURNS bytea
+LANGUAGE C STABLE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'rec_dataset_events';
+COMMENT ON FUNCTION @extschema@.dataset_events(text, text) IS
+'A dataset group''s interactions (optionally of one event type) as one event collection of rec.collect_events, read in parallel when the planner chooses: what a shard sends to the server that trains with rec.train_from_events().';
+
+CREATE FUNCTION @extschema@.train_from_events(
+	solution text,
+	recipe text DEFAULT NULL,
+	dataset_group text DEFAULT NULL,
+	params jsonb DEFAULT '{}',
+	events bytea[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_train_from_events';
+COMMENT ON FUNCTION @extschema@.train_from_events(text, text, text, jsonb, bytea[]) IS
+'Train like rec.train(), on the union of event collections (e.g. rec.dataset_events() of every shard) instead of the group''s interactions; the group still gives the items relation. The collections are taken as they are: filter event types when collecting. The dataset is built in canonical order, so the model equals that of rec.train() with rec.parallel_read on over the same events.';
+
+-- Filters ---------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.create_filter(
 	name text,
@@ -1624,6 +466,512 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.drop_filter(text) IS 'Drop a named filter.';
+
+-- Campaigns -------------------------------------------------------------------
+
+DROP FUNCTION @extschema@.deploy(text, text, bigint);
+CREATE FUNCTION @extschema@.deploy(
+	campaign text,
+	solution text DEFAULT NULL,
+	version bigint DEFAULT NULL,
+	variants jsonb DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	sol text := solution;
+	ver bigint := version;
+	serving bigint;
+	total double precision;
+	bad record;
+	main text;
+BEGIN
+	IF variants IS NOT NULL THEN
+		IF campaign IS NULL THEN
+			RAISE EXCEPTION 'campaign must not be null' USING ERRCODE = 'null_value_not_allowed';
+		END IF;
+		IF solution IS NOT NULL OR version IS NOT NULL THEN
+			RAISE EXCEPTION 'give variants or a solution or version, not both'
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Each variant is a campaign of its own: deploy the versions to those first.';
+		END IF;
+		IF jsonb_typeof(variants) <> 'object' OR variants = '{}' THEN
+			RAISE EXCEPTION 'variants must be a JSON object of campaign names and shares'
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'For example ''{"up-v7": 0.9, "up-v8": 0.1}''.';
+		END IF;
+		SELECT v.key, v.value INTO bad FROM jsonb_each(variants) v
+		WHERE jsonb_typeof(v.value) <> 'number' OR v.value::text::float8 <= 0 OR v.value::text::float8 > 1
+		ORDER BY v.key LIMIT 1;
+		IF FOUND THEN
+			RAISE EXCEPTION 'share of variant "%" must be a number above 0 and at most 1, not %', bad.key, bad.value
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		SELECT sum(v.value::text::float8) INTO total FROM jsonb_each(variants) v;
+		IF abs(total - 1) > 1e-6 THEN
+			RAISE EXCEPTION 'variant shares must add up to 1, not %', pg_catalog.trim_scale(round(total::numeric, 4))
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		SELECT v.key INTO main FROM jsonb_each(variants) v
+		WHERE v.key = campaign OR NOT EXISTS (SELECT FROM @extschema@.campaign c WHERE c.name = v.key)
+		ORDER BY v.key LIMIT 1;
+		IF FOUND THEN
+			IF main = campaign THEN
+				RAISE EXCEPTION 'campaign "%" cannot be a variant of itself', campaign
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+			RAISE EXCEPTION 'variant campaign "%" does not exist', main
+				USING ERRCODE = 'undefined_object',
+					  HINT = 'Deploy each variant as a campaign first, e.g. rec.deploy(''up-v8'', version => 8).';
+		END IF;
+		SELECT v.key INTO main FROM jsonb_each(variants) v
+		JOIN @extschema@.campaign_variant cv ON cv.campaign = v.key ORDER BY v.key LIMIT 1;
+		IF FOUND THEN
+			RAISE EXCEPTION 'variant campaign "%" has variants itself', main
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF EXISTS (SELECT FROM @extschema@.campaign_variant cv WHERE cv.variant = deploy.campaign) THEN
+			RAISE EXCEPTION 'campaign "%" is a variant of campaign "%"', campaign,
+				(SELECT min(cv.campaign) FROM @extschema@.campaign_variant cv WHERE cv.variant = deploy.campaign)
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		-- the row itself serves what the main variant (largest share) serves
+		SELECT c.solution, c.solution_version INTO sol, ver
+		FROM jsonb_each(variants) v JOIN @extschema@.campaign c ON c.name = v.key
+		ORDER BY v.value::text::float8 DESC, v.key LIMIT 1;
+	ELSE
+		IF campaign IS NULL OR (solution IS NULL AND version IS NULL) THEN
+			RAISE EXCEPTION 'campaign and one of solution or version must be given'
+				USING ERRCODE = 'null_value_not_allowed';
+		END IF;
+		IF version IS NOT NULL THEN
+			SELECT sv.solution INTO sol FROM @extschema@.solution_version sv WHERE sv.id = version;
+			IF NOT FOUND THEN
+				RAISE EXCEPTION 'solution version % does not exist', version USING ERRCODE = 'undefined_object';
+			END IF;
+			IF solution IS NOT NULL AND sol <> solution THEN
+				RAISE EXCEPTION 'solution version % belongs to solution "%", not "%"', version, sol, solution
+					USING ERRCODE = 'invalid_parameter_value';
+			END IF;
+		ELSIF NOT EXISTS (SELECT FROM @extschema@.solution s WHERE s.name = sol) THEN
+			RAISE EXCEPTION 'solution "%" does not exist', sol
+				USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.train().';
+		END IF;
+	END IF;
+	IF campaign = '' THEN
+		RAISE EXCEPTION 'campaign name must not be empty' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	INSERT INTO @extschema@.campaign AS c (name, solution, solution_version)
+	VALUES (campaign, sol, ver)
+	ON CONFLICT (name) DO UPDATE
+	SET solution = excluded.solution, solution_version = excluded.solution_version,
+		updated_at = pg_catalog.now();
+	DELETE FROM @extschema@.campaign_variant cv WHERE cv.campaign = deploy.campaign;
+	IF variants IS NOT NULL THEN
+		INSERT INTO @extschema@.campaign_variant (campaign, variant, share)
+		SELECT deploy.campaign, v.key, v.value::text::float8 FROM jsonb_each(variants) v;
+	END IF;
+	SELECT max(sv.id) INTO serving FROM @extschema@.solution_version sv
+	WHERE sv.solution = sol AND (ver IS NULL OR sv.id = ver);
+	RETURN serving;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.deploy(text, text, bigint, jsonb) IS
+'Create or move a campaign: to a pinned solution version, to whatever the newest version of a solution is (version NULL), or (variants) to an A/B test between other campaigns with their shares of the users, e.g. ''{"up-v7": 0.9, "up-v8": 0.1}''. Serving sees the move at once. Returns the version the campaign (its main variant) serves now.';
+
+CREATE FUNCTION @extschema@.version_checksum(version bigint)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT pg_catalog.md5(pg_catalog.string_agg(pg_catalog.md5(p.data), '' ORDER BY p.seq))
+	FROM (SELECT 0 AS seq, sv.model AS data FROM @extschema@.solution_version sv WHERE sv.id = version_checksum.version
+		  UNION ALL
+		  SELECT c.seq, c.data FROM @extschema@.model_chunk c WHERE c.version = version_checksum.version) p;
+END;
+COMMENT ON FUNCTION @extschema@.version_checksum(bigint) IS
+'MD5 over the MD5s of a solution version''s stored model pieces, in order: equal on two servers when they hold the same model bytes; NULL for a version that does not exist.';
+
+CREATE FUNCTION @extschema@.version_model(version bigint)
+RETURNS bytea[]
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT pg_catalog.array_agg(p.data ORDER BY p.seq)
+	FROM (SELECT 0 AS seq, sv.model AS data FROM @extschema@.solution_version sv WHERE sv.id = version_model.version
+		  UNION ALL
+		  SELECT c.seq, c.data FROM @extschema@.model_chunk c WHERE c.version = version_model.version) p;
+END;
+COMMENT ON FUNCTION @extschema@.version_model(bigint) IS
+'A solution version''s stored model pieces in order (the model column, then rec.model_chunk rows), for rec.install_version() on another server.';
+
+CREATE FUNCTION @extschema@.version_meta(version bigint)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT pg_catalog.jsonb_build_object('id', sv.id, 'solution', sv.solution, 'recipe', sv.recipe,
+		'params', sv.params, 'metrics', sv.metrics, 'n_users', sv.n_users, 'n_items', sv.n_items,
+		'n_interactions', sv.n_interactions, 'training_seconds', sv.training_seconds,
+		'created_at', sv.created_at, 'dataset_group', s.dataset_group, 'solution_params', s.params)
+	FROM @extschema@.solution_version sv JOIN @extschema@.solution s ON s.name = sv.solution
+	WHERE sv.id = version_meta.version;
+END;
+COMMENT ON FUNCTION @extschema@.version_meta(bigint) IS
+'A solution version''s row (without its model) and its solution''s recipe, group and parameters, as jsonb for rec.install_version() on another server.';
+
+CREATE FUNCTION @extschema@.install_version(meta jsonb, model bytea[])
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v bigint := (meta->>'id')::bigint;
+	have_recipe text;
+	have text;
+	want text;
+BEGIN
+	IF v IS NULL OR meta->>'solution' IS NULL OR model IS NULL OR cardinality(model) = 0 THEN
+		RAISE EXCEPTION 'meta must name a version id and a solution, and model must hold at least one piece'
+			USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'Pass rec.version_meta() and rec.version_model() of the server that trained the version.';
+	END IF;
+	INSERT INTO @extschema@.solution (name, recipe, dataset_group, params)
+	VALUES (meta->>'solution', meta->>'recipe', meta->>'dataset_group', coalesce(meta->'solution_params', '{}'))
+	ON CONFLICT (name) DO NOTHING;
+	SELECT s.recipe INTO have_recipe FROM @extschema@.solution s WHERE s.name = meta->>'solution';
+	IF have_recipe IS DISTINCT FROM meta->>'recipe' THEN
+		RAISE EXCEPTION 'solution "%" uses recipe "%", not "%"', meta->>'solution', have_recipe, meta->>'recipe'
+			USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'Install the version on servers whose solution of that name has the same recipe.';
+	END IF;
+	SELECT md5(string_agg(md5(m.piece), '' ORDER BY m.seq)) INTO want
+	FROM unnest(model) WITH ORDINALITY AS m(piece, seq);
+	have := @extschema@.version_checksum(v);
+	IF have IS NOT NULL THEN
+		IF have <> want THEN
+			RAISE EXCEPTION 'solution version % already exists here with another model', v
+				USING ERRCODE = 'unique_violation',
+				HINT = 'Drop it here first, or train a new version on the server that trains.';
+		END IF;
+		RETURN have;	-- installed before: nothing to do
+	END IF;
+	INSERT INTO @extschema@.solution_version (id, solution, recipe, params, metrics, n_users, n_items,
+		n_interactions, training_seconds, model, created_at)
+	VALUES (v, meta->>'solution', meta->>'recipe', meta->'params', meta->'metrics',
+		(meta->>'n_users')::integer, (meta->>'n_items')::integer, (meta->>'n_interactions')::bigint,
+		(meta->>'training_seconds')::double precision, model[1],
+		coalesce((meta->>'created_at')::timestamptz, clock_timestamp()));
+	INSERT INTO @extschema@.model_chunk (version, seq, data)
+	SELECT v, m.seq - 1, m.piece FROM unnest(model) WITH ORDINALITY AS m(piece, seq) WHERE m.seq > 1;
+	-- versions trained here later must not take an installed id
+	PERFORM setval(pg_get_serial_sequence('@extschema@.solution_version', 'id'),
+		greatest(v, (SELECT max(id) FROM @extschema@.solution_version)));
+	have := @extschema@.version_checksum(v);
+	IF have IS DISTINCT FROM want THEN
+		RAISE EXCEPTION 'solution version % was not stored intact', v
+			USING ERRCODE = 'data_corrupted';
+	END IF;
+	RETURN have;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.install_version(jsonb, bytea[]) IS
+'Install a solution version trained on another server (rec.version_meta() and rec.version_model() there) under the same id, creating its solution if needed; returns rec.version_checksum(), equal to the source''s. Installing the same version twice does nothing; another model under that id is an error.';
+
+-- A/B tests -------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.variant(campaign text, user_id bigint)
+RETURNS text
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_variant';
+COMMENT ON FUNCTION @extschema@.variant(text, bigint) IS
+'The campaign that serves a user: an A/B campaign''s variant for this user (a hash of the user id and the campaign name against the cumulative shares, stable while the shares stay), or the campaign itself.';
+
+CREATE FUNCTION @extschema@.normal_cdf(z double precision)
+RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+SET search_path = pg_catalog, pg_temp
+RETURN (SELECT CASE WHEN z >= 0 THEN 1 - 0.5 * t.tail ELSE 0.5 * t.tail END
+	FROM (SELECT 1 / pow(1 + 0.0705230784 * x + 0.0422820123 * x ^ 2 + 0.0092705272 * x ^ 3
+		+ 0.0001520143 * x ^ 4 + 0.0002765672 * x ^ 5 + 0.0000430638 * x ^ 6, 16) AS tail
+		FROM (SELECT abs(z) / sqrt(2::float8) AS x) a) t);
+COMMENT ON FUNCTION @extschema@.normal_cdf(double precision) IS
+'Internal: the standard normal distribution function (erf by Abramowitz and Stegun 7.1.28, error below 3e-7).';
+
+CREATE FUNCTION @extschema@.campaign_report(
+	campaign text,
+	since timestamptz DEFAULT '-infinity',
+	click_event text DEFAULT 'click',
+	conversion_event text DEFAULT NULL)
+RETURNS TABLE (
+	variant text,
+	share double precision,
+	control boolean,
+	users bigint,
+	impressions bigint,
+	clicks bigint,
+	ctr double precision,
+	ctr_low double precision,
+	ctr_high double precision,
+	conversions bigint,
+	conversion double precision,
+	conversion_low double precision,
+	conversion_high double precision,
+	ctr_p_value double precision,
+	conversion_p_value double precision,
+	significant boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+	WITH configured AS (
+		SELECT cv.variant, cv.share FROM @extschema@.campaign_variant cv
+		WHERE cv.campaign = campaign_report.campaign
+		UNION ALL
+		SELECT c.name, 1 FROM @extschema@.campaign c
+		WHERE c.name = campaign_report.campaign
+			AND NOT EXISTS (SELECT FROM @extschema@.campaign_variant cv WHERE cv.campaign = c.name)),
+	shown AS (
+		SELECT i.variant, count(DISTINCT i.user_id) AS users,
+			sum(cardinality(i.items))::bigint AS impressions
+		FROM @extschema@.impression i
+		WHERE i.campaign = campaign_report.campaign AND i.ts >= campaign_report.since
+		GROUP BY i.variant),
+	clicked AS (
+		SELECT a.variant, count(*) AS clicks FROM @extschema@.event_attribution a
+		WHERE a.campaign = campaign_report.campaign AND a.ts >= campaign_report.since
+			AND a.event_type = campaign_report.click_event
+		GROUP BY a.variant),
+	converted AS (
+		SELECT a.variant, count(DISTINCT a.user_id) AS conversions FROM @extschema@.event_attribution a
+		WHERE a.campaign = campaign_report.campaign AND a.ts >= campaign_report.since
+			AND (campaign_report.conversion_event IS NULL OR a.event_type = campaign_report.conversion_event)
+			AND EXISTS (SELECT FROM @extschema@.impression i WHERE i.campaign = a.campaign
+				AND i.variant = a.variant AND i.user_id = a.user_id AND i.ts >= campaign_report.since)
+		GROUP BY a.variant),
+	figures AS (
+		SELECT v.variant, v.share,
+			coalesce(s.users, 0) AS users, coalesce(s.impressions, 0) AS impressions,
+			coalesce(k.clicks, 0) AS clicks, coalesce(cv.conversions, 0) AS conversions,
+			k.clicks::float8 / nullif(s.impressions, 0) AS ctr,
+			cv.conversions::float8 / nullif(s.users, 0) AS conv,
+			row_number() OVER (ORDER BY v.share DESC NULLS LAST, v.variant) = 1 AS control
+		FROM (SELECT cf.variant, cf.share FROM configured cf
+			  UNION SELECT s2.variant, NULL::float8 FROM shown s2
+			  WHERE s2.variant NOT IN (SELECT cf2.variant FROM configured cf2)) v
+		LEFT JOIN shown s ON s.variant = v.variant
+		LEFT JOIN clicked k ON k.variant = v.variant
+		LEFT JOIN converted cv ON cv.variant = v.variant),
+	tested AS (
+		SELECT f.*,
+			-- two-proportion z-tests against the control, pooled variance
+			CASE WHEN NOT f.control AND f.impressions > 0 AND c.impressions > 0 THEN
+				(f.ctr - c.ctr) / nullif(sqrt(((f.clicks + c.clicks)::float8 / (f.impressions + c.impressions))
+					* (1 - least(1, (f.clicks + c.clicks)::float8 / (f.impressions + c.impressions)))
+					* (1.0 / f.impressions + 1.0 / c.impressions)), 0) END AS ctr_z,
+			CASE WHEN NOT f.control AND f.users > 0 AND c.users > 0 THEN
+				(f.conv - c.conv) / nullif(sqrt(((f.conversions + c.conversions)::float8 / (f.users + c.users))
+					* (1 - (f.conversions + c.conversions)::float8 / (f.users + c.users))
+					* (1.0 / f.users + 1.0 / c.users)), 0) END AS conv_z
+		FROM figures f CROSS JOIN (SELECT * FROM figures WHERE control) c),
+	wilson AS (
+		-- Wilson score intervals at 95% (z = 1.959964)
+		SELECT t.*,
+			least(t.clicks, t.impressions)::float8 AS kc, t.impressions::float8 AS nc,
+			t.conversions::float8 AS kv, t.users::float8 AS nv, 1.959964::float8 AS z
+		FROM tested t)
+	SELECT w.variant, w.share, w.control, w.users, w.impressions, w.clicks,
+		round(w.ctr::numeric, 6)::float8,
+		CASE WHEN w.nc > 0 THEN round(((w.kc / w.nc + w.z ^ 2 / (2 * w.nc)
+			- w.z * sqrt(w.kc / w.nc * (1 - w.kc / w.nc) / w.nc + w.z ^ 2 / (4 * w.nc ^ 2)))
+			/ (1 + w.z ^ 2 / w.nc))::numeric, 6)::float8 END,
+		CASE WHEN w.nc > 0 THEN round(((w.kc / w.nc + w.z ^ 2 / (2 * w.nc)
+			+ w.z * sqrt(w.kc / w.nc * (1 - w.kc / w.nc) / w.nc + w.z ^ 2 / (4 * w.nc ^ 2)))
+			/ (1 + w.z ^ 2 / w.nc))::numeric, 6)::float8 END,
+		w.conversions,
+		round(w.conv::numeric, 6)::float8,
+		CASE WHEN w.nv > 0 THEN round(((w.kv / w.nv + w.z ^ 2 / (2 * w.nv)
+			- w.z * sqrt(w.kv / w.nv * (1 - w.kv / w.nv) / w.nv + w.z ^ 2 / (4 * w.nv ^ 2)))
+			/ (1 + w.z ^ 2 / w.nv))::numeric, 6)::float8 END,
+		CASE WHEN w.nv > 0 THEN round(((w.kv / w.nv + w.z ^ 2 / (2 * w.nv)
+			+ w.z * sqrt(w.kv / w.nv * (1 - w.kv / w.nv) / w.nv + w.z ^ 2 / (4 * w.nv ^ 2)))
+			/ (1 + w.z ^ 2 / w.nv))::numeric, 6)::float8 END,
+		round((2 * (1 - @extschema@.normal_cdf(abs(w.ctr_z))))::numeric, 4)::float8,
+		round((2 * (1 - @extschema@.normal_cdf(abs(w.conv_z))))::numeric, 4)::float8,
+		CASE WHEN w.ctr_z IS NOT NULL THEN 2 * (1 - @extschema@.normal_cdf(abs(w.ctr_z))) < 0.05 END
+	FROM wilson w
+	ORDER BY w.control DESC, w.variant;
+END;
+COMMENT ON FUNCTION @extschema@.campaign_report(text, timestamptz, text, text) IS
+'A/B report of a campaign since a time, per variant: users shown a list and impressions (items shown, rec.log_impression), clicks (attributed events of click_event), click-through rate (clicks per impression), conversion (share of users shown a list with an attributed event of conversion_event, any type when NULL), Wilson 95% intervals of both, and two-proportion z-test p-values against the control (the variant with the largest share); significant is the CTR difference at the 5% level. Plain SQL over logged rows: runs on hot standbys.';
+
+CREATE FUNCTION @extschema@.variant(campaign text, user_id text)
+RETURNS text
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_variant';
+COMMENT ON FUNCTION @extschema@.variant(text, text) IS
+'rec.variant() for a user id given as text; a text or uuid user is assigned by its rec.key_id().';
+
+CREATE FUNCTION @extschema@.variant(campaign text, user_id uuid)
+RETURNS text
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_variant';
+COMMENT ON FUNCTION @extschema@.variant(text, uuid) IS
+'rec.variant() for a uuid user id, assigned by its rec.key_id().';
+
+-- Serving ---------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.user_history(user_id bigint, k integer DEFAULT 25, dataset_group text DEFAULT 'default')
+RETURNS TABLE (item_id bigint, ts timestamptz)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	g record;
+BEGIN
+	IF user_id IS NULL OR k IS NULL OR dataset_group IS NULL THEN
+		RAISE EXCEPTION 'user_id, k and dataset_group must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF k < 1 THEN
+		RAISE EXCEPTION 'k must be at least 1' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT dg.interactions, dg.columns INTO g FROM @extschema@.dataset_group dg WHERE dg.name = dataset_group;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'dataset group "%" does not exist', dataset_group
+			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.create_dataset_group().';
+	END IF;
+	RETURN QUERY EXECUTE format(
+		'SELECT %I::bigint, %s FROM %s WHERE %I OPERATOR(pg_catalog.=) $1 ORDER BY %I DESC LIMIT $2',
+		g.columns->>'item_id',
+		CASE WHEN (g.columns->>'ts_is_epoch')::bool THEN format('pg_catalog.to_timestamp(%I)', g.columns->>'ts')
+			 ELSE format('%I::timestamptz', g.columns->>'ts') END,
+		g.interactions, g.columns->>'user_id', g.columns->>'ts')
+	USING user_id, k;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.user_history(bigint, integer, text) IS
+'A user''s newest k events in a dataset group, newest first: what serving reads as the user''s history.';
+
+CREATE FUNCTION @extschema@.rank(
+	user_id text,
+	items text[],
+	campaign text DEFAULT NULL)
+RETURNS TABLE (item_id text, score real, rank integer)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank';
+COMMENT ON FUNCTION @extschema@.rank(text, text[], text) IS
+'rec.rank() for a user id given as text: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
+
+CREATE FUNCTION @extschema@.rank(
+	user_id uuid,
+	items text[],
+	campaign text DEFAULT NULL)
+RETURNS TABLE (item_id text, score real, rank integer)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank';
+COMMENT ON FUNCTION @extschema@.rank(uuid, text[], text) IS
+'rec.rank() for a uuid user id: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id text,
+	item_id text,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id text, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(text, text, text) IS
+'rec.explain() for a text user id and a text item id: history items come back as text. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id text,
+	item_id uuid,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id uuid, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(text, uuid, text) IS
+'rec.explain() for a text user id and a uuid item id: history items come back as uuid. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id text,
+	item_id bigint,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id bigint, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(text, bigint, text) IS
+'rec.explain() for a text user id and a bigint item id: history items come back as bigint. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id uuid,
+	item_id text,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id text, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(uuid, text, text) IS
+'rec.explain() for a uuid user id and a text item id: history items come back as text. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id uuid,
+	item_id uuid,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id uuid, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(uuid, uuid, text) IS
+'rec.explain() for a uuid user id and a uuid item id: history items come back as uuid. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.explain(
+	user_id uuid,
+	item_id bigint,
+	campaign text DEFAULT NULL)
+RETURNS TABLE (history_item_id bigint, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(uuid, bigint, text) IS
+'rec.explain() for a uuid user id and a bigint item id: history items come back as bigint. Otherwise as rec.explain(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.user_history(user_id text, k integer DEFAULT 25, dataset_group text DEFAULT 'default')
+RETURNS TABLE (item_id text, ts timestamptz)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	g record;
+BEGIN
+	IF user_id IS NULL OR k IS NULL OR dataset_group IS NULL THEN
+		RAISE EXCEPTION 'user_id, k and dataset_group must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF k < 1 THEN
+		RAISE EXCEPTION 'k must be at least 1' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT dg.interactions, dg.columns INTO g FROM @extschema@.dataset_group dg WHERE dg.name = dataset_group;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'dataset group "%" does not exist', dataset_group
+			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.create_dataset_group().';
+	END IF;
+	-- the user compared in the column's own type, so that its index serves
+	RETURN QUERY EXECUTE format(
+		'SELECT %I::text, %s FROM %s WHERE %I OPERATOR(pg_catalog.=) $1::%s ORDER BY %I DESC LIMIT $2',
+		g.columns->>'item_id',
+		CASE WHEN (g.columns->>'ts_is_epoch')::bool THEN format('pg_catalog.to_timestamp(%I)', g.columns->>'ts')
+			 ELSE format('%I::timestamptz', g.columns->>'ts') END,
+		g.interactions, g.columns->>'user_id',
+		CASE WHEN g.columns ? 'user_type' THEN (g.columns->>'user_type')::regtype::text ELSE 'bigint' END,
+		g.columns->>'ts')
+	USING user_id, k;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.user_history(text, integer, text) IS
+'rec.user_history() for a user id given as text: item ids as text.';
+
+CREATE FUNCTION @extschema@.user_history(user_id uuid, k integer DEFAULT 25, dataset_group text DEFAULT 'default')
+RETURNS TABLE (item_id text, ts timestamptz)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT h.item_id, h.ts FROM @extschema@.user_history(user_id::text, k, dataset_group) h
+$$;
+COMMENT ON FUNCTION @extschema@.user_history(uuid, integer, text) IS
+'rec.user_history() for a uuid user id: item ids as text.';
 
 DROP FUNCTION @extschema@.recommend(bigint, integer, boolean, bigint[], bigint[], text);
 CREATE FUNCTION @extschema@.recommend(
@@ -1658,21 +1006,6 @@ AS 'MODULE_PATHNAME', 'rec_similar_items';
 COMMENT ON FUNCTION @extschema@.similar_items(bigint, integer, bigint[], text, text, jsonb) IS
 'Top-k items similar to an item, best first. reason is ''similar'' (the model''s row of the item), ''category'' (for an item known only from metadata: shares its categories) or ''popular'' (when fewer than k items are similar, the most popular of the rest, score 0; and every row of a popularity-count campaign). Scores are shares of the row''s positive total, as in recommend(). An item unknown to the campaign''s model is an error. filter names a filter on item metadata (rec.create_filter) with its filter_values.';
 
-DROP FUNCTION @extschema@.batch_recommend(text, integer, bigint[], boolean);
-CREATE FUNCTION @extschema@.batch_recommend(
-	campaign text DEFAULT NULL,
-	k integer DEFAULT 25,
-	users bigint[] DEFAULT NULL,
-	exclude_seen boolean DEFAULT true,
-	filter text DEFAULT NULL,
-	filter_values jsonb DEFAULT NULL)
-RETURNS TABLE (user_id bigint, rank integer, item_id bigint, score real)
-LANGUAGE C STABLE PARALLEL SAFE
-AS 'MODULE_PATHNAME', 'rec_batch_recommend';
-COMMENT ON FUNCTION @extschema@.batch_recommend(text, integer, bigint[], boolean, text, jsonb) IS
-'Top-k items for every user with events (or for the given users), in one pass. Users without history get the popularity fallback. filter names a filter (rec.create_filter) applied to every user''s list, with its filter_values.';
-
-DROP FUNCTION @extschema@.recommend(text, integer, boolean, text[], text[], text);
 CREATE FUNCTION @extschema@.recommend(
 	user_id text,
 	k integer DEFAULT 25,
@@ -1691,7 +1024,6 @@ AS 'MODULE_PATHNAME', 'rec_recommend';
 COMMENT ON FUNCTION @extschema@.recommend(text, integer, boolean, text[], text[], text, text, jsonb, text, real, jsonb) IS
 'rec.recommend() for a user id given as text (a text or varchar id, or an integer or uuid one written as text): item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...), filters and promotions included.';
 
-DROP FUNCTION @extschema@.recommend(uuid, integer, boolean, text[], text[], text);
 CREATE FUNCTION @extschema@.recommend(
 	user_id uuid,
 	k integer DEFAULT 25,
@@ -1710,7 +1042,6 @@ AS 'MODULE_PATHNAME', 'rec_recommend';
 COMMENT ON FUNCTION @extschema@.recommend(uuid, integer, boolean, text[], text[], text, text, jsonb, text, real, jsonb) IS
 'rec.recommend() for a uuid user id: item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...), filters and promotions included.';
 
-DROP FUNCTION @extschema@.similar_items(text, integer, text[], text);
 CREATE FUNCTION @extschema@.similar_items(
 	item_id text,
 	k integer DEFAULT 25,
@@ -1724,7 +1055,6 @@ AS 'MODULE_PATHNAME', 'rec_similar_items';
 COMMENT ON FUNCTION @extschema@.similar_items(text, integer, text[], text, text, jsonb) IS
 'rec.similar_items() for an item id given as text: item ids come back as text. Otherwise as rec.similar_items(bigint, ...), filters included.';
 
-DROP FUNCTION @extschema@.similar_items(uuid, integer, uuid[], text);
 CREATE FUNCTION @extschema@.similar_items(
 	item_id uuid,
 	k integer DEFAULT 25,
@@ -1738,7 +1068,60 @@ AS 'MODULE_PATHNAME', 'rec_similar_items';
 COMMENT ON FUNCTION @extschema@.similar_items(uuid, integer, uuid[], text, text, jsonb) IS
 'rec.similar_items() for a uuid item id: item ids come back as uuid. Otherwise as rec.similar_items(bigint, ...), filters included.';
 
-DROP FUNCTION @extschema@.batch_recommend_text(text, integer, text[], boolean);
+-- Batch recommendations -------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION @extschema@.batch_recommend_jsonl(
+	campaign text DEFAULT NULL,
+	k integer DEFAULT 25,
+	users bigint[] DEFAULT NULL)
+RETURNS SETOF text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT pg_catalog.format('{"input":{"userId":%s},"output":{"recommendedItems":%s,"scores":%s},"error":null}',
+			pg_catalog.to_json(b.user_id),
+			pg_catalog.to_json(pg_catalog.array_agg(b.item_id ORDER BY b.rank)),
+			pg_catalog.to_json(pg_catalog.array_agg(b.score ORDER BY b.rank)))
+	FROM @extschema@.batch_recommend_text(campaign, k, users::text[]) b
+	GROUP BY b.user_id
+	ORDER BY CASE WHEN b.user_id ~ '^-?[0-9]{1,30}$' THEN b.user_id::numeric END, b.user_id
+$$;
+COMMENT ON FUNCTION @extschema@.batch_recommend_jsonl(text, integer, bigint[]) IS
+'rec.batch_recommend() as JSON Lines in Amazon Personalize''s batch inference output format, one line per user, ids as the strings they are (any id type).';
+
+CREATE FUNCTION @extschema@.batch_recommend_jsonl_text(
+	campaign text DEFAULT NULL,
+	k integer DEFAULT 25,
+	users text[] DEFAULT NULL)
+RETURNS SETOF text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT pg_catalog.format('{"input":{"userId":%s},"output":{"recommendedItems":%s,"scores":%s},"error":null}',
+			pg_catalog.to_json(b.user_id),
+			pg_catalog.to_json(pg_catalog.array_agg(b.item_id ORDER BY b.rank)),
+			pg_catalog.to_json(pg_catalog.array_agg(b.score ORDER BY b.rank)))
+	FROM @extschema@.batch_recommend_text(campaign, k, users) b
+	GROUP BY b.user_id
+	ORDER BY CASE WHEN b.user_id ~ '^-?[0-9]{1,30}$' THEN b.user_id::numeric END, b.user_id
+$$;
+COMMENT ON FUNCTION @extschema@.batch_recommend_jsonl_text(text, integer, text[]) IS
+'rec.batch_recommend_jsonl() with the users given as text (text, varchar or uuid ids; the bigint[] users of batch_recommend_jsonl cannot hold them).';
+
+DROP FUNCTION @extschema@.batch_recommend(text, integer, bigint[], boolean);
+CREATE FUNCTION @extschema@.batch_recommend(
+	campaign text DEFAULT NULL,
+	k integer DEFAULT 25,
+	users bigint[] DEFAULT NULL,
+	exclude_seen boolean DEFAULT true,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL)
+RETURNS TABLE (user_id bigint, rank integer, item_id bigint, score real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_batch_recommend';
+COMMENT ON FUNCTION @extschema@.batch_recommend(text, integer, bigint[], boolean, text, jsonb) IS
+'Top-k items for every user with events (or for the given users), in one pass. Users without history get the popularity fallback. filter names a filter (rec.create_filter) applied to every user''s list, with its filter_values.';
+
 CREATE FUNCTION @extschema@.batch_recommend_text(
 	campaign text DEFAULT NULL,
 	k integer DEFAULT 25,
@@ -1751,3 +1134,509 @@ LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_batch_recommend';
 COMMENT ON FUNCTION @extschema@.batch_recommend_text(text, integer, text[], boolean, text, jsonb) IS
 'rec.batch_recommend() with user and item ids as text, exactly as stored (uuids in canonical form), for a group of any id types; users may be given as text. filter and filter_values as in rec.batch_recommend().';
+
+-- Events ----------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.attributed_variant(campaign text, variant text, user_id bigint)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM @extschema@.campaign c WHERE c.name = attributed_variant.campaign) THEN
+		RAISE EXCEPTION 'campaign "%" does not exist', campaign
+			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.deploy().';
+	END IF;
+	IF variant IS NULL THEN
+		RETURN @extschema@.variant(campaign, user_id);
+	END IF;
+	IF variant <> campaign AND NOT EXISTS (SELECT FROM @extschema@.campaign_variant cv
+			WHERE cv.campaign = attributed_variant.campaign AND cv.variant = attributed_variant.variant) THEN
+		RAISE EXCEPTION 'campaign "%" has no variant "%"', campaign, variant
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass the variant column of rec.recommend(), or leave variant out to take the user''s.';
+	END IF;
+	RETURN variant;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.attributed_variant(text, text, bigint) IS
+'Internal: the variant an attributed event or impression is logged under (the given one, checked, or the user''s).';
+
+DROP FUNCTION @extschema@.log_event(bigint, bigint, text, real, timestamptz, text);
+CREATE FUNCTION @extschema@.log_event(
+	user_id bigint,
+	item_id bigint,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(bigint, bigint, text, real, timestamptz, text, text, text, integer) IS
+'Record one event in a dataset group''s interactions (Personalize''s PutEvents). The next recommend(), even in the same transaction, reflects it. event_type and event_value left NULL take the column''s default (''click'' in rec.interactions); giving one to a group without that column is an error. An event dated more than a day after now() is refused. With campaign, the event is also attributed to the recommendation that led to it (rec.event_attribution): variant defaults to the user''s variant, rank is the position it was shown at.';
+
+CREATE FUNCTION @extschema@.log_impression(
+	user_id bigint,
+	items bigint[],
+	campaign text,
+	variant text DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now())
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF user_id IS NULL OR items IS NULL OR campaign IS NULL OR ts IS NULL THEN
+		RAISE EXCEPTION 'user_id, items, campaign and ts must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF cardinality(items) = 0 OR array_position(items, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'items must hold at least one item and no NULL'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	INSERT INTO @extschema@.impression (campaign, variant, user_id, items, ts)
+	VALUES (campaign, @extschema@.attributed_variant(campaign, variant, user_id), user_id, items, ts);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.log_impression(bigint, bigint[], text, text, timestamptz) IS
+'Record a recommendation list an application showed to a user, in the order shown (recommend() itself never writes). variant defaults to the user''s variant.';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id text,
+	item_id text,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(text, text, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a text user id and a text item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id text,
+	item_id uuid,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(text, uuid, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a text user id and a uuid item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id text,
+	item_id bigint,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(text, bigint, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a text user id and a bigint item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id uuid,
+	item_id text,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(uuid, text, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a uuid user id and a text item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id uuid,
+	item_id uuid,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(uuid, uuid, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a uuid user id and a uuid item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id uuid,
+	item_id bigint,
+	event_type text DEFAULT NULL,
+	event_value real DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT 'default',
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(uuid, bigint, text, real, timestamptz, text, text, text, integer) IS
+'rec.log_event() for a uuid user id and a bigint item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_impression(
+	user_id text,
+	items text[],
+	campaign text,
+	variant text DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now())
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	cols jsonb;
+	uid bigint;
+	ids bigint[];
+BEGIN
+	IF user_id IS NULL OR items IS NULL OR campaign IS NULL OR ts IS NULL THEN
+		RAISE EXCEPTION 'user_id, items, campaign and ts must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF cardinality(items) = 0 OR array_position(items, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'items must hold at least one item and no NULL'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT g.columns INTO cols FROM @extschema@.campaign c
+	JOIN @extschema@.solution s ON s.name = c.solution
+	JOIN @extschema@.dataset_group g ON g.name = s.dataset_group
+	WHERE c.name = log_impression.campaign;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'campaign "%" does not exist', campaign
+			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.deploy().';
+	END IF;
+	-- the ids as rec.event_attribution records them: integers as themselves, keys by rec.key_id()
+	uid := CASE WHEN NOT cols ? 'user_type' THEN user_id::bigint
+		WHEN cols ->> 'user_type' = 'uuid' THEN @extschema@.key_id(user_id::uuid::text)
+		ELSE @extschema@.key_id(user_id) END;
+	SELECT pg_catalog.array_agg(CASE WHEN NOT cols ? 'item_type' THEN i.x::bigint
+		WHEN cols ->> 'item_type' = 'uuid' THEN @extschema@.key_id(i.x::uuid::text)
+		ELSE @extschema@.key_id(i.x) END ORDER BY i.o) INTO ids
+	FROM pg_catalog.unnest(items) WITH ORDINALITY i(x, o);
+	INSERT INTO @extschema@.impression (campaign, variant, user_id, items, ts)
+	VALUES (campaign,
+			CASE WHEN variant IS NULL THEN @extschema@.variant(campaign, user_id)
+				 ELSE @extschema@.attributed_variant(campaign, variant, uid) END,
+			uid, ids, ts);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.log_impression(text, text[], text, text, timestamptz) IS
+'rec.log_impression() for ids given as text (text, varchar, uuid or integer ids of the campaign''s group): text and uuid ids are recorded by their rec.key_id(), as attributed events are, so rec.campaign_report counts them together.';
+
+CREATE FUNCTION @extschema@.log_impression(
+	user_id uuid,
+	items text[],
+	campaign text,
+	variant text DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now())
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT @extschema@.log_impression(user_id::text, items, campaign, variant, ts)
+$$;
+COMMENT ON FUNCTION @extschema@.log_impression(uuid, text[], text, text, timestamptz) IS
+'rec.log_impression() for a uuid user id.';
+
+-- Ranking metrics -------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.rank_metric_trans(internal, bigint, boolean, integer)
+RETURNS internal
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank_metric_trans';
+COMMENT ON FUNCTION @extschema@.rank_metric_trans(internal, bigint, boolean, integer) IS
+'Internal: transition function of precision_agg, mrr_agg and hit_agg.';
+
+CREATE FUNCTION @extschema@.rank_metric_trans(internal, bigint, boolean, integer, integer)
+RETURNS internal
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank_metric_trans';
+COMMENT ON FUNCTION @extschema@.rank_metric_trans(internal, bigint, boolean, integer, integer) IS
+'Internal: transition function of ndcg_agg and recall_agg.';
+
+CREATE FUNCTION @extschema@.rank_metric_combine(internal, internal)
+RETURNS internal
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank_metric_combine';
+COMMENT ON FUNCTION @extschema@.rank_metric_combine(internal, internal) IS
+'Internal: combine function of the metric aggregates (the union of two sets of relevant ranks).';
+
+CREATE FUNCTION @extschema@.rank_metric_serialize(internal)
+RETURNS bytea
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank_metric_serialize';
+COMMENT ON FUNCTION @extschema@.rank_metric_serialize(internal) IS
+'Internal: serialization function of the metric aggregates.';
+
+CREATE FUNCTION @extschema@.rank_metric_deserialize(bytea, internal)
+RETURNS internal
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank_metric_deserialize';
+COMMENT ON FUNCTION @extschema@.rank_metric_deserialize(bytea, internal) IS
+'Internal: deserialization function of the metric aggregates.';
+
+CREATE FUNCTION @extschema@.precision_agg_final(internal)
+RETURNS double precision
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_precision_agg_final';
+COMMENT ON FUNCTION @extschema@.precision_agg_final(internal) IS 'Internal: final function of precision_agg.';
+
+CREATE FUNCTION @extschema@.recall_agg_final(internal)
+RETURNS double precision
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_recall_agg_final';
+COMMENT ON FUNCTION @extschema@.recall_agg_final(internal) IS 'Internal: final function of recall_agg.';
+
+CREATE FUNCTION @extschema@.ndcg_agg_final(internal)
+RETURNS double precision
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_ndcg_agg_final';
+COMMENT ON FUNCTION @extschema@.ndcg_agg_final(internal) IS 'Internal: final function of ndcg_agg.';
+
+CREATE FUNCTION @extschema@.mrr_agg_final(internal)
+RETURNS double precision
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_mrr_agg_final';
+COMMENT ON FUNCTION @extschema@.mrr_agg_final(internal) IS 'Internal: final function of mrr_agg.';
+
+CREATE FUNCTION @extschema@.hit_agg_final(internal)
+RETURNS double precision
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_hit_agg_final';
+COMMENT ON FUNCTION @extschema@.hit_agg_final(internal) IS 'Internal: final function of hit_agg.';
+
+CREATE AGGREGATE @extschema@.precision_agg(rank bigint, relevant boolean, k integer) (
+	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
+	FINALFUNC = @extschema@.precision_agg_final,
+	COMBINEFUNC = @extschema@.rank_metric_combine,
+	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.precision_agg(bigint, boolean, integer) IS
+'Precision at k of one group of ranked rows (one user''s list): relevant ranks <= k divided by k; equals precision_at_k() on the same list. A NULL rank is skipped, a NULL relevant is not relevant, a rank given twice counts once.';
+
+CREATE AGGREGATE @extschema@.recall_agg(rank bigint, relevant boolean, n_relevant integer, k integer) (
+	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
+	FINALFUNC = @extschema@.recall_agg_final,
+	COMBINEFUNC = @extschema@.rank_metric_combine,
+	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.recall_agg(bigint, boolean, integer, integer) IS
+'Recall at k of one group of ranked rows: relevant ranks <= k divided by n_relevant (the user''s number of distinct relevant items, the same in every row); NULL when n_relevant is 0. Equals recall_at_k() on the same list.';
+
+CREATE AGGREGATE @extschema@.ndcg_agg(rank bigint, relevant boolean, n_relevant integer, k integer) (
+	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
+	FINALFUNC = @extschema@.ndcg_agg_final,
+	COMBINEFUNC = @extschema@.rank_metric_combine,
+	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.ndcg_agg(bigint, boolean, integer, integer) IS
+'Binary NDCG at k of one group of ranked rows, with the ideal DCG over min(k, n_relevant) hits; NULL when n_relevant is 0. Equals ndcg_at_k() on the same list.';
+
+CREATE AGGREGATE @extschema@.mrr_agg(rank bigint, relevant boolean, k integer) (
+	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
+	FINALFUNC = @extschema@.mrr_agg_final,
+	COMBINEFUNC = @extschema@.rank_metric_combine,
+	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.mrr_agg(bigint, boolean, integer) IS
+'Reciprocal rank of one group of ranked rows: 1 / the first relevant rank <= k, 0 if none; equals mrr() on the same list. Average it over users for MRR.';
+
+CREATE AGGREGATE @extschema@.hit_agg(rank bigint, relevant boolean, k integer) (
+	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
+	FINALFUNC = @extschema@.hit_agg_final,
+	COMBINEFUNC = @extschema@.rank_metric_combine,
+	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.hit_agg(bigint, boolean, integer) IS
+'Hit at k of one group of ranked rows: 1 if any rank <= k is relevant, else 0; equals hit_at_k() on the same list.';
+
+DROP FUNCTION @extschema@.precision_at_k(bigint[], bigint[], integer);
+CREATE FUNCTION @extschema@.precision_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_precision_at_k';
+COMMENT ON FUNCTION @extschema@.precision_at_k(anycompatiblearray, anycompatiblearray, integer) IS
+'Precision at k: distinct relevant ids among the first k recommended, divided by k (a list shorter than k is not rescaled). A repeated id counts once, at its first position. 0 for an empty list. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+DROP FUNCTION @extschema@.recall_at_k(bigint[], bigint[], integer);
+CREATE FUNCTION @extschema@.recall_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_recall_at_k';
+COMMENT ON FUNCTION @extschema@.recall_at_k(anycompatiblearray, anycompatiblearray, integer) IS
+'Recall at k: distinct relevant ids among the first k recommended, divided by the number of distinct relevant ids. NULL when relevant is empty, so avg() skips that user. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+DROP FUNCTION @extschema@.ndcg_at_k(bigint[], bigint[], integer);
+CREATE FUNCTION @extschema@.ndcg_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_ndcg_at_k';
+COMMENT ON FUNCTION @extschema@.ndcg_at_k(anycompatiblearray, anycompatiblearray, integer) IS
+'Binary NDCG at k: sum of 1/log2(position+1) over hits in the first k, divided by the ideal value for min(k, distinct relevant) hits. A repeated id counts once, at its first position. NULL when relevant is empty, so avg() skips that user. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+DROP FUNCTION @extschema@.mrr(bigint[], bigint[], integer);
+CREATE FUNCTION @extschema@.mrr(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 25)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_mrr';
+COMMENT ON FUNCTION @extschema@.mrr(anycompatiblearray, anycompatiblearray, integer) IS
+'Reciprocal rank: 1/position of the first relevant id within the first k recommended, 0 if none. Average it over users for MRR. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+DROP FUNCTION @extschema@.hit_at_k(bigint[], bigint[], integer);
+CREATE FUNCTION @extschema@.hit_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_hit_at_k';
+COMMENT ON FUNCTION @extschema@.hit_at_k(anycompatiblearray, anycompatiblearray, integer) IS
+'Hit at k: 1 if any of the first k recommended ids is relevant, else 0. Average it over users for the hit rate. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+-- Evaluation ------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.holdout_recommend(
+	campaign text,
+	holdout regclass,
+	k integer DEFAULT 25,
+	user_column text DEFAULT 'user_id',
+	item_column text DEFAULT 'item_id',
+	ts_column text DEFAULT NULL,
+	exclude_holdout boolean DEFAULT true)
+RETURNS TABLE (user_id bigint, rank integer, item_id bigint, relevant boolean, n_relevant integer)
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'rec_holdout_recommend';
+COMMENT ON FUNCTION @extschema@.holdout_recommend(text, regclass, integer, text, text, text, boolean) IS
+'Top-k of every holdout user as of the holdout, each row marked relevant (in that user''s holdout) or not, with the user''s number of distinct holdout items: the rows the metric aggregates take. Each user''s history leaves out its events on its holdout items (exclude_holdout) and, with ts_column, leaves out its events after its first holdout event. A user with no recommendation gets one row with a NULL rank.';
+
+DROP FUNCTION @extschema@.evaluate(text, regclass, text, text);
+CREATE FUNCTION @extschema@.evaluate(
+	campaign text,
+	holdout regclass,
+	user_column text DEFAULT 'user_id',
+	item_column text DEFAULT 'item_id',
+	ts_column text DEFAULT NULL,
+	exclude_holdout boolean DEFAULT true)
+RETURNS TABLE (
+	users bigint,
+	coverage double precision,
+	mrr_at_25 double precision,
+	ndcg_at_5 double precision,
+	ndcg_at_10 double precision,
+	ndcg_at_25 double precision,
+	precision_at_5 double precision,
+	precision_at_10 double precision,
+	precision_at_25 double precision,
+	recall_at_10 double precision,
+	recall_at_25 double precision,
+	hit_at_10 double precision)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	catalogue integer;
+	ts_type regtype;
+BEGIN
+	IF campaign IS NULL OR holdout IS NULL OR user_column IS NULL OR item_column IS NULL THEN
+		RAISE EXCEPTION 'campaign, holdout, user_column and item_column must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF exclude_holdout IS NULL THEN
+		RAISE EXCEPTION 'exclude_holdout must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	PERFORM @extschema@.column_type(holdout, user_column, 'user_column',
+		'Name the holdout''s columns with user_column => and item_column =>.');
+	PERFORM @extschema@.column_type(holdout, item_column, 'item_column',
+		'Name the holdout''s columns with user_column => and item_column =>.');
+	IF ts_column IS NOT NULL THEN
+		ts_type := @extschema@.column_type(holdout, ts_column, 'ts_column',
+			'Name the holdout''s time column with ts_column =>.');
+		IF ts_type <> ALL ('{timestamptz,timestamp,date,smallint,integer,bigint,real,double precision,numeric}'::regtype[]) THEN
+			RAISE EXCEPTION 'ts_column "%" has type %, not a time', ts_column, ts_type
+				USING ERRCODE = 'datatype_mismatch',
+					  HINT = 'Give a timestamptz, timestamp or date column, or epoch seconds.';
+		END IF;
+	END IF;
+	SELECT sv.n_items INTO catalogue
+	FROM @extschema@.campaign c
+	JOIN @extschema@.solution_version sv ON sv.solution = c.solution
+		AND (c.solution_version IS NULL OR sv.id = c.solution_version)
+	WHERE c.name = campaign ORDER BY sv.id DESC LIMIT 1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'campaign "%" does not exist', campaign
+			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.deploy().';
+	END IF;
+	-- one group of ranked rows per user, one metric aggregate per figure,
+	-- means rounded to 6 decimals so that they print as what they are
+	RETURN QUERY
+	WITH r AS MATERIALIZED (
+		SELECT h.user_id, h.rank, h.item_id, h.relevant, h.n_relevant
+		FROM @extschema@.holdout_recommend(evaluate.campaign, evaluate.holdout, 25,
+			evaluate.user_column, evaluate.item_column, evaluate.ts_column, evaluate.exclude_holdout) h),
+	per_user AS (
+		SELECT @extschema@.mrr_agg(r.rank, r.relevant, 25) AS mrr25,
+			@extschema@.ndcg_agg(r.rank, r.relevant, r.n_relevant, 5) AS ndcg5,
+			@extschema@.ndcg_agg(r.rank, r.relevant, r.n_relevant, 10) AS ndcg10,
+			@extschema@.ndcg_agg(r.rank, r.relevant, r.n_relevant, 25) AS ndcg25,
+			@extschema@.precision_agg(r.rank, r.relevant, 5) AS p5,
+			@extschema@.precision_agg(r.rank, r.relevant, 10) AS p10,
+			@extschema@.precision_agg(r.rank, r.relevant, 25) AS p25,
+			@extschema@.recall_agg(r.rank, r.relevant, r.n_relevant, 10) AS r10,
+			@extschema@.recall_agg(r.rank, r.relevant, r.n_relevant, 25) AS r25,
+			@extschema@.hit_agg(r.rank, r.relevant, 10) AS h10
+		FROM r GROUP BY r.user_id)
+	SELECT count(*),
+		round(((SELECT count(DISTINCT r.item_id) FROM r)::float8 / greatest(catalogue, 1))::numeric, 6)::float8,
+		round(avg(u.mrr25)::numeric, 6)::float8,
+		round(avg(u.ndcg5)::numeric, 6)::float8,
+		round(avg(u.ndcg10)::numeric, 6)::float8,
+		round(avg(u.ndcg25)::numeric, 6)::float8,
+		round(avg(u.p5)::numeric, 6)::float8,
+		round(avg(u.p10)::numeric, 6)::float8,
+		round(avg(u.p25)::numeric, 6)::float8,
+		round(avg(u.r10)::numeric, 6)::float8,
+		round(avg(u.r25)::numeric, 6)::float8,
+		round(avg(u.h10)::numeric, 6)::float8
+	FROM per_user u;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.evaluate(text, regclass, text, text, text, boolean) IS
+'Score a campaign against any holdout relation of (user, item) rows, as of the holdout: each holdout user gets 25 recommendations from its history without its holdout items (exclude_holdout) and, with ts_column, without its events after its first holdout event; seen items excluded. A NOTICE counts holdout rows also in the interactions. Metric aggregates per user, means rounded to 6 decimals; coverage is distinct recommended items over the catalogue.';
+
+CREATE FUNCTION @extschema@.holdout_recommend_text(
+	campaign text,
+	holdout regclass,
+	k integer DEFAULT 25,
+	user_column text DEFAULT 'user_id',
+	item_column text DEFAULT 'item_id',
+	ts_column text DEFAULT NULL,
+	exclude_holdout boolean DEFAULT true)
+RETURNS TABLE (user_id text, rank integer, item_id text, relevant boolean, n_relevant integer)
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'rec_holdout_recommend';
+COMMENT ON FUNCTION @extschema@.holdout_recommend_text(text, regclass, integer, text, text, text, boolean) IS
+'rec.holdout_recommend() with the users'' and items'' ids as text, exactly as stored (uuids in canonical form), for a group of any id types; rec.holdout_recommend gives text and uuid ids as their rec.key_id().';

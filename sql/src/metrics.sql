@@ -1,0 +1,149 @@
+-- Ranking metrics (src/metrics.c): functions over one list and aggregates over
+-- ranked rows.  The metric functions take ids of any type (bigint, integer,
+-- text, uuid): one polymorphic signature, since array literals ('{a,b}') cannot
+-- choose between a bigint[] and a text[] overload.
+
+CREATE FUNCTION @extschema@.rank_metric_trans(internal, bigint, boolean, integer)
+RETURNS internal
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank_metric_trans';
+COMMENT ON FUNCTION @extschema@.rank_metric_trans(internal, bigint, boolean, integer) IS
+'Internal: transition function of precision_agg, mrr_agg and hit_agg.';
+
+CREATE FUNCTION @extschema@.rank_metric_trans(internal, bigint, boolean, integer, integer)
+RETURNS internal
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank_metric_trans';
+COMMENT ON FUNCTION @extschema@.rank_metric_trans(internal, bigint, boolean, integer, integer) IS
+'Internal: transition function of ndcg_agg and recall_agg.';
+
+CREATE FUNCTION @extschema@.rank_metric_combine(internal, internal)
+RETURNS internal
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank_metric_combine';
+COMMENT ON FUNCTION @extschema@.rank_metric_combine(internal, internal) IS
+'Internal: combine function of the metric aggregates (the union of two sets of relevant ranks).';
+
+CREATE FUNCTION @extschema@.rank_metric_serialize(internal)
+RETURNS bytea
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank_metric_serialize';
+COMMENT ON FUNCTION @extschema@.rank_metric_serialize(internal) IS
+'Internal: serialization function of the metric aggregates.';
+
+CREATE FUNCTION @extschema@.rank_metric_deserialize(bytea, internal)
+RETURNS internal
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank_metric_deserialize';
+COMMENT ON FUNCTION @extschema@.rank_metric_deserialize(bytea, internal) IS
+'Internal: deserialization function of the metric aggregates.';
+
+CREATE FUNCTION @extschema@.precision_agg_final(internal)
+RETURNS double precision
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_precision_agg_final';
+COMMENT ON FUNCTION @extschema@.precision_agg_final(internal) IS 'Internal: final function of precision_agg.';
+
+CREATE FUNCTION @extschema@.recall_agg_final(internal)
+RETURNS double precision
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_recall_agg_final';
+COMMENT ON FUNCTION @extschema@.recall_agg_final(internal) IS 'Internal: final function of recall_agg.';
+
+CREATE FUNCTION @extschema@.ndcg_agg_final(internal)
+RETURNS double precision
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_ndcg_agg_final';
+COMMENT ON FUNCTION @extschema@.ndcg_agg_final(internal) IS 'Internal: final function of ndcg_agg.';
+
+CREATE FUNCTION @extschema@.mrr_agg_final(internal)
+RETURNS double precision
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_mrr_agg_final';
+COMMENT ON FUNCTION @extschema@.mrr_agg_final(internal) IS 'Internal: final function of mrr_agg.';
+
+CREATE FUNCTION @extschema@.hit_agg_final(internal)
+RETURNS double precision
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_hit_agg_final';
+COMMENT ON FUNCTION @extschema@.hit_agg_final(internal) IS 'Internal: final function of hit_agg.';
+
+CREATE AGGREGATE @extschema@.precision_agg(rank bigint, relevant boolean, k integer) (
+	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
+	FINALFUNC = @extschema@.precision_agg_final,
+	COMBINEFUNC = @extschema@.rank_metric_combine,
+	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.precision_agg(bigint, boolean, integer) IS
+'Precision at k of one group of ranked rows (one user''s list): relevant ranks <= k divided by k; equals precision_at_k() on the same list. A NULL rank is skipped, a NULL relevant is not relevant, a rank given twice counts once.';
+
+CREATE AGGREGATE @extschema@.recall_agg(rank bigint, relevant boolean, n_relevant integer, k integer) (
+	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
+	FINALFUNC = @extschema@.recall_agg_final,
+	COMBINEFUNC = @extschema@.rank_metric_combine,
+	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.recall_agg(bigint, boolean, integer, integer) IS
+'Recall at k of one group of ranked rows: relevant ranks <= k divided by n_relevant (the user''s number of distinct relevant items, the same in every row); NULL when n_relevant is 0. Equals recall_at_k() on the same list.';
+
+CREATE AGGREGATE @extschema@.ndcg_agg(rank bigint, relevant boolean, n_relevant integer, k integer) (
+	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
+	FINALFUNC = @extschema@.ndcg_agg_final,
+	COMBINEFUNC = @extschema@.rank_metric_combine,
+	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.ndcg_agg(bigint, boolean, integer, integer) IS
+'Binary NDCG at k of one group of ranked rows, with the ideal DCG over min(k, n_relevant) hits; NULL when n_relevant is 0. Equals ndcg_at_k() on the same list.';
+
+CREATE AGGREGATE @extschema@.mrr_agg(rank bigint, relevant boolean, k integer) (
+	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
+	FINALFUNC = @extschema@.mrr_agg_final,
+	COMBINEFUNC = @extschema@.rank_metric_combine,
+	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.mrr_agg(bigint, boolean, integer) IS
+'Reciprocal rank of one group of ranked rows: 1 / the first relevant rank <= k, 0 if none; equals mrr() on the same list. Average it over users for MRR.';
+
+CREATE AGGREGATE @extschema@.hit_agg(rank bigint, relevant boolean, k integer) (
+	SFUNC = @extschema@.rank_metric_trans, STYPE = internal, SSPACE = 32,
+	FINALFUNC = @extschema@.hit_agg_final,
+	COMBINEFUNC = @extschema@.rank_metric_combine,
+	SERIALFUNC = @extschema@.rank_metric_serialize, DESERIALFUNC = @extschema@.rank_metric_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.hit_agg(bigint, boolean, integer) IS
+'Hit at k of one group of ranked rows: 1 if any rank <= k is relevant, else 0; equals hit_at_k() on the same list.';
+
+CREATE FUNCTION @extschema@.precision_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_precision_at_k';
+COMMENT ON FUNCTION @extschema@.precision_at_k(anycompatiblearray, anycompatiblearray, integer) IS
+'Precision at k: distinct relevant ids among the first k recommended, divided by k (a list shorter than k is not rescaled). A repeated id counts once, at its first position. 0 for an empty list. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+CREATE FUNCTION @extschema@.recall_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_recall_at_k';
+COMMENT ON FUNCTION @extschema@.recall_at_k(anycompatiblearray, anycompatiblearray, integer) IS
+'Recall at k: distinct relevant ids among the first k recommended, divided by the number of distinct relevant ids. NULL when relevant is empty, so avg() skips that user. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+CREATE FUNCTION @extschema@.ndcg_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_ndcg_at_k';
+COMMENT ON FUNCTION @extschema@.ndcg_at_k(anycompatiblearray, anycompatiblearray, integer) IS
+'Binary NDCG at k: sum of 1/log2(position+1) over hits in the first k, divided by the ideal value for min(k, distinct relevant) hits. A repeated id counts once, at its first position. NULL when relevant is empty, so avg() skips that user. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+CREATE FUNCTION @extschema@.mrr(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 25)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_mrr';
+COMMENT ON FUNCTION @extschema@.mrr(anycompatiblearray, anycompatiblearray, integer) IS
+'Reciprocal rank: 1/position of the first relevant id within the first k recommended, 0 if none. Average it over users for MRR. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
+
+CREATE FUNCTION @extschema@.hit_at_k(recommended anycompatiblearray, relevant anycompatiblearray, k integer DEFAULT 10)
+RETURNS double precision
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_hit_at_k';
+COMMENT ON FUNCTION @extschema@.hit_at_k(anycompatiblearray, anycompatiblearray, integer) IS
+'Hit at k: 1 if any of the first k recommended ids is relevant, else 0. Average it over users for the hit rate. Ids of any type: bigint, integer, text or uuid (ids are equal when their text is; array literals are read as text).';
