@@ -12,7 +12,7 @@ OBJS = \
 	src/serve/score.o src/serve/score_sparse.o src/serve/explain.o src/serve/new_items.o src/serve/history.o \
 	src/serve/filter.o src/serve/filter_parse.o src/serve/user_metadata.o \
 	src/serve/recommend.o src/serve/batch.o \
-	src/eval/metrics.o src/eval/holdout.o src/eval/evaluate.o \
+	src/eval/metrics.o src/eval/metrics_beyond.o src/eval/holdout.o src/eval/evaluate.o \
 	src/train/recipe_popularity.o src/train/recipe_sims.o src/train/recipe_ease.o \
 	src/train/recipe_transition.o src/train/recipe_sparse.o src/train/recipe_personalization.o \
 	src/train/train.o

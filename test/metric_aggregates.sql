@@ -19,7 +19,7 @@ SELECT is((SELECT array_agg(a.aggfnoid::regproc::text ORDER BY 1) FROM pg_aggreg
              AND (a.aggcombinefn = 0 OR a.aggserialfn = 0 OR a.aggdeserialfn = 0 OR p.proparallel <> 's')),
           NULL, 'metric aggregates have combine, serial and deserial functions and are parallel safe');
 SELECT is((SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
-           WHERE p.pronamespace = 'rec'::regnamespace AND p.proname LIKE '%\_agg'), 5::bigint, 'five metric aggregates');
+           WHERE p.pronamespace = 'rec'::regnamespace AND p.proname LIKE '%\_agg'), 11::bigint, 'eleven metric aggregates');
 
 -- error codes
 SELECT throws_ok($$SELECT rec.ndcg_agg(1, true, 1, NULL)$$, '22004', 'k must not be null', 'aggregate: NULL k');
