@@ -13,7 +13,7 @@ COMMENT ON SCHEMA rec_internal IS
 GRANT USAGE ON SCHEMA rec_internal TO PUBLIC;
 
 ALTER FUNCTION @extschema@.catalogue_changed() SET SCHEMA rec_internal;
-ALTER FUNCTION @extschema@.column_type(regclass, text, text, text) SET SCHEMA rec_internal;
+ALTER FUNCTION rec_internal.column_type(regclass, text, text, text) SET SCHEMA rec_internal;
 
 -- Tables, indexes and the view ------------------------------------------------
 
@@ -1558,149 +1558,149 @@ COMMENT ON FUNCTION @extschema@.hit_at_k(anycompatiblearray, anycompatiblearray,
 
 -- Metrics beyond accuracy (src/eval/metrics_beyond.c), as Microsoft Recommenders defines them
 
-CREATE FUNCTION @extschema@.coverage_trans(internal, bigint, bigint)
+CREATE FUNCTION rec_internal.coverage_trans(internal, bigint, bigint)
 RETURNS internal
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_coverage_trans';
-COMMENT ON FUNCTION @extschema@.coverage_trans(internal, bigint, bigint) IS
+COMMENT ON FUNCTION rec_internal.coverage_trans(internal, bigint, bigint) IS
 'Internal: transition function of coverage_agg over bigint ids.';
 
-CREATE FUNCTION @extschema@.coverage_trans(internal, text, bigint)
+CREATE FUNCTION rec_internal.coverage_trans(internal, text, bigint)
 RETURNS internal
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_coverage_trans';
-COMMENT ON FUNCTION @extschema@.coverage_trans(internal, text, bigint) IS
+COMMENT ON FUNCTION rec_internal.coverage_trans(internal, text, bigint) IS
 'Internal: transition function of coverage_agg over text ids.';
 
-CREATE FUNCTION @extschema@.novelty_trans(internal, bigint, bigint)
+CREATE FUNCTION rec_internal.novelty_trans(internal, bigint, bigint)
 RETURNS internal
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_novelty_trans';
-COMMENT ON FUNCTION @extschema@.novelty_trans(internal, bigint, bigint) IS
+COMMENT ON FUNCTION rec_internal.novelty_trans(internal, bigint, bigint) IS
 'Internal: transition function of novelty_agg.';
 
-CREATE FUNCTION @extschema@.diversity_trans(internal, text[])
+CREATE FUNCTION rec_internal.diversity_trans(internal, text[])
 RETURNS internal
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_diversity_trans';
-COMMENT ON FUNCTION @extschema@.diversity_trans(internal, text[]) IS
+COMMENT ON FUNCTION rec_internal.diversity_trans(internal, text[]) IS
 'Internal: transition function of diversity_agg.';
 
-CREATE FUNCTION @extschema@.serendipity_trans(internal, text[], boolean, boolean)
+CREATE FUNCTION rec_internal.serendipity_trans(internal, text[], boolean, boolean)
 RETURNS internal
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_serendipity_trans';
-COMMENT ON FUNCTION @extschema@.serendipity_trans(internal, text[], boolean, boolean) IS
+COMMENT ON FUNCTION rec_internal.serendipity_trans(internal, text[], boolean, boolean) IS
 'Internal: transition function of serendipity_agg.';
 
-CREATE FUNCTION @extschema@.gain_ndcg_trans(internal, bigint, double precision, integer)
+CREATE FUNCTION rec_internal.gain_ndcg_trans(internal, bigint, double precision, integer)
 RETURNS internal
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_gain_ndcg_trans';
-COMMENT ON FUNCTION @extschema@.gain_ndcg_trans(internal, bigint, double precision, integer) IS
+COMMENT ON FUNCTION rec_internal.gain_ndcg_trans(internal, bigint, double precision, integer) IS
 'Internal: transition function of gain_ndcg_agg.';
 
-CREATE FUNCTION @extschema@.bag_metric_combine(internal, internal)
+CREATE FUNCTION rec_internal.bag_metric_combine(internal, internal)
 RETURNS internal
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_bag_combine';
-COMMENT ON FUNCTION @extschema@.bag_metric_combine(internal, internal) IS
+COMMENT ON FUNCTION rec_internal.bag_metric_combine(internal, internal) IS
 'Internal: combine function of coverage_agg, novelty_agg, diversity_agg, serendipity_agg and gain_ndcg_agg.';
 
-CREATE FUNCTION @extschema@.bag_metric_serialize(internal)
+CREATE FUNCTION rec_internal.bag_metric_serialize(internal)
 RETURNS bytea
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_bag_serialize';
-COMMENT ON FUNCTION @extschema@.bag_metric_serialize(internal) IS
+COMMENT ON FUNCTION rec_internal.bag_metric_serialize(internal) IS
 'Internal: serialization function of coverage_agg, novelty_agg, diversity_agg, serendipity_agg and gain_ndcg_agg.';
 
-CREATE FUNCTION @extschema@.bag_metric_deserialize(bytea, internal)
+CREATE FUNCTION rec_internal.bag_metric_deserialize(bytea, internal)
 RETURNS internal
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_bag_deserialize';
-COMMENT ON FUNCTION @extschema@.bag_metric_deserialize(bytea, internal) IS
+COMMENT ON FUNCTION rec_internal.bag_metric_deserialize(bytea, internal) IS
 'Internal: deserialization function of coverage_agg, novelty_agg, diversity_agg, serendipity_agg and gain_ndcg_agg.';
 
-CREATE FUNCTION @extschema@.coverage_agg_final(internal)
+CREATE FUNCTION rec_internal.coverage_agg_final(internal)
 RETURNS double precision
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_coverage_final';
-COMMENT ON FUNCTION @extschema@.coverage_agg_final(internal) IS 'Internal: final function of coverage_agg.';
+COMMENT ON FUNCTION rec_internal.coverage_agg_final(internal) IS 'Internal: final function of coverage_agg.';
 
-CREATE FUNCTION @extschema@.novelty_agg_final(internal)
+CREATE FUNCTION rec_internal.novelty_agg_final(internal)
 RETURNS double precision
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_novelty_final';
-COMMENT ON FUNCTION @extschema@.novelty_agg_final(internal) IS 'Internal: final function of novelty_agg.';
+COMMENT ON FUNCTION rec_internal.novelty_agg_final(internal) IS 'Internal: final function of novelty_agg.';
 
-CREATE FUNCTION @extschema@.diversity_agg_final(internal)
+CREATE FUNCTION rec_internal.diversity_agg_final(internal)
 RETURNS double precision
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_diversity_final';
-COMMENT ON FUNCTION @extschema@.diversity_agg_final(internal) IS 'Internal: final function of diversity_agg.';
+COMMENT ON FUNCTION rec_internal.diversity_agg_final(internal) IS 'Internal: final function of diversity_agg.';
 
-CREATE FUNCTION @extschema@.serendipity_agg_final(internal)
+CREATE FUNCTION rec_internal.serendipity_agg_final(internal)
 RETURNS double precision
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_serendipity_final';
-COMMENT ON FUNCTION @extschema@.serendipity_agg_final(internal) IS 'Internal: final function of serendipity_agg.';
+COMMENT ON FUNCTION rec_internal.serendipity_agg_final(internal) IS 'Internal: final function of serendipity_agg.';
 
-CREATE FUNCTION @extschema@.gain_ndcg_agg_final(internal)
+CREATE FUNCTION rec_internal.gain_ndcg_agg_final(internal)
 RETURNS double precision
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_gain_ndcg_final';
-COMMENT ON FUNCTION @extschema@.gain_ndcg_agg_final(internal) IS 'Internal: final function of gain_ndcg_agg.';
+COMMENT ON FUNCTION rec_internal.gain_ndcg_agg_final(internal) IS 'Internal: final function of gain_ndcg_agg.';
 
 CREATE AGGREGATE @extschema@.coverage_agg(item_id bigint, catalogue bigint) (
-	SFUNC = @extschema@.coverage_trans, STYPE = internal, SSPACE = 1024,
-	FINALFUNC = @extschema@.coverage_agg_final, FINALFUNC_MODIFY = READ_WRITE,
-	COMBINEFUNC = @extschema@.bag_metric_combine,
-	SERIALFUNC = @extschema@.bag_metric_serialize, DESERIALFUNC = @extschema@.bag_metric_deserialize,
+	SFUNC = rec_internal.coverage_trans, STYPE = internal, SSPACE = 1024,
+	FINALFUNC = rec_internal.coverage_agg_final, FINALFUNC_MODIFY = READ_WRITE,
+	COMBINEFUNC = rec_internal.bag_metric_combine,
+	SERIALFUNC = rec_internal.bag_metric_serialize, DESERIALFUNC = rec_internal.bag_metric_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.coverage_agg(bigint, bigint) IS
 'Catalogue coverage of all the recommendations aggregated (Recommenders'' catalog_coverage): distinct recommended items divided by catalogue, the number of items that could be recommended (the same in every row). NULL ids are skipped.';
 
 CREATE AGGREGATE @extschema@.coverage_agg(item_id text, catalogue bigint) (
-	SFUNC = @extschema@.coverage_trans, STYPE = internal, SSPACE = 1024,
-	FINALFUNC = @extschema@.coverage_agg_final, FINALFUNC_MODIFY = READ_WRITE,
-	COMBINEFUNC = @extschema@.bag_metric_combine,
-	SERIALFUNC = @extschema@.bag_metric_serialize, DESERIALFUNC = @extschema@.bag_metric_deserialize,
+	SFUNC = rec_internal.coverage_trans, STYPE = internal, SSPACE = 1024,
+	FINALFUNC = rec_internal.coverage_agg_final, FINALFUNC_MODIFY = READ_WRITE,
+	COMBINEFUNC = rec_internal.bag_metric_combine,
+	SERIALFUNC = rec_internal.bag_metric_serialize, DESERIALFUNC = rec_internal.bag_metric_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.coverage_agg(text, bigint) IS
 'Catalogue coverage over text ids: distinct recommended items divided by catalogue (the same in every row). NULL ids are skipped.';
 
 CREATE AGGREGATE @extschema@.novelty_agg(item_interactions bigint, interactions bigint) (
-	SFUNC = @extschema@.novelty_trans, STYPE = internal, SSPACE = 64,
-	FINALFUNC = @extschema@.novelty_agg_final,
-	COMBINEFUNC = @extschema@.bag_metric_combine,
-	SERIALFUNC = @extschema@.bag_metric_serialize, DESERIALFUNC = @extschema@.bag_metric_deserialize,
+	SFUNC = rec_internal.novelty_trans, STYPE = internal, SSPACE = 64,
+	FINALFUNC = rec_internal.novelty_agg_final,
+	COMBINEFUNC = rec_internal.bag_metric_combine,
+	SERIALFUNC = rec_internal.bag_metric_serialize, DESERIALFUNC = rec_internal.bag_metric_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.novelty_agg(bigint, bigint) IS
 'Novelty of recommendations (Recommenders'' novelty, after Castells et al. 2011): the mean over rows of the recommended item''s self-information -log2(item_interactions / interactions), from the training data; an item without interactions (0 or NULL) adds 0. One row per recommendation.';
 
 CREATE AGGREGATE @extschema@.diversity_agg(categories text[]) (
-	SFUNC = @extschema@.diversity_trans, STYPE = internal, SSPACE = 1024,
-	FINALFUNC = @extschema@.diversity_agg_final,
-	COMBINEFUNC = @extschema@.bag_metric_combine,
-	SERIALFUNC = @extschema@.bag_metric_serialize, DESERIALFUNC = @extschema@.bag_metric_deserialize,
+	SFUNC = rec_internal.diversity_trans, STYPE = internal, SSPACE = 1024,
+	FINALFUNC = rec_internal.diversity_agg_final,
+	COMBINEFUNC = rec_internal.bag_metric_combine,
+	SERIALFUNC = rec_internal.bag_metric_serialize, DESERIALFUNC = rec_internal.bag_metric_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.diversity_agg(text[]) IS
 'Intra-list diversity of one group of rows (one user''s list, one row per item with its categories; Recommenders'' user_diversity): 1 - the mean cosine similarity of its pairs of items, the cosine of two category sets being shared / sqrt(|A| |B|), 0 when either is empty. NULL under two rows. Average it over users for Recommenders'' diversity.';
 
 CREATE AGGREGATE @extschema@.serendipity_agg(categories text[], relevant boolean, in_history boolean) (
-	SFUNC = @extschema@.serendipity_trans, STYPE = internal, SSPACE = 4096,
-	FINALFUNC = @extschema@.serendipity_agg_final,
-	COMBINEFUNC = @extschema@.bag_metric_combine,
-	SERIALFUNC = @extschema@.bag_metric_serialize, DESERIALFUNC = @extschema@.bag_metric_deserialize,
+	SFUNC = rec_internal.serendipity_trans, STYPE = internal, SSPACE = 4096,
+	FINALFUNC = rec_internal.serendipity_agg_final,
+	COMBINEFUNC = rec_internal.bag_metric_combine,
+	SERIALFUNC = rec_internal.bag_metric_serialize, DESERIALFUNC = rec_internal.bag_metric_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.serendipity_agg(text[], boolean, boolean) IS
 'Serendipity of one user''s recommendations (Recommenders'' user_serendipity, after Zhang et al. 2012): rows of the user''s history (in_history true) and of its recommendations (in_history false, relevant true when in its holdout), each with the item''s categories; the mean over recommendations of (1 - the item''s mean cosine similarity to the history items) * relevant. NULL without history or without recommendations. Average it over users for Recommenders'' serendipity.';
 
 CREATE AGGREGATE @extschema@.gain_ndcg_agg(rank bigint, gain double precision, k integer) (
-	SFUNC = @extschema@.gain_ndcg_trans, STYPE = internal, SSPACE = 1024,
-	FINALFUNC = @extschema@.gain_ndcg_agg_final,
-	COMBINEFUNC = @extschema@.bag_metric_combine,
-	SERIALFUNC = @extschema@.bag_metric_serialize, DESERIALFUNC = @extschema@.bag_metric_deserialize,
+	SFUNC = rec_internal.gain_ndcg_trans, STYPE = internal, SSPACE = 1024,
+	FINALFUNC = rec_internal.gain_ndcg_agg_final,
+	COMBINEFUNC = rec_internal.bag_metric_combine,
+	SERIALFUNC = rec_internal.bag_metric_serialize, DESERIALFUNC = rec_internal.bag_metric_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.gain_ndcg_agg(bigint, double precision, integer) IS
 'NDCG at k with graded relevance (Personalize''s NDCG weighted by event type) of one group of rows: one user''s recommendations (rank) FULL JOIN its relevant items (gain, e.g. the weight of the event type). DCG sums gain / log2(rank + 1) over ranks <= k; the ideal sums the k largest gains the same way. NULL when no row has a gain > 0; with gains 0 or 1 it equals ndcg_agg.';
@@ -1727,7 +1727,7 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
-	SELECT CASE WHEN @extschema@.column_type(rel, col, NULL) IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype)
+	SELECT CASE WHEN rec_internal.column_type(rel, col, NULL) IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype)
 		THEN pg_catalog.format('%I.%I::pg_catalog.int8', alias, col)
 		ELSE pg_catalog.format('@extschema@.key_id(%I.%I::pg_catalog.text)', alias, col) END;
 END;
@@ -1841,7 +1841,7 @@ BEGIN
 	cats_col := g.columns ->> 'categories';
 	-- (a caller who may not read the items gets no diversity nor serendipity)
 	IF g.items IS NOT NULL AND cats_col IS NOT NULL
-	   AND @extschema@.column_type(g.items, cats_col, NULL) = 'text[]'::regtype
+	   AND rec_internal.column_type(g.items, cats_col, NULL) = 'text[]'::regtype
 	   AND has_table_privilege(g.items, 'SELECT') THEN
 		cats_sql := format('SELECT %s AS item_id, i.%I AS categories FROM %s i',
 			rec_internal.id_expr(g.items, coalesce(g.columns ->> 'items_item_id', g.columns ->> 'item_id'), 'i'),
@@ -1850,7 +1850,7 @@ BEGIN
 	-- NDCG weighted by event type: a holdout item's gain is the largest weight of its event types
 	type_col := g.columns ->> 'event_type';
 	IF weights IS NOT NULL AND type_col IS NOT NULL
-	   AND @extschema@.column_type(holdout, type_col, NULL) IS NOT NULL THEN
+	   AND rec_internal.column_type(holdout, type_col, NULL) IS NOT NULL THEN
 		gain_sql := format(
 			'SELECT %s AS user_id, %s AS item_id, max(coalesce((%L::jsonb ->> h.%I::text)::float8, 1)) AS gain '
 			'FROM %s h WHERE h.%I IS NOT NULL AND h.%I IS NOT NULL GROUP BY 1, 2',

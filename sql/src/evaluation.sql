@@ -20,7 +20,7 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
-	SELECT CASE WHEN @extschema@.column_type(rel, col, NULL) IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype)
+	SELECT CASE WHEN rec_internal.column_type(rel, col, NULL) IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype)
 		THEN pg_catalog.format('%I.%I::pg_catalog.int8', alias, col)
 		ELSE pg_catalog.format('@extschema@.key_id(%I.%I::pg_catalog.text)', alias, col) END;
 END;
@@ -134,7 +134,7 @@ BEGIN
 	cats_col := g.columns ->> 'categories';
 	-- (a caller who may not read the items gets no diversity nor serendipity)
 	IF g.items IS NOT NULL AND cats_col IS NOT NULL
-	   AND @extschema@.column_type(g.items, cats_col, NULL) = 'text[]'::regtype
+	   AND rec_internal.column_type(g.items, cats_col, NULL) = 'text[]'::regtype
 	   AND has_table_privilege(g.items, 'SELECT') THEN
 		cats_sql := format('SELECT %s AS item_id, i.%I AS categories FROM %s i',
 			rec_internal.id_expr(g.items, coalesce(g.columns ->> 'items_item_id', g.columns ->> 'item_id'), 'i'),
@@ -143,7 +143,7 @@ BEGIN
 	-- NDCG weighted by event type: a holdout item's gain is the largest weight of its event types
 	type_col := g.columns ->> 'event_type';
 	IF weights IS NOT NULL AND type_col IS NOT NULL
-	   AND @extschema@.column_type(holdout, type_col, NULL) IS NOT NULL THEN
+	   AND rec_internal.column_type(holdout, type_col, NULL) IS NOT NULL THEN
 		gain_sql := format(
 			'SELECT %s AS user_id, %s AS item_id, max(coalesce((%L::jsonb ->> h.%I::text)::float8, 1)) AS gain '
 			'FROM %s h WHERE h.%I IS NOT NULL AND h.%I IS NOT NULL GROUP BY 1, 2',
