@@ -13,7 +13,7 @@ COMMENT ON SCHEMA rec_internal IS
 GRANT USAGE ON SCHEMA rec_internal TO PUBLIC;
 
 ALTER FUNCTION @extschema@.catalogue_changed() SET SCHEMA rec_internal;
-ALTER FUNCTION rec_internal.column_type(regclass, text, text, text) SET SCHEMA rec_internal;
+ALTER FUNCTION @extschema@.column_type(regclass, text, text, text) SET SCHEMA rec_internal;
 
 -- Tables, indexes and the view ------------------------------------------------
 
