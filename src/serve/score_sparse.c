@@ -70,7 +70,8 @@ typedef struct Cell
 	float		tacc;			/* its transition part, until combined */
 	int32		src;			/* the event of its largest neighbour contribution, or -1 */
 	float		sim;			/* that event's row entry */
-	int32		pad[2];
+	float		best;			/* that contribution, w[src] * sim (0 while src is -1) */
+	int32		pad;
 } Cell;
 
 #define CELL_ALIGN 32
@@ -154,6 +155,7 @@ Touch(int32 item)
 		c->tacc = 0.0f;
 		c->src = -1;
 		c->sim = 0.0f;
+		c->best = 0.0f;
 		touched[n_touched++] = item;
 	}
 }
@@ -330,10 +332,11 @@ SumSparseRows(const RecModel *m, const RecHistory *h,
 
 				Touch(j);
 				c->acc += v;
-				if (v > 0 && (c->src < 0 || v > w[c->src] * c->sim))
+				if (v > c->best)	/* as v > 0 && (no src yet || v > w[src] * sim) */
 				{
 					c->src = i;
 					c->sim = m->nb_sim[k];
+					c->best = v;
 				}
 			}
 			continue;
