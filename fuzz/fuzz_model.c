@@ -1,7 +1,7 @@
 /*
  * fuzz/fuzz_model.c
  *	  libFuzzer target: rec's stored-model decoder (RecDeserializeModel), and
- *	  serving from whatever it accepts.
+ *	  serving from whatever it accepts, through the scoring contract (score.h).
  *
  * Anyone who can write rec.solution_version.model can hand every serving
  * backend a crafted model, so the decoder must reject whatever it cannot
@@ -14,7 +14,7 @@
  * crash, a sanitizer report or a broken invariant is a finding.
  *
  * The decoder source is included whole so the harness sees the private
- * header layout; it follows whatever src/model.c currently is.
+ * header layout; it follows whatever src/store/model.c currently is.
  */
 #include "model.c"
 
@@ -37,8 +37,6 @@ Exercise(const RecModel *m, uint8_t mode)
 	int32		items[8];
 	float8		times[8];
 	RecHistory	h;
-	float	   *scores = palloc(sizeof(float) * Max(n, 1));
-	bool	   *excluded = palloc0(sizeof(bool) * Max(n, 1));
 	RecScored	best[25];
 	int			found;
 	int			i;
@@ -63,41 +61,46 @@ Exercise(const RecModel *m, uint8_t mode)
 		times[i] = times_pool[(i + (mode >> 3)) % lengthof(times_pool)] + i;
 	}
 	{
-		/* rec.recommend: score, select, give each row its reason; rec.explain */
-		bool	   *lifted = palloc0(sizeof(bool) * Max(n, 1));
-		float	   *contrib = palloc(sizeof(float) * Max(h.n, 1));
+		/* rec.recommend: score, exclude the history, select, give each row its reason */
+		RecScores	s;
 		RecExplainer ex;
-		bool		personalized = RecModelScore(m, &h, scores, lifted, &ex);
+		RecReason	reasons[25];
+		int32		because[25];
+		int			fill_start,
+					fill_end;
 
+		(void) RecScoreHistory(m, &h, NULL, NULL, &s, &ex);
 		for (i = 0; i < h.n; i++)
 			if (items[i] >= 0)
-				excluded[items[i]] = true;
-		found = RecTopK(scores, n, excluded, 25, best);
+				RecExclude(items[i]);
+		found = RecListTopK(&s, NULL, 0, 25, best, &fill_start, &fill_end);
 		CHECK(found >= 0 && found <= Min(n, 25));
+		CHECK(fill_start >= 0 && fill_start <= fill_end && fill_end <= found);
 		for (i = 0; i < found; i++)
-		{
-			int32		because;
-
-			CHECK(best[i].idx >= 0 && best[i].idx < n && !excluded[best[i].idx]);
-			(void) RecExplainItem(&ex, personalized, lifted, best[i].idx, &because);
-			CHECK(because >= -1 && because < n);
-			RecContributions(&ex, best[i].idx, contrib);
-		}
+			CHECK(best[i].idx >= 0 && best[i].idx < n && !RecExcluded(best[i].idx));
+		RecExplainList(&ex, &s, best, found, reasons, because);
+		for (i = 0; i < found; i++)
+			CHECK(because[i] >= -1 && because[i] < n);
 	}
 
 	/* similar_items: the one-event history of a warm item, no times; a cold item by categories */
 	if (n > 0 && m->kind != REC_KIND_POPULARITY)
 	{
 		int32		idx = mode % n;
+		RecScores	s;
+		int			fill_start,
+					fill_end;
 
 		h.n = 1;
 		h.items = &idx;
 		h.times = NULL;
 		if (idx < m->n_warm)
-			(void) RecModelScore(m, &h, scores, NULL, NULL);
+			(void) RecScoreHistory(m, &h, NULL, NULL, &s, NULL);
 		else
-			RecCategorySimilar(m, idx, scores);
-		found = RecTopK(scores, n, NULL, 25, best);
+			(void) RecScoreCategories(m, m->cat_idx + m->cat_off[idx], m->cat_off[idx + 1] - m->cat_off[idx],
+									  m->cat_off[idx + 1] - m->cat_off[idx], &s);
+		RecExclude(idx);
+		found = RecListTopK(&s, NULL, 0, 25, best, &fill_start, &fill_end);
 		CHECK(found >= 0 && found <= Min(n, 25));
 	}
 }
