@@ -627,7 +627,16 @@ TrainItemModel(const RecDataset *ds, RecParams *p, bool with_transitions)
 
 	p->neighbors = RecChooseNeighbors(ds, p->neighbors, with_transitions ? 2 : 1);
 	if (with_transitions && p->tune)
+	{
+		/* the tuning phase: its inner split, model and trials go at once when it ends */
+		MemoryContext tune_cxt = AllocSetContextCreate(CurrentMemoryContext, "rec training: tune",
+													   ALLOCSET_DEFAULT_SIZES);
+		MemoryContext old = MemoryContextSwitchTo(tune_cxt);
+
 		Tune(ds, p);
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(tune_cxt);
+	}
 	m = RecNewModel(ds, p->neighbors ? REC_KIND_ITEM_SPARSE : REC_KIND_ITEM_DENSE);
 	FitStart(&fit, ds, p->neighbors, false);
 	FitEase(&fit, m, p->lambda);

@@ -677,6 +677,7 @@ TrainSolution(FunctionCallInfo fcinfo, ArrayType *events)
 	StringInfoData metrics;
 	TimestampTz started = GetCurrentTimestamp();
 	MemoryContext train_cxt;
+	MemoryContext metrics_cxt;
 	MemoryContext old;
 	int64		version = 0;
 
@@ -726,7 +727,12 @@ TrainSolution(FunctionCallInfo fcinfo, ArrayType *events)
 	{
 		RecSetBlasThreads(rec_threads);
 		m = TrainRecipe(r, ds, &p);
+		/* the metrics phase: its holdout models and lists go when it ends (metrics grows where it was made) */
+		metrics_cxt = AllocSetContextCreate(train_cxt, "rec training: metrics", ALLOCSET_DEFAULT_SIZES);
+		MemoryContextSwitchTo(metrics_cxt);
 		OfflineMetrics(r, ds, &p, &metrics);
+		MemoryContextSwitchTo(train_cxt);
+		MemoryContextDelete(metrics_cxt);
 	}
 	PG_FINALLY();
 	{
