@@ -3,6 +3,8 @@
 -- impression and attribution tables, in one transaction; the versions trained
 -- before are named, and a model trained afterwards holds nothing of them
 \i data/reset_sample.psql
+-- impressions and attributions left by other tests (of campaigns dropped since) would go too
+TRUNCATE rec.impression, rec.event_attribution;
 
 SELECT rec.train('up', 'user-personalization') > 0 AS trained;
 SELECT rec.deploy('main', 'up') > 0 AS deployed;
