@@ -7,7 +7,7 @@ REC_LAYERS = base catalog data store serve eval train
 OBJS = \
 	src/base/rec.o src/base/linalg.o src/base/parallel.o src/base/topk.o \
 	src/catalog/catalog.o src/catalog/keys.o \
-	src/data/dataset.o src/data/collect.o src/data/events.o \
+	src/data/dataset.o src/data/collect.o src/data/events.o src/data/deletion.o \
 	src/store/model.o src/store/model_keys.o src/store/model_store.o src/store/model_file.o \
 	src/serve/score.o src/serve/score_sparse.o src/serve/explain.o src/serve/new_items.o src/serve/history.o \
 	src/serve/filter.o src/serve/filter_parse.o src/serve/user_metadata.o \

@@ -15,6 +15,7 @@ import recdb
 app = Flask(__name__)
 
 METRICS = ["ndcg_at_10", "precision_at_10", "recall_at_25", "mrr_at_25", "hit_at_10"]
+BEYOND = ["coverage", "novelty", "diversity", "serendipity"]   # rec.evaluate's beyond-accuracy columns
 
 
 def ids_arg(name):
@@ -104,14 +105,17 @@ def evaluation():
     plain = [c["campaign"] for c in recdb.campaigns() if not c["variants"]]
     rows = {c: recdb.evaluate(c) for c in plain}
     chart = charts.bars(METRICS, plain, {(m, c): rows[c][m] for c in plain for m in METRICS})
-    colours = charts.colours(plain)   # a campaign has the same colour in both charts
+    beyond_chart = charts.bars(BEYOND, plain, {(m, c): rows[c][m] for c in plain for m in BEYOND},
+                               per_group=True, chart_id="beyond")
+    colours = charts.colours(plain)   # a campaign has the same colour in every chart
     ab = request.args.get("campaign", recdb.CAMPAIGN)
     report = recdb.campaign_report(ab)
     ab_chart = (charts.intervals(report, "ctr", "ctr_low", "ctr_high", "variant", colours=colours,
                                  axis="click-through rate (clicks per impression), 95% interval")
                 if report else None)
     return render_template("evaluation.html", rows=rows, metrics=METRICS, chart=chart, ab=ab,
-                           report=report, ab_chart=ab_chart)
+                           report=report, ab_chart=ab_chart,
+                           beyond=BEYOND, beyond_chart=beyond_chart)
 
 
 @app.route("/campaigns")

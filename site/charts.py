@@ -11,18 +11,23 @@ def colours(series):
     return {s: COLOURS[i % len(COLOURS)] for i, s in enumerate(series)}
 
 
-def bars(groups, series, values, width=640, height=240, fmt="{:.3f}"):
+def bars(groups, series, values, width=640, height=240, fmt="{:.3f}", per_group=False, chart_id=None):
     """Grouped bar chart: one group per entry of groups, one bar per series.
 
-    values[(group, series)] is a number or None.
+    values[(group, series)] is a number or None.  per_group scales each
+    group to its own largest value (for metrics on different scales); the
+    labels keep the values.
     """
     left, bottom, top = 40, 40, 16
     top_value = max([v for v in values.values() if v is not None] + [1e-9])
+    group_top = {g: (max([values[(g, s)] for s in series if values.get((g, s)) is not None] + [1e-9])
+                     if per_group else top_value) for g in groups}
     plot_w, plot_h = width - left - 10, height - bottom - top
     group_w = plot_w / max(len(groups), 1)
     bar_w = group_w * 0.8 / max(len(series), 1)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}"'
-           f' viewBox="0 0 {width} {height}" role="img">']
+    id_attr = f' id="{escape(chart_id)}"' if chart_id else ""
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart"{id_attr}'
+           f' width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">']
     out.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" stroke="#888"/>')
     for gi, g in enumerate(groups):
         x0 = left + gi * group_w + group_w * 0.1
@@ -30,10 +35,11 @@ def bars(groups, series, values, width=640, height=240, fmt="{:.3f}"):
             v = values.get((g, s))
             if v is None:
                 continue
-            h = plot_h * v / top_value
+            h = plot_h * max(v, 0) / group_top[g]
             x = x0 + si * bar_w
             out.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}"'
-                       f' fill="{COLOURS[si % len(COLOURS)]}" data-series="{escape(s)}"><title>{escape(s)} {escape(g)}: {fmt.format(v)}</title></rect>')
+                       f' fill="{COLOURS[si % len(COLOURS)]}" data-series="{escape(s)}" data-group="{escape(g)}"'
+                       f' data-value="{v}"><title>{escape(s)} {escape(g)}: {fmt.format(v)}</title></rect>')
             out.append(f'<text x="{x + bar_w / 2 - 1:.1f}" y="{top + plot_h - h - 3:.1f}" font-size="9"'
                        f' text-anchor="middle">{fmt.format(v)}</text>')
         out.append(f'<text x="{x0 + group_w * 0.4:.1f}" y="{top + plot_h + 14}" font-size="11"'

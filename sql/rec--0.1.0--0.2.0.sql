@@ -1934,3 +1934,12 @@ LANGUAGE C STABLE
 AS 'MODULE_PATHNAME', 'rec_holdout_recommend';
 COMMENT ON FUNCTION @extschema@.holdout_recommend_text(text, regclass, integer, text, text, text, boolean) IS
 'rec.holdout_recommend() with the users'' and items'' ids as text, exactly as stored (uuids in canonical form), for a group of any id types; rec.holdout_recommend gives text and uuid ids as their rec.key_id().';
+
+-- Deleting users (Personalize's data deletion job) -------------------------------
+
+CREATE FUNCTION @extschema@.delete_users(dataset_group text, user_ids anycompatiblearray)
+RETURNS TABLE (relation regclass, deleted bigint)
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_delete_users';
+COMMENT ON FUNCTION @extschema@.delete_users(text, anycompatiblearray) IS
+'Delete users from a dataset group (Personalize''s data deletion job), in the caller''s transaction and with the caller''s privileges: their rows in the group''s interactions and users relations, and in rec.impression and rec.event_attribution (rows of the group''s campaigns and of campaigns that no longer exist). user_ids are read as the group''s user ids, as log_event reads them (integers, text, or uuids). One row per relation with the rows deleted there. A NOTICE names the solution versions trained before, whose models still contain the users: train again.';

@@ -46,6 +46,14 @@ GRANT INSERT ON rec.interactions TO rec_logger;
 GRANT SELECT ON rec.campaign, rec.campaign_variant, rec.solution TO rec_logger;
 GRANT INSERT ON rec.event_attribution, rec.impression TO rec_logger;
 
+-- privacy officer: delete users' data (rec.delete_users), without reading events or models
+CREATE ROLE rec_privacy;
+GRANT USAGE ON SCHEMA rec TO rec_privacy;
+GRANT SELECT ON rec.dataset_group, rec.campaign, rec.solution TO rec_privacy;
+GRANT SELECT (id, solution) ON rec.solution_version TO rec_privacy;
+GRANT SELECT (user_id), DELETE ON rec.interactions, rec.users TO rec_privacy;
+GRANT SELECT (user_id, campaign), DELETE ON rec.impression, rec.event_attribution TO rec_privacy;
+
 -- a role with no grant at all, and what the tests below share
 CREATE ROLE rec_outsider;
 CREATE TEMP TABLE holdout AS SELECT user_id, item_id FROM rec.interactions WHERE user_id <= 50 AND item_id % 7 = 0;
@@ -53,7 +61,7 @@ GRANT SELECT ON holdout TO rec_server;
 CREATE TABLE public.rec_test_victim (x int);
 INSERT INTO public.rec_test_victim VALUES (1);
 
-SELECT plan(109);
+SELECT plan(124);
 
 -- each role can do its job ---------------------------------------------------------
 SET ROLE rec_trainer;
@@ -282,6 +290,61 @@ SELECT lives_ok($sql$SELECT rec.train($$sol'); DROP TABLE public.rec_test_victim
                 'injection: category names are data, never SQL');
 SELECT is((SELECT count(*) FROM public.rec_test_victim), 1::bigint, 'injection: the victim table is still there, untouched');
 
+-- deleting users: as any DELETE, with the caller's privileges ---------------------------------
+SELECT rec.log_impression(5, '{43,44}', 'main', 'main'), rec.log_event(5, 43, campaign => 'main', variant => 'main');
+CREATE TEMP TABLE user_5 AS
+SELECT (SELECT count(*) FROM rec.interactions WHERE user_id = 5) AS interactions,
+       (SELECT count(*) FROM rec.users WHERE user_id = 5) AS users,
+       (SELECT count(*) FROM rec.impression WHERE user_id = 5) AS impressions,
+       (SELECT count(*) FROM rec.event_attribution WHERE user_id = 5) AS attributions;
+GRANT SELECT ON user_5 TO PUBLIC;
+CREATE FUNCTION pg_temp.user_5_rows() RETURNS text LANGUAGE sql
+RETURN format('%s %s %s %s', (SELECT count(*) FROM rec.interactions WHERE user_id = 5), (SELECT count(*) FROM rec.users WHERE user_id = 5),
+              (SELECT count(*) FROM rec.impression WHERE user_id = 5), (SELECT count(*) FROM rec.event_attribution WHERE user_id = 5));
+SELECT ok((SELECT interactions > 0 AND users = 1 AND impressions = 1 AND attributions = 1 FROM user_5),
+          'delete_users: (user 5 has events, a users row, an impression and an attributed event)');
+SET ROLE rec_trainer;
+SELECT throws_ok($$SELECT * FROM rec.delete_users('default', '{5}'::bigint[])$$, '42501', 'permission denied for table interactions',
+                 'delete_users: the trainer, who reads the events but may not delete them, gets permission denied');
+RESET ROLE;
+SET ROLE rec_server;
+SELECT throws_ok($$SELECT * FROM rec.delete_users('default', '{5}'::bigint[])$$, '42501', 'permission denied for table interactions',
+                 'delete_users: the server too');
+RESET ROLE;
+SET ROLE rec_logger;
+SELECT throws_ok($$SELECT * FROM rec.delete_users('default', '{5}'::bigint[])$$, '42501', 'permission denied for table interactions',
+                 'delete_users: the logger too');
+RESET ROLE;
+SET ROLE rec_outsider;
+SELECT throws_ok($$SELECT * FROM rec.delete_users('default', '{5}'::bigint[])$$, '42501', 'permission denied for schema rec',
+                 'delete_users: the outsider too');
+RESET ROLE;
+-- a role that may delete the events but not the impressions deletes nothing at all
+CREATE ROLE rec_half_privacy;
+GRANT USAGE ON SCHEMA rec TO rec_half_privacy;
+GRANT SELECT ON rec.dataset_group, rec.campaign, rec.solution TO rec_half_privacy;
+GRANT SELECT (user_id), DELETE ON rec.interactions, rec.users TO rec_half_privacy;
+SET ROLE rec_half_privacy;
+SELECT throws_ok($$SELECT * FROM rec.delete_users('default', '{5}'::bigint[])$$, '42501', 'permission denied for table impression',
+                 'delete_users: without DELETE on rec.impression, permission denied');
+RESET ROLE;
+SELECT is(pg_temp.user_5_rows(), (SELECT format('%s %s %s %s', interactions, users, impressions, attributions) FROM user_5),
+          'delete_users: every denied call deleted nothing: all in one transaction');
+SET ROLE rec_privacy;
+SELECT results_eq($$SELECT relation::text, deleted FROM rec.delete_users('default', '{5}'::bigint[])$$,
+                  $$SELECT * FROM (VALUES ('rec.interactions', (SELECT interactions FROM user_5)), ('rec.users', 1::bigint),
+                                          ('rec.impression', 1::bigint), ('rec.event_attribution', 1::bigint)) v$$,
+                  'delete_users: the privacy officer deletes the user everywhere, one row per relation');
+SELECT throws_ok($$SELECT item_id, ts FROM rec.interactions$$, '42501', 'permission denied for table interactions',
+                 'privacy officer: cannot read the events');
+SELECT throws_ok($$SELECT model FROM rec.solution_version$$, '42501', 'permission denied for table solution_version',
+                 'privacy officer: cannot read models');
+SELECT throws_ok($$SELECT rec.log_event(1, 2)$$, '42501', 'permission denied for table interactions',
+                 'privacy officer: cannot log events');
+SELECT throws_ok($$SELECT rec.train('up')$$, '42501', NULL, 'privacy officer: cannot train');
+RESET ROLE;
+SELECT is(pg_temp.user_5_rows(), '0 0 0 0', 'delete_users: nothing of user 5 is left');
+
 -- a hostile search_path -------------------------------------------------------------------------
 -- Schema "hostile" shadows the operators and functions rec's SQL uses; each
 -- shadow records its call and then does what pg_catalog's would, so a
@@ -357,6 +420,7 @@ INSERT INTO surface VALUES
 	('log_event', $$SELECT rec.log_event(1, 2)$$),
 	('evaluate', $$SELECT * FROM rec.evaluate('main', 'holdout')$$),
 	('ndcg_at_k', $$SELECT rec.ndcg_at_k('{1,2}', '{2}', 2)$$),
+	('delete_users', $$SELECT * FROM rec.delete_users('default', '{6}'::bigint[])$$),
 	('drop_campaign', $$WITH c AS (INSERT INTO rec.campaign (name, solution) VALUES ('tmp', 'up') RETURNING name)
 	                   SELECT rec.drop_campaign(name) FROM c$$),
 	('drop_solution', $$WITH s AS (INSERT INTO rec.solution (name, recipe, dataset_group) VALUES ('tmp', 'sims', 'default') RETURNING name)

@@ -227,3 +227,12 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.log_impression(uuid, text[], text, text, timestamptz) IS
 'rec.log_impression() for a uuid user id.';
+
+-- Deleting users (Personalize's data deletion job) -------------------------------
+
+CREATE FUNCTION @extschema@.delete_users(dataset_group text, user_ids anycompatiblearray)
+RETURNS TABLE (relation regclass, deleted bigint)
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_delete_users';
+COMMENT ON FUNCTION @extschema@.delete_users(text, anycompatiblearray) IS
+'Delete users from a dataset group (Personalize''s data deletion job), in the caller''s transaction and with the caller''s privileges: their rows in the group''s interactions and users relations, and in rec.impression and rec.event_attribution (rows of the group''s campaigns and of campaigns that no longer exist). user_ids are read as the group''s user ids, as log_event reads them (integers, text, or uuids). One row per relation with the rows deleted there. A NOTICE names the solution versions trained before, whose models still contain the users: train again.';

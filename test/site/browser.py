@@ -176,7 +176,12 @@ try:
           all(end[v][0] - start.get(v, (0, 0))[0] == shown[v] and end[v][1] - start.get(v, (0, 0))[1] == clicks[v]
               for v in shown), f"start {start} end {end} shown {shown} clicks {clicks}")
     check("the evaluation page charts the campaigns and the A/B test in SVG",
-          len(driver.find_elements(By.CSS_SELECTOR, "svg.chart")) == 2)
+          len(driver.find_elements(By.CSS_SELECTOR, "svg.chart")) == 3)
+    beyond = [(r.get_attribute("data-group"), r.get_attribute("data-value"), float(r.get_attribute("height")))
+              for r in driver.find_elements(By.CSS_SELECTOR, "svg#beyond rect[data-series]")]
+    check("the beyond-accuracy chart has a bar of coverage, novelty, diversity and serendipity per campaign, with values",
+          {g for g, _, _ in beyond} == {"coverage", "novelty", "diversity", "serendipity"} and len(beyond) == 12
+          and all(float(v) >= 0 for _, v, _ in beyond) and all(h > 0 for g, _, h in beyond if g != "serendipity"), beyond)
     bar = {r.get_attribute("data-series"): r.get_attribute("fill")
            for r in driver.find_elements(By.CSS_SELECTOR, "svg.chart rect[data-series]")}
     dot = {c.get_attribute("data-series"): c.get_attribute("fill")
