@@ -1942,7 +1942,7 @@ RETURNS bigint
 LANGUAGE C VOLATILE STRICT
 AS 'MODULE_PATHNAME', 'rec_refresh_version';
 COMMENT ON FUNCTION rec_internal.refresh_version(bigint) IS
-'Store a refreshed copy of a solution version (popularity, item ages, categories and new items from the events and items now; weights reused) as a new version; rec.refresh calls it holding the solution''s lock.';
+'Internal: store a refreshed copy of a solution version (popularity, item ages, categories and new items from the events and items now; weights reused) as a new version; rec.refresh calls it holding the solution''s lock.';
 
 CREATE FUNCTION @extschema@.refresh(campaign text)
 RETURNS bigint
