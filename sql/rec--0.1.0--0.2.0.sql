@@ -1943,3 +1943,63 @@ LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_delete_users';
 COMMENT ON FUNCTION @extschema@.delete_users(text, anycompatiblearray) IS
 'Delete users from a dataset group (Personalize''s data deletion job), in the caller''s transaction and with the caller''s privileges: their rows in the group''s interactions and users relations, and in rec.impression and rec.event_attribution (rows of the group''s campaigns and of campaigns that no longer exist). user_ids are read as the group''s user ids, as log_event reads them (integers, text, or uuids). One row per relation with the rows deleted there. A NOTICE names the solution versions trained before, whose models still contain the users: train again.';
+
+-- Campaigns: rec.refresh ----------------------------------------------------
+
+CREATE FUNCTION rec_internal.refresh_version(version bigint)
+RETURNS bigint
+LANGUAGE C VOLATILE STRICT
+AS 'MODULE_PATHNAME', 'rec_refresh_version';
+COMMENT ON FUNCTION rec_internal.refresh_version(bigint) IS
+'Internal: store a refreshed copy of a solution version (popularity, item ages, categories and new items from the events and items now; weights reused) as a new version; rec.refresh calls it holding the solution''s lock.';
+
+CREATE FUNCTION @extschema@.refresh(campaign text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	c record;
+	base bigint;
+	recipe text;
+	fresh bigint;
+BEGIN
+	IF campaign IS NULL THEN
+		RAISE EXCEPTION 'campaign must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT cm.solution INTO c FROM @extschema@.campaign cm WHERE cm.name = refresh.campaign;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'campaign "%" does not exist', campaign
+			USING ERRCODE = 'undefined_object', HINT = 'Create it with rec.deploy().';
+	END IF;
+	IF EXISTS (SELECT FROM @extschema@.campaign_variant cv WHERE cv.campaign = refresh.campaign) THEN
+		RAISE EXCEPTION 'campaign "%" is an A/B test', campaign
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Refresh each variant campaign instead; a pinned variant stays on its version until you deploy the refreshed one.';
+	END IF;
+	-- the lock rec.train takes: a second refresh waits, then starts from the first one's version
+	PERFORM FROM @extschema@.solution s WHERE s.name = c.solution FOR NO KEY UPDATE;
+	SELECT coalesce(cm.solution_version,
+					(SELECT max(sv.id) FROM @extschema@.solution_version sv WHERE sv.solution = cm.solution))
+	INTO base FROM @extschema@.campaign cm WHERE cm.name = refresh.campaign;
+	SELECT sv.recipe INTO recipe FROM @extschema@.solution_version sv WHERE sv.id = base;
+	IF recipe IS NULL THEN
+		RAISE EXCEPTION 'campaign "%" has no trained version to refresh', campaign
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = pg_catalog.format('Train it first: rec.train(%L).', c.solution);
+	END IF;
+	IF recipe = 'popularity-count' THEN
+		RAISE EXCEPTION 'recipe "popularity-count" cannot be refreshed'
+			USING ERRCODE = 'feature_not_supported',
+				  DETAIL = 'Its model is only the popularity a refresh would recompute.',
+				  HINT = pg_catalog.format('Train it again instead: rec.train(%L).', c.solution);
+	END IF;
+	fresh := rec_internal.refresh_version(base);
+	-- a pinned campaign moves to the new version; one following its solution follows it already
+	UPDATE @extschema@.campaign cm SET solution_version = fresh, updated_at = pg_catalog.now()
+	WHERE cm.name = refresh.campaign AND cm.solution_version IS NOT NULL;
+	RETURN fresh;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.refresh(text) IS
+'Refresh the version a campaign serves without retraining (Personalize''s automatic updates): a new version of the same solution whose popularity, new items and categories come from the events and items now, its neighbour or dense weights and transitions reused; metrics say refreshed_from. The campaign serves it at once. Refuses A/B campaigns (refresh each variant) and popularity-count (retrain it). Returns the new version id.';

@@ -3,7 +3,7 @@
 \set QUIET on
 BEGIN;
 LOAD 'rec';
-SELECT plan(43);
+SELECT plan(44);
 
 SELECT has_function('rec', 'train', ARRAY['text', 'text', 'text', 'jsonb']);
 SELECT has_function('rec', 'recipes', ARRAY[]::text[]);
@@ -13,6 +13,7 @@ SELECT has_function('rec', 'drop_dataset_group', ARRAY['text']);
 SELECT has_function('rec', 'drop_solution', ARRAY['text']);
 SELECT has_function('rec', 'deploy', ARRAY['text', 'text', 'bigint', 'jsonb', 'boolean']);
 SELECT has_function('rec', 'drop_campaign', ARRAY['text']);
+SELECT has_function('rec', 'refresh', ARRAY['text']);
 SELECT has_function('rec', 'variant', ARRAY['text', 'bigint']);
 SELECT has_function('rec', 'log_impression', ARRAY['bigint', 'bigint[]', 'text', 'text', 'timestamp with time zone']);
 SELECT has_function('rec', 'campaign_report', ARRAY['text', 'timestamp with time zone', 'text', 'text']);

@@ -61,7 +61,7 @@ GRANT SELECT ON holdout TO rec_server;
 CREATE TABLE public.rec_test_victim (x int);
 INSERT INTO public.rec_test_victim VALUES (1);
 
-SELECT plan(124);
+SELECT plan(126);
 
 -- each role can do its job ---------------------------------------------------------
 SET ROLE rec_trainer;
@@ -411,6 +411,7 @@ INSERT INTO surface VALUES
 	('recipes', $$SELECT * FROM rec.recipes()$$),
 	('solution_metrics', $$SELECT * FROM rec.solution_metrics('up')$$),
 	('deploy', $$SELECT rec.deploy('main', 'up')$$),
+	('refresh', $$SELECT rec.refresh('main')$$),
 	('recommend', $$SELECT * FROM rec.recommend(1, 5, campaign => 'main')$$),
 	('similar_items', $$SELECT * FROM rec.similar_items(1, 5, campaign => 'main')$$),
 	('rank', $$SELECT * FROM rec.rank(1, '{1,2,3}', campaign => 'main')$$),
