@@ -12,6 +12,8 @@
  * them (an INCLUDE of a rare category) reads its matches once instead, and
  * a part on the user's interactions reads the user's matching interactions
  * once per user; either way a part sees an event logged a moment ago.
+ * A part with an IF condition on the user's metadata asks it once per user
+ * and is left out for a user who does not satisfy it.
  */
 #include "rec.h"
 
@@ -133,6 +135,7 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 	Oid			argtypes[3] = {TEXTOID, JSONBOID, JSONBOID};
 	Datum		args[3];
 	char		nulls[3] = {' ', has_values ? ' ' : 'n', ' '};
+	bool		reads_user = false;
 	RecFilter  *f = palloc0(sizeof(RecFilter));
 	MemoryContext cxt = CurrentMemoryContext;
 	RecCompiledFilter cf;
@@ -168,9 +171,10 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 	args[2] = cf.parts;
 	ret = SPI_execute_plan(RecKeptPlan("SELECT NULL, p.include, p.interactions, p.sql, p.all_sql,"
 									   " (SELECT x FROM pg_catalog.jsonb_array_elements_text(p.params) x"
-									   "   WHERE $2 IS NULL OR NOT ($2 OPERATOR(pg_catalog.?) x) ORDER BY x LIMIT 1)"
+									   "   WHERE $2 IS NULL OR NOT ($2 OPERATOR(pg_catalog.?) x) ORDER BY x LIMIT 1),"
+									   " p.if_sql"
 									   " FROM pg_catalog.jsonb_to_recordset($3) AS p(include bool, interactions bool,"
-									   "   sql text, all_sql text, params jsonb) WHERE $1 IS NOT NULL",
+									   "   sql text, all_sql text, params jsonb, if_sql text) WHERE $1 IS NOT NULL",
 									   3, argtypes),
 						   args, nulls, true, 0);
 	if (ret != SPI_OK_SELECT)
@@ -183,6 +187,7 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		RecFilterPart *part = &f->parts[f->n_parts];
 		char	   *missing = SPI_getvalue(tuple, desc, 6);
+		char	   *if_sql = SPI_getvalue(tuple, desc, 7);
 		bool		isnull;
 
 		part->include = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
@@ -190,6 +195,8 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 		part->sql = MemoryContextStrdup(cxt, SPI_getvalue(tuple, desc, 4));
 		part->all_sql = MemoryContextStrdup(cxt, SPI_getvalue(tuple, desc, 5));
 		part->set = NULL;
+		part->if_sql = if_sql ? MemoryContextStrdup(cxt, if_sql) : NULL;
+		part->if_known = false;
 		if (missing && part->include)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -198,6 +205,7 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 							 missing)));
 		if (missing)
 			continue;			/* an EXCLUDE part without its values is left out, as in Personalize */
+		reads_user |= part->if_sql != NULL;
 		if (part->interactions && user == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -206,6 +214,11 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 		f->n_parts++;
 	}
 	SPI_freetuptable(SPI_tuptable);
+	if (reads_user && user == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("filter \"%s\" has an IF condition on the current user and needs a user", name),
+				 errhint("Use it with rec.recommend() or rec.batch_recommend().")));
 
 	/* the values given: parameters of the filter, lists as arrays */
 	args[2] = cf.parameters;
@@ -348,6 +361,38 @@ ReadPartSet(RecFilter *f, RecFilterPart *part)
 	part->set_user = f->user_id;
 }
 
+/* Return whether a part applies to the filter's user (its IF condition, asked once per user) */
+static bool
+PartApplies(RecFilter *f, RecFilterPart *part)
+{
+	int			ret;
+
+	if (part->if_sql == NULL)
+		return true;
+	if (part->if_known && part->if_user == f->user_id)
+		return part->applies;
+	{
+		Datum		args[REC_FILTER_PART_NARGS] = {0};
+		char		nulls[REC_FILTER_PART_NARGS] = {'n', f->has_user ? ' ' : 'n',
+		f->values ? ' ' : 'n', f->user_key ? ' ' : 'n', 'n'};
+		bool		isnull;
+
+		args[1] = Int64GetDatum(f->user_id);
+		args[2] = f->values;
+		args[3] = f->user_key ? CStringGetTextDatum(f->user_key) : (Datum) 0;
+		ret = SPI_execute_plan(RecKeptPlan(part->if_sql, REC_FILTER_PART_NARGS, part_argtypes),
+							   args, nulls, true, 1);
+		if (ret != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "filter \"%s\" failed: %s", f->name, SPI_result_code_string(ret));
+		part->applies = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) &&
+			!isnull;
+		SPI_freetuptable(SPI_tuptable);
+	}
+	part->if_user = f->user_id;
+	part->if_known = true;
+	return part->applies;
+}
+
 /*
  * Check candidate ids against a filter: pass[j] becomes false for an id that
  * misses an INCLUDE part or matches an EXCLUDE part (pass[] is only ever
@@ -375,6 +420,8 @@ RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 	{
 		RecFilterPart *part = &f->parts[p];
 
+		if (!PartApplies(f, part))
+			continue;
 		if (part->interactions || part->set || f->checked > FILTER_SET_AFTER)
 		{
 			if (part->set == NULL || (part->interactions && part->set_user != f->user_id))
@@ -468,6 +515,7 @@ IncludeSet(const RecFilter *f)
 		const RecFilterPart *part = &f->parts[p];
 
 		if (part->include && part->set && (!part->interactions || part->set_user == f->user_id) &&
+			(part->if_sql == NULL || (part->if_known && part->if_user == f->user_id && part->applies)) &&
 			(best == NULL || part->n_set < best->n_set))
 			best = part;
 	}

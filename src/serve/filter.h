@@ -36,6 +36,10 @@ typedef struct RecFilterPart
 	int64	   *set;			/* sorted ids all_sql returned, or NULL: not read */
 	int			n_set;
 	int64		set_user;		/* the user an interaction part's set was read for */
+	char	   *if_sql;			/* whether the user satisfies the part's IF condition, or NULL */
+	bool		applies;		/* the IF condition holds for if_user */
+	int64		if_user;		/* the user if_sql was last asked for */
+	bool		if_known;		/* applies and if_user are set */
 } RecFilterPart;
 
 /* A filter expression compiled against a dataset group (RecCompileFilter) */

@@ -7,6 +7,7 @@
  *
  *	   filter	  := part { '|' part }
  *	   part		  := ( INCLUDE | EXCLUDE ) ( ITEMS | ITEMID ) WHERE condition
+ *				   [ IF condition ]
  *	   condition  := conjunct { OR conjunct }
  *	   conjunct   := unary { AND unary }
  *	   unary	  := NOT unary | '(' condition ')' | predicate
@@ -16,7 +17,7 @@
  *	   list		  := '(' value { ',' value } ')' | $param | '(' $param ')'
  *	   op		  := = | <> | != | < | <= | > | >= | && | @> | <@
  *	   value	  := 'string' | "string" | number | TRUE | FALSE | $param
- *	   field	  := [ ITEMS. | INTERACTIONS. ] column [ .key ]
+ *	   field	  := [ ITEMS. | INTERACTIONS. | CURRENTUSER. ] column [ .key ]
  *
  * A field names a column of the dataset group's items relation (the
  * default) or interactions relation; rec's names (item_id, categories,
@@ -29,7 +30,10 @@
  * passes the filter when it passes every INCLUDE part and no EXCLUDE part.
  * Parameter values come as one jsonb object ($3 of every part's query); an
  * EXCLUDE part whose values are not given is left out, as Personalize does,
- * and an INCLUDE part needs its values.
+ * and an INCLUDE part needs its values.  A part with IF (Personalize's
+ * "IF CurrentUser.age > $AGE") applies only to users whose row of the
+ * group's users relation satisfies that condition, whose fields are all
+ * CurrentUser's; serving asks it once per user (filter.c).
  *
  * create_filter compiles each part once into two queries, one over an
  * array of candidate items and one over every item, and checks them with
@@ -96,6 +100,7 @@ typedef struct Compiler
 	int			at;				/* next token */
 	const RecBinding *b;
 	int			side;			/* the current part reads 0 nothing yet, 1 items, 2 interactions */
+	bool		in_if;			/* compiling an IF condition (CurrentUser's fields) */
 	int			part;			/* the current part's number */
 	FilterParam params[32];
 	int			n_params;
@@ -276,7 +281,7 @@ static bool
 IsKeyword(const char *w)
 {
 	static const char *const words[] = {"and", "or", "not", "in", "is", "null", "where", "include",
-	"exclude", "items", "itemid", "true", "false"};
+	"exclude", "items", "itemid", "true", "false", "if"};
 	int			i;
 
 	for (i = 0; i < (int) lengthof(words); i++)
@@ -346,8 +351,36 @@ ResolveField(Compiler *c, Token *t)
 		first = 1;
 		interactions = true;
 	}
+	else if (pg_strcasecmp(parts[0], "currentuser") == 0 && n > 1)
+		first = 1;
 	if (n - first > 2)
 		SyntaxError(c, t, "a field: [items. or interactions.]column[.key]");
+	if (c->in_if != (first == 1 && pg_strcasecmp(parts[0], "currentuser") == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("filter field \"%s\" at position %d %s", t->text, t->pos,
+						c->in_if ? "is not a field of CurrentUser" : "is read only in an IF condition"),
+				 errhint("An IF condition reads CurrentUser's fields, as in IF CurrentUser.age > $AGE; WHERE reads the items or the interactions.")));
+	if (c->in_if)
+	{
+		const char *ucol;
+
+		if (!OidIsValid(c->b->users))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("dataset group \"%s\" has no users relation for field \"%s\"", c->b->group, t->text)));
+		ucol = strcmp(parts[first], "user_id") == 0 ? c->b->users_id_col : parts[first];
+		attno = get_attnum(c->b->users, ucol);
+		if (attno == InvalidAttrNumber || attno < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("filter field \"%s\" at position %d is not a column of %s", t->text, t->pos,
+							RecRelationName(c->b->users, c->b->group))));
+		f.type = get_atttype(c->b->users, attno);
+		f.sql = psprintf("u.%s", quote_identifier(ucol));
+		col = ucol;
+		goto key;
+	}
 	if (c->side != 0 && c->side != (interactions ? 2 : 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),
@@ -368,6 +401,7 @@ ResolveField(Compiler *c, Token *t)
 						RecRelationName(rel, c->b->group))));
 	f.type = get_atttype(rel, attno);
 	f.sql = psprintf("%s.%s", interactions ? "e" : "i", quote_identifier(col));
+key:
 	if (n - first == 2)
 	{
 		if (f.type != JSONBOID && f.type != JSONOID)
@@ -639,6 +673,21 @@ PartSql(const RecBinding *b, bool interactions, const char *cond, bool all)
 					all ? "" : candidates, all ? "" : " AND ", cond);
 }
 
+/* Return the query that tells whether user $2 (or key $4) satisfies an IF condition */
+static char *
+IfSql(const RecBinding *b, const char *cond)
+{
+	const char *id = quote_identifier(b->users_id_col);
+	char	   *is_user = b->user_kind == REC_KEY_INT ?
+		psprintf("u.%s OPERATOR(pg_catalog.=) $2", id) :
+		b->user_kind == REC_KEY_UUID ?
+		psprintf("u.%s OPERATOR(pg_catalog.=) $4::uuid", id) :
+		psprintf("u.%s::text OPERATOR(pg_catalog.=) $4", id);
+
+	return psprintf("SELECT EXISTS (SELECT FROM %s u WHERE %s AND (%s))",
+					RecRelationName(b->users, b->group), is_user, cond);
+}
+
 /* The argument types of every part's query */
 static Oid	part_argtypes[REC_FILTER_PART_NARGS] = REC_FILTER_PART_ARGTYPES;
 
@@ -705,6 +754,7 @@ RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledF
 		StringInfoData cond;
 		char	   *sql;
 		char	   *all_sql;
+		char	   *if_sql = NULL;
 		int			part_start;
 
 		part_start = Peek(&c)->pos;
@@ -726,8 +776,19 @@ RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledF
 		c.side = 0;
 		c.part = n_parts;
 		CompileCondition(&c);
+		if (AcceptWord(&c, "if"))
+		{
+			StringInfoData ifcond;
+
+			initStringInfo(&ifcond);
+			c.out = &ifcond;
+			c.in_if = true;
+			CompileCondition(&c);
+			c.in_if = false;
+			if_sql = IfSql(b, ifcond.data);
+		}
 		if (Peek(&c)->kind != TK_END && Peek(&c)->kind != TK_PIPE)
-			SyntaxError(&c, Peek(&c), "AND, OR, | or the end of the expression");
+			SyntaxError(&c, Peek(&c), "AND, OR, IF, | or the end of the expression");
 
 		sql = PartSql(b, c.side == 2, cond.data, false);
 		all_sql = PartSql(b, c.side == 2, cond.data, true);
@@ -736,6 +797,8 @@ RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledF
 			/* check the query once: types and operators are resolved here */
 			CheckPart(sql, part_start);
 			CheckPart(all_sql, part_start);
+			if (if_sql)
+				CheckPart(if_sql, part_start);
 		}
 
 		appendStringInfo(&parts, "%s{\"include\": %s, \"interactions\": %s, \"sql\": ",
@@ -744,6 +807,11 @@ RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledF
 		escape_json(&parts, sql);
 		appendStringInfoString(&parts, ", \"all_sql\": ");
 		escape_json(&parts, all_sql);
+		appendStringInfoString(&parts, ", \"if_sql\": ");
+		if (if_sql)
+			escape_json(&parts, if_sql);
+		else
+			appendStringInfoString(&parts, "null");
 		appendStringInfoString(&parts, ", \"params\": [");
 		for (i = 0, first = true; i < c.n_params; i++)
 			if (c.params[i].parts & ((uint32) 1 << n_parts))
