@@ -788,7 +788,7 @@ RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledF
 			if_sql = IfSql(b, ifcond.data);
 		}
 		if (Peek(&c)->kind != TK_END && Peek(&c)->kind != TK_PIPE)
-			SyntaxError(&c, Peek(&c), "AND, OR, IF, | or the end of the expression");
+			SyntaxError(&c, Peek(&c), "AND, OR, | or the end of the expression");
 
 		sql = PartSql(b, c.side == 2, cond.data, false);
 		all_sql = PartSql(b, c.side == 2, cond.data, true);

@@ -86,7 +86,7 @@ RecUserMetadataFilter(const RecBinding *b, int64 user_id, const char *key, int l
 	f->name = "user metadata";
 	f->values = datumCopy(cats, false, -1);
 	f->n_parts = 1;
-	f->parts = MemoryContextAlloc(cxt, sizeof(RecFilterPart));
+	f->parts = MemoryContextAllocZero(cxt, sizeof(RecFilterPart));
 	f->parts[0].include = true;
 	f->parts[0].interactions = false;
 	/* items as internal ids; a text or uuid group's candidates compared by their keys ($5) */

@@ -60,3 +60,10 @@ FROM unnest('{u1,u2}'::text[]) u,
 	rec.recommend(u, 20, campaign => 'tpop', filter => 't-minors', filter_values => '{"genres": ["drama"]}') r
 JOIN rec.items i ON i.item_id::text = r.item_id::text
 GROUP BY u ORDER BY u;
+
+-- leave the database as the other tests expect it
+SELECT rec.drop_filter(n) FROM unnest('{minors,adults-comedy,t-minors}'::text[]) n;
+DELETE FROM rec.campaign WHERE name = 'tpop';
+DELETE FROM rec.solution WHERE dataset_group = 't';
+DELETE FROM rec.dataset_group WHERE name = 't';
+DROP TABLE ev_text, people;
