@@ -1936,7 +1936,6 @@ COMMENT ON FUNCTION @extschema@.holdout_recommend_text(text, regclass, integer, 
 'rec.holdout_recommend() with the users'' and items'' ids as text, exactly as stored (uuids in canonical form), for a group of any id types; rec.holdout_recommend gives text and uuid ids as their rec.key_id().';
 
 -- User segments (issue 19): item-affinity and item-attribute-affinity
-CREATE INDEX interactions_item_idx ON @extschema@.interactions (item_id);
 CREATE FUNCTION @extschema@.users_for_item(
 	item_id bigint,
 	k integer DEFAULT 25,

@@ -18,8 +18,6 @@ CREATE TABLE @extschema@.interactions (
 );
 
 CREATE INDEX interactions_user_ts_idx ON @extschema@.interactions (user_id, ts) INCLUDE (item_id);
--- user segments read an item's neighbours' users (rec.users_for_item)
-CREATE INDEX interactions_item_idx ON @extschema@.interactions (item_id);
 
 COMMENT ON TABLE @extschema@.interactions IS
 'Interactions of the default dataset group: one row per event (Personalize''s Interactions dataset). Load with INSERT or COPY, or rec.log_event().';
