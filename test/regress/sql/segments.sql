@@ -115,3 +115,9 @@ SELECT * FROM rec.users_for_item('not-a-uuid', 10, solution => 'aff_t');
 SELECT * FROM rec.users_for_item(iid(4242), 10, solution => 'aff_t');
 SELECT * FROM rec.users_for_attributes('Items.tags IN ("documentary")', 10, solution => 'attr_t');
 SELECT user_id, round(score::numeric, 4) AS score, rank FROM rec.users_for_item('42', 3, solution => 'aff');
+
+-- leave the database as the other tests expect it
+SELECT rec.drop_solution(s) FROM unnest('{aff_t,attr_t}'::text[]) s;
+DELETE FROM rec.dataset_group WHERE name = 'g';
+DROP TABLE ev_text, it_uuid;
+DROP FUNCTION uid(bigint), iid(bigint);
