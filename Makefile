@@ -11,10 +11,11 @@ OBJS = \
 	src/store/model.o src/store/model_keys.o src/store/model_store.o src/store/model_file.o \
 	src/serve/score.o src/serve/score_sparse.o src/serve/explain.o src/serve/new_items.o src/serve/history.o \
 	src/serve/filter.o src/serve/filter_parse.o src/serve/user_metadata.o \
-	src/serve/recommend.o src/serve/batch.o \
+	src/serve/recommend.o src/serve/batch.o src/serve/segments.o \
 	src/eval/metrics.o src/eval/metrics_beyond.o src/eval/holdout.o src/eval/evaluate.o \
 	src/train/recipe_popularity.o src/train/recipe_sims.o src/train/recipe_ease.o \
 	src/train/recipe_transition.o src/train/recipe_sparse.o src/train/recipe_personalization.o \
+	src/train/recipe_affinity.o \
 	src/train/train.o src/train/refresh.o
 
 # The SQL API is written once, by topic, in sql/src/*.sql (in this order: each
@@ -22,7 +23,7 @@ OBJS = \
 # current version is built from them. The scripts of released versions and the
 # upgrade scripts (sql/rec--A--B.sql) are written by hand and committed.
 SQL_SRC = $(addprefix sql/src/,schema.sql tables.sql dataset_groups.sql training.sql filters.sql \
-	campaigns.sql ab_tests.sql serving.sql batch.sql events.sql metrics.sql evaluation.sql)
+	campaigns.sql ab_tests.sql serving.sql batch.sql segments.sql events.sql metrics.sql evaluation.sql)
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 PGFILEDESC = "rec - recommendations inside PostgreSQL"

@@ -88,6 +88,7 @@ extern int	RecSelectList(const RecScores *s, const RecScored *fixed, int n_fixed
 
 /* filter_parse.c */
 extern void RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledFilter *out);
+extern char *RecCompileItemCondition(const char *expr, const RecBinding *b);
 
 /* user_metadata.c */
 extern RecFilter *RecUserMetadataFilter(const RecBinding *b, int64 user_id, const char *key, int len);

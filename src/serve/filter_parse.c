@@ -911,3 +911,41 @@ rec_create_filter(PG_FUNCTION_ARGS)
 	SPI_finish();
 	PG_RETURN_VOID();
 }
+
+/*
+ * Compile a condition on item metadata alone (the condition of a filter's
+ * part, without INCLUDE ItemID WHERE and without parameters), as user
+ * segments take it, into a checked query of the internal ids of every item
+ * of group b that satisfies it.
+ */
+char *
+RecCompileItemCondition(const char *expr, const RecBinding *b)
+{
+	Compiler	c;
+	StringInfoData cond;
+	char	   *sql;
+
+	memset(&c, 0, sizeof(c));
+	c.expr = expr;
+	c.b = b;
+	Tokenize(&c);
+	initStringInfo(&cond);
+	c.out = &cond;
+	c.part = 1;
+	CompileCondition(&c);
+	if (Peek(&c)->kind != TK_END)
+		SyntaxError(&c, Peek(&c), "AND, OR or the end of the expression");
+	if (c.side == 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("item attributes must not name interaction fields"),
+				 errhint("Name columns of the items relation, e.g. Items.categories IN (\"Documentary\").")));
+	if (c.n_params > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("item attributes must not have $parameters"),
+				 errhint("Write the values into the expression.")));
+	sql = PartSql(b, false, cond.data, true);
+	CheckPart(sql, 1);
+	return sql;
+}

@@ -5,6 +5,8 @@
 #ifndef REC_RECIPE_H
 #define REC_RECIPE_H
 
+#include "lib/stringinfo.h"
+
 #include "dataset.h"
 #include "model.h"
 
@@ -83,5 +85,7 @@ extern void RecSparseTransitionsInto(RecModel *m, const RecSparseRows *xx, const
 extern void RecFreeSparseCache(RecSparseCache *cache);
 extern void RecFreeSparseRows(RecSparseRows *r);
 extern int	RecChooseNeighbors(const RecDataset *ds, int requested, int matrices);
+extern void RecSegmentMetrics(const RecDataset *ds, const RecParams *p, bool attributes,
+							  StringInfo buf);
 
 #endif							/* REC_RECIPE_H */

@@ -130,6 +130,10 @@ typedef struct RecRecipe
 	.transition_window = 10,.transition_lambda = 1000,.exploration_weight = 0.1, \
 	.exploration_item_age_cutoff = 30,.tune = true,.neighbors = -1}
 
+/* user segments (segments.c): cosine neighbours, read from the item's side */
+#define SEGMENT_PARAMS "neighbors"
+#define SEGMENT_DEFAULTS {.neighbors = 100,.popularity_discount = 0.5,.recency_floor = 1,.session_events = 5}
+
 static const RecRecipe recipes[] = {
 	{"popularity-count", "popularity", RecTrainPopularity, EVENT_PARAMS,
 		{.tune = false},
@@ -150,6 +154,10 @@ static const RecRecipe recipes[] = {
 	{"ease", "ease", RecTrainEase, EASE_PARAMS,
 		{.lambda = 100,.recency_floor = 1,.session_events = 5,.neighbors = -1},
 	"EASE: closed-form item-item model, dense or neighbourhood-restricted"},
+	{"item-affinity", "sims", RecTrainSims, SEGMENT_PARAMS, SEGMENT_DEFAULTS,
+	"user segments: the users most likely to take to an item (rec.users_for_item)"},
+	{"item-attribute-affinity", "sims", RecTrainSims, SEGMENT_PARAMS, SEGMENT_DEFAULTS,
+	"user segments: the users most likely to take to items with given attributes (rec.users_for_attributes)"},
 };
 
 /* Find a recipe by name; error listing the known ones if there is none */
@@ -457,6 +465,12 @@ OfflineMetrics(const RecRecipe *r, const RecDataset *ds, const RecParams *p, Str
 	int			u;
 
 	q.tune = false;
+	if (strcmp(r->name, "item-affinity") == 0 || strcmp(r->name, "item-attribute-affinity") == 0)
+	{
+		/* user segments are measured as Personalize measures them (recipe_affinity.c) */
+		RecSegmentMetrics(ds, &q, strcmp(r->name, "item-affinity") != 0, buf);
+		return;
+	}
 	for (u = 0; u < ds->n_users; u++)
 		held[u] = RecInOfflineHoldout(ds->user_ids[u]);
 	RecTimeSplit(ds, held, &split);
