@@ -499,30 +499,71 @@ CatRecords(const BagState *st, CatRecord **out)
 	return m;
 }
 
-/* Cosine of two category sets as binary vectors; 0 when either is empty */
-static double
-CategoryCosine(const CatRecord *a, const CatRecord *b)
+/*
+ * The records of a state holding one category, by their number of
+ * categories.  The cosine of two category sets A and B is the sum over
+ * their common categories of 1 / sqrt(|A| |B|), so a sum of cosines over
+ * pairs of records is a sum over categories of the pairs of records that
+ * share it, and those matter only by their sizes: counting the holders of
+ * each category by size gives the sum without comparing records pairwise,
+ * in time linear in the state whatever the size of the group.
+ */
+typedef struct CatHolders
 {
-	int			i = 0;
-	int			j = 0;
-	int			common = 0;
+	int64		cat;			/* category hash */
+	int64		size;			/* categories of the holding records */
+	int64		count;			/* records of that size holding it */
+} CatHolders;
 
-	if (a->n == 0 || b->n == 0)
-		return 0.0;
-	while (i < a->n && j < b->n)
+static int
+CompareCatHolders(const void *a, const void *b)
+{
+	const CatHolders *x = (const CatHolders *) a;
+	const CatHolders *y = (const CatHolders *) b;
+
+	if (x->cat != y->cat)
+		return (x->cat > y->cat) - (x->cat < y->cat);
+	return (x->size > y->size) - (x->size < y->size);
+}
+
+/*
+ * Count the holders of each category among the records whose flags masked
+ * by mask equal want; sorted by category, then size.  Return how many.
+ */
+static int64
+CountHolders(const CatRecord *recs, int n, int mask, int want, CatHolders **out)
+{
+	int64		words = 0;
+	int64		m = 0;
+	int64		d = 0;
+	CatHolders *h;
+
+	for (int i = 0; i < n; i++)
+		if ((recs[i].flags & mask) == want)
+			words += recs[i].n;
+	h = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(CatHolders) * Max(words, 1));
+	for (int i = 0; i < n; i++)
 	{
-		if (a->cats[i] == b->cats[j])
+		if ((recs[i].flags & mask) != want)
+			continue;
+		for (int c = 0; c < recs[i].n; c++)
 		{
-			common++;
-			i++;
-			j++;
+			h[m].cat = recs[i].cats[c];
+			h[m].size = recs[i].n;
+			h[m].count = 1;
+			m++;
 		}
-		else if (a->cats[i] < b->cats[j])
-			i++;
-		else
-			j++;
 	}
-	return (double) common / sqrt((double) a->n * (double) b->n);
+	qsort(h, m, sizeof(CatHolders), CompareCatHolders);
+	for (int64 i = 0; i < m; i++)
+	{
+		if (d > 0 && h[d - 1].cat == h[i].cat && h[d - 1].size == h[i].size)
+			h[d - 1].count++;
+		else
+			h[d++] = h[i];
+	}
+	*out = h;
+	return d;
 }
 
 PG_FUNCTION_INFO_V1(rec_diversity_final);
@@ -533,9 +574,11 @@ rec_diversity_final(PG_FUNCTION_ARGS)
 {
 	BagState   *st;
 	CatRecord  *recs;
+	CatHolders *h;
+	int64		nh;
 	int			n;
 	double		sum = 0.0;
-	double		pairs = 0.0;
+	double		pairs;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -543,11 +586,21 @@ rec_diversity_final(PG_FUNCTION_ARGS)
 	n = CatRecords(st, &recs);
 	if (n < 2)
 		PG_RETURN_NULL();
-	for (int i = 0; i < n; i++)
+	nh = CountHolders(recs, n, 0, 0, &h);
+	for (int64 a = 0, b; a < nh; a = b)
 	{
 		CHECK_FOR_INTERRUPTS();
-		for (int j = i + 1; j < n; j++)
-			sum += CategoryCosine(&recs[i], &recs[j]);
+		for (b = a; b < nh && h[b].cat == h[a].cat; b++)
+			;
+		/* the pairs sharing category h[a].cat: within one size, then across two */
+		for (int64 i = a; i < b; i++)
+		{
+			double		wi = (double) h[i].count;
+
+			sum += wi * (wi - 1.0) / 2.0 / (double) h[i].size;
+			for (int64 j = i + 1; j < b; j++)
+				sum += wi * (double) h[j].count / sqrt((double) h[i].size * (double) h[j].size);
+		}
 	}
 	pairs = (double) n * (n - 1) / 2.0;
 	PG_RETURN_FLOAT8(1.0 - sum / pairs);
@@ -565,6 +618,8 @@ rec_serendipity_final(PG_FUNCTION_ARGS)
 {
 	BagState   *st;
 	CatRecord  *recs;
+	CatHolders *hist;
+	int64		nh;
 	int			n;
 	int			n_hist = 0;
 	int			n_rec = 0;
@@ -576,23 +631,38 @@ rec_serendipity_final(PG_FUNCTION_ARGS)
 	n = CatRecords(st, &recs);
 	for (int i = 0; i < n; i++)
 		n_hist += (recs[i].flags & SER_HISTORY) ? 1 : 0;
+	n_rec = n - n_hist;
+	if (n_rec == 0 || n_hist == 0)
+		PG_RETURN_NULL();
+	nh = CountHolders(recs, n, SER_HISTORY, SER_HISTORY, &hist);
 	for (int i = 0; i < n; i++)
 	{
 		double		sim = 0.0;
 
-		if (recs[i].flags & SER_HISTORY)
+		if ((recs[i].flags & (SER_HISTORY | SER_RELEVANT)) != SER_RELEVANT)
 			continue;
-		n_rec++;
-		if (!(recs[i].flags & SER_RELEVANT))
-			continue;
-		CHECK_FOR_INTERRUPTS();
-		for (int j = 0; j < n; j++)
-			if (recs[j].flags & SER_HISTORY)
-				sim += CategoryCosine(&recs[i], &recs[j]);
-		sum += 1.0 - sim / Max(n_hist, 1);
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		/* the sum of its cosines to the history: its categories' holders there */
+		for (int c = 0; c < recs[i].n; c++)
+		{
+			int64		lo = 0;
+			int64		hi = nh;
+
+			while (lo < hi)
+			{
+				int64		mid = lo + (hi - lo) / 2;
+
+				if (hist[mid].cat < recs[i].cats[c])
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (; lo < nh && hist[lo].cat == recs[i].cats[c]; lo++)
+				sim += (double) hist[lo].count / sqrt((double) recs[i].n * (double) hist[lo].size);
+		}
+		sum += 1.0 - sim / n_hist;
 	}
-	if (n_rec == 0 || n_hist == 0)
-		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(sum / n_rec);
 }
 
