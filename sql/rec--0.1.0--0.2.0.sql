@@ -78,8 +78,8 @@ CREATE TABLE @extschema@.impression (
 );
 
 CREATE INDEX impression_campaign_ts_idx ON @extschema@.impression (campaign, ts);
--- a user's newest impressions, which recommend() reads (rec.impression_decay)
-CREATE INDEX impression_user_ts_idx ON @extschema@.impression (user_id, ts);
+-- a user's newest impressions in a campaign, which recommend() reads (impression_decay)
+CREATE INDEX impression_campaign_user_ts_idx ON @extschema@.impression (campaign, user_id, ts);
 
 COMMENT ON TABLE @extschema@.impression IS
 'Recommendation lists an application showed (rec.log_impression): one row per list, the items in the order shown.';
@@ -2104,3 +2104,130 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.batch_segment_jsonl(text, bigint[], integer) IS
 'rec.batch_segment_jsonl_text() for bigint item ids: one JSON line per item, in Personalize''s batch segment output format.';
+
+-- log_event takes impression => item[] (Personalize's PutEvents impression list)
+DROP FUNCTION @extschema@.log_event(bigint, bigint, text, double precision, timestamptz, text, text, text, integer);
+DROP FUNCTION @extschema@.log_event(text, text, text, double precision, timestamptz, text, text, text, integer);
+DROP FUNCTION @extschema@.log_event(text, uuid, text, double precision, timestamptz, text, text, text, integer);
+DROP FUNCTION @extschema@.log_event(text, bigint, text, double precision, timestamptz, text, text, text, integer);
+DROP FUNCTION @extschema@.log_event(uuid, text, text, double precision, timestamptz, text, text, text, integer);
+DROP FUNCTION @extschema@.log_event(uuid, uuid, text, double precision, timestamptz, text, text, text, integer);
+DROP FUNCTION @extschema@.log_event(uuid, bigint, text, double precision, timestamptz, text, text, text, integer);
+CREATE FUNCTION @extschema@.log_event(
+	user_id bigint,
+	item_id bigint,
+	event_type text DEFAULT NULL,
+	event_value double precision DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT NULL,
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL,
+	impression bigint[] DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(bigint, bigint, text, double precision, timestamptz, text, text, text, integer, bigint[]) IS
+'Record one event in a dataset group''s interactions (Personalize''s PutEvents). The next recommend(), even in the same transaction, reflects it. event_type and event_value left NULL take the column''s default (''click'' in rec.interactions); giving one to a group without that column is an error. An event dated more than a day after now() is refused. dataset_group defaults to the group of campaign, else of rec.campaign, else ''default''. event_value is double precision, so that a client''s floating-point value reaches it, and is stored in the column''s type. With campaign, the event is also attributed to the recommendation that led to it (rec.event_attribution): variant defaults to the user''s variant, rank is the position it was shown at. impression (Personalize''s impression list) records the items shown with the event, as rec.log_impression() does, under campaign (else rec.campaign), in the same call.';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id text,
+	item_id text,
+	event_type text DEFAULT NULL,
+	event_value double precision DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT NULL,
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL,
+	impression text[] DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(text, text, text, double precision, timestamptz, text, text, text, integer, text[]) IS
+'rec.log_event() for a text user id and a text item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id text,
+	item_id uuid,
+	event_type text DEFAULT NULL,
+	event_value double precision DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT NULL,
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL,
+	impression uuid[] DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(text, uuid, text, double precision, timestamptz, text, text, text, integer, uuid[]) IS
+'rec.log_event() for a text user id and a uuid item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id text,
+	item_id bigint,
+	event_type text DEFAULT NULL,
+	event_value double precision DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT NULL,
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL,
+	impression bigint[] DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(text, bigint, text, double precision, timestamptz, text, text, text, integer, bigint[]) IS
+'rec.log_event() for a text user id and a bigint item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id uuid,
+	item_id text,
+	event_type text DEFAULT NULL,
+	event_value double precision DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT NULL,
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL,
+	impression text[] DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(uuid, text, text, double precision, timestamptz, text, text, text, integer, text[]) IS
+'rec.log_event() for a uuid user id and a text item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id uuid,
+	item_id uuid,
+	event_type text DEFAULT NULL,
+	event_value double precision DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT NULL,
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL,
+	impression uuid[] DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(uuid, uuid, text, double precision, timestamptz, text, text, text, integer, uuid[]) IS
+'rec.log_event() for a uuid user id and a uuid item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
+
+CREATE FUNCTION @extschema@.log_event(
+	user_id uuid,
+	item_id bigint,
+	event_type text DEFAULT NULL,
+	event_value double precision DEFAULT NULL,
+	ts timestamptz DEFAULT pg_catalog.now(),
+	dataset_group text DEFAULT NULL,
+	campaign text DEFAULT NULL,
+	variant text DEFAULT NULL,
+	rank integer DEFAULT NULL,
+	impression bigint[] DEFAULT NULL)
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'rec_log_event';
+COMMENT ON FUNCTION @extschema@.log_event(uuid, bigint, text, double precision, timestamptz, text, text, text, integer, bigint[]) IS
+'rec.log_event() for a uuid user id and a bigint item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';

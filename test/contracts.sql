@@ -25,7 +25,7 @@ SELECT has_function('rec', 'batch_recommend', ARRAY['text', 'integer', 'bigint[]
 SELECT has_function('rec', 'create_filter', ARRAY['text', 'text', 'text', 'boolean']);
 SELECT has_function('rec', 'drop_filter', ARRAY['text']);
 SELECT has_function('rec', 'batch_recommend_jsonl', ARRAY['text', 'integer', 'bigint[]']);
-SELECT has_function('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'double precision', 'timestamp with time zone', 'text', 'text', 'text', 'integer']);
+SELECT has_function('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'double precision', 'timestamp with time zone', 'text', 'text', 'text', 'integer', 'bigint[]']);
 SELECT has_function('rec', 'explain', ARRAY['bigint', 'bigint', 'text']);
 SELECT has_function('rec', 'evaluate', ARRAY['text', 'regclass', 'text', 'text', 'text', 'boolean']);
 SELECT has_function('rec', 'ndcg_at_k', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer']);
@@ -38,7 +38,7 @@ SELECT has_function('rec', 'hit_at_k', ARRAY['anycompatiblearray', 'anycompatibl
 SELECT volatility_is('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text', 'text', 'jsonb', 'text', 'double precision', 'jsonb'], 'stable');
 SELECT volatility_is('rec', 'similar_items', ARRAY['bigint', 'integer', 'bigint[]', 'text', 'text', 'jsonb'], 'stable');
 SELECT volatility_is('rec', 'train', ARRAY['text', 'text', 'text', 'jsonb'], 'volatile');
-SELECT volatility_is('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'double precision', 'timestamp with time zone', 'text', 'text', 'text', 'integer'], 'volatile');
+SELECT volatility_is('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'double precision', 'timestamp with time zone', 'text', 'text', 'text', 'integer', 'bigint[]'], 'volatile');
 SELECT volatility_is('rec', 'ndcg_at_k', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer'], 'immutable');
 SELECT volatility_is('rec', 'variant', ARRAY['text', 'bigint'], 'stable');
 SELECT volatility_is('rec', 'campaign_report', ARRAY['text', 'timestamp with time zone', 'text', 'text'], 'stable');

@@ -178,8 +178,8 @@ CREATE TABLE @extschema@.impression (
 );
 
 CREATE INDEX impression_campaign_ts_idx ON @extschema@.impression (campaign, ts);
--- a user's newest impressions, which recommend() reads (rec.impression_decay)
-CREATE INDEX impression_user_ts_idx ON @extschema@.impression (user_id, ts);
+-- a user's newest impressions in a campaign, which recommend() reads (impression_decay)
+CREATE INDEX impression_campaign_user_ts_idx ON @extschema@.impression (campaign, user_id, ts);
 
 COMMENT ON TABLE @extschema@.impression IS
 'Recommendation lists an application showed (rec.log_impression): one row per list, the items in the order shown.';

@@ -20,7 +20,6 @@ PG_MODULE_MAGIC;
 char	   *rec_campaign = NULL;
 int			rec_threads = 0;
 int			rec_max_history = 1000;
-double		rec_impression_decay = 0.5;
 int			rec_train_memory_mb = 4096;
 bool		rec_model_sharing = true;
 int			rec_model_chunk_size = 64 * 1024 * 1024;
@@ -72,16 +71,6 @@ _PG_init(void)
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);
-
-	DefineCustomRealVariable("rec.impression_decay",
-							 "Factor on an item's score for each time it was shown to the user again without the user acting on it.",
-							 "An item shown n times (rec.log_impression) since the user's last event on it scores "
-							 "impression_decay^(n - 1) of its score in recommend(); 1 turns this off.",
-							 &rec_impression_decay,
-							 0.5, 0.0, 1.0,
-							 PGC_USERSET,
-							 0,
-							 NULL, NULL, NULL);
 
 	DefineCustomIntVariable("rec.train_memory_limit",
 							"Memory one training may use.",

@@ -16,7 +16,6 @@
 extern char *rec_campaign;			/* rec.campaign: session default campaign */
 extern int	rec_threads;			/* rec.threads: BLAS threads while training */
 extern int	rec_max_history;		/* rec.max_history: newest events read per user */
-extern double rec_impression_decay;	/* rec.impression_decay: factor per repeated unacted impression */
 extern int	rec_train_memory_mb;	/* rec.train_memory_limit: budget for one training */
 extern bool rec_model_sharing;		/* rec.model_sharing: map one copy per server */
 extern bool rec_parallel_read;		/* rec.parallel_read: training reads with rec.collect_events */

@@ -14,6 +14,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -93,6 +94,62 @@ AttributeEvent(FunctionCallInfo fcinfo, const RecKey *user, const RecKey *item)
 						   args, nulls, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "attributing the event failed: %s", SPI_result_code_string(ret));
+}
+
+/*
+ * Check the impression argument (the items shown with the event, as
+ * Personalize's PutEvents takes them) before anything is written, and return
+ * the campaign it is logged under: the campaign given, else rec.campaign.
+ */
+static char *
+ImpressionCampaign(FunctionCallInfo fcinfo)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(9);
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("impression must be a one-dimensional array")));
+	if (ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)) == 0 || array_contains_nulls(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("impression must hold at least one item and no NULL")));
+	if (!PG_ARGISNULL(6))
+		return text_to_cstring(PG_GETARG_TEXT_PP(6));
+	if (rec_campaign != NULL && rec_campaign[0] != '\0')
+		return rec_campaign;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("impression needs a campaign"),
+			 errhint("Pass campaign => 'name', the campaign that served the list, or set rec.campaign.")));
+	return NULL;
+}
+
+/*
+ * Record the impression given with an event, as rec.log_impression() does
+ * (one path for every id type: the ids go as text, and rec.log_impression()
+ * records text and uuid ids by their rec.key_id()).
+ */
+static void
+LogImpression(FunctionCallInfo fcinfo, const char *campaign)
+{
+	Oid			argtypes[5] = {get_fn_expr_argtype(fcinfo->flinfo, 0),
+	get_fn_expr_argtype(fcinfo->flinfo, 9), TEXTOID, TEXTOID, TIMESTAMPTZOID};
+	Datum		args[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	int			ret;
+
+	args[0] = PG_GETARG_DATUM(0);
+	args[1] = PG_GETARG_DATUM(9);
+	args[2] = CStringGetTextDatum(campaign);
+	args[3] = PG_ARGISNULL(7) ? (Datum) 0 : PG_GETARG_DATUM(7);
+	nulls[3] = PG_ARGISNULL(7) ? 'n' : ' ';
+	args[4] = PG_GETARG_DATUM(4);
+	ret = SPI_execute_plan(RecKeptPlan("SELECT rec.log_impression($1::pg_catalog.text, $2::pg_catalog.text[], $3, $4, $5)",
+									   5, argtypes),
+						   args, nulls, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "logging the impression failed: %s", SPI_result_code_string(ret));
 }
 
 /*
@@ -178,8 +235,9 @@ ReadKeys(FunctionCallInfo fcinfo, const RecBinding *b, const char *how, RecKey *
 
 /*
  * rec.log_event(user_id, item_id, event_type, event_value, ts, dataset_group,
- * campaign, variant, rank) inserts one event, and with campaign attributes
- * it to the recommendation that led to it (AttributeEvent).  event_type and event_value are stored only when given
+ * campaign, variant, rank, impression) inserts one event, and with campaign
+ * attributes it to the recommendation that led to it (AttributeEvent); with
+ * impression, it records the list shown too (LogImpression).  event_type and event_value are stored only when given
  * (a NULL leaves the column to its default); giving one to a group bound to
  * a relation without that column is an error, not a silent drop.  An event
  * dated more than a day after now() is refused: one such event would
@@ -203,6 +261,7 @@ rec_log_event(PG_FUNCTION_ARGS)
 	int			nargs = 0;
 	int			ret;
 	const char *how = NULL;
+	char	   *impression_campaign = NULL;
 	const char *names[] = {"user_id", "item_id", "ts"};
 	int			required[] = {0, 1, 4};
 	int			i;
@@ -232,6 +291,9 @@ rec_log_event(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("variant and rank need a campaign"),
 				 errhint("Pass campaign => 'name' to attribute the event to a recommendation.")));
+
+	if (PG_NARGS() > 9 && !PG_ARGISNULL(9))
+		impression_campaign = ImpressionCampaign(fcinfo);
 
 	RecRequirePrimary("log events",
 					  "Log events on the primary server; this standby serves them once they are replayed.");
@@ -298,6 +360,8 @@ rec_log_event(PG_FUNCTION_ARGS)
 		elog(ERROR, "inserting the event failed: %s", SPI_result_code_string(ret));
 	if (PG_NARGS() > 8 && !PG_ARGISNULL(6))
 		AttributeEvent(fcinfo, &user, &item);
+	if (impression_campaign != NULL)
+		LogImpression(fcinfo, impression_campaign);
 	SPI_finish();
 	PG_RETURN_VOID();
 }

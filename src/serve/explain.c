@@ -10,6 +10,8 @@
  */
 #include "rec.h"
 
+#include <math.h>
+
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -67,6 +69,7 @@ rec_explain(PG_FUNCTION_ARGS)
 	RecHistory	h;
 	int32		item;
 	RecScores	s;
+	RecShown	shown;
 	float	   *contrib;
 	float	   *by_item;
 	RecScored  *events;
@@ -123,8 +126,29 @@ rec_explain(PG_FUNCTION_ARGS)
 	by_item = palloc0(sizeof(float) * Max(h.n, 1));
 	first = palloc0(sizeof(bool) * Max(h.n, 1));
 	rows = palloc(sizeof(RecScored) * Max(h.n, 1));
-	RecScoreHistory(m, &h, NULL, NULL, &s, &ex);	/* the scales of this user's list */
+	/* the scales of this user's list, impressions included (as recommend() reads them) */
+	RecReadShown(PG_ARGISNULL(2) ? rec_campaign : text_to_cstring(PG_GETARG_TEXT_PP(2)),
+				 &user, m, &h, &shown);
+	RecScoreHistory(m, &h, NULL, &shown, &s, &ex);
 	RecContributions(&ex, item, contrib);
+	if (RecDemoted(item))
+	{
+		/* every term of a demoted item's score keeps the same share of it */
+		int			times = 1;
+		float		factor;
+
+		for (i = 0; i < shown.n; i++)
+			if (shown.items[i] == item)
+				times = shown.times[i];
+		factor = powf(m->serve.impression_decay, times - 1);
+		for (i = 0; i < h.n; i++)
+			contrib[i] *= factor;
+		ereport(NOTICE,
+				(errmsg("the item was shown to the user %d times since the user last acted on it: reason \"impressed\"",
+						times),
+				 errdetail("Its score keeps %g of its value (impression_decay %g per extra showing).",
+						   factor, m->serve.impression_decay)));
+	}
 	for (i = 0; i < h.n; i++)
 		if (h.items[i] >= 0)
 		{

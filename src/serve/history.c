@@ -134,21 +134,25 @@ CompareInt32(const void *a, const void *b)
 }
 
 /*
- * Read what the user was shown (the newest SHOWN_LISTS lists of
- * rec.log_impression, in any campaign) and count, for each item the model
- * knows, the lists that showed it after the user's last event on it in h
- * (an item the user acted on since is not demoted).  Nothing is read when
- * rec.impression_decay is 1, or when the role serving may not read
- * rec.impression (a serving role granted only what recommend() needed before
- * keeps working, without the demotion).
+ * Read what the user was shown in this campaign (the newest SHOWN_LISTS
+ * lists logged under its name by rec.log_impression or rec.log_event's
+ * impression, through the index on (campaign, user_id, ts)) and count, for
+ * each item the model knows, the lists that showed it after the user's last
+ * event on it in h (an item the user acted on since is not demoted).
+ * Nothing is read when the model's impression_decay turns the demotion off
+ * (0 or 1), or when the role serving may not read rec.impression (a serving
+ * role granted only what recommend() needed before keeps working, without
+ * the demotion).
  */
 void
-RecReadShown(const RecKey *user, const RecModel *m, const RecHistory *h, RecShown *shown)
+RecReadShown(const char *campaign, const RecKey *user, const RecModel *m, const RecHistory *h,
+			 RecShown *shown)
 {
 	static const char *sql = "SELECT items, extract(epoch from ts)::float8 FROM rec.impression"
-		" WHERE user_id OPERATOR(pg_catalog.=) $1 ORDER BY ts DESC LIMIT $2";
-	Oid			argtypes[2] = {INT8OID, INT4OID};
-	Datum		args[2];
+		" WHERE campaign OPERATOR(pg_catalog.=) $1 AND user_id OPERATOR(pg_catalog.=) $2"
+		" ORDER BY ts DESC LIMIT $3";
+	Oid			argtypes[3] = {TEXTOID, INT8OID, INT4OID};
+	Datum		args[3];
 	ItemTime   *last;			/* the history's events, by item then time */
 	int32	   *seen;			/* items shown after their last event, once per list */
 	int			n_last = 0;
@@ -161,15 +165,16 @@ RecReadShown(const RecKey *user, const RecModel *m, const RecHistory *h, RecShow
 
 	shown->n = 0;
 	shown->items = shown->times = NULL;
-	if (rec_impression_decay >= 1)
+	if (!(m->serve.impression_decay > 0 && m->serve.impression_decay < 1))
 		return;
 	impression = RangeVarGetRelid(makeRangeVar("rec", "impression", -1), NoLock, true);
 	if (!OidIsValid(impression) ||
 		pg_class_aclcheck(impression, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		return;
-	args[0] = Int64GetDatum(user->id);
-	args[1] = Int32GetDatum(SHOWN_LISTS);
-	ret = SPI_execute_plan(RecKeptPlan(sql, 2, argtypes), args, NULL, true, 0);
+	args[0] = CStringGetTextDatum(campaign);
+	args[1] = Int64GetDatum(user->id);
+	args[2] = Int32GetDatum(SHOWN_LISTS);
+	ret = SPI_execute_plan(RecKeptPlan(sql, 3, argtypes), args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "impression query failed: %s", SPI_result_code_string(ret));
 	if (SPI_processed == 0)

@@ -12,7 +12,7 @@
 
 extern void RecReadHistory(const RecBinding *binding, const RecKey *user, const RecModel *m,
 						   RecHistory *h);
-extern void RecReadShown(const RecKey *user, const RecModel *m, const RecHistory *h,
-						 RecShown *shown);
+extern void RecReadShown(const char *campaign, const RecKey *user, const RecModel *m,
+						 const RecHistory *h, RecShown *shown);
 
 #endif							/* REC_HISTORY_H */

@@ -221,7 +221,9 @@ rec_recommend(PG_FUNCTION_ARGS)
 	best = palloc(sizeof(RecScored) * k);
 	placed = palloc(sizeof(RecPlacement) * k);
 
-	RecReadShown(&user, m, &h, &shown);
+	/* impressions are logged under the campaign the application called, not its variant */
+	RecReadShown(PG_ARGISNULL(5) ? rec_campaign : text_to_cstring(PG_GETARG_TEXT_PP(5)),
+				 &user, m, &h, &shown);
 	personalized = RecScoreHistory(m, &h, NULL, &shown, &s, &ex);
 	if (exclude_seen)
 		for (i = 0; i < h.n; i++)

@@ -114,6 +114,7 @@ extern bool RecScoreCategories(const RecModel *m, const int32 *cats, int n_cats,
 extern float RecScoreOf(const RecScores *s, int32 item);
 extern void RecExclude(int32 item);
 extern bool RecExcluded(int32 item);
+extern bool RecDemoted(int32 item);
 extern int	RecListTopK(const RecScores *s, const int32 *include, int n_include, int k,
 						RecScored *out, int *fill_start, int *fill_end);
 extern const int32 *RecPopularityOrder(const RecModel *m);

@@ -678,15 +678,17 @@ Normalize(void)
 /*
  * Move down what the user was shown again and again without acting on it
  * (Personalize's impressions): an item shown n >= 2 times since the user's
- * last event on it keeps rec.impression_decay^(n - 1) of a positive score.
- * An item the user acted on since is not in shown (RecReadShown).
+ * last event on it keeps impression_decay^(n - 1) of a positive score (the
+ * model's training parameter; 0 or 1 turns it off).  An item the user acted
+ * on since is not in shown (RecReadShown).
  */
 static void
-DemoteShown(const RecShown *shown)
+DemoteShown(const RecModel *m, const RecShown *shown)
 {
+	float		decay = m->serve.impression_decay;
 	int			i;
 
-	if (shown == NULL || rec_impression_decay >= 1)
+	if (shown == NULL || !(decay > 0 && decay < 1))
 		return;
 	for (i = 0; i < shown->n; i++)
 	{
@@ -695,7 +697,7 @@ DemoteShown(const RecShown *shown)
 
 		if (shown->times[i] < 2 || c->stamp != touch_gen || !(c->acc > 0) || isinf(c->acc))
 			continue;
-		c->acc *= (float) pow(rec_impression_decay, shown->times[i] - 1);
+		c->acc *= (float) pow(decay, shown->times[i] - 1);
 		shown_stamp[item] = touch_gen;
 	}
 }
@@ -757,7 +759,7 @@ RecScoreHistory(const RecModel *m, const RecHistory *h, const float *row, const 
 		ix->kind->sum_rows(m, h, row, w, tw, ex);
 		SessionTerm(m, ix, h);
 		Exploration(m, ix, h, w);
-		DemoteShown(shown);
+		DemoteShown(m, shown);
 		factor = Normalize();
 		if (ex)
 			ex->norm = factor;
@@ -873,6 +875,13 @@ RecExclude(int32 item)
 {
 	if (item >= 0 && item < acc_size)
 		excl_stamp[item] = excl_gen;
+}
+
+/* True if impressions moved an item of the list RecScoreHistory scored last down */
+bool
+RecDemoted(int32 item)
+{
+	return item >= 0 && item < acc_size && shown_stamp[item] == touch_gen;
 }
 
 /* True if an item is left out of the list RecScoreHistory scored last */

@@ -22,6 +22,7 @@ typedef struct RecParams
 	double		recency_floor;	/* serving: least weight of an old event */
 	double		session_weight; /* serving: weight of the newest events' categories */
 	int			session_events; /* serving: how many newest events form the session */
+	double		impression_decay;	/* serving: factor per repeated unacted impression (0, 1: none) */
 	double		transition_weight;	/* serving: weight of the transition term (0: none) */
 	double		transition_decay;	/* transitions: weight ratio of consecutive events */
 	int			transition_window;	/* transitions: events before the next one that count */

@@ -83,6 +83,8 @@ static const ParamSpec param_specs[] = {
 	"weight of the categories the newest events turn to (0 turns it off)"},
 	{"session_events", PARAM_INTEGER, offsetof(RecParams, session_events), 1, 1000,
 	"how many newest events form the session"},
+	{"impression_decay", PARAM_NUMBER, offsetof(RecParams, impression_decay), 0, 1,
+	"factor on an item's score per extra time it was shown (rec.log_impression) without the user acting on it (0 or 1 turns it off)"},
 	{"transition_weight", PARAM_NUMBER, offsetof(RecParams, transition_weight), 0, 100,
 	"weight of the items that follow the newest events (0 turns it off)"},
 	{"transition_decay", PARAM_NUMBER, offsetof(RecParams, transition_decay), 0, 1,
@@ -115,12 +117,14 @@ typedef struct RecRecipe
 	const char *description;
 } RecRecipe;
 
-#define SERVE_PARAMS "recency_half_life,recency_floor,session_weight,session_events"
+#define SERVE_PARAMS "recency_half_life,recency_floor,session_weight,session_events,impression_decay"
 #define EVENT_PARAMS "event_type,event_value_threshold,event_weights"
+/* an item shown again without a click keeps half its score per extra showing */
+#define REC_IMPRESSION_DECAY 0.5
 #define SIMS_PARAMS "neighbors,popularity_discount,proximity_half_life,proximity_floor," SERVE_PARAMS "," EVENT_PARAMS
 /* measured on MovieLens 100K, bench/quality: similar_items from the last item */
 #define SIMS_DEFAULTS {.neighbors = 100,.popularity_discount = 0.25,.proximity_half_life = 5, \
-	.proximity_floor = 0.1,.recency_floor = 1,.session_events = 5}
+	.proximity_floor = 0.1,.recency_floor = 1,.session_events = 5,.impression_decay = REC_IMPRESSION_DECAY}
 #define EASE_PARAMS "lambda,neighbors," SERVE_PARAMS "," EVENT_PARAMS
 #define PERSONALIZATION_PARAMS "lambda,neighbors,tune,exploration_weight,exploration_item_age_cutoff,transition_weight,transition_decay,transition_window," \
 	"transition_lambda," \
@@ -128,7 +132,7 @@ typedef struct RecRecipe
 #define PERSONALIZATION_DEFAULTS {.lambda = 100,.recency_half_life = 5,.recency_floor = 0.05, \
 	.session_weight = 0.5,.session_events = 5,.transition_weight = 0.75,.transition_decay = 0.8, \
 	.transition_window = 10,.transition_lambda = 1000,.exploration_weight = 0.1, \
-	.exploration_item_age_cutoff = 30,.tune = true,.neighbors = -1}
+	.exploration_item_age_cutoff = 30,.tune = true,.neighbors = -1,.impression_decay = REC_IMPRESSION_DECAY}
 
 /* user segments (segments.c): cosine neighbours, read from the item's side */
 #define SEGMENT_PARAMS "neighbors"
@@ -143,7 +147,8 @@ static const RecRecipe recipes[] = {
 	{"similar-items", "sims", RecTrainSims, SIMS_PARAMS, SIMS_DEFAULTS,
 	"items similar to a given item, by co-occurrence"},
 	{"item-knn", "sims", RecTrainSims, SIMS_PARAMS,
-		{.neighbors = 100,.popularity_discount = 0.5,.recency_floor = 1,.session_events = 5},
+		{.neighbors = 100,.popularity_discount = 0.5,.recency_floor = 1,.session_events = 5,
+		.impression_decay = REC_IMPRESSION_DECAY},
 	"item-based nearest neighbours (cosine)"},
 	{"user-personalization", "ease+transitions", RecTrainPersonalization, PERSONALIZATION_PARAMS,
 		PERSONALIZATION_DEFAULTS,
@@ -152,7 +157,8 @@ static const RecRecipe recipes[] = {
 		PERSONALIZATION_DEFAULTS,
 	"re-ranking of a caller's candidate items for a user"},
 	{"ease", "ease", RecTrainEase, EASE_PARAMS,
-		{.lambda = 100,.recency_floor = 1,.session_events = 5,.neighbors = -1},
+		{.lambda = 100,.recency_floor = 1,.session_events = 5,.neighbors = -1,
+		.impression_decay = REC_IMPRESSION_DECAY},
 	"EASE: closed-form item-item model, dense or neighbourhood-restricted"},
 	{"item-affinity", "sims", RecTrainSims, SEGMENT_PARAMS, SEGMENT_DEFAULTS,
 	"user segments: the users most likely to take to an item (rec.users_for_item)"},
@@ -432,6 +438,7 @@ TrainRecipe(const RecRecipe *r, const RecDataset *ds, RecParams *p)
 {
 	RecModel   *m = r->train(ds, p);
 
+	m->serve.impression_decay = (float) p->impression_decay;
 	if (r->train != RecTrainPersonalization)
 	{
 		m->serve.recency_half_life = (float) p->recency_half_life;
