@@ -19,6 +19,17 @@
 #define EVAL_BLOCK 256
 
 /*
+ * A user's hash, for the samples of users that training draws: the offline
+ * metrics' holdout takes its last decimal digit (RecInOfflineHoldout), the
+ * tuner's sample the digits above it, so the two never depend on each other.
+ */
+uint32
+RecUserHash(int64 user_id)
+{
+	return hash_bytes_uint32((uint32) user_id ^ (uint32) (user_id >> 32));
+}
+
+/*
  * True if a user is among the 10% of users the offline metrics hold out
  * (Personalize's get_solution_metrics): a hash of the id, so the same users
  * every time, and never among the users tuning scores.
@@ -26,7 +37,7 @@
 bool
 RecInOfflineHoldout(int64 user_id)
 {
-	return hash_bytes_uint32((uint32) user_id ^ (uint32) (user_id >> 32)) % 10 == 0;
+	return RecUserHash(user_id) % 10 == 0;
 }
 
 /*

@@ -19,6 +19,7 @@ typedef struct RecSplit
 	int64	   *input_len;		/* [n_users] input events of each user (all, if not evaluated) */
 } RecSplit;
 
+extern uint32 RecUserHash(int64 user_id);
 extern bool RecInOfflineHoldout(int64 user_id);
 extern void RecTimeSplit(const RecDataset *ds, const bool *candidates, RecSplit *split);
 extern RecDataset *RecSplitInputs(const RecDataset *ds, const RecSplit *split);

@@ -449,8 +449,13 @@ Tune(const RecDataset *ds, RecParams *p)
 				k;
 
 	/* the inner holdout leaves out the users the offline metrics score */
+	/*
+	 * One in keep_one_in of the users, by the hash digits above the one the
+	 * offline holdout takes: the same digit would leave no user at all
+	 * whenever keep_one_in is a multiple of 10 (10,000 to 10,999 users...)
+	 */
 	for (u = 0; u < ds->n_users; u++)
-		sample[u] = hash_bytes_uint32((uint32) ds->user_ids[u]) % keep_one_in == 0 &&
+		sample[u] = (RecUserHash(ds->user_ids[u]) / 10) % keep_one_in == 0 &&
 			!RecInOfflineHoldout(ds->user_ids[u]);
 	RecTimeSplit(ds, sample, &split);
 	if (split.n_eval == 0)
