@@ -7,6 +7,9 @@
  * - palloc and friends are malloc'd blocks on one list; ShimReset() frees
  *   every block still allocated (what a memory context reset would do), so
  *   each fuzz input starts clean and AddressSanitizer sees every block.
+ *   Blocks of TopMemoryContext live as long as a backend, as rec's serving
+ *   buffers do across calls: they are on a list of their own that
+ *   ShimReset leaves alone.
  * - ereport(ERROR) longjmps to PG_exception_stack, which the harness sets
  *   with sigsetjmp; an ERROR without a handler aborts (a real bug).
  * - deconstruct_array and array_contains_nulls handle what rec passes them:
@@ -31,7 +34,7 @@
 sigjmp_buf *PG_exception_stack = NULL;
 ErrorContextCallback *error_context_stack = NULL;
 MemoryContext CurrentMemoryContext = (MemoryContext) 0x1;
-MemoryContext TopMemoryContext = (MemoryContext) 0x1;
+MemoryContext TopMemoryContext = (MemoryContext) 0x2;
 volatile sig_atomic_t InterruptPending = false;
 
 /* Error state of the ereport in progress */
@@ -45,14 +48,27 @@ typedef struct Block
 	struct Block *prev;
 	struct Block *next;
 	Size		size;
+	struct Block *list;			/* the list it is on */
 	double		align;			/* keeps the payload MAXALIGNed */
 } Block;
 
-static Block head = {&head, &head, 0, 0};
+static Block head = {&head, &head, 0, NULL, 0};		/* freed by ShimReset */
+static Block backend = {&backend, &backend, 0, NULL, 0};	/* TopMemoryContext */
 size_t		shim_live_blocks = 0;
 
+static void
+Link(Block *b, Block *list)
+{
+	b->list = list;
+	b->next = list->next;
+	b->prev = list;
+	list->next->prev = b;
+	list->next = b;
+	shim_live_blocks++;
+}
+
 static void *
-Alloc(Size size, bool zero, bool huge)
+Alloc(Block *list, Size size, bool zero, bool huge)
 {
 	Block	   *b;
 
@@ -62,11 +78,7 @@ Alloc(Size size, bool zero, bool huge)
 	if (b == NULL)
 		elog(ERROR, "out of memory");
 	b->size = size;
-	b->next = head.next;
-	b->prev = &head;
-	head.next->prev = b;
-	head.next = b;
-	shim_live_blocks++;
+	Link(b, list);
 	return b + 1;
 }
 
@@ -78,46 +90,53 @@ Unlink(Block *b)
 	shim_live_blocks--;
 }
 
+/* The list of a context's blocks: TopMemoryContext's outlive ShimReset */
+static Block *
+ListOf(MemoryContext context)
+{
+	return context == TopMemoryContext ? &backend : &head;
+}
+
 void *
 palloc(Size size)
 {
-	return Alloc(size, false, false);
+	return Alloc(&head, size, false, false);
 }
 
 void *
 palloc0(Size size)
 {
-	return Alloc(size, true, false);
+	return Alloc(&head, size, true, false);
 }
 
 void *
 palloc_extended(Size size, int flags)
 {
-	return Alloc(size, (flags & MCXT_ALLOC_ZERO) != 0, (flags & MCXT_ALLOC_HUGE) != 0);
+	return Alloc(&head, size, (flags & MCXT_ALLOC_ZERO) != 0, (flags & MCXT_ALLOC_HUGE) != 0);
 }
 
 void *
 MemoryContextAlloc(MemoryContext context, Size size)
 {
-	return Alloc(size, false, false);
+	return Alloc(ListOf(context), size, false, false);
 }
 
 void *
 MemoryContextAllocZero(MemoryContext context, Size size)
 {
-	return Alloc(size, true, false);
+	return Alloc(ListOf(context), size, true, false);
 }
 
 void *
 MemoryContextAllocExtended(MemoryContext context, Size size, int flags)
 {
-	return palloc_extended(size, flags);
+	return Alloc(ListOf(context), size, (flags & MCXT_ALLOC_ZERO) != 0, (flags & MCXT_ALLOC_HUGE) != 0);
 }
 
 void *
 MemoryContextAllocHuge(MemoryContext context, Size size)
 {
-	return Alloc(size, false, true);
+	return Alloc(ListOf(context), size, false, true);
 }
 
 static void *
@@ -133,11 +152,7 @@ Realloc(void *pointer, Size size, bool huge)
 	if (n == NULL)
 		abort();
 	n->size = size;
-	n->next = head.next;
-	n->prev = &head;
-	head.next->prev = n;
-	head.next = n;
-	shim_live_blocks++;
+	Link(n, n->list);
 	return n + 1;
 }
 
