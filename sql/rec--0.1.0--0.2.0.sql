@@ -2104,3 +2104,6 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.batch_segment_jsonl(text, bigint[], integer) IS
 'rec.batch_segment_jsonl_text() for bigint item ids: one JSON line per item, in Personalize''s batch segment output format.';
+
+-- the newest events of the whole group, read by time (trending-now, issue 16)
+CREATE INDEX interactions_ts_idx ON @extschema@.interactions (ts);
