@@ -305,7 +305,7 @@ ServeParamsValid(const RecServeParams *sp)
 			return false;
 	return sp->session_events >= 0 && sp->session_events <= 1e6f &&
 		sp->transition_window >= 0 && sp->transition_window <= 1e6f &&
-		sp->recency_half_life >= 0 && sp->exploration_age_cutoff >= 0;
+		sp->recency_half_life >= 0 && sp->exploration_age_cutoff >= 0 && sp->trend_window >= 0;
 }
 
 /*

@@ -34,7 +34,8 @@ typedef struct RecServeParams
 	float		transition_window;	/* newest events the transition term reads */
 	float		exploration_weight; /* weight of new items matching the user's categories */
 	float		exploration_age_cutoff; /* days: only items younger than this are explored */
-	float		reserved[7];	/* room for later parameters without a format change */
+	float		trend_window;	/* trending-now: seconds of one window; 0: not trending */
+	float		reserved[6];	/* room for later parameters without a format change */
 } RecServeParams;
 
 typedef struct RecModel
