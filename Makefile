@@ -15,7 +15,7 @@ OBJS = \
 	src/eval/metrics.o src/eval/metrics_beyond.o src/eval/holdout.o src/eval/evaluate.o \
 	src/train/recipe_popularity.o src/train/recipe_sims.o src/train/recipe_ease.o \
 	src/train/recipe_transition.o src/train/recipe_sparse.o src/train/recipe_personalization.o \
-	src/train/recipe_affinity.o \
+	src/train/recipe_affinity.o src/train/recipe_trending.o \
 	src/train/train.o src/train/refresh.o
 
 # The SQL API is written once, by topic, in sql/src/*.sql (in this order: each
