@@ -114,6 +114,17 @@ SELECT (metrics->>'trend_prediction_accuracy')::float8 >= 0.4 AS rising_predicte
 FROM rec.solution_version WHERE solution = 'rising';
 ROLLBACK;
 
+-- a group of text users and uuid items, bound to its own relation: the same trend, key for key
+CREATE TABLE ev_keyed (customer text, product uuid, at timestamptz);
+INSERT INTO ev_keyed SELECT 'user ' || user_id, md5('i' || item_id)::uuid, ts FROM rec.interactions;
+SELECT rec.create_dataset_group('keyed', 'ev_keyed',
+	columns => '{"user_id": "customer", "item_id": "product", "ts": "at"}');
+SELECT rec.train('trend_keyed', 'trending-now', 'keyed') > 0 AS trained;
+SELECT rec.deploy('trending_keyed', 'trend_keyed') > 0 AS deployed;
+SELECT (SELECT array_agg(item_id ORDER BY rank) FROM rec.recommend('nobody', 10, campaign => 'trending_keyed'))
+	= (SELECT array_agg(md5('i' || item_id)::uuid::text ORDER BY rank) FROM rec.recommend(999999, 10, campaign => 'trending'))
+	AS same_as_bigint;
+
 -- trend_window given: seconds or an interval
 SELECT rec.train('trend_h', 'trending-now', params => '{"trend_window": 3600}') > 0 AS trained;
 SELECT rec.train('trend_d', 'trending-now', params => '{"trend_window": "2 days"}') > 0 AS trained;
