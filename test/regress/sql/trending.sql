@@ -145,3 +145,4 @@ SELECT * FROM rec.recommend(1, 0, campaign => 'trending');
 SELECT * FROM rec.recommend(1, 100001, campaign => 'trending');
 SELECT * FROM rec.recommend(1, 5, campaign => 'no-such-campaign');
 SELECT * FROM rec.batch_recommend('trending', 5);
+SELECT * FROM rec.holdout_recommend('trending', 'rec.interactions');
