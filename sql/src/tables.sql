@@ -18,6 +18,8 @@ CREATE TABLE @extschema@.interactions (
 );
 
 CREATE INDEX interactions_user_ts_idx ON @extschema@.interactions (user_id, ts) INCLUDE (item_id);
+-- the newest events of the whole group, for the trending-now recipe (issue 16)
+CREATE INDEX interactions_ts_idx ON @extschema@.interactions (ts);
 
 COMMENT ON TABLE @extschema@.interactions IS
 'Interactions of the default dataset group: one row per event (Personalize''s Interactions dataset). Load with INSERT or COPY, or rec.log_event().';

@@ -447,6 +447,13 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 	RecResolveCampaign(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)), &target);
 	m = RecGetModel(&target);
 	RecCheckModelKeys(m, &target);
+	if (m->serve.trend_window > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("campaign \"%s\" serves trending-now, which cannot be evaluated against a holdout",
+						target.campaign),
+				 errdetail("Its list is the trend at the group's newest event, not a list of each user's."),
+				 errhint("Its offline metric is trend_prediction_accuracy, in rec.solution_metrics().")));
 
 	/* the holdout, grouped by user */
 	initStringInfo(&sql);

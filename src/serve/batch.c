@@ -154,6 +154,13 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	RecResolveCampaign(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)), &target);
 	m = RecGetModel(&target);
 	RecCheckModelKeys(m, &target);
+	if (m->serve.trend_window > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("campaign \"%s\" serves trending-now, which has no batch recommendations",
+						target.campaign),
+				 errdetail("Its list is the same for every user and changes with every event."),
+				 errhint("Call rec.recommend() when the list is needed.")));
 	if (user_type == INT8OID &&
 		(target.binding.user_kind != REC_KEY_INT || target.binding.item_kind != REC_KEY_INT))
 		ereport(ERROR,

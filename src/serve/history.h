@@ -15,4 +15,7 @@ extern void RecReadHistory(const RecBinding *binding, const RecKey *user, const 
 extern void RecReadShown(const char *campaign, const RecKey *user, const RecModel *m,
 						 const RecHistory *h, RecShown *shown);
 
+/* trending.c: the events of a trending-now model's two newest windows */
+extern void RecReadTrend(const RecBinding *binding, const RecModel *m, RecTrend *t);
+
 #endif							/* REC_HISTORY_H */

@@ -150,6 +150,30 @@ OpenFilterArg(FunctionCallInfo fcinfo, int i, const RecBinding *b, const RecKey 
 }
 
 /*
+ * Fill the reasons of a list: a trending-now list's positively scored items
+ * are 'trending', the rest its popularity fill; any other model explains its
+ * own (RecExplainList).
+ */
+static void
+ExplainList(bool trending, const RecExplainer *ex, const RecScores *s, const RecScored *rows,
+			int n, RecReason *reasons, int32 *because)
+{
+	int			i;
+
+	if (!trending)
+	{
+		RecExplainList(ex, s, rows, n, reasons, because);
+		return;
+	}
+	for (i = 0; i < n; i++)
+	{
+		reasons[i] = rows[i].score > 0 && !isinf(rows[i].score) ?
+			REC_REASON_TRENDING : REC_REASON_POPULAR;
+		because[i] = -1;
+	}
+}
+
+/*
  * rec.recommend(user_id, k, exclude_seen, include_items, exclude_items,
  * campaign, filter, filter_values, promotion, promotion_share,
  * promotion_values) returns (item_id, score, reason, because_item_id,
@@ -162,7 +186,9 @@ OpenFilterArg(FunctionCallInfo fcinfo, int i, const RecBinding *b, const RecKey 
  * categories in the user's metadata, then the best of the rest; each step
  * passes the filter (the promoted ones the promotion filter only) and
  * skips what the steps before took.  A user is new when the history holds
- * no item the model knows.
+ * no item the model knows.  A trending-now campaign scores the items by
+ * their rise in its windows (trending.c), the same for every user; the
+ * user's history only excludes what the user has seen.
  */
 Datum
 rec_recommend(PG_FUNCTION_ARGS)
@@ -178,6 +204,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 	RecShown	shown;
 	RecScores	s;
 	bool		personalized;
+	bool		trending;
 	RecExplainer ex;
 	int32	   *include = NULL;
 	int			n_include = 0;
@@ -221,10 +248,21 @@ rec_recommend(PG_FUNCTION_ARGS)
 	best = palloc(sizeof(RecScored) * k);
 	placed = palloc(sizeof(RecPlacement) * k);
 
-	/* impressions are logged under the campaign the application called, not its variant */
-	RecReadShown(PG_ARGISNULL(5) ? rec_campaign : text_to_cstring(PG_GETARG_TEXT_PP(5)),
-				 &user, m, &h, &shown);
-	personalized = RecScoreHistory(m, &h, NULL, &shown, &s, &ex);
+	trending = m->serve.trend_window > 0;
+	if (trending)
+	{
+		RecTrend	trend;
+
+		RecReadTrend(&target.binding, m, &trend);
+		personalized = RecScoreTrending(m, &trend, &s);
+	}
+	else
+	{
+		/* impressions are logged under the campaign the application called, not its variant */
+		RecReadShown(PG_ARGISNULL(5) ? rec_campaign : text_to_cstring(PG_GETARG_TEXT_PP(5)),
+					 &user, m, &h, &shown);
+		personalized = RecScoreHistory(m, &h, NULL, &shown, &s, &ex);
+	}
 	if (exclude_seen)
 		for (i = 0; i < h.n; i++)
 			RecExclude(h.items[i]);
@@ -244,7 +282,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 		found = RecListTopK(&s, include, n_include, k, best, &fill_start, &fill_end);
 		reasons = palloc(sizeof(RecReason) * Max(found, 1));
 		because = palloc(sizeof(int32) * Max(found, 1));
-		RecExplainList(&ex, &s, best, found, reasons, because);
+		ExplainList(trending, &ex, &s, best, found, reasons, because);
 		for (i = fill_start; i < fill_end; i++)
 		{
 			reasons[i] = REC_REASON_POPULAR;
@@ -274,7 +312,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 							  PG_ARGISNULL(9) ? 0.2 : PG_GETARG_FLOAT8(9), best, placed);
 		reasons = palloc(sizeof(RecReason) * Max(found, 1));
 		because = palloc(sizeof(int32) * Max(found, 1));
-		RecExplainList(&ex, &s, best, found, reasons, because);
+		ExplainList(trending, &ex, &s, best, found, reasons, because);
 		for (i = 0; i < found; i++)
 			if (best[i].score == 0)
 			{
@@ -446,6 +484,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
  * rec.rank(user_id, items, campaign) returns the given items as
  * (item_id, score, rank), best first; items the model does not know come
  * last, in the order given, with a NULL score.  Repeated ids appear once.
+ * A trending-now campaign ranks them by their rise (as rec.recommend).
  */
 Datum
 rec_rank(PG_FUNCTION_ARGS)
@@ -489,7 +528,15 @@ rec_rank(PG_FUNCTION_ARGS)
 	/* score the known candidates, once each */
 	known = DistinctIndices(ids, n, &n_known);
 	scores = palloc(sizeof(float) * Max(n_known, 1));
-	RecScoreHistory(m, &h, NULL, NULL, &s, NULL);
+	if (m->serve.trend_window > 0)
+	{
+		RecTrend	trend;
+
+		RecReadTrend(&target.binding, m, &trend);
+		RecScoreTrending(m, &trend, &s);
+	}
+	else
+		RecScoreHistory(m, &h, NULL, NULL, &s, NULL);
 	for (i = 0; i < n_known; i++)
 		scores[i] = RecScoreOf(&s, known[i]);
 	found = RecTopKItems(known, scores, n_known, Max(n, 1), best);

@@ -433,6 +433,8 @@ RecReasonName(RecReason reason)
 			return "category";
 		case REC_REASON_IMPRESSED:
 			return "impressed";
+		case REC_REASON_TRENDING:
+			return "trending";
 	}
 	return "personalized";
 }

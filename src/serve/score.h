@@ -17,8 +17,17 @@ typedef enum RecReason
 	REC_REASON_EXPLORATION,		/* a new item explored through its categories */
 	REC_REASON_SIMILAR,			/* similar_items: the model's row of the item */
 	REC_REASON_CATEGORY,		/* similar_items: shares categories with a cold item */
-	REC_REASON_IMPRESSED		/* moved down: shown again and again without the user acting */
+	REC_REASON_IMPRESSED,		/* moved down: shown again and again without the user acting */
+	REC_REASON_TRENDING			/* trending-now: its events rise fastest */
 } RecReason;
+
+/* The items with events in a trending-now model's current window (RecReadTrend) */
+typedef struct RecTrend
+{
+	int			n;
+	int32	   *items;			/* [n] model indices, distinct */
+	float	   *rise;			/* [n] each one's rise (RecTrendRise) */
+} RecTrend;
 
 /* The items shown to a user since the user's last event on each (rec.log_impression) */
 typedef struct RecShown
@@ -111,6 +120,8 @@ extern bool RecScoreHistory(const RecModel *m, const RecHistory *h, const float 
 							const RecShown *shown, RecScores *s, RecExplainer *ex);
 extern bool RecScoreCategories(const RecModel *m, const int32 *cats, int n_cats, int n_mine,
 							   RecScores *s);
+extern double RecTrendRise(int64 c, int64 e, int64 total_c, int64 total_e);
+extern bool RecScoreTrending(const RecModel *m, const RecTrend *t, RecScores *s);
 extern float RecScoreOf(const RecScores *s, int32 item);
 extern void RecExclude(int32 item);
 extern bool RecExcluded(int32 item);

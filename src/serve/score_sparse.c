@@ -776,6 +776,30 @@ RecScoreHistory(const RecModel *m, const RecHistory *h, const float *row, const 
 	return s->personalized;
 }
 
+/*
+ * Score the items of a trending-now list (RecReadTrend): each item with
+ * events in the current window gets its rise, brought to rec's one scale
+ * (Normalize); every other item scores as in any list (0, the popularity
+ * fill, or -infinity).  Return true (a list of its own, never the fallback).
+ */
+bool
+RecScoreTrending(const RecModel *m, const RecTrend *t, RecScores *s)
+{
+	int			i;
+
+	(void) BeginCall(m, s);
+	s->personalized = true;
+	for (i = 0; i < t->n; i++)
+	{
+		Touch(t->items[i]);
+		cell[t->items[i]].acc = t->rise[i];
+	}
+	Normalize();
+	s->n_touched = n_touched;
+	s->touched = touched;
+	return true;
+}
+
 /* Order int32 ascending */
 static int
 CompareInt32(const void *a, const void *b)

@@ -306,7 +306,7 @@ ServeParamsValid(const RecServeParams *sp)
 	return sp->session_events >= 0 && sp->session_events <= 1e6f &&
 		sp->transition_window >= 0 && sp->transition_window <= 1e6f &&
 		sp->recency_half_life >= 0 && sp->exploration_age_cutoff >= 0 &&
-		sp->impression_decay >= 0 && sp->impression_decay <= 1;
+		sp->impression_decay >= 0 && sp->impression_decay <= 1 && sp->trend_window >= 0;
 }
 
 /*

@@ -35,7 +35,8 @@ typedef struct RecServeParams
 	float		exploration_weight; /* weight of new items matching the user's categories */
 	float		exploration_age_cutoff; /* days: only items younger than this are explored */
 	float		impression_decay;	/* factor per repeated unacted impression (0 or 1: none) */
-	float		reserved[6];	/* room for later parameters without a format change */
+	float		trend_window;	/* trending-now: seconds of one window; 0: not trending */
+	float		reserved[5];	/* room for later parameters without a format change */
 } RecServeParams;
 
 typedef struct RecModel

@@ -29,6 +29,7 @@ typedef struct RecParams
 	double		transition_lambda;	/* transitions: L2 regularisation (0: lambda's) */
 	double		exploration_weight; /* serving: weight of new items (0..1) */
 	double		exploration_item_age_cutoff;	/* serving: days; older new items are not explored */
+	double		trend_window;	/* trending-now: seconds of one window (0: chosen from the data) */
 	bool		tune;			/* choose the parameters on an inner split first */
 	bool		given_lambda;	/* set by the caller: tuning leaves lambda alone */
 	bool		given_recency;	/* ... the recency weights */
@@ -67,6 +68,8 @@ extern RecModel *RecTrainPopularity(const RecDataset *ds, RecParams *p);
 extern RecModel *RecTrainSims(const RecDataset *ds, RecParams *p);
 extern RecModel *RecTrainEase(const RecDataset *ds, RecParams *p);
 extern RecModel *RecTrainPersonalization(const RecDataset *ds, RecParams *p);
+extern RecModel *RecTrainTrending(const RecDataset *ds, RecParams *p);
+extern void RecTrendMetrics(const RecDataset *ds, const RecParams *p, StringInfo buf);
 
 extern float *RecGram(const RecDataset *ds);
 extern float *RecEaseSolve(const float *gram, int n, double lambda);

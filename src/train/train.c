@@ -15,6 +15,7 @@
  */
 #include "rec.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -29,6 +30,7 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "catalog.h"
@@ -51,7 +53,8 @@ typedef enum ParamType
 	PARAM_BOOLEAN,
 	PARAM_STRING,
 	PARAM_OPTIONAL_NUMBER,		/* a number, or absent (no default) */
-	PARAM_WEIGHTS				/* an object of numbers (event type weights) */
+	PARAM_WEIGHTS,				/* an object of numbers (event type weights) */
+	PARAM_DURATION				/* seconds: a number, or an interval as text; 0 (the default): automatic */
 } ParamType;
 
 typedef struct ParamSpec
@@ -103,6 +106,8 @@ static const ParamSpec param_specs[] = {
 	"train on events of this type only"},
 	{"event_value_threshold", PARAM_OPTIONAL_NUMBER, offsetof(RecParams, event_value_threshold), -1e15, 1e15,
 	"train on (and serve from) events whose event_value is at least this; events without a value are left out"},
+	{"trend_window", PARAM_DURATION, offsetof(RecParams, trend_window), 1, 1e9,
+	"seconds (or an interval, e.g. \"1 hour\") of each of the two windows whose event counts are compared; by default the time the newest 5% of the events took, at most their newest 5,000"},
 	{"event_weights", PARAM_WEIGHTS, offsetof(RecParams, event_weights), 0, 1000,
 	"weight of each event type in training and in the serving history, e.g. {\"purchase\": 3, \"click\": 1}; types not named weigh 1, weight 0 leaves a type out"},
 };
@@ -160,6 +165,9 @@ static const RecRecipe recipes[] = {
 		{.lambda = 100,.recency_floor = 1,.session_events = 5,.neighbors = -1,
 		.impression_decay = REC_IMPRESSION_DECAY},
 	"EASE: closed-form item-item model, dense or neighbourhood-restricted"},
+	{"trending-now", "trending", RecTrainTrending, "trend_window",
+		{.tune = false},
+	"the items whose events rise fastest in the newest window, the same for every user"},
 	{"item-affinity", "sims", RecTrainSims, SEGMENT_PARAMS, SEGMENT_DEFAULTS,
 	"user segments: the users most likely to take to an item (rec.users_for_item)"},
 	{"item-attribute-affinity", "sims", RecTrainSims, SEGMENT_PARAMS, SEGMENT_DEFAULTS,
@@ -285,6 +293,76 @@ CheckWeights(const char *key, const char *type, const char *text, const ParamSpe
 	return result;
 }
 
+/*
+ * Return the seconds of an interval's text, or NaN if the text is not an
+ * interval.  The input function runs in a subtransaction, as PL/pgSQL's
+ * exception blocks do, so that its error can be replaced by the caller's.
+ */
+static double
+IntervalSeconds(const char *text)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	double		seconds = get_float8_nan();
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		Datum		iv = DirectFunctionCall3(interval_in, CStringGetDatum(text),
+											 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+
+		seconds = DatumGetFloat8(DirectFunctionCall2(interval_part, CStringGetTextDatum("epoch"), iv));
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		seconds = get_float8_nan();
+	}
+	PG_END_TRY();
+	return seconds;
+}
+
+/*
+ * Check a duration value (jsonb type and text as jsonb_each gives them): a
+ * number of seconds, or a string PostgreSQL reads as an interval, within the
+ * spec's range.  Return its seconds.
+ */
+static double
+CheckDuration(const char *key, const char *type, const char *text, const ParamSpec *spec)
+{
+	double		v;
+
+	if (strcmp(type, "number") == 0)
+		v = float8in_internal((char *) text, NULL, "double precision", text);
+	else if (strcmp(type, "string") == 0)
+	{
+		v = IntervalSeconds(text);
+		if (isnan(v))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("parameter \"%s\" is not a valid interval: \"%s\"", key, text),
+					 errhint("Pass a number of seconds, or an interval such as \"1 hour\" or \"2 days\".")));
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" must be a number of seconds or an interval", key),
+				 errhint("Pass a number of seconds, or an interval such as \"1 hour\" or \"2 days\".")));
+	if (!(v >= spec->min && v <= spec->max))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" must be between %g and %g seconds", key, spec->min, spec->max)));
+	return v;
+}
+
 /* Apply a jsonb object of parameters over p, checking names, types and ranges */
 static void
 ApplyParams(const RecRecipe *r, Datum params, RecParams *p)
@@ -332,6 +410,8 @@ ApplyParams(const RecRecipe *r, Datum params, RecParams *p)
 		}
 		else if (spec->type == PARAM_WEIGHTS)
 			*(char **) ((char *) p + spec->offset) = CheckWeights(key, type, text, spec);
+		else if (spec->type == PARAM_DURATION)
+			*(double *) ((char *) p + spec->offset) = CheckDuration(key, type, text, spec);
 		else if (spec->type == PARAM_STRING)
 		{
 			if (strcmp(type, "string") != 0)
@@ -476,6 +556,12 @@ OfflineMetrics(const RecRecipe *r, const RecDataset *ds, const RecParams *p, Str
 	{
 		/* user segments are measured as Personalize measures them (recipe_affinity.c) */
 		RecSegmentMetrics(ds, &q, strcmp(r->name, "item-affinity") != 0, buf);
+		return;
+	}
+	if (r->train == RecTrainTrending)
+	{
+		/* trends are measured on the newest window of time, not on held-out users (recipe_trending.c) */
+		RecTrendMetrics(ds, &q, buf);
 		return;
 	}
 	for (u = 0; u < ds->n_users; u++)
@@ -735,7 +821,7 @@ TrainSolution(FunctionCallInfo fcinfo, ArrayType *events)
 				 errmsg("dataset group \"%s\" has no interactions of event type \"%s\"", group, p.event_type) :
 				 errmsg("dataset group \"%s\" has no interactions", group),
 				 errhint("Load events with INSERT, COPY or rec.log_event().")));
-	if (ds->n_events < REC_MIN_EVENTS || (r->train != RecTrainPopularity && ds->n_warm < 2))
+	if (ds->n_events < REC_MIN_EVENTS || (r->train != RecTrainPopularity && r->train != RecTrainTrending && ds->n_warm < 2))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("dataset group \"%s\" has %lld interactions on %d items, too few to train recipe \"%s\"",
@@ -860,6 +946,8 @@ ParamTypeName(ParamType type)
 			return "number";
 		case PARAM_WEIGHTS:
 			return "object";
+		case PARAM_DURATION:
+			return "interval";
 	}
 	return "number";
 }
@@ -889,7 +977,8 @@ rec_recipe_parameters(PG_FUNCTION_ARGS)
 			const ParamSpec *spec = &param_specs[s];
 			const char *at = (const char *) &r->defaults + spec->offset;
 			bool		ranged = spec->type == PARAM_NUMBER || spec->type == PARAM_INTEGER ||
-				spec->type == PARAM_OPTIONAL_NUMBER || spec->type == PARAM_WEIGHTS;
+				spec->type == PARAM_OPTIONAL_NUMBER || spec->type == PARAM_WEIGHTS ||
+				spec->type == PARAM_DURATION;
 			Datum		values[7];
 			bool		nulls[7] = {false, false, false, false, !ranged, !ranged, false};
 
@@ -910,6 +999,8 @@ rec_recipe_parameters(PG_FUNCTION_ARGS)
 				values[3] = CStringGetTextDatum(*(const bool *) at ? "true" : "false");
 			else if (spec->type == PARAM_INTEGER && *(const int *) at < 0)
 				values[3] = CStringGetTextDatum("auto");	/* neighbors: chosen at training */
+			else if (spec->type == PARAM_DURATION && *(const double *) at == 0)
+				values[3] = CStringGetTextDatum("auto");	/* trend_window: chosen at training */
 			else if (spec->type == PARAM_INTEGER)
 				values[3] = CStringGetTextDatum(psprintf("%d", *(const int *) at));
 			else
