@@ -82,18 +82,7 @@ RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, RecHi
 		int			at = h->n - 1 - (int) r;
 		Datum		d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull);
 
-		if (keyed)
-		{
-			RecKey		key;
-			text	   *t = DatumGetTextPP(d);
-
-			key.text = VARDATA_ANY(t);
-			key.len = VARSIZE_ANY_EXHDR(t);
-			key.id = RecKeyHash(key.text, key.len);
-			h->items[at] = RecItemKeyIndex(m, &key);
-		}
-		else
-			h->items[at] = RecItemIndex(m, DatumGetInt64(d));
+		h->items[at] = RecItemDatumIndex(m, d, keyed);
 		h->times[at] = DatumGetFloat8(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
 		if (weighed)
 			h->weights[at] = DatumGetFloat4(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &isnull));

@@ -129,14 +129,29 @@ OptionalText(FunctionCallInfo fcinfo, int i)
 	return PG_ARGISNULL(i) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(i));
 }
 
-/* Reject a segment size outside 1..REC_MAX_SEGMENT */
-static void
-CheckSegmentK(int32 k)
+/*
+ * Check a segment function's first argument (named what) and its k, the
+ * second; return k, which must be in 1..REC_MAX_SEGMENT.
+ */
+static int32
+SegmentArgs(FunctionCallInfo fcinfo, const char *what)
 {
+	int32		k;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("k must not be null")));
+	k = PG_GETARG_INT32(1);
 	if (k < 1 || k > REC_MAX_SEGMENT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k must be between 1 and %d", REC_MAX_SEGMENT)));
+	return k;
 }
 
 /*
@@ -328,16 +343,7 @@ rec_users_for_item(PG_FUNCTION_ARGS)
 	int32		idx;
 	int32		k;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("item_id must not be null")));
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("k must not be null")));
-	k = PG_GETARG_INT32(1);
-	CheckSegmentK(k);
+	k = SegmentArgs(fcinfo, "item_id");
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	m = OpenSolution(OptionalText(fcinfo, 2), ITEM_RECIPE, "users_for_item", &target);
@@ -374,16 +380,7 @@ rec_users_for_attributes(PG_FUNCTION_ARGS)
 	int32		k;
 	uint64		r;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("attributes must not be null")));
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("k must not be null")));
-	k = PG_GETARG_INT32(1);
-	CheckSegmentK(k);
+	k = SegmentArgs(fcinfo, "attributes");
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	m = OpenSolution(OptionalText(fcinfo, 2), ATTRIBUTE_RECIPE, "users_for_attributes", &target);

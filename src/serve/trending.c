@@ -104,18 +104,7 @@ RecReadTrend(const RecBinding *b, const RecModel *m, RecTrend *t)
 		total_previous += e;
 		if (c <= 0)
 			continue;			/* events in the previous window only: not in the list */
-		if (keyed)
-		{
-			RecKey		key;
-			text	   *txt = DatumGetTextPP(d);
-
-			key.text = VARDATA_ANY(txt);
-			key.len = VARSIZE_ANY_EXHDR(txt);
-			key.id = RecKeyHash(key.text, key.len);
-			idx = RecItemKeyIndex(m, &key);
-		}
-		else
-			idx = RecItemIndex(m, DatumGetInt64(d));
+		idx = RecItemDatumIndex(m, d, keyed);
 		if (idx < 0)
 			continue;
 		t->items[t->n] = idx;

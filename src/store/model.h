@@ -108,6 +108,7 @@ extern void RecUnmapModelFile(void *map, Size len);
 extern int32 RecItemIndex(const RecModel *m, int64 item_id);
 extern int32 RecRequireItem(const RecModel *m, int64 item_id, const char *campaign);
 extern int32 RecItemKeyIndex(const RecModel *m, const RecKey *key);
+extern int32 RecItemDatumIndex(const RecModel *m, Datum d, bool keyed);
 extern int32 *RecItemArrayIndices(const RecModel *m, const RecBinding *b, ArrayType *arr,
 								  const char *argname, int *n, Datum **elems, RecKey **keys);
 extern int32 RecRequireItemKey(const RecModel *m, const RecKey *key, const char *campaign);

@@ -68,6 +68,25 @@ RecItemKeyIndex(const RecModel *m, const RecKey *key)
 }
 
 /*
+ * Return the dense index of an item id read from a query, or -1: a bigint,
+ * or, when keyed, the key's text (the group's text or uuid id as stored)
+ */
+int32
+RecItemDatumIndex(const RecModel *m, Datum d, bool keyed)
+{
+	RecKey		key;
+	text	   *t;
+
+	if (!keyed)
+		return RecItemIndex(m, DatumGetInt64(d));
+	t = DatumGetTextPP(d);
+	key.text = VARDATA_ANY(t);
+	key.len = VARSIZE_ANY_EXHDR(t);
+	key.id = RecKeyHash(key.text, key.len);
+	return RecItemKeyIndex(m, &key);
+}
+
+/*
  * Resolve a one-dimensional array of item ids without nulls to dense
  * indices (-1 for items the model does not know); NULL if empty.  The
  * elements themselves are returned in *elems, with their type.
