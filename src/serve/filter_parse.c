@@ -631,6 +631,22 @@ CompileCondition(Compiler *c)
 }
 
 /*
+ * Return the condition that alias.column is the filter's user: its bigint id
+ * $2, or its key $4 for a group of text or uuid user ids
+ */
+static char *
+IsUserSql(const RecBinding *b, const char *alias, const char *column)
+{
+	const char *col = quote_identifier(column);
+
+	if (b->user_kind == REC_KEY_INT)
+		return psprintf("%s.%s OPERATOR(pg_catalog.=) $2", alias, col);
+	if (b->user_kind == REC_KEY_UUID)
+		return psprintf("%s.%s OPERATOR(pg_catalog.=) $4::uuid", alias, col);
+	return psprintf("%s.%s::text OPERATOR(pg_catalog.=) $4", alias, col);
+}
+
+/*
  * Return the query of a part with its condition: over the candidates $1, or
  * (all) over every item, for user $2.
  */
@@ -657,12 +673,7 @@ PartSql(const RecBinding *b, bool interactions, const char *cond, bool all)
 	}
 	if (interactions)
 	{
-		const char *user = quote_identifier(b->user_col);
-		char	   *is_user = b->user_kind == REC_KEY_INT ?
-			psprintf("e.%s OPERATOR(pg_catalog.=) $2", user) :
-			b->user_kind == REC_KEY_UUID ?
-			psprintf("e.%s OPERATOR(pg_catalog.=) $4::uuid", user) :
-			psprintf("e.%s::text OPERATOR(pg_catalog.=) $4", user);
+		char	   *is_user = IsUserSql(b, "e", b->user_col);
 
 		return psprintf("SELECT DISTINCT %s FROM %s e WHERE %s%s%s AND (%s)",
 						out, RecRelationName(b->interactions, b->group), is_user,
@@ -677,12 +688,7 @@ PartSql(const RecBinding *b, bool interactions, const char *cond, bool all)
 static char *
 IfSql(const RecBinding *b, const char *cond)
 {
-	const char *id = quote_identifier(b->users_id_col);
-	char	   *is_user = b->user_kind == REC_KEY_INT ?
-		psprintf("u.%s OPERATOR(pg_catalog.=) $2", id) :
-		b->user_kind == REC_KEY_UUID ?
-		psprintf("u.%s OPERATOR(pg_catalog.=) $4::uuid", id) :
-		psprintf("u.%s::text OPERATOR(pg_catalog.=) $4", id);
+	char	   *is_user = IsUserSql(b, "u", b->users_id_col);
 
 	return psprintf("SELECT EXISTS (SELECT FROM %s u WHERE %s AND (%s))",
 					RecRelationName(b->users, b->group), is_user, cond);
