@@ -85,7 +85,7 @@ static const ParamSpec param_specs[] = {
 	{"session_weight", PARAM_NUMBER, offsetof(RecParams, session_weight), 0, 100,
 	"weight of the categories the newest events turn to (0 turns it off)"},
 	{"session_events", PARAM_INTEGER, offsetof(RecParams, session_events), 1, 1000,
-	"how many newest events form the session"},
+	"how many newest events form the session; three of them in a category new to the user make a new interest"},
 	{"impression_decay", PARAM_NUMBER, offsetof(RecParams, impression_decay), 0, 1,
 	"factor on an item's score per extra time it was shown (rec.log_impression) without the user acting on it (0 or 1 turns it off)"},
 	{"transition_weight", PARAM_NUMBER, offsetof(RecParams, transition_weight), 0, 100,
@@ -135,7 +135,7 @@ typedef struct RecRecipe
 	"transition_lambda," \
 	SERVE_PARAMS "," EVENT_PARAMS
 #define PERSONALIZATION_DEFAULTS {.lambda = 100,.recency_half_life = 5,.recency_floor = 0.05, \
-	.session_weight = 0.5,.session_events = 5,.transition_weight = 0.75,.transition_decay = 0.8, \
+	.session_weight = 0.5,.session_events = 3,.transition_weight = 0.75,.transition_decay = 0.8, \
 	.transition_window = 10,.transition_lambda = 1000,.exploration_weight = 0.1, \
 	.exploration_item_age_cutoff = 30,.tune = true,.neighbors = -1,.impression_decay = REC_IMPRESSION_DECAY}
 
