@@ -199,6 +199,8 @@ CREATE TABLE @extschema@.event_attribution (
 );
 
 CREATE INDEX event_attribution_campaign_ts_idx ON @extschema@.event_attribution (campaign, ts);
+-- rec.delete_users finds a user's rows by user_id
+CREATE INDEX event_attribution_user_idx ON @extschema@.event_attribution (user_id);
 
 COMMENT ON TABLE @extschema@.event_attribution IS
 'Events attributed to the recommendation that led to them (rec.log_event with campaign): campaign, variant that served, rank shown.';
