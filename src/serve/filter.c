@@ -405,6 +405,16 @@ PartApplies(RecFilter *f, RecFilterPart *part)
 void
 RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 {
+	RecFilterCheckKeys(f, ids, NULL, n, pass);
+}
+
+/*
+ * RecFilterCheck with the candidates' keys given (ids[j] is keys[j].id), for
+ * candidates the model may not know (rec.rank's); keys NULL: the model's.
+ */
+void
+RecFilterCheckKeys(RecFilter *f, const int64 *ids, const RecKey *given, int n, bool *pass)
+{
 	int64	   *pairs = NULL;
 	bool	   *hit;
 	ArrayType  *arr = NULL;
@@ -451,9 +461,12 @@ RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 					/* a text or uuid group's parts compare the candidates' keys */
 					for (j = 0; j < n; j++)
 					{
-						int32		idx = RecItemIndex(f->model, ids[j]);
+						int32		idx = given ? -1 : RecItemIndex(f->model, ids[j]);
 
-						elems[j] = idx < 0 ? CStringGetTextDatum("") :
+						if (given)
+							elems[j] = PointerGetDatum(cstring_to_text_with_len(given[j].text, given[j].len));
+						else
+							elems[j] = idx < 0 ? CStringGetTextDatum("") :
 							PointerGetDatum(cstring_to_text_with_len(f->model->key_data + f->model->key_off[idx],
 																	 (int) (f->model->key_off[idx + 1] -
 																			f->model->key_off[idx])));
@@ -487,7 +500,7 @@ RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 	if (f->also)
 	{
 		f->also->model = f->model;
-		RecFilterCheck(f->also, ids, n, pass);
+		RecFilterCheckKeys(f->also, ids, given, n, pass);
 	}
 	if (pairs)
 	{

@@ -80,6 +80,7 @@ extern RecFilter *RecOpenFilter(const char *name, const RecBinding *b, Datum val
 								const RecKey *user);
 extern void RecFilterSetUser(RecFilter *f, int64 user_id, const char *key, int len);
 extern void RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass);
+extern void RecFilterCheckKeys(RecFilter *f, const int64 *ids, const RecKey *given, int n, bool *pass);
 extern int	RecFilteredTopK(const RecScores *s, const RecScored *fixed, int n_fixed, int k,
 							RecFilter *f, RecScored *out);
 extern int	RecSelectList(const RecScores *s, const RecScored *fixed, int n_fixed, int k,

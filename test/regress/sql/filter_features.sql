@@ -61,9 +61,70 @@ FROM unnest('{u1,u2}'::text[]) u,
 JOIN rec.items i ON i.item_id::text = r.item_id::text
 GROUP BY u ORDER BY u;
 
+-- filters in rank (Personalize's personalized-ranking filters): the items
+-- that pass are re-ranked, the others left out, known to the model or not
+SELECT rec.create_filter('no-drama', 'EXCLUDE ItemID WHERE Items.categories IN ("drama")');
+SELECT array_agg(i.item_id ORDER BY i.item_id) AS drama FROM rec.items i
+WHERE i.item_id <= 20 AND i.categories && '{drama}';
+SELECT array_agg(r.item_id ORDER BY r.rank) = (SELECT array_agg(x.item_id ORDER BY x.rank)
+		FROM rec.rank(2, '{1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20}') x
+		JOIN rec.items i USING (item_id) WHERE NOT i.categories && '{drama}') AS same_order,
+	bool_or(i.categories && '{drama}') AS any_drama, count(*) AS listed
+FROM rec.rank(2, '{1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20}', filter => 'no-drama') r
+JOIN rec.items i USING (item_id);
+-- an item the model does not know is filtered too, and still listed last when it passes
+INSERT INTO rec.items (item_id, categories) VALUES (90001, '{drama}'), (90002, '{comedy}');
+SELECT item_id, score IS NULL AS unknown, rank
+FROM rec.rank(2, '{90001,90002,1,1}', filter => 'no-drama') ORDER BY rank;
+-- a filter with parameters and an IF condition (user 1 is 30 now: nothing
+-- left out), and one on the user's interactions
+SELECT count(*) AS listed FROM rec.rank(1, '{1,2,3,4,5,6,7,8,9,10}', filter => 'minors',
+	filter_values => '{"genres": ["drama"], "age": "18"}');
+SELECT rec.create_filter('unseen', 'EXCLUDE ItemID WHERE Interactions.event_type IN ("click", "view", "purchase")');
+SELECT count(*) AS seen_listed FROM rec.rank(2, ARRAY(SELECT item_id FROM rec.interactions WHERE user_id = 2),
+	filter => 'unseen');
+-- errors: values without a filter, an unknown filter, a missing INCLUDE value
+SELECT * FROM rec.rank(2, '{1,2}', filter_values => '{"genres": ["drama"]}');
+SELECT * FROM rec.rank(2, '{1,2}', filter => 'nope');
+SELECT rec.create_filter('only', 'INCLUDE ItemID WHERE Items.categories IN $genres');
+SELECT * FROM rec.rank(2, '{1,2}', filter => 'only');
+SELECT * FROM rec.rank(2, '{1,2}', filter => 't-minors');
+
+-- filters in batch_recommend_jsonl: the lines hold the filtered lists
+SELECT count(*) AS lines, bool_and(NOT l LIKE '%"error":"%') AS ok
+FROM rec.batch_recommend_jsonl('pop', 5, '{1,2}', filter => 'no-drama') l;
+SELECT count(*) FILTER (WHERE i.categories && '{drama}') AS drama, count(*) AS listed
+FROM rec.batch_recommend_jsonl('pop', 5, '{1,2}', filter => 'no-drama') l,
+	jsonb_array_elements_text(l::jsonb #> '{output,recommendedItems}') x
+JOIN rec.items i ON i.item_id = x::bigint;
+SELECT count(*) FILTER (WHERE i.categories && '{drama}') AS drama, count(*) AS listed
+FROM rec.batch_recommend_jsonl_text('tpop', 5, '{u1,u2}', filter => 't-minors', filter_values => '{"genres": ["drama"]}') l,
+	jsonb_array_elements_text(l::jsonb #> '{output,recommendedItems}') x
+JOIN rec.items i ON i.item_id = x::bigint
+WHERE l::jsonb #>> '{input,userId}' = 'u1';
+SELECT * FROM rec.batch_recommend_jsonl('pop', 5, '{1}', filter_values => '{}');
+
+-- rank in a group of text items: an unknown item's key is checked as it is
+CREATE TABLE ev_sku (customer text, sku text, at timestamptz);
+INSERT INTO ev_sku SELECT 'u' || user_id, 'sku-' || item_id, ts FROM rec.interactions;
+CREATE TABLE skus (sku text PRIMARY KEY, tags text[]);
+INSERT INTO skus SELECT 'sku-' || item_id, categories FROM rec.items;
+SELECT rec.create_dataset_group('s', 'ev_sku', items => 'skus',
+	columns => '{"user_id": "customer", "item_id": "sku", "ts": "at", "items_item_id": "sku", "categories": "tags"}');
+SELECT rec.train('spop', 'popularity-count', 's') > 0 AS trained;
+SELECT rec.deploy('spop', 'spop');
+SELECT rec.create_filter('s-no-drama', 'EXCLUDE ItemID WHERE categories IN ("drama")', 's');
+SELECT array_agg(r.item_id ORDER BY r.rank) = (SELECT array_agg('sku-' || x.item_id ORDER BY x.rank)
+		FROM rec.rank(2, '{1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20}', filter => 'no-drama') x) AS as_bigint
+FROM rec.rank('u2', ARRAY(SELECT 'sku-' || g FROM generate_series(1, 20) g), 'spop', filter => 's-no-drama') r;
+INSERT INTO skus VALUES ('sku-90003', '{drama}'), ('sku-90004', '{comedy}');
+SELECT item_id, score IS NULL AS unknown, rank
+FROM rec.rank('u2', '{sku-90003,sku-90004,sku-1,sku-2}', 'spop', filter => 's-no-drama') ORDER BY rank;
+
 -- leave the database as the other tests expect it
-SELECT rec.drop_filter(n) FROM unnest('{minors,adults-comedy,t-minors}'::text[]) n;
-DELETE FROM rec.campaign WHERE name = 'tpop';
-DELETE FROM rec.solution WHERE dataset_group = 't';
-DELETE FROM rec.dataset_group WHERE name = 't';
-DROP TABLE ev_text, people;
+SELECT rec.drop_filter(n) FROM unnest('{minors,adults-comedy,t-minors,no-drama,unseen,only,s-no-drama}'::text[]) n;
+DELETE FROM rec.items WHERE item_id IN (90001, 90002);
+DELETE FROM rec.campaign WHERE name IN ('tpop', 'spop');
+DELETE FROM rec.solution WHERE dataset_group IN ('t', 's');
+DELETE FROM rec.dataset_group WHERE name IN ('t', 's');
+DROP TABLE ev_text, people, ev_sku, skus;
