@@ -172,9 +172,10 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 	ret = SPI_execute_plan(RecKeptPlan("SELECT NULL, p.include, p.interactions, p.sql, p.all_sql,"
 									   " (SELECT x FROM pg_catalog.jsonb_array_elements_text(p.params) x"
 									   "   WHERE $2 IS NULL OR NOT ($2 OPERATOR(pg_catalog.?) x) ORDER BY x LIMIT 1),"
-									   " p.if_sql"
+									   " p.if_sql, coalesce(p.current_item, false)"
 									   " FROM pg_catalog.jsonb_to_recordset($3) AS p(include bool, interactions bool,"
-									   "   sql text, all_sql text, params jsonb, if_sql text) WHERE $1 IS NOT NULL",
+									   "   sql text, all_sql text, params jsonb, if_sql text, current_item bool)"
+									   " WHERE $1 IS NOT NULL",
 									   3, argtypes),
 						   args, nulls, true, 0);
 	if (ret != SPI_OK_SELECT)
@@ -192,6 +193,7 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 
 		part->include = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
 		part->interactions = DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull));
+		part->current_item = DatumGetBool(SPI_getbinval(tuple, desc, 8, &isnull));
 		part->sql = MemoryContextStrdup(cxt, SPI_getvalue(tuple, desc, 4));
 		part->all_sql = MemoryContextStrdup(cxt, SPI_getvalue(tuple, desc, 5));
 		part->set = NULL;
@@ -203,6 +205,11 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 					 errmsg("filter \"%s\" needs a value for parameter \"%s\"", name, missing),
 					 errhint("Pass it in filter_values (promotion_values for a promotion), e.g. '{\"%s\": ...}'.",
 							 missing)));
+		if (part->current_item && user != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("filter \"%s\" reads CurrentItem and serves only rec.similar_items()", name),
+					 errhint("CurrentItem is the item whose similar items are asked for; other functions have none.")));
 		if (missing)
 			continue;			/* an EXCLUDE part without its values is left out, as in Personalize */
 		reads_user |= part->if_sql != NULL;
@@ -285,6 +292,18 @@ RecFilterSetUser(RecFilter *f, int64 user_id, const char *key, int len)
 	f->has_user = true;
 }
 
+/*
+ * Set the current item whose fields CurrentItem.<field> reads (the item of
+ * rec.similar_items): its id as the items relation's column reads it
+ */
+void
+RecFilterSetItem(RecFilter *f, const RecKey *item)
+{
+	f->item_key = item->text ?
+		MemoryContextStrdup(f->cxt, pnstrdup(item->text, item->len)) :
+		MemoryContextStrdup(f->cxt, psprintf(INT64_FORMAT, item->id));
+}
+
 /* Order (id, position) pairs by id */
 static int
 CompareIdPos(const void *a, const void *b)
@@ -314,7 +333,7 @@ RunPart(const RecFilter *f, const RecFilterPart *part, ArrayType *arr, ArrayType
 {
 	Datum		args[REC_FILTER_PART_NARGS];
 	char		nulls[REC_FILTER_PART_NARGS] = {arr ? ' ' : 'n', f->has_user ? ' ' : 'n',
-	f->values ? ' ' : 'n', f->user_key ? ' ' : 'n', keys ? ' ' : 'n'};
+	f->values ? ' ' : 'n', f->user_key ? ' ' : 'n', keys ? ' ' : 'n', f->item_key ? ' ' : 'n'};
 	int			ret;
 
 	args[0] = PointerGetDatum(arr);
@@ -322,6 +341,7 @@ RunPart(const RecFilter *f, const RecFilterPart *part, ArrayType *arr, ArrayType
 	args[2] = f->values;
 	args[3] = f->user_key ? CStringGetTextDatum(f->user_key) : (Datum) 0;
 	args[4] = PointerGetDatum(keys);
+	args[5] = f->item_key ? CStringGetTextDatum(f->item_key) : (Datum) 0;
 	ret = SPI_execute_plan(RecKeptPlan(arr ? part->sql : part->all_sql, REC_FILTER_PART_NARGS,
 									   part_argtypes),
 						   args, nulls, true, 0);
@@ -374,7 +394,7 @@ PartApplies(RecFilter *f, RecFilterPart *part)
 	{
 		Datum		args[REC_FILTER_PART_NARGS] = {0};
 		char		nulls[REC_FILTER_PART_NARGS] = {'n', f->has_user ? ' ' : 'n',
-		f->values ? ' ' : 'n', f->user_key ? ' ' : 'n', 'n'};
+		f->values ? ' ' : 'n', f->user_key ? ' ' : 'n', 'n', 'n'};
 		bool		isnull;
 
 		args[1] = Int64GetDatum(f->user_id);

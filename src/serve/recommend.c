@@ -393,6 +393,8 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	if (idx < 0 && !RecReadNewItem(m, &target.binding, &item, &new_cats, &n_new_cats, &n_new_mine))
 		(void) RecRequireItemKey(m, &item, target.campaign);	/* not in the items either */
 	filter = OpenFilterArg(fcinfo, 4, &target.binding, NULL);
+	if (filter)
+		RecFilterSetItem(filter, &item);
 
 	/* the item's own row: score a one-event history */
 	h.n = 1;

@@ -121,10 +121,56 @@ INSERT INTO skus VALUES ('sku-90003', '{drama}'), ('sku-90004', '{comedy}');
 SELECT item_id, score IS NULL AS unknown, rank
 FROM rec.rank('u2', '{sku-90003,sku-90004,sku-1,sku-2}', 'spop', filter => 's-no-drama') ORDER BY rank;
 
+-- CurrentItem in similar_items (Personalize's INCLUDE ItemID WHERE
+-- Items.genre IN (CurrentItem.genre)): the item's own fields as values
+SELECT categories FROM rec.items WHERE item_id = 1;
+SELECT rec.create_filter('same-genre', 'INCLUDE ItemID WHERE Items.categories IN (CurrentItem.categories)');
+SELECT rec.create_filter('other-genre', 'EXCLUDE ITEMS WHERE categories IN CurrentItem.categories');
+SELECT count(*) AS listed, bool_and(i.categories && '{drama}') AS all_share
+FROM rec.similar_items(1, 10, campaign => 'pop', filter => 'same-genre') r JOIN rec.items i USING (item_id);
+SELECT count(*) AS listed, bool_or(i.categories && '{drama}') AS any_share
+FROM rec.similar_items(1, 10, campaign => 'pop', filter => 'other-genre') r JOIN rec.items i USING (item_id);
+-- each call reads its own item's fields
+SELECT count(*) AS listed, bool_and(i.categories && (SELECT categories FROM rec.items WHERE item_id = 2)) AS all_share
+FROM rec.similar_items(2, 10, campaign => 'pop', filter => 'same-genre') r JOIN rec.items i USING (item_id);
+-- a value of one field, and a jsonb key compared with one
+CREATE TEMP TABLE saved_props AS SELECT item_id, properties FROM rec.items WHERE item_id <= 30;
+UPDATE rec.items SET properties = jsonb_build_object('brand', CASE WHEN item_id % 3 = 0 THEN 'acme' ELSE 'other' END)
+WHERE item_id <= 30;
+SELECT rec.create_filter('same-brand', 'INCLUDE ItemID WHERE properties.brand = CurrentItem.properties.brand');
+SELECT array_agg(r.item_id ORDER BY r.item_id) AS acme
+FROM rec.similar_items(3, 25, campaign => 'pop', filter => 'same-brand') r;
+-- an item without a row in the items relation: CurrentItem's fields are
+-- NULL and match no item, so an INCLUDE part passes nothing and an EXCLUDE
+-- part removes nothing
+BEGIN;
+DELETE FROM rec.items WHERE item_id = 1;
+SELECT count(*) AS listed FROM rec.similar_items(1, 10, campaign => 'pop', filter => 'same-genre');
+SELECT count(*) AS listed FROM rec.similar_items(1, 10, campaign => 'pop', filter => 'other-genre');
+ROLLBACK;
+-- errors: CurrentItem outside similar_items, in IF, an unknown field, in
+-- item attributes
+SELECT * FROM rec.recommend(2, 5, filter => 'same-genre');
+SELECT * FROM rec.rank(2, '{1,2}', filter => 'same-genre');
+SELECT * FROM rec.batch_recommend('pop', 5, '{2}', filter => 'same-genre');
+SELECT * FROM rec.recommend(2, 5, promotion => 'same-genre');
+SELECT rec.create_filter('bad', 'EXCLUDE ItemID WHERE Items.categories IN ($g) IF CurrentUser.properties.age < CurrentItem.properties.age');
+SELECT rec.create_filter('bad', 'EXCLUDE ItemID WHERE Items.categories IN CurrentItem.shoe_size');
+SELECT rec.create_filter('bad', 'EXCLUDE ItemID WHERE Items.categories IN (CurrentItem.)');
+SELECT rec.create_filter('bad', 'EXCLUDE ItemID WHERE Items.title = CurrentItem.title.x');
+SELECT rec.train('ff-attr', 'item-attribute-affinity') > 0 AS trained;
+SELECT * FROM rec.users_for_attributes('Items.categories IN (CurrentItem.categories)', 5, solution => 'ff-attr');
+-- a group of text items
+SELECT rec.create_filter('s-same-genre', 'INCLUDE ItemID WHERE categories IN (CurrentItem.categories)', 's');
+SELECT array_agg(r.item_id ORDER BY r.item_id) = (SELECT array_agg('sku-' || x.item_id ORDER BY x.item_id)
+		FROM rec.similar_items(1, 10, campaign => 'pop', filter => 'same-genre') x) AS as_bigint
+FROM rec.similar_items('sku-1', 10, campaign => 'spop', filter => 's-same-genre') r;
+
 -- leave the database as the other tests expect it
-SELECT rec.drop_filter(n) FROM unnest('{minors,adults-comedy,t-minors,no-drama,unseen,only,s-no-drama}'::text[]) n;
+UPDATE rec.items i SET properties = p.properties FROM saved_props p WHERE p.item_id = i.item_id;
+SELECT rec.drop_filter(n) FROM unnest('{minors,adults-comedy,t-minors,no-drama,unseen,only,s-no-drama,same-genre,other-genre,same-brand,s-same-genre}'::text[]) n;
 DELETE FROM rec.items WHERE item_id IN (90001, 90002);
 DELETE FROM rec.campaign WHERE name IN ('tpop', 'spop');
-DELETE FROM rec.solution WHERE dataset_group IN ('t', 's');
+DELETE FROM rec.solution WHERE dataset_group IN ('t', 's') OR name = 'ff-attr';
 DELETE FROM rec.dataset_group WHERE name IN ('t', 's');
 DROP TABLE ev_text, people, ev_sku, skus;
