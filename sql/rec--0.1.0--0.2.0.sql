@@ -2256,3 +2256,16 @@ COMMENT ON FUNCTION @extschema@.log_event(uuid, bigint, text, double precision, 
 
 -- the newest events of the whole group, read by time (trending-now, issue 16)
 CREATE INDEX interactions_ts_idx ON @extschema@.interactions (ts);
+
+-- Filters keep their matching items per backend, following rec.items ------
+
+CREATE FUNCTION rec_internal.items_changed()
+RETURNS trigger
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'rec_items_changed';
+COMMENT ON FUNCTION rec_internal.items_changed() IS
+'Internal trigger: tells every backend''s filter cache that an items relation changed. A table bound as a group''s items relation that carries it (AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE, FOR EACH STATEMENT, ENABLE ALWAYS) lets filters keep their matching items across calls, as rec.items does.';
+
+CREATE TRIGGER items_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.items
+	FOR EACH STATEMENT EXECUTE FUNCTION rec_internal.items_changed();
+ALTER TABLE @extschema@.items ENABLE ALWAYS TRIGGER items_changed;

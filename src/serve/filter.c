@@ -197,6 +197,8 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 		part->sql = MemoryContextStrdup(cxt, SPI_getvalue(tuple, desc, 4));
 		part->all_sql = MemoryContextStrdup(cxt, SPI_getvalue(tuple, desc, 5));
 		part->set = NULL;
+		part->cacheable = false;
+		part->cache_set = false;
 		part->if_sql = if_sql ? MemoryContextStrdup(cxt, if_sql) : NULL;
 		part->if_known = false;
 		if (missing && part->include)
@@ -267,6 +269,28 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 	if (has_values)
 		CheckValues(name, &cf, values);
 	f->values = has_values ? values : (Datum) 0;
+	f->items = b->items;
+
+	/* the parts on item metadata start from their kept sets (filter_cache.c) */
+	for (i = 0; i < (uint64) f->n_parts; i++)
+		if (!f->parts[i].interactions && !f->parts[i].current_item)
+			break;
+	if (i < (uint64) f->n_parts && RecFilterCacheUsable(b->items))
+	{
+		if (has_values)
+			f->values_text = MemoryContextStrdup(cxt, JsonbToCString(NULL, &DatumGetJsonbP(values)->root,
+																	 VARSIZE(DatumGetPointer(values))));
+		for (i = 0; i < (uint64) f->n_parts; i++)
+		{
+			RecFilterPart *part = &f->parts[i];
+
+			if (part->interactions || part->current_item)
+				continue;
+			part->cacheable = true;
+			part->set = RecFilterCacheGet(b->items, part->all_sql, f->values_text, &part->n_set);
+			part->cache_set = part->set != NULL;
+		}
+	}
 	f->cxt = cxt;
 	f->has_user = user != NULL;
 	if (user)
@@ -363,8 +387,9 @@ ReadPartSet(RecFilter *f, RecFilterPart *part)
 {
 	uint64		r;
 
-	if (part->set)
+	if (part->set && !part->cache_set)
 		pfree(part->set);
+	part->set = NULL;
 	RunPart(f, part, NULL, NULL);
 	part->set = MemoryContextAlloc(f->cxt, sizeof(int64) * Max(SPI_processed, 1));
 	part->n_set = 0;
@@ -379,6 +404,17 @@ ReadPartSet(RecFilter *f, RecFilterPart *part)
 	SPI_freetuptable(SPI_tuptable);
 	qsort(part->set, part->n_set, sizeof(int64), CompareId);
 	part->set_user = f->user_id;
+	if (part->cacheable)
+	{
+		int64	   *kept = RecFilterCachePut(f->items, part->all_sql, f->values_text, part->set, part->n_set);
+
+		if (kept)
+		{
+			pfree(part->set);
+			part->set = kept;
+			part->cache_set = true;
+		}
+	}
 }
 
 /* Return whether a part applies to the filter's user (its IF condition, asked once per user) */
@@ -452,7 +488,7 @@ RecFilterCheckKeys(RecFilter *f, const int64 *ids, const RecKey *given, int n, b
 
 		if (!PartApplies(f, part))
 			continue;
-		if (part->interactions || part->set || f->checked > FILTER_SET_AFTER)
+		if (part->interactions || part->set || part->cacheable || f->checked > FILTER_SET_AFTER)
 		{
 			if (part->set == NULL || (part->interactions && part->set_user != f->user_id))
 				ReadPartSet(f, part);
@@ -547,7 +583,9 @@ IncludeSet(const RecFilter *f)
 	{
 		const RecFilterPart *part = &f->parts[p];
 
+		/* (a kept set of many items narrows only once many candidates failed, as a read one) */
 		if (part->include && part->set && (!part->interactions || part->set_user == f->user_id) &&
+			(!part->cacheable || part->n_set <= FILTER_SET_AFTER || f->checked > FILTER_SET_AFTER) &&
 			(part->if_sql == NULL || (part->if_known && part->if_user == f->user_id && part->applies)) &&
 			(best == NULL || part->n_set < best->n_set))
 			best = part;

@@ -32,6 +32,8 @@ typedef struct RecFilterPart
 	bool		include;		/* INCLUDE (else EXCLUDE) */
 	bool		interactions;	/* reads the user's interactions (else item metadata) */
 	bool		current_item;	/* reads CurrentItem's fields ($6) */
+	bool		cacheable;		/* its set may be kept across calls (filter_cache.c) */
+	bool		cache_set;		/* set belongs to the cache: not to be freed */
 	char	   *sql;			/* SELECT of the candidates ($1 bigint[], or their keys $5) that
 								 * match, for user $2 (or key $4), with parameter values $3 */
 	char	   *all_sql;		/* the same over every item ($1 unused) */
@@ -73,6 +75,8 @@ typedef struct RecFilter
 	char	   *user_key;		/* that user's key (text or uuid ids), or NULL */
 	bool		has_user;		/* user_id is set */
 	char	   *item_key;		/* the current item's id as text (similar_items), or NULL */
+	Oid			items;			/* the items relation the parts read */
+	char	   *values_text;	/* values as text (the cache's key), or NULL */
 	const RecModel *model;		/* the model whose items are checked (their keys) */
 	MemoryContext cxt;			/* where what the filter keeps across calls lives */
 	int64		checked;		/* candidates checked so far (see RecFilterCheck) */
@@ -90,6 +94,11 @@ extern int	RecFilteredTopK(const RecScores *s, const RecScored *fixed, int n_fix
 extern int	RecSelectList(const RecScores *s, const RecScored *fixed, int n_fixed, int k,
 						  RecFilter *filter, RecFilter *metadata, RecFilter *promotion, double share,
 						  RecScored *out, RecPlacement *placed);
+
+/* filter_cache.c */
+extern bool RecFilterCacheUsable(Oid relid);
+extern int64 *RecFilterCacheGet(Oid relid, const char *sql, const char *values, int *n);
+extern int64 *RecFilterCachePut(Oid relid, const char *sql, const char *values, const int64 *set, int n);
 
 /* filter_parse.c */
 extern void RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledFilter *out);
