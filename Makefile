@@ -10,7 +10,7 @@ OBJS = \
 	src/data/dataset.o src/data/collect.o src/data/events.o src/data/deletion.o \
 	src/store/model.o src/store/model_keys.o src/store/model_store.o src/store/model_file.o \
 	src/serve/score.o src/serve/score_sparse.o src/serve/explain.o src/serve/new_items.o src/serve/history.o src/serve/trending.o \
-	src/serve/filter.o src/serve/filter_parse.o src/serve/user_metadata.o \
+	src/serve/filter.o src/serve/filter_cache.o src/serve/filter_parse.o src/serve/user_metadata.o \
 	src/serve/recommend.o src/serve/batch.o src/serve/segments.o \
 	src/eval/metrics.o src/eval/metrics_beyond.o src/eval/holdout.o src/eval/evaluate.o \
 	src/train/recipe_popularity.o src/train/recipe_sims.o src/train/recipe_ease.o \

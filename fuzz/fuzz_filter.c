@@ -392,7 +392,7 @@ SPI_freeplan(SPIPlanPtr plan)
  * The SQL a part compiles to must be one well-formed SELECT whatever the
  * expression: every literal and quoted identifier closed, parentheses and
  * brackets balanced, no statement separator or comment, and parameters only
- * $1..$5 (the ones rec binds).  Literals are ' or E' strings (PostgreSQL's
+ * $1..$6 (the ones rec binds).  Literals are ' or E' strings (PostgreSQL's
  * standard_conforming_strings, on by default: backslashes only escape in E'').
  */
 static void
@@ -455,7 +455,7 @@ CheckSql(const char *sql)
 		CHECK(*p != '\\', sql);
 		if (*p == '$')
 		{
-			CHECK(p[1] >= '1' && p[1] <= '5' && !isalnum((unsigned char) p[2]), sql);
+			CHECK(p[1] >= '1' && p[1] <= '6' && !isalnum((unsigned char) p[2]), sql);
 		}
 		if (*p == '(')
 			depth++;

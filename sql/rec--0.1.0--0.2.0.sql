@@ -890,24 +890,41 @@ $$;
 COMMENT ON FUNCTION @extschema@.user_history(bigint, integer, text) IS
 'A user''s newest k events in a dataset group, newest first: what serving reads as the user''s history.';
 
+DROP FUNCTION @extschema@.rank(bigint, bigint[], text);
+CREATE FUNCTION @extschema@.rank(
+	user_id bigint,
+	items bigint[],
+	campaign text DEFAULT NULL,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL)
+RETURNS TABLE (item_id bigint, score real, rank integer)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_rank';
+COMMENT ON FUNCTION @extschema@.rank(bigint, bigint[], text, text, jsonb) IS
+'Re-rank a caller''s candidate items for a user (Personalize''s GetPersonalizedRanking). Items unknown to the model come last with a NULL score. filter names a filter (rec.create_filter) with its filter_values: only the items that pass it are listed, as Personalize''s filters do for personalized-ranking.';
+
 CREATE FUNCTION @extschema@.rank(
 	user_id text,
 	items text[],
-	campaign text DEFAULT NULL)
+	campaign text DEFAULT NULL,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL)
 RETURNS TABLE (item_id text, score real, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_rank';
-COMMENT ON FUNCTION @extschema@.rank(text, text[], text) IS
+COMMENT ON FUNCTION @extschema@.rank(text, text[], text, text, jsonb) IS
 'rec.rank() for a user id given as text: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
 
 CREATE FUNCTION @extschema@.rank(
 	user_id uuid,
 	items text[],
-	campaign text DEFAULT NULL)
+	campaign text DEFAULT NULL,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL)
 RETURNS TABLE (item_id text, score real, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_rank';
-COMMENT ON FUNCTION @extschema@.rank(uuid, text[], text) IS
+COMMENT ON FUNCTION @extschema@.rank(uuid, text[], text, text, jsonb) IS
 'rec.rank() for a uuid user id: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
 
 CREATE FUNCTION @extschema@.explain(
@@ -1111,10 +1128,13 @@ COMMENT ON FUNCTION @extschema@.similar_items(uuid, integer, uuid[], text, text,
 
 -- Batch recommendations -------------------------------------------------------
 
-CREATE OR REPLACE FUNCTION @extschema@.batch_recommend_jsonl(
+DROP FUNCTION @extschema@.batch_recommend_jsonl(text, integer, bigint[]);
+CREATE FUNCTION @extschema@.batch_recommend_jsonl(
 	campaign text DEFAULT NULL,
 	k integer DEFAULT 25,
-	users bigint[] DEFAULT NULL)
+	users bigint[] DEFAULT NULL,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL)
 RETURNS SETOF text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -1123,17 +1143,19 @@ AS $$
 			pg_catalog.to_json(b.user_id),
 			pg_catalog.to_json(pg_catalog.array_agg(b.item_id ORDER BY b.rank)),
 			pg_catalog.to_json(pg_catalog.array_agg(b.score ORDER BY b.rank)))
-	FROM @extschema@.batch_recommend_text(campaign, k, users::text[]) b
+	FROM @extschema@.batch_recommend_text(campaign, k, users::text[], true, filter, filter_values) b
 	GROUP BY b.user_id
 	ORDER BY CASE WHEN b.user_id ~ '^-?[0-9]{1,30}$' THEN b.user_id::numeric END, b.user_id
 $$;
-COMMENT ON FUNCTION @extschema@.batch_recommend_jsonl(text, integer, bigint[]) IS
-'rec.batch_recommend() as JSON Lines in Amazon Personalize''s batch inference output format, one line per user, ids as the strings they are (any id type).';
+COMMENT ON FUNCTION @extschema@.batch_recommend_jsonl(text, integer, bigint[], text, jsonb) IS
+'rec.batch_recommend() as JSON Lines in Amazon Personalize''s batch inference output format, one line per user, ids as the strings they are (any id type). filter and filter_values as in rec.batch_recommend() (Personalize''s filterArn on a batch inference job).';
 
 CREATE FUNCTION @extschema@.batch_recommend_jsonl_text(
 	campaign text DEFAULT NULL,
 	k integer DEFAULT 25,
-	users text[] DEFAULT NULL)
+	users text[] DEFAULT NULL,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL)
 RETURNS SETOF text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -1142,11 +1164,11 @@ AS $$
 			pg_catalog.to_json(b.user_id),
 			pg_catalog.to_json(pg_catalog.array_agg(b.item_id ORDER BY b.rank)),
 			pg_catalog.to_json(pg_catalog.array_agg(b.score ORDER BY b.rank)))
-	FROM @extschema@.batch_recommend_text(campaign, k, users) b
+	FROM @extschema@.batch_recommend_text(campaign, k, users, true, filter, filter_values) b
 	GROUP BY b.user_id
 	ORDER BY CASE WHEN b.user_id ~ '^-?[0-9]{1,30}$' THEN b.user_id::numeric END, b.user_id
 $$;
-COMMENT ON FUNCTION @extschema@.batch_recommend_jsonl_text(text, integer, text[]) IS
+COMMENT ON FUNCTION @extschema@.batch_recommend_jsonl_text(text, integer, text[], text, jsonb) IS
 'rec.batch_recommend_jsonl() with the users given as text (text, varchar or uuid ids; the bigint[] users of batch_recommend_jsonl cannot hold them).';
 
 DROP FUNCTION @extschema@.batch_recommend(text, integer, bigint[], boolean);
@@ -2236,3 +2258,16 @@ COMMENT ON FUNCTION @extschema@.log_event(uuid, bigint, text, double precision, 
 
 -- the newest events of the whole group, read by time (trending-now, issue 16)
 CREATE INDEX interactions_ts_idx ON @extschema@.interactions (ts);
+
+-- Filters keep their matching items per backend, following rec.items ------
+
+CREATE FUNCTION rec_internal.items_changed()
+RETURNS trigger
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'rec_items_changed';
+COMMENT ON FUNCTION rec_internal.items_changed() IS
+'Internal trigger: tells every backend''s filter cache that an items relation changed. A table bound as a group''s items relation that carries it (AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE, FOR EACH STATEMENT, ENABLE ALWAYS) lets filters keep their matching items across calls, as rec.items does.';
+
+CREATE TRIGGER items_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.items
+	FOR EACH STATEMENT EXECUTE FUNCTION rec_internal.items_changed();
+ALTER TABLE @extschema@.items ENABLE ALWAYS TRIGGER items_changed;

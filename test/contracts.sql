@@ -20,11 +20,11 @@ SELECT has_function('rec', 'campaign_report', ARRAY['text', 'timestamp with time
 SELECT has_function('rec', 'user_history', ARRAY['bigint', 'integer', 'text']);
 SELECT has_function('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text', 'text', 'jsonb', 'text', 'double precision', 'jsonb']);
 SELECT has_function('rec', 'similar_items', ARRAY['bigint', 'integer', 'bigint[]', 'text', 'text', 'jsonb']);
-SELECT has_function('rec', 'rank', ARRAY['bigint', 'bigint[]', 'text']);
+SELECT has_function('rec', 'rank', ARRAY['bigint', 'bigint[]', 'text', 'text', 'jsonb']);
 SELECT has_function('rec', 'batch_recommend', ARRAY['text', 'integer', 'bigint[]', 'boolean', 'text', 'jsonb']);
 SELECT has_function('rec', 'create_filter', ARRAY['text', 'text', 'text', 'boolean']);
 SELECT has_function('rec', 'drop_filter', ARRAY['text']);
-SELECT has_function('rec', 'batch_recommend_jsonl', ARRAY['text', 'integer', 'bigint[]']);
+SELECT has_function('rec', 'batch_recommend_jsonl', ARRAY['text', 'integer', 'bigint[]', 'text', 'jsonb']);
 SELECT has_function('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'double precision', 'timestamp with time zone', 'text', 'text', 'text', 'integer', 'bigint[]']);
 SELECT has_function('rec', 'explain', ARRAY['bigint', 'bigint', 'text']);
 SELECT has_function('rec', 'evaluate', ARRAY['text', 'regclass', 'text', 'text', 'text', 'boolean']);

@@ -4,7 +4,9 @@
 CREATE FUNCTION @extschema@.batch_recommend_jsonl(
 	campaign text DEFAULT NULL,
 	k integer DEFAULT 25,
-	users bigint[] DEFAULT NULL)
+	users bigint[] DEFAULT NULL,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL)
 RETURNS SETOF text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -13,17 +15,19 @@ AS $$
 			pg_catalog.to_json(b.user_id),
 			pg_catalog.to_json(pg_catalog.array_agg(b.item_id ORDER BY b.rank)),
 			pg_catalog.to_json(pg_catalog.array_agg(b.score ORDER BY b.rank)))
-	FROM @extschema@.batch_recommend_text(campaign, k, users::text[]) b
+	FROM @extschema@.batch_recommend_text(campaign, k, users::text[], true, filter, filter_values) b
 	GROUP BY b.user_id
 	ORDER BY CASE WHEN b.user_id ~ '^-?[0-9]{1,30}$' THEN b.user_id::numeric END, b.user_id
 $$;
-COMMENT ON FUNCTION @extschema@.batch_recommend_jsonl(text, integer, bigint[]) IS
-'rec.batch_recommend() as JSON Lines in Amazon Personalize''s batch inference output format, one line per user, ids as the strings they are (any id type).';
+COMMENT ON FUNCTION @extschema@.batch_recommend_jsonl(text, integer, bigint[], text, jsonb) IS
+'rec.batch_recommend() as JSON Lines in Amazon Personalize''s batch inference output format, one line per user, ids as the strings they are (any id type). filter and filter_values as in rec.batch_recommend() (Personalize''s filterArn on a batch inference job).';
 
 CREATE FUNCTION @extschema@.batch_recommend_jsonl_text(
 	campaign text DEFAULT NULL,
 	k integer DEFAULT 25,
-	users text[] DEFAULT NULL)
+	users text[] DEFAULT NULL,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL)
 RETURNS SETOF text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -32,11 +36,11 @@ AS $$
 			pg_catalog.to_json(b.user_id),
 			pg_catalog.to_json(pg_catalog.array_agg(b.item_id ORDER BY b.rank)),
 			pg_catalog.to_json(pg_catalog.array_agg(b.score ORDER BY b.rank)))
-	FROM @extschema@.batch_recommend_text(campaign, k, users) b
+	FROM @extschema@.batch_recommend_text(campaign, k, users, true, filter, filter_values) b
 	GROUP BY b.user_id
 	ORDER BY CASE WHEN b.user_id ~ '^-?[0-9]{1,30}$' THEN b.user_id::numeric END, b.user_id
 $$;
-COMMENT ON FUNCTION @extschema@.batch_recommend_jsonl_text(text, integer, text[]) IS
+COMMENT ON FUNCTION @extschema@.batch_recommend_jsonl_text(text, integer, text[], text, jsonb) IS
 'rec.batch_recommend_jsonl() with the users given as text (text, varchar or uuid ids; the bigint[] users of batch_recommend_jsonl cannot hold them).';
 
 CREATE FUNCTION @extschema@.batch_recommend(

@@ -21,12 +21,14 @@ COMMENT ON FUNCTION @extschema@.explain(bigint, bigint, text) IS
 CREATE FUNCTION @extschema@.rank(
 	user_id bigint,
 	items bigint[],
-	campaign text DEFAULT NULL)
+	campaign text DEFAULT NULL,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL)
 RETURNS TABLE (item_id bigint, score real, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_rank';
-COMMENT ON FUNCTION @extschema@.rank(bigint, bigint[], text) IS
-'Re-rank a caller''s candidate items for a user (Personalize''s GetPersonalizedRanking). Items unknown to the model come last with a NULL score.';
+COMMENT ON FUNCTION @extschema@.rank(bigint, bigint[], text, text, jsonb) IS
+'Re-rank a caller''s candidate items for a user (Personalize''s GetPersonalizedRanking). Items unknown to the model come last with a NULL score. filter names a filter (rec.create_filter) with its filter_values: only the items that pass it are listed, as Personalize''s filters do for personalized-ranking.';
 
 CREATE FUNCTION @extschema@.user_history(user_id bigint, k integer DEFAULT 25, dataset_group text DEFAULT 'default')
 RETURNS TABLE (item_id bigint, ts timestamptz)
@@ -62,21 +64,25 @@ COMMENT ON FUNCTION @extschema@.user_history(bigint, integer, text) IS
 CREATE FUNCTION @extschema@.rank(
 	user_id text,
 	items text[],
-	campaign text DEFAULT NULL)
+	campaign text DEFAULT NULL,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL)
 RETURNS TABLE (item_id text, score real, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_rank';
-COMMENT ON FUNCTION @extschema@.rank(text, text[], text) IS
+COMMENT ON FUNCTION @extschema@.rank(text, text[], text, text, jsonb) IS
 'rec.rank() for a user id given as text: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
 
 CREATE FUNCTION @extschema@.rank(
 	user_id uuid,
 	items text[],
-	campaign text DEFAULT NULL)
+	campaign text DEFAULT NULL,
+	filter text DEFAULT NULL,
+	filter_values jsonb DEFAULT NULL)
 RETURNS TABLE (item_id text, score real, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_rank';
-COMMENT ON FUNCTION @extschema@.rank(uuid, text[], text) IS
+COMMENT ON FUNCTION @extschema@.rank(uuid, text[], text, text, jsonb) IS
 'rec.rank() for a uuid user id: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
 
 CREATE FUNCTION @extschema@.explain(

@@ -24,6 +24,7 @@ int			rec_train_memory_mb = 4096;
 bool		rec_model_sharing = true;
 int			rec_model_chunk_size = 64 * 1024 * 1024;
 bool		rec_parallel_read = false;
+bool		rec_filter_cache = true;
 
 void		_PG_init(void);
 
@@ -104,6 +105,15 @@ _PG_init(void)
 							 "The planner may then scan a large relation with parallel workers; the dataset is built in canonical order, so the model does not depend on the number of workers.",
 							 &rec_parallel_read,
 							 false,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("rec.filter_cache",
+							 "Keep the matching items of filters on item metadata across calls, per backend.",
+							 "A kept set follows every change to an items relation that carries rec's trigger rec_internal.items_changed (rec.items does). Off reads the matches at every call.",
+							 &rec_filter_cache,
+							 true,
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);

@@ -18,6 +18,7 @@ extern int	rec_threads;			/* rec.threads: BLAS threads while training */
 extern int	rec_max_history;		/* rec.max_history: newest events read per user */
 extern int	rec_train_memory_mb;	/* rec.train_memory_limit: budget for one training */
 extern bool rec_model_sharing;		/* rec.model_sharing: map one copy per server */
+extern bool rec_filter_cache;		/* rec.filter_cache: keep filters' matching items */
 extern bool rec_parallel_read;		/* rec.parallel_read: training reads with rec.collect_events */
 extern int	rec_model_chunk_size;	/* rec.model_chunk_size: bytes per stored row of a model */
 

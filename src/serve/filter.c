@@ -172,9 +172,10 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 	ret = SPI_execute_plan(RecKeptPlan("SELECT NULL, p.include, p.interactions, p.sql, p.all_sql,"
 									   " (SELECT x FROM pg_catalog.jsonb_array_elements_text(p.params) x"
 									   "   WHERE $2 IS NULL OR NOT ($2 OPERATOR(pg_catalog.?) x) ORDER BY x LIMIT 1),"
-									   " p.if_sql"
+									   " p.if_sql, coalesce(p.current_item, false)"
 									   " FROM pg_catalog.jsonb_to_recordset($3) AS p(include bool, interactions bool,"
-									   "   sql text, all_sql text, params jsonb, if_sql text) WHERE $1 IS NOT NULL",
+									   "   sql text, all_sql text, params jsonb, if_sql text, current_item bool)"
+									   " WHERE $1 IS NOT NULL",
 									   3, argtypes),
 						   args, nulls, true, 0);
 	if (ret != SPI_OK_SELECT)
@@ -192,9 +193,12 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 
 		part->include = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
 		part->interactions = DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull));
+		part->current_item = DatumGetBool(SPI_getbinval(tuple, desc, 8, &isnull));
 		part->sql = MemoryContextStrdup(cxt, SPI_getvalue(tuple, desc, 4));
 		part->all_sql = MemoryContextStrdup(cxt, SPI_getvalue(tuple, desc, 5));
 		part->set = NULL;
+		part->cacheable = false;
+		part->cache_set = false;
 		part->if_sql = if_sql ? MemoryContextStrdup(cxt, if_sql) : NULL;
 		part->if_known = false;
 		if (missing && part->include)
@@ -203,6 +207,11 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 					 errmsg("filter \"%s\" needs a value for parameter \"%s\"", name, missing),
 					 errhint("Pass it in filter_values (promotion_values for a promotion), e.g. '{\"%s\": ...}'.",
 							 missing)));
+		if (part->current_item && user != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("filter \"%s\" reads CurrentItem and serves only rec.similar_items()", name),
+					 errhint("CurrentItem is the item whose similar items are asked for; other functions have none.")));
 		if (missing)
 			continue;			/* an EXCLUDE part without its values is left out, as in Personalize */
 		reads_user |= part->if_sql != NULL;
@@ -260,6 +269,28 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 	if (has_values)
 		CheckValues(name, &cf, values);
 	f->values = has_values ? values : (Datum) 0;
+	f->items = b->items;
+
+	/* the parts on item metadata start from their kept sets (filter_cache.c) */
+	for (i = 0; i < (uint64) f->n_parts; i++)
+		if (!f->parts[i].interactions && !f->parts[i].current_item)
+			break;
+	if (i < (uint64) f->n_parts && RecFilterCacheUsable(b->items))
+	{
+		if (has_values)
+			f->values_text = MemoryContextStrdup(cxt, JsonbToCString(NULL, &DatumGetJsonbP(values)->root,
+																	 VARSIZE(DatumGetPointer(values))));
+		for (i = 0; i < (uint64) f->n_parts; i++)
+		{
+			RecFilterPart *part = &f->parts[i];
+
+			if (part->interactions || part->current_item)
+				continue;
+			part->cacheable = true;
+			part->set = RecFilterCacheGet(b->items, part->all_sql, f->values_text, &part->n_set);
+			part->cache_set = part->set != NULL;
+		}
+	}
 	f->cxt = cxt;
 	f->has_user = user != NULL;
 	if (user)
@@ -283,6 +314,18 @@ RecFilterSetUser(RecFilter *f, int64 user_id, const char *key, int len)
 		f->user_key[len] = '\0';
 	}
 	f->has_user = true;
+}
+
+/*
+ * Set the current item whose fields CurrentItem.<field> reads (the item of
+ * rec.similar_items): its id as the items relation's column reads it
+ */
+void
+RecFilterSetItem(RecFilter *f, const RecKey *item)
+{
+	f->item_key = item->text ?
+		MemoryContextStrdup(f->cxt, pnstrdup(item->text, item->len)) :
+		MemoryContextStrdup(f->cxt, psprintf(INT64_FORMAT, item->id));
 }
 
 /* Order (id, position) pairs by id */
@@ -314,7 +357,7 @@ RunPart(const RecFilter *f, const RecFilterPart *part, ArrayType *arr, ArrayType
 {
 	Datum		args[REC_FILTER_PART_NARGS];
 	char		nulls[REC_FILTER_PART_NARGS] = {arr ? ' ' : 'n', f->has_user ? ' ' : 'n',
-	f->values ? ' ' : 'n', f->user_key ? ' ' : 'n', keys ? ' ' : 'n'};
+	f->values ? ' ' : 'n', f->user_key ? ' ' : 'n', keys ? ' ' : 'n', f->item_key ? ' ' : 'n'};
 	int			ret;
 
 	args[0] = PointerGetDatum(arr);
@@ -322,6 +365,7 @@ RunPart(const RecFilter *f, const RecFilterPart *part, ArrayType *arr, ArrayType
 	args[2] = f->values;
 	args[3] = f->user_key ? CStringGetTextDatum(f->user_key) : (Datum) 0;
 	args[4] = PointerGetDatum(keys);
+	args[5] = f->item_key ? CStringGetTextDatum(f->item_key) : (Datum) 0;
 	ret = SPI_execute_plan(RecKeptPlan(arr ? part->sql : part->all_sql, REC_FILTER_PART_NARGS,
 									   part_argtypes),
 						   args, nulls, true, 0);
@@ -343,8 +387,9 @@ ReadPartSet(RecFilter *f, RecFilterPart *part)
 {
 	uint64		r;
 
-	if (part->set)
+	if (part->set && !part->cache_set)
 		pfree(part->set);
+	part->set = NULL;
 	RunPart(f, part, NULL, NULL);
 	part->set = MemoryContextAlloc(f->cxt, sizeof(int64) * Max(SPI_processed, 1));
 	part->n_set = 0;
@@ -359,6 +404,17 @@ ReadPartSet(RecFilter *f, RecFilterPart *part)
 	SPI_freetuptable(SPI_tuptable);
 	qsort(part->set, part->n_set, sizeof(int64), CompareId);
 	part->set_user = f->user_id;
+	if (part->cacheable)
+	{
+		int64	   *kept = RecFilterCachePut(f->items, part->all_sql, f->values_text, part->set, part->n_set);
+
+		if (kept)
+		{
+			pfree(part->set);
+			part->set = kept;
+			part->cache_set = true;
+		}
+	}
 }
 
 /* Return whether a part applies to the filter's user (its IF condition, asked once per user) */
@@ -374,7 +430,7 @@ PartApplies(RecFilter *f, RecFilterPart *part)
 	{
 		Datum		args[REC_FILTER_PART_NARGS] = {0};
 		char		nulls[REC_FILTER_PART_NARGS] = {'n', f->has_user ? ' ' : 'n',
-		f->values ? ' ' : 'n', f->user_key ? ' ' : 'n', 'n'};
+		f->values ? ' ' : 'n', f->user_key ? ' ' : 'n', 'n', 'n'};
 		bool		isnull;
 
 		args[1] = Int64GetDatum(f->user_id);
@@ -405,6 +461,16 @@ PartApplies(RecFilter *f, RecFilterPart *part)
 void
 RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 {
+	RecFilterCheckKeys(f, ids, NULL, n, pass);
+}
+
+/*
+ * RecFilterCheck with the candidates' keys given (ids[j] is keys[j].id), for
+ * candidates the model may not know (rec.rank's); keys NULL: the model's.
+ */
+void
+RecFilterCheckKeys(RecFilter *f, const int64 *ids, const RecKey *given, int n, bool *pass)
+{
 	int64	   *pairs = NULL;
 	bool	   *hit;
 	ArrayType  *arr = NULL;
@@ -422,7 +488,7 @@ RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 
 		if (!PartApplies(f, part))
 			continue;
-		if (part->interactions || part->set || f->checked > FILTER_SET_AFTER)
+		if (part->interactions || part->set || part->cacheable || f->checked > FILTER_SET_AFTER)
 		{
 			if (part->set == NULL || (part->interactions && part->set_user != f->user_id))
 				ReadPartSet(f, part);
@@ -451,9 +517,12 @@ RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 					/* a text or uuid group's parts compare the candidates' keys */
 					for (j = 0; j < n; j++)
 					{
-						int32		idx = RecItemIndex(f->model, ids[j]);
+						int32		idx = given ? -1 : RecItemIndex(f->model, ids[j]);
 
-						elems[j] = idx < 0 ? CStringGetTextDatum("") :
+						if (given)
+							elems[j] = PointerGetDatum(cstring_to_text_with_len(given[j].text, given[j].len));
+						else
+							elems[j] = idx < 0 ? CStringGetTextDatum("") :
 							PointerGetDatum(cstring_to_text_with_len(f->model->key_data + f->model->key_off[idx],
 																	 (int) (f->model->key_off[idx + 1] -
 																			f->model->key_off[idx])));
@@ -487,7 +556,7 @@ RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass)
 	if (f->also)
 	{
 		f->also->model = f->model;
-		RecFilterCheck(f->also, ids, n, pass);
+		RecFilterCheckKeys(f->also, ids, given, n, pass);
 	}
 	if (pairs)
 	{
@@ -514,7 +583,9 @@ IncludeSet(const RecFilter *f)
 	{
 		const RecFilterPart *part = &f->parts[p];
 
+		/* (a kept set of many items narrows only once many candidates failed, as a read one) */
 		if (part->include && part->set && (!part->interactions || part->set_user == f->user_id) &&
+			(!part->cacheable || part->n_set <= FILTER_SET_AFTER || f->checked > FILTER_SET_AFTER) &&
 			(part->if_sql == NULL || (part->if_known && part->if_user == f->user_id && part->applies)) &&
 			(best == NULL || part->n_set < best->n_set))
 			best = part;

@@ -18,18 +18,22 @@
 
 /*
  * The argument types of a part's query: candidate ids, the user, the
- * parameter values, the user's key and the candidates' keys (the keys of a
+ * parameter values, the user's key, the candidates' keys (the keys of a
  * group with text, varchar or uuid ids, compared in the column's own type so
- * that its index serves; else NULL)
+ * that its index serves; else NULL) and the current item's id as text (the
+ * item of rec.similar_items, whose fields CurrentItem.<field> reads)
  */
-#define REC_FILTER_PART_NARGS 5
-#define REC_FILTER_PART_ARGTYPES {INT8ARRAYOID, INT8OID, JSONBOID, TEXTOID, TEXTARRAYOID}
+#define REC_FILTER_PART_NARGS 6
+#define REC_FILTER_PART_ARGTYPES {INT8ARRAYOID, INT8OID, JSONBOID, TEXTOID, TEXTARRAYOID, TEXTOID}
 
 /* One INCLUDE or EXCLUDE part of a filter, compiled to a query over candidates */
 typedef struct RecFilterPart
 {
 	bool		include;		/* INCLUDE (else EXCLUDE) */
 	bool		interactions;	/* reads the user's interactions (else item metadata) */
+	bool		current_item;	/* reads CurrentItem's fields ($6) */
+	bool		cacheable;		/* its set may be kept across calls (filter_cache.c) */
+	bool		cache_set;		/* set belongs to the cache: not to be freed */
 	char	   *sql;			/* SELECT of the candidates ($1 bigint[], or their keys $5) that
 								 * match, for user $2 (or key $4), with parameter values $3 */
 	char	   *all_sql;		/* the same over every item ($1 unused) */
@@ -70,6 +74,9 @@ typedef struct RecFilter
 	int64		user_id;		/* the user whose interactions count */
 	char	   *user_key;		/* that user's key (text or uuid ids), or NULL */
 	bool		has_user;		/* user_id is set */
+	char	   *item_key;		/* the current item's id as text (similar_items), or NULL */
+	Oid			items;			/* the items relation the parts read */
+	char	   *values_text;	/* values as text (the cache's key), or NULL */
 	const RecModel *model;		/* the model whose items are checked (their keys) */
 	MemoryContext cxt;			/* where what the filter keeps across calls lives */
 	int64		checked;		/* candidates checked so far (see RecFilterCheck) */
@@ -79,12 +86,19 @@ typedef struct RecFilter
 extern RecFilter *RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_values,
 								const RecKey *user);
 extern void RecFilterSetUser(RecFilter *f, int64 user_id, const char *key, int len);
+extern void RecFilterSetItem(RecFilter *f, const RecKey *item);
 extern void RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass);
+extern void RecFilterCheckKeys(RecFilter *f, const int64 *ids, const RecKey *given, int n, bool *pass);
 extern int	RecFilteredTopK(const RecScores *s, const RecScored *fixed, int n_fixed, int k,
 							RecFilter *f, RecScored *out);
 extern int	RecSelectList(const RecScores *s, const RecScored *fixed, int n_fixed, int k,
 						  RecFilter *filter, RecFilter *metadata, RecFilter *promotion, double share,
 						  RecScored *out, RecPlacement *placed);
+
+/* filter_cache.c */
+extern bool RecFilterCacheUsable(Oid relid);
+extern int64 *RecFilterCacheGet(Oid relid, const char *sql, const char *values, int *n);
+extern int64 *RecFilterCachePut(Oid relid, const char *sql, const char *values, const int64 *set, int n);
 
 /* filter_parse.c */
 extern void RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledFilter *out);

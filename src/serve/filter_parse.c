@@ -15,8 +15,10 @@
  *				   | field op value
  *				   | field IS [ NOT ] NULL
  *	   list		  := '(' value { ',' value } ')' | $param | '(' $param ')'
+ *				   | current | '(' current ')'
  *	   op		  := = | <> | != | < | <= | > | >= | && | @> | <@
- *	   value	  := 'string' | "string" | number | TRUE | FALSE | $param
+ *	   value	  := 'string' | "string" | number | TRUE | FALSE | $param | current
+ *	   current	  := CURRENTITEM. column [ .key ]
  *	   field	  := [ ITEMS. | INTERACTIONS. | CURRENTUSER. ] column [ .key ]
  *
  * A field names a column of the dataset group's items relation (the
@@ -33,7 +35,10 @@
  * and an INCLUDE part needs its values.  A part with IF (Personalize's
  * "IF CurrentUser.age > $AGE") applies only to users whose row of the
  * group's users relation satisfies that condition, whose fields are all
- * CurrentUser's; serving asks it once per user (filter.c).
+ * CurrentUser's; serving asks it once per user (filter.c).  CurrentItem's
+ * fields (Personalize's "Items.genre IN (CurrentItem.genre)") are values:
+ * the current item's row of the items relation ($6: rec.similar_items's
+ * item), NULL when it has none, so that no item matches a predicate on them.
  *
  * create_filter compiles each part once into two queries, one over an
  * array of candidate items and one over every item, and checks them with
@@ -101,6 +106,8 @@ typedef struct Compiler
 	const RecBinding *b;
 	int			side;			/* the current part reads 0 nothing yet, 1 items, 2 interactions */
 	bool		in_if;			/* compiling an IF condition (CurrentUser's fields) */
+	bool		current_item;	/* the current part reads CurrentItem's fields */
+	bool		no_current_item;	/* CurrentItem has no meaning here (item attributes) */
 	int			part;			/* the current part's number */
 	FilterParam params[32];
 	int			n_params;
@@ -465,6 +472,71 @@ LiteralSql(Compiler *c, Token *t)
 	SyntaxError(c, t, "a string, a number, true, false or a $parameter");
 }
 
+/* Whether token t is a field of CurrentItem */
+static bool
+IsCurrentItem(const Token *t)
+{
+	return t->kind == TK_WORD && pg_strncasecmp(t->text, "currentitem.", 12) == 0;
+}
+
+/*
+ * Return the SQL of CurrentItem's field at token t as type (an array type in
+ * a list: a field that is not an array is a list of one): a subquery on the
+ * current item's row of the items relation, NULL when it has none.
+ */
+static char *
+CurrentItemSql(Compiler *c, Token *t, Oid type)
+{
+	char	   *name = pstrdup(t->text + 12);
+	char	   *key = strchr(name, '.');
+	const char *col;
+	AttrNumber	attno;
+	Oid			coltype;
+	Oid			idtype;
+	char	   *expr;
+
+	if (c->in_if || c->no_current_item)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("filter field \"%s\" at position %d %s", t->text, t->pos,
+						c->in_if ? "is not a field of CurrentUser" : "has no current item here"),
+				 errhint("CurrentItem's fields are values in the WHERE condition of a filter for rec.similar_items().")));
+	if (key)
+		*key++ = '\0';
+	if (name[0] == '\0' || (key && (key[0] == '\0' || strchr(key, '.'))))
+		SyntaxError(c, t, "a field: CurrentItem.column[.key]");
+	if (!OidIsValid(c->b->items))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("dataset group \"%s\" has no items relation for field \"%s\"", c->b->group, t->text)));
+	col = MappedColumn(c->b, false, name);
+	attno = get_attnum(c->b->items, col);
+	if (attno == InvalidAttrNumber || attno < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("filter field \"%s\" at position %d is not a column of %s", t->text, t->pos,
+						RecRelationName(c->b->items, c->b->group))));
+	coltype = get_atttype(c->b->items, attno);
+	expr = psprintf("ci.%s", quote_identifier(col));
+	if (key)
+	{
+		if (coltype != JSONBOID && coltype != JSONOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("filter field \"%s\" at position %d reads a key of column \"%s\", which is not jsonb",
+							t->text, t->pos, col)));
+		expr = psprintf("(%s OPERATOR(pg_catalog.->>) %s)", expr, quote_literal_cstr(key));
+		coltype = TEXTOID;
+	}
+	if (OidIsValid(get_element_type(type)) && !OidIsValid(get_element_type(coltype)))
+		expr = psprintf("ARRAY[%s]", expr);
+	idtype = get_atttype(c->b->items, get_attnum(c->b->items, c->b->items_id_col));
+	c->current_item = true;
+	return psprintf("(SELECT (%s)::%s FROM %s ci WHERE ci.%s OPERATOR(pg_catalog.=) $6::%s LIMIT 1)",
+					expr, format_type_be(type), RecRelationName(c->b->items, c->b->group),
+					quote_identifier(c->b->items_id_col), format_type_be(idtype));
+}
+
 /* Return the SQL of a list (as an array of type arraytype) */
 static char *
 ListSql(Compiler *c, Oid arraytype)
@@ -472,6 +544,11 @@ ListSql(Compiler *c, Oid arraytype)
 	Token	   *t = Peek(c);
 	char	   *tname = format_type_be(arraytype);
 
+	if (IsCurrentItem(t))
+	{
+		c->at++;
+		return CurrentItemSql(c, t, arraytype);
+	}
 	if (t->kind == TK_PARAM)
 	{
 		c->at++;
@@ -480,7 +557,7 @@ ListSql(Compiler *c, Oid arraytype)
 						quote_literal_cstr(t->text + 1), tname);
 	}
 	Expect(c, TK_LPAREN, "( or a $parameter");
-	if (Peek(c)->kind == TK_PARAM && c->tokens[c->at + 1].kind == TK_RPAREN)
+	if ((Peek(c)->kind == TK_PARAM || IsCurrentItem(Peek(c))) && c->tokens[c->at + 1].kind == TK_RPAREN)
 	{
 		char	   *sql = ListSql(c, arraytype);
 
@@ -574,7 +651,10 @@ CompilePredicate(Compiler *c)
 			return;
 		}
 		c->at++;
-		if (v->kind == TK_PARAM)
+		if (IsCurrentItem(v))
+			appendStringInfo(c->out, "(%s OPERATOR(pg_catalog.%s) %s)", f.sql, sqlop,
+							 CurrentItemSql(c, v, f.type));
+		else if (v->kind == TK_PARAM)
 		{
 			UseParam(c, v, false, f.type);
 			appendStringInfo(c->out, "(%s OPERATOR(pg_catalog.%s) ($3 OPERATOR(pg_catalog.->>) %s)::%s)",
@@ -780,6 +860,7 @@ RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledF
 		initStringInfo(&cond);
 		c.out = &cond;
 		c.side = 0;
+		c.current_item = false;
 		c.part = n_parts;
 		CompileCondition(&c);
 		if (AcceptWord(&c, "if"))
@@ -813,7 +894,8 @@ RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledF
 		escape_json(&parts, sql);
 		appendStringInfoString(&parts, ", \"all_sql\": ");
 		escape_json(&parts, all_sql);
-		appendStringInfoString(&parts, ", \"if_sql\": ");
+		appendStringInfo(&parts, ", \"current_item\": %s, \"if_sql\": ",
+						 c.current_item ? "true" : "false");
 		if (if_sql)
 			escape_json(&parts, if_sql);
 		else
@@ -938,6 +1020,7 @@ RecCompileItemCondition(const char *expr, const RecBinding *b)
 	initStringInfo(&cond);
 	c.out = &cond;
 	c.part = 1;
+	c.no_current_item = true;
 	CompileCondition(&c);
 	if (Peek(&c)->kind != TK_END)
 		SyntaxError(&c, Peek(&c), "AND, OR or the end of the expression");

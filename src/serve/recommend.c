@@ -393,6 +393,8 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	if (idx < 0 && !RecReadNewItem(m, &target.binding, &item, &new_cats, &n_new_cats, &n_new_mine))
 		(void) RecRequireItemKey(m, &item, target.campaign);	/* not in the items either */
 	filter = OpenFilterArg(fcinfo, 4, &target.binding, NULL);
+	if (filter)
+		RecFilterSetItem(filter, &item);
 
 	/* the item's own row: score a one-event history */
 	h.n = 1;
@@ -485,6 +487,9 @@ rec_similar_items(PG_FUNCTION_ARGS)
  * (item_id, score, rank), best first; items the model does not know come
  * last, in the order given, with a NULL score.  Repeated ids appear once.
  * A trending-now campaign ranks them by their rise (as rec.recommend).
+ * filter, filter_values: only the items that pass the filter are listed
+ * (Personalize's filters on personalized-ranking), known to the model or
+ * not; a promotion has no place in a list the caller chose.
  */
 Datum
 rec_rank(PG_FUNCTION_ARGS)
@@ -508,6 +513,9 @@ rec_rank(PG_FUNCTION_ARGS)
 	int			found;
 	int			i;
 	int			rank = 0;
+	RecFilter  *filter;
+	int		   *first;
+	bool	   *pass;
 
 	RequireArg(fcinfo, 0, "user_id");
 	RequireArg(fcinfo, 1, "items");
@@ -522,8 +530,47 @@ rec_rank(PG_FUNCTION_ARGS)
 	SPI_connect();
 	m = OpenCampaignForUser(fcinfo, 2, &target, &user, 0);
 	ids = RecItemArrayIndices(m, &target.binding, arr, "items", &n, &elems, &keys);
+	filter = OpenFilterArg(fcinfo, 3, &target.binding, &user);
 	RecReadHistory(&target.binding, &user, m, &h);
 	best = palloc(sizeof(RecScored) * Max(n, 1));
+
+	/* each candidate's first occurrence, and whether it passes the filter */
+	first = palloc(sizeof(int) * Max(n, 1));
+	pass = palloc(sizeof(bool) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		int			j;
+
+		for (j = 0; j < i; j++)
+			if (keys[j].id == keys[i].id && keys[j].len == keys[i].len &&
+				(keys[i].text == NULL || memcmp(keys[j].text, keys[i].text, keys[i].len) == 0))
+				break;
+		first[i] = j;
+		pass[i] = true;
+	}
+	if (filter)
+	{
+		RecKey	   *uniq = palloc(sizeof(RecKey) * Max(n, 1));
+		int64	   *uniq_ids = palloc(sizeof(int64) * Max(n, 1));
+		bool	   *uniq_pass = palloc(sizeof(bool) * Max(n, 1));
+		int			n_uniq = 0;
+
+		for (i = 0; i < n; i++)
+			if (first[i] == i)
+			{
+				uniq[n_uniq] = keys[i];
+				uniq_ids[n_uniq] = keys[i].id;
+				uniq_pass[n_uniq++] = true;
+			}
+		filter->model = m;
+		RecFilterCheckKeys(filter, uniq_ids, uniq, n_uniq, uniq_pass);
+		n_uniq = 0;
+		for (i = 0; i < n; i++)
+			pass[i] = first[i] == i ? uniq_pass[n_uniq++] : pass[first[i]];
+		for (i = 0; i < n; i++)
+			if (!pass[i])
+				ids[i] = -1;	/* neither scored nor listed */
+	}
 
 	/* score the known candidates, once each */
 	known = DistinctIndices(ids, n, &n_known);
@@ -557,15 +604,8 @@ rec_rank(PG_FUNCTION_ARGS)
 	{
 		Datum		values[3];
 		bool		nulls[3] = {false, true, false};
-		int			j;
 
-		if (ids[i] >= 0)
-			continue;
-		for (j = 0; j < i; j++)
-			if (keys[j].id == keys[i].id && keys[j].len == keys[i].len &&
-				(keys[i].text == NULL || memcmp(keys[j].text, keys[i].text, keys[i].len) == 0))
-				break;
-		if (j < i)
+		if (ids[i] >= 0 || first[i] < i || !pass[i])
 			continue;
 		values[0] = elems[i];
 		values[1] = (Datum) 0;
