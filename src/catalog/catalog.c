@@ -9,7 +9,9 @@
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "catalog/pg_type.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/inval.h"
 #include "access/xact.h"
 #include "executor/spi.h"
@@ -36,8 +38,9 @@
 	COL("created_at") ", " COL("user_type") ", " COL("item_type") ", " \
 	"g.users::oid, " COL("users_user_id") ", " \
 	COL("user_categories") ", (" COL("user_categories_json") ")::bool, " \
-	COL("user_categories_key")
-#define BINDING_NATTS 19
+	COL("user_categories_key") ", ARRAY(SELECT pg_catalog.jsonb_array_elements_text(" \
+	"g.columns OPERATOR(pg_catalog.->) 'context'))"
+#define BINDING_NATTS 20
 
 #define KEPT_PLAN_SLOTS 32	/* filters and promotions keep a plan per part too */
 
@@ -141,6 +144,22 @@ ReadBinding(HeapTuple tuple, TupleDesc desc, int first, RecBinding *b, MemoryCon
 	b->user_categories_col = GetText(tuple, desc, first + 16);
 	b->user_categories_json = DatumGetBool(SPI_getbinval(tuple, desc, first + 17, &isnull)) && !isnull;
 	b->user_categories_key = GetText(tuple, desc, first + 18);
+	b->n_context = 0;
+	b->context_cols = NULL;
+	{
+		Datum		d = SPI_getbinval(tuple, desc, first + 19, &isnull);
+		Datum	   *elems;
+		int			i;
+
+		if (!isnull)
+		{
+			deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
+							  &elems, NULL, &b->n_context);
+			b->context_cols = palloc(sizeof(char *) * Max(b->n_context, 1));
+			for (i = 0; i < b->n_context; i++)
+				b->context_cols[i] = TextDatumGetCString(elems[i]);
+		}
+	}
 	if (!OidIsValid(b->users) || b->users_id_col == NULL)
 		b->user_categories_col = NULL;
 	b->event_weights = NULL;
@@ -203,6 +222,8 @@ CheckMappedColumn(const RecBinding *b, Oid relid, const char *key, const char *c
 void
 RecCheckBinding(const RecBinding *b)
 {
+	int			i;
+
 	(void) RecRelationName(b->interactions, b->group);
 	CheckMappedColumn(b, b->interactions, "user_id", b->user_col);
 	CheckMappedColumn(b, b->interactions, "item_id", b->item_col);
@@ -222,6 +243,8 @@ RecCheckBinding(const RecBinding *b)
 		CheckMappedColumn(b, b->users, "users_user_id", b->users_id_col);
 		CheckMappedColumn(b, b->users, "user_categories", b->user_categories_col);
 	}
+	for (i = 0; i < b->n_context; i++)
+		CheckMappedColumn(b, b->interactions, "context", b->context_cols[i]);
 }
 
 /* Read a campaign's A/B variants and their shares into target, in cxt */
@@ -338,6 +361,14 @@ CopyTarget(const RecCampaignTarget *from, RecCampaignTarget *to, MemoryContext c
 	COPY(binding.user_type);
 	COPY(binding.item_type);
 #undef COPY
+	if (from->binding.n_context > 0)
+	{
+		int			i;
+
+		to->binding.context_cols = MemoryContextAlloc(cxt, sizeof(char *) * from->binding.n_context);
+		for (i = 0; i < from->binding.n_context; i++)
+			to->binding.context_cols[i] = MemoryContextStrdup(cxt, from->binding.context_cols[i]);
+	}
 	if (from->n_variants > 0)
 	{
 		int			i;

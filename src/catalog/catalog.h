@@ -38,6 +38,8 @@ typedef struct RecBinding
 	char	   *user_categories_col;	/* its column of liked categories, or NULL */
 	bool		user_categories_json;	/* that column is jsonb (else text[]) */
 	char	   *user_categories_key;	/* the jsonb key holding them, or NULL: every value */
+	int			n_context;		/* context columns of the interactions (Personalize's context) */
+	char	  **context_cols;	/* their names */
 	char	   *event_weights;	/* a version's event type weights (JSON object), or NULL */
 	double		value_threshold;	/* a version's event value threshold; NaN: none */
 	char	   *user_type;		/* type of the user ids (e.g. "text"); NULL: integer */
