@@ -13,6 +13,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/inval.h"
+#include "utils/jsonb.h"
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -245,6 +246,64 @@ RecCheckBinding(const RecBinding *b)
 	}
 	for (i = 0; i < b->n_context; i++)
 		CheckMappedColumn(b, b->interactions, "context", b->context_cols[i]);
+}
+
+/*
+ * Error unless context (the context argument of rec.recommend, rec.rank and
+ * rec.log_event) is a JSON object whose keys are context columns of the
+ * group and whose values are strings, numbers or booleans.  Return whether
+ * it names any ({} names none).
+ */
+bool
+RecCheckContext(const RecBinding *b, Jsonb *context)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char	   *key = NULL;
+
+	if (!JB_ROOT_IS_OBJECT(context))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("context must be a JSON object"),
+				 errhint("Give it as '{\"device\": \"mobile\"}'.")));
+	if (JB_ROOT_COUNT(context) == 0)
+		return false;
+	if (b->n_context == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dataset group \"%s\" maps no context columns", b->group),
+				 errhint("Map them with rec.create_dataset_group(..., columns => '{\"context\": [\"device\"]}', replace => true).")));
+	it = JsonbIteratorInit(&context->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			StringInfoData names;
+			int			i;
+
+			key = pnstrdup(v.val.string.val, v.val.string.len);
+			for (i = 0; i < b->n_context; i++)
+				if (strcmp(b->context_cols[i], key) == 0)
+					break;
+			if (i < b->n_context)
+				continue;
+			initStringInfo(&names);
+			for (i = 0; i < b->n_context; i++)
+				appendStringInfo(&names, "%s%s", i > 0 ? ", " : "", b->context_cols[i]);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("context key \"%s\" is not a context column of dataset group \"%s\"",
+							key, b->group),
+					 errdetail("Its context columns are: %s.", names.data)));
+		}
+		else if (tok == WJB_VALUE &&
+				 v.type != jbvString && v.type != jbvNumeric && v.type != jbvBool)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("context value of \"%s\" must be a string, number or boolean", key)));
+	}
+	return true;
 }
 
 /* Read a campaign's A/B variants and their shares into target, in cxt */

@@ -9,6 +9,7 @@
 
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
+#include "utils/jsonb.h"
 
 /* What kind of ids a dataset group's column holds */
 typedef enum RecKeyKind
@@ -69,6 +70,7 @@ extern void RecResolveCampaignForUser(const char *name, int64 user_id, RecCampai
 extern void RecResolveCampaignEntry(const char *name, RecCampaignTarget *target);
 extern void RecResolveCampaignVariant(RecCampaignTarget *target, int64 user_id);
 extern void RecCheckBinding(const RecBinding *binding);
+extern bool RecCheckContext(const RecBinding *binding, Jsonb *context);
 extern RecKeyKind RecKeyKindOf(const char *type_name);
 extern char *RecRelationName(Oid relid, const char *group);
 extern char *RecTimeExpr(const RecBinding *binding);

@@ -26,63 +26,6 @@
 #include "history.h"
 
 /*
- * Error unless context (rec.recommend's and rec.rank's context argument) is a
- * JSON object whose keys are context columns of the group and whose values
- * are strings, numbers or booleans.  Return whether it names any.
- */
-static bool
-CheckContext(const RecBinding *b, Jsonb *context)
-{
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	char	   *key = NULL;
-
-	if (!JB_ROOT_IS_OBJECT(context))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("context must be a JSON object"),
-				 errhint("Give it as '{\"device\": \"mobile\"}'.")));
-	if (JB_ROOT_COUNT(context) == 0)
-		return false;
-	if (b->n_context == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("dataset group \"%s\" maps no context columns", b->group),
-				 errhint("Map them with rec.create_dataset_group(..., columns => '{\"context\": [\"device\"]}', replace => true).")));
-	it = JsonbIteratorInit(&context->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		if (tok == WJB_KEY)
-		{
-			StringInfoData names;
-			int			i;
-
-			key = pnstrdup(v.val.string.val, v.val.string.len);
-			for (i = 0; i < b->n_context; i++)
-				if (strcmp(b->context_cols[i], key) == 0)
-					break;
-			if (i < b->n_context)
-				continue;
-			initStringInfo(&names);
-			for (i = 0; i < b->n_context; i++)
-				appendStringInfo(&names, "%s%s", i > 0 ? ", " : "", b->context_cols[i]);
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("context key \"%s\" is not a context column of dataset group \"%s\"",
-							key, b->group),
-					 errdetail("Its context columns are: %s.", names.data)));
-		}
-		else if (tok == WJB_VALUE &&
-				 v.type != jbvString && v.type != jbvNumeric && v.type != jbvBool)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("context value of \"%s\" must be a string, number or boolean", key)));
-	}
-	return true;
-}
-
-/*
  * Return the SQL condition "this event happened in the context $5": each
  * context column the context names equals its value (compared as text), and
  * the columns it does not name match anything.
@@ -127,7 +70,7 @@ RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, Jsonb
 	const char *item = quote_identifier(b->item_col);
 	bool		keyed = (m->key_kind != REC_KEY_INT);
 	bool		weighed = b->event_weights != NULL || !isnan(b->value_threshold);
-	bool		contextual = context != NULL && CheckContext(b, context);
+	bool		contextual = context != NULL && RecCheckContext(b, context);
 	char	   *weight = b->event_weights ? RecEventWeightExpr(b, 4) : "1::float4";
 	char	   *sql = psprintf("SELECT %s::%s, %s, %s, %s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1"
 							   " AND %s IS NOT NULL AND %s IS NOT NULL%s%s%s%s"

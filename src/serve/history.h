@@ -10,8 +10,6 @@
 #include "model.h"
 #include "score.h"
 
-#include "utils/jsonb.h"
-
 #define REC_CONTEXT_LIFT 4.0f	/* weight of a history event recorded in the asked context */
 
 extern void RecReadHistory(const RecBinding *binding, const RecKey *user, const RecModel *m,

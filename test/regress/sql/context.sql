@@ -69,6 +69,23 @@ BEGIN;
 INSERT INTO ctx_events VALUES (1000, 11, 'tablet', '2026-02-01 09:00');
 SELECT array_agg(item_id ORDER BY rank) AS tablet FROM rec.recommend(1000, 2, campaign => 'ctx', context => '{"device": "tablet"}');
 ROLLBACK;
+-- rec.log_event stores the context it is given (Personalize's PutEvents context)
+BEGIN;
+SELECT rec.log_event(1000, 11, ts => '2026-02-01 09:00', dataset_group => 'ctx', context => '{"device": "tablet"}');
+SELECT item_id, device FROM ctx_events WHERE user_id = 1000 AND item_id = 11;
+SELECT array_agg(item_id ORDER BY rank) AS tablet FROM rec.recommend(1000, 2, campaign => 'ctx', context => '{"device": "tablet"}');
+SELECT array_agg(item_id ORDER BY rank) AS no_context FROM rec.recommend(1000, 2, campaign => 'ctx');
+-- {} or NULL stores none
+SELECT rec.log_event(1000, 12, ts => '2026-02-01 09:01', dataset_group => 'ctx', context => '{}');
+SELECT rec.log_event(1000, 13, ts => '2026-02-01 09:02', dataset_group => 'ctx', context => NULL);
+SELECT item_id, device FROM ctx_events WHERE user_id = 1000 AND item_id IN (12, 13) ORDER BY item_id;
+ROLLBACK;
+-- bad contexts lose nothing: the event is refused whole
+SELECT rec.log_event(1000, 11, dataset_group => 'ctx', context => '{"daypart": "evening"}');
+SELECT rec.log_event(1000, 11, dataset_group => 'ctx', context => '["tablet"]');
+SELECT rec.log_event(1000, 11, dataset_group => 'ctx', context => '{"device": null}');
+SELECT rec.log_event(1000, 11, context => '{"device": "tablet"}');
+SELECT count(*) AS events FROM ctx_events WHERE user_id = 1000;
 
 -- context values compare as text, whatever the column's type: numbers and booleans too
 CREATE TABLE ctx_typed (user_id bigint, item_id bigint, ts timestamptz, screen int, app boolean);
@@ -78,6 +95,12 @@ SELECT rec.create_dataset_group('typed', 'ctx_typed', columns => '{"context": ["
 SELECT columns -> 'context' AS context FROM rec.dataset_group WHERE name = 'typed';
 SELECT rec.train('typed', 'user-personalization', 'typed') > 0 AS trained;
 SELECT rec.deploy('typed', 'typed') > 0 AS deployed;
+BEGIN;
+SELECT rec.log_event(1001, 1, dataset_group => 'typed', context => '{"screen": 6, "app": true}'),
+	rec.log_event(1001, 2, dataset_group => 'typed', context => '{"screen": "27"}');
+SELECT item_id, screen, app FROM ctx_typed WHERE user_id = 1001 ORDER BY item_id;
+ROLLBACK;
+SELECT rec.log_event(1001, 1, dataset_group => 'typed', context => '{"screen": "wide"}');
 SELECT (SELECT array_agg(item_id ORDER BY item_id) FROM rec.recommend(1000, 2, campaign => 'typed', context => '{"screen": 6}')) AS screen_6,
 	(SELECT array_agg(item_id ORDER BY item_id) FROM rec.recommend(1000, 2, campaign => 'typed', context => '{"app": false}')) AS not_app,
 	(SELECT array_agg(item_id ORDER BY item_id) FROM rec.recommend(1000, 2, campaign => 'typed', context => '{"screen": 6, "app": false}')) AS neither;
@@ -111,3 +134,7 @@ SELECT d, (SELECT array_agg(item_id ORDER BY rank) FROM rec.recommend('u1000', 2
 	= (SELECT array_agg('i' || item_id ORDER BY rank) FROM rec.recommend(1000, 2, campaign => 'ctx', context => d)) AS same_as_bigint,
 	(SELECT array_agg(item_id ORDER BY rank) FROM rec.rank('u1000', '{i4,i24}', 'ctx_text', d)) AS ranked
 FROM unnest(ARRAY[NULL, '{"device": "mobile"}', '{"device": "desktop"}']::jsonb[]) d;
+BEGIN;
+SELECT rec.log_event('u1000', 'i11', ts => '2026-02-01 09:00', dataset_group => 'ctx_text', context => '{"device": "tablet"}');
+SELECT array_agg(item_id ORDER BY rank) AS tablet FROM rec.recommend('u1000', 2, campaign => 'ctx_text', context => '{"device": "tablet"}');
+ROLLBACK;
