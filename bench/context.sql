@@ -66,12 +66,13 @@ SELECT DISTINCT ON (user_id, item_id) user_id::bigint, item_id::bigint, device,
 FROM items ORDER BY user_id, item_id, session, e;
 
 CREATE TABLE ctx_holdout AS
-SELECT a.user_id, a.item_id, a.device FROM ctx_all a
-WHERE pg_temp.h(:seed, a.user_id, 99) < 0.1
-  AND a.session = (SELECT max(b.session) FROM ctx_all b WHERE b.user_id = a.user_id);
+SELECT user_id, item_id, device FROM (
+	SELECT a.*, max(session) OVER (PARTITION BY user_id) AS last FROM ctx_all a
+	WHERE pg_temp.h(:seed, a.user_id, 99) < 0.1) x
+WHERE session = last;
 CREATE TABLE ctx_events AS
-SELECT user_id, item_id, device, ts FROM ctx_all a
-WHERE NOT EXISTS (SELECT FROM ctx_holdout h WHERE h.user_id = a.user_id AND h.item_id = a.item_id);
+SELECT a.user_id, a.item_id, a.device, a.ts FROM ctx_all a
+LEFT JOIN ctx_holdout h USING (user_id, item_id) WHERE h.user_id IS NULL;
 CREATE INDEX ON ctx_events (user_id, ts);
 ANALYZE ctx_events;
 

@@ -59,8 +59,11 @@ ContextMatchExpr(const RecBinding *b)
  * each keeps its type's weight (history.weights).  With a context (a jsonb
  * object over the group's context columns; NULL or {}: none), the events
  * recorded in that context weigh REC_CONTEXT_LIFT times more: what the user
- * does in this context leads the list.  The context columns are read with
- * the history, so an event logged a moment ago counts at once.
+ * does in this context leads the list, and the next-item term follows the
+ * newest events of that context (RecTransitionWeights); when none of the
+ * events was recorded in it, the list is the one without context.  The
+ * context columns are read with the history, so an event logged a moment
+ * ago counts at once.
  */
 void
 RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, Jsonb *context,
