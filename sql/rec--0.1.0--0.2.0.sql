@@ -208,10 +208,19 @@ BEGIN
 		RAISE EXCEPTION 'columns must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	FOR k IN SELECT jsonb_object_keys(columns) LOOP
-		IF k <> ALL ('{user_id,item_id,ts,event_type,event_value,items_item_id,categories,created_at,users_user_id,user_categories,user_categories_key}') THEN
+		IF k <> ALL ('{user_id,item_id,ts,event_type,event_value,context,items_item_id,categories,created_at,users_user_id,user_categories,user_categories_key}') THEN
 			RAISE EXCEPTION 'unknown column mapping key "%"', k
 				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Keys are user_id, item_id, ts, event_type, event_value, items_item_id, categories, created_at, users_user_id, user_categories and user_categories_key.';
+					  HINT = 'Keys are user_id, item_id, ts, event_type, event_value, context, items_item_id, categories, created_at, users_user_id, user_categories and user_categories_key.';
+		END IF;
+		IF k = 'context' THEN
+			IF jsonb_typeof(columns -> k) <> 'array' OR jsonb_array_length(columns -> k) = 0
+			   OR EXISTS (SELECT FROM jsonb_array_elements(columns -> k) e WHERE jsonb_typeof(e) <> 'string') THEN
+				RAISE EXCEPTION 'column mapping "context" must be a non-empty array of column names'
+					USING ERRCODE = 'invalid_parameter_value',
+						  HINT = 'Give it as ''{"context": ["device", "daypart"]}''.';
+			END IF;
+			CONTINUE;
 		END IF;
 		IF jsonb_typeof(columns -> k) <> 'string' THEN
 			RAISE EXCEPTION 'column mapping "%" must be a column name string', k
@@ -259,6 +268,17 @@ BEGIN
 				USING ERRCODE = 'datatype_mismatch';
 		END IF;
 		m := m || jsonb_build_object('event_value', coalesce(columns ->> 'event_value', 'event_value'));
+	END IF;
+
+	-- context (Personalize's context): columns of the interactions, of any type,
+	-- that serving's context => {"column": value} compares as text
+	FOR k IN SELECT DISTINCT e FROM jsonb_array_elements_text(columns -> 'context') e ORDER BY 1 LOOP
+		PERFORM rec_internal.column_type(interactions, k, 'context',
+			'Map the interactions'' context columns with columns => ''{"context": ["device", "daypart"]}''.');
+	END LOOP;
+	IF columns ? 'context' THEN
+		m := m || jsonb_build_object('context', (SELECT jsonb_agg(DISTINCT e ORDER BY e)
+												 FROM jsonb_array_elements_text(columns -> 'context') e));
 	END IF;
 
 	-- items: an id column of the same kind as the interactions' item ids, and optional text[] categories
@@ -367,7 +387,7 @@ EXCEPTION WHEN unique_violation THEN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.create_dataset_group(text, regclass, regclass, regclass, jsonb, boolean) IS
-'Bind a dataset group to your own tables or views. columns maps rec''s names (user_id, item_id, ts, event_type, event_value; items_item_id, categories, created_at of the items; users_user_id, user_categories (text[] or jsonb), user_categories_key of the users) to yours; user and item ids may be integers, text, varchar or uuid (each its own; the items'' and users'' id columns of the same kind), ts a timestamp or epoch seconds.';
+'Bind a dataset group to your own tables or views. columns maps rec''s names (user_id, item_id, ts, event_type, event_value; items_item_id, categories, created_at of the items; users_user_id, user_categories (text[] or jsonb), user_categories_key of the users) to yours, and context to a JSON array of the interactions'' context columns (Personalize''s context, e.g. ["device"]); user and item ids may be integers, text, varchar or uuid (each its own; the items'' and users'' id columns of the same kind), ts a timestamp or epoch seconds.';
 
 -- Training --------------------------------------------------------------------
 
@@ -896,23 +916,25 @@ CREATE FUNCTION @extschema@.rank(
 	items bigint[],
 	campaign text DEFAULT NULL,
 	filter text DEFAULT NULL,
-	filter_values jsonb DEFAULT NULL)
+	filter_values jsonb DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (item_id bigint, score real, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_rank';
-COMMENT ON FUNCTION @extschema@.rank(bigint, bigint[], text, text, jsonb) IS
-'Re-rank a caller''s candidate items for a user (Personalize''s GetPersonalizedRanking). Items unknown to the model come last with a NULL score. filter names a filter (rec.create_filter) with its filter_values: only the items that pass it are listed, as Personalize''s filters do for personalized-ranking.';
+COMMENT ON FUNCTION @extschema@.rank(bigint, bigint[], text, text, jsonb, jsonb) IS
+'Re-rank a caller''s candidate items for a user (Personalize''s GetPersonalizedRanking). Items unknown to the model come last with a NULL score. filter names a filter (rec.create_filter) with its filter_values: only the items that pass it are listed, as Personalize''s filters do for personalized-ranking. context weighs the user''s events recorded in that context as in rec.recommend().';
 
 CREATE FUNCTION @extschema@.rank(
 	user_id text,
 	items text[],
 	campaign text DEFAULT NULL,
 	filter text DEFAULT NULL,
-	filter_values jsonb DEFAULT NULL)
+	filter_values jsonb DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (item_id text, score real, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_rank';
-COMMENT ON FUNCTION @extschema@.rank(text, text[], text, text, jsonb) IS
+COMMENT ON FUNCTION @extschema@.rank(text, text[], text, text, jsonb, jsonb) IS
 'rec.rank() for a user id given as text: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
 
 CREATE FUNCTION @extschema@.rank(
@@ -920,11 +942,12 @@ CREATE FUNCTION @extschema@.rank(
 	items text[],
 	campaign text DEFAULT NULL,
 	filter text DEFAULT NULL,
-	filter_values jsonb DEFAULT NULL)
+	filter_values jsonb DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (item_id text, score real, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_rank';
-COMMENT ON FUNCTION @extschema@.rank(uuid, text[], text, text, jsonb) IS
+COMMENT ON FUNCTION @extschema@.rank(uuid, text[], text, text, jsonb, jsonb) IS
 'rec.rank() for a uuid user id: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
 
 CREATE FUNCTION @extschema@.explain(
@@ -1043,12 +1066,13 @@ CREATE FUNCTION @extschema@.recommend(
 	filter_values jsonb DEFAULT NULL,
 	promotion text DEFAULT NULL,
 	promotion_share double precision DEFAULT 0.2,
-	promotion_values jsonb DEFAULT NULL)
+	promotion_values jsonb DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (item_id bigint, score real, reason text, because_item_id bigint, variant text, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE ROWS 25
 AS 'MODULE_PATHNAME', 'rec_recommend';
-COMMENT ON FUNCTION @extschema@.recommend(bigint, integer, boolean, bigint[], bigint[], text, text, jsonb, text, double precision, jsonb) IS
-'Top-k items for a user from the user''s current history, best first. score is the item''s share of the positive scores over the whole catalogue (they sum to 1; the popularity fallback''s is the item''s share of all events), on one scale for every user and model. reason is ''personalized'' (because_item_id: the history item that contributes most), ''session'' (a new category the newest events turned to; because_item_id: the newest such event), ''exploration'' (a new item matching the user''s categories), ''user-metadata'' (a user without history: the most popular items of the categories the user''s metadata names), ''promotion'' (promoted by the promotion filter), ''impressed'' (shown to the user again and again without the user acting on it: moved down by impression_decay), ''trending'' (a trending-now campaign: the item''s events rise fastest in the newest window, the same list for every user) or ''popular'' (the fallback for a user with no usable history, and the fill after the positive scores). filter names a filter (rec.create_filter) with its filter_values; promotion a filter whose best items take round(k * promotion_share) places (default 0.2), spread evenly over the list. variant is the campaign that served: an A/B campaign''s variant for this user, or the campaign itself. rank is the row''s place in the list, from 1 (promoted items sit at their places, whatever their score). Campaign defaults to rec.campaign.';
+COMMENT ON FUNCTION @extschema@.recommend(bigint, integer, boolean, bigint[], bigint[], text, text, jsonb, text, double precision, jsonb, jsonb) IS
+'Top-k items for a user from the user''s current history, best first. score is the item''s share of the positive scores over the whole catalogue (they sum to 1; the popularity fallback''s is the item''s share of all events), on one scale for every user and model. reason is ''personalized'' (because_item_id: the history item that contributes most), ''session'' (a new category the newest events turned to; because_item_id: the newest such event), ''exploration'' (a new item matching the user''s categories), ''user-metadata'' (a user without history: the most popular items of the categories the user''s metadata names), ''promotion'' (promoted by the promotion filter), ''impressed'' (shown to the user again and again without the user acting on it: moved down by impression_decay), ''trending'' (a trending-now campaign: the item''s events rise fastest in the newest window, the same list for every user) or ''popular'' (the fallback for a user with no usable history, and the fill after the positive scores). filter names a filter (rec.create_filter) with its filter_values; promotion a filter whose best items take round(k * promotion_share) places (default 0.2), spread evenly over the list. variant is the campaign that served: an A/B campaign''s variant for this user, or the campaign itself. rank is the row''s place in the list, from 1 (promoted items sit at their places, whatever their score). context (Personalize''s context, e.g. ''{"device": "mobile"}'') names values of the dataset group''s context columns: the user''s events recorded in that context weigh 4 times more in the scores (NULL or {}: the list without context). Campaign defaults to rec.campaign.';
 
 DROP FUNCTION @extschema@.similar_items(bigint, integer, bigint[], text);
 CREATE FUNCTION @extschema@.similar_items(
@@ -1075,11 +1099,12 @@ CREATE FUNCTION @extschema@.recommend(
 	filter_values jsonb DEFAULT NULL,
 	promotion text DEFAULT NULL,
 	promotion_share double precision DEFAULT 0.2,
-	promotion_values jsonb DEFAULT NULL)
+	promotion_values jsonb DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE ROWS 25
 AS 'MODULE_PATHNAME', 'rec_recommend';
-COMMENT ON FUNCTION @extschema@.recommend(text, integer, boolean, text[], text[], text, text, jsonb, text, double precision, jsonb) IS
+COMMENT ON FUNCTION @extschema@.recommend(text, integer, boolean, text[], text[], text, text, jsonb, text, double precision, jsonb, jsonb) IS
 'rec.recommend() for a user id given as text (a text or varchar id, or an integer or uuid one written as text): item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...), filters and promotions included.';
 
 CREATE FUNCTION @extschema@.recommend(
@@ -1093,11 +1118,12 @@ CREATE FUNCTION @extschema@.recommend(
 	filter_values jsonb DEFAULT NULL,
 	promotion text DEFAULT NULL,
 	promotion_share double precision DEFAULT 0.2,
-	promotion_values jsonb DEFAULT NULL)
+	promotion_values jsonb DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE ROWS 25
 AS 'MODULE_PATHNAME', 'rec_recommend';
-COMMENT ON FUNCTION @extschema@.recommend(uuid, integer, boolean, text[], text[], text, text, jsonb, text, double precision, jsonb) IS
+COMMENT ON FUNCTION @extschema@.recommend(uuid, integer, boolean, text[], text[], text, text, jsonb, text, double precision, jsonb, jsonb) IS
 'rec.recommend() for a uuid user id: item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...), filters and promotions included.';
 
 CREATE FUNCTION @extschema@.similar_items(
@@ -2147,12 +2173,13 @@ CREATE FUNCTION @extschema@.log_event(
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL,
-	impression bigint[] DEFAULT NULL)
+	impression bigint[] DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(bigint, bigint, text, double precision, timestamptz, text, text, text, integer, bigint[]) IS
-'Record one event in a dataset group''s interactions (Personalize''s PutEvents). The next recommend(), even in the same transaction, reflects it. event_type and event_value left NULL take the column''s default (''click'' in rec.interactions); giving one to a group without that column is an error. An event dated more than a day after now() is refused. dataset_group defaults to the group of campaign, else of rec.campaign, else ''default''. event_value is double precision, so that a client''s floating-point value reaches it, and is stored in the column''s type. With campaign, the event is also attributed to the recommendation that led to it (rec.event_attribution): variant defaults to the user''s variant, rank is the position it was shown at. impression (Personalize''s impression list) records the items shown with the event, as rec.log_impression() does, under campaign (else rec.campaign), in the same call.';
+COMMENT ON FUNCTION @extschema@.log_event(bigint, bigint, text, double precision, timestamptz, text, text, text, integer, bigint[], jsonb) IS
+'Record one event in a dataset group''s interactions (Personalize''s PutEvents). The next recommend(), even in the same transaction, reflects it. event_type and event_value left NULL take the column''s default (''click'' in rec.interactions); giving one to a group without that column is an error. An event dated more than a day after now() is refused. dataset_group defaults to the group of campaign, else of rec.campaign, else ''default''. event_value is double precision, so that a client''s floating-point value reaches it, and is stored in the column''s type. With campaign, the event is also attributed to the recommendation that led to it (rec.event_attribution): variant defaults to the user''s variant, rank is the position it was shown at. impression (Personalize''s impression list) records the items shown with the event, as rec.log_impression() does, under campaign (else rec.campaign), in the same call. context (Personalize''s PutEvents context, e.g. ''{"device": "mobile"}'') stores its values in the group''s context columns, which recommend(..., context => ...) reads at once.';
 
 CREATE FUNCTION @extschema@.log_event(
 	user_id text,
@@ -2164,11 +2191,12 @@ CREATE FUNCTION @extschema@.log_event(
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL,
-	impression text[] DEFAULT NULL)
+	impression text[] DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(text, text, text, double precision, timestamptz, text, text, text, integer, text[]) IS
+COMMENT ON FUNCTION @extschema@.log_event(text, text, text, double precision, timestamptz, text, text, text, integer, text[], jsonb) IS
 'rec.log_event() for a text user id and a text item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_event(
@@ -2181,11 +2209,12 @@ CREATE FUNCTION @extschema@.log_event(
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL,
-	impression uuid[] DEFAULT NULL)
+	impression uuid[] DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(text, uuid, text, double precision, timestamptz, text, text, text, integer, uuid[]) IS
+COMMENT ON FUNCTION @extschema@.log_event(text, uuid, text, double precision, timestamptz, text, text, text, integer, uuid[], jsonb) IS
 'rec.log_event() for a text user id and a uuid item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_event(
@@ -2198,11 +2227,12 @@ CREATE FUNCTION @extschema@.log_event(
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL,
-	impression bigint[] DEFAULT NULL)
+	impression bigint[] DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(text, bigint, text, double precision, timestamptz, text, text, text, integer, bigint[]) IS
+COMMENT ON FUNCTION @extschema@.log_event(text, bigint, text, double precision, timestamptz, text, text, text, integer, bigint[], jsonb) IS
 'rec.log_event() for a text user id and a bigint item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_event(
@@ -2215,11 +2245,12 @@ CREATE FUNCTION @extschema@.log_event(
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL,
-	impression text[] DEFAULT NULL)
+	impression text[] DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(uuid, text, text, double precision, timestamptz, text, text, text, integer, text[]) IS
+COMMENT ON FUNCTION @extschema@.log_event(uuid, text, text, double precision, timestamptz, text, text, text, integer, text[], jsonb) IS
 'rec.log_event() for a uuid user id and a text item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_event(
@@ -2232,11 +2263,12 @@ CREATE FUNCTION @extschema@.log_event(
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL,
-	impression uuid[] DEFAULT NULL)
+	impression uuid[] DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(uuid, uuid, text, double precision, timestamptz, text, text, text, integer, uuid[]) IS
+COMMENT ON FUNCTION @extschema@.log_event(uuid, uuid, text, double precision, timestamptz, text, text, text, integer, uuid[], jsonb) IS
 'rec.log_event() for a uuid user id and a uuid item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_event(
@@ -2249,11 +2281,12 @@ CREATE FUNCTION @extschema@.log_event(
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL,
-	impression bigint[] DEFAULT NULL)
+	impression bigint[] DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(uuid, bigint, text, double precision, timestamptz, text, text, text, integer, bigint[]) IS
+COMMENT ON FUNCTION @extschema@.log_event(uuid, bigint, text, double precision, timestamptz, text, text, text, integer, bigint[], jsonb) IS
 'rec.log_event() for a uuid user id and a bigint item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 -- the newest events of the whole group, read by time (trending-now, issue 16)

@@ -18,14 +18,14 @@ SELECT has_function('rec', 'variant', ARRAY['text', 'bigint']);
 SELECT has_function('rec', 'log_impression', ARRAY['bigint', 'bigint[]', 'text', 'text', 'timestamp with time zone']);
 SELECT has_function('rec', 'campaign_report', ARRAY['text', 'timestamp with time zone', 'text', 'text']);
 SELECT has_function('rec', 'user_history', ARRAY['bigint', 'integer', 'text']);
-SELECT has_function('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text', 'text', 'jsonb', 'text', 'double precision', 'jsonb']);
+SELECT has_function('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text', 'text', 'jsonb', 'text', 'double precision', 'jsonb', 'jsonb']);
 SELECT has_function('rec', 'similar_items', ARRAY['bigint', 'integer', 'bigint[]', 'text', 'text', 'jsonb']);
-SELECT has_function('rec', 'rank', ARRAY['bigint', 'bigint[]', 'text', 'text', 'jsonb']);
+SELECT has_function('rec', 'rank', ARRAY['bigint', 'bigint[]', 'text', 'text', 'jsonb', 'jsonb']);
 SELECT has_function('rec', 'batch_recommend', ARRAY['text', 'integer', 'bigint[]', 'boolean', 'text', 'jsonb']);
 SELECT has_function('rec', 'create_filter', ARRAY['text', 'text', 'text', 'boolean']);
 SELECT has_function('rec', 'drop_filter', ARRAY['text']);
 SELECT has_function('rec', 'batch_recommend_jsonl', ARRAY['text', 'integer', 'bigint[]', 'text', 'jsonb']);
-SELECT has_function('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'double precision', 'timestamp with time zone', 'text', 'text', 'text', 'integer', 'bigint[]']);
+SELECT has_function('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'double precision', 'timestamp with time zone', 'text', 'text', 'text', 'integer', 'bigint[]', 'jsonb']);
 SELECT has_function('rec', 'explain', ARRAY['bigint', 'bigint', 'text']);
 SELECT has_function('rec', 'evaluate', ARRAY['text', 'regclass', 'text', 'text', 'text', 'boolean']);
 SELECT has_function('rec', 'ndcg_at_k', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer']);
@@ -35,10 +35,10 @@ SELECT has_function('rec', 'mrr', ARRAY['anycompatiblearray', 'anycompatiblearra
 SELECT has_function('rec', 'hit_at_k', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer']);
 
 -- honest labels
-SELECT volatility_is('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text', 'text', 'jsonb', 'text', 'double precision', 'jsonb'], 'stable');
+SELECT volatility_is('rec', 'recommend', ARRAY['bigint', 'integer', 'boolean', 'bigint[]', 'bigint[]', 'text', 'text', 'jsonb', 'text', 'double precision', 'jsonb', 'jsonb'], 'stable');
 SELECT volatility_is('rec', 'similar_items', ARRAY['bigint', 'integer', 'bigint[]', 'text', 'text', 'jsonb'], 'stable');
 SELECT volatility_is('rec', 'train', ARRAY['text', 'text', 'text', 'jsonb'], 'volatile');
-SELECT volatility_is('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'double precision', 'timestamp with time zone', 'text', 'text', 'text', 'integer', 'bigint[]'], 'volatile');
+SELECT volatility_is('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'double precision', 'timestamp with time zone', 'text', 'text', 'text', 'integer', 'bigint[]', 'jsonb'], 'volatile');
 SELECT volatility_is('rec', 'ndcg_at_k', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer'], 'immutable');
 SELECT volatility_is('rec', 'variant', ARRAY['text', 'bigint'], 'stable');
 SELECT volatility_is('rec', 'campaign_report', ARRAY['text', 'timestamp with time zone', 'text', 'text'], 'stable');

@@ -86,10 +86,19 @@ BEGIN
 		RAISE EXCEPTION 'columns must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	FOR k IN SELECT jsonb_object_keys(columns) LOOP
-		IF k <> ALL ('{user_id,item_id,ts,event_type,event_value,items_item_id,categories,created_at,users_user_id,user_categories,user_categories_key}') THEN
+		IF k <> ALL ('{user_id,item_id,ts,event_type,event_value,context,items_item_id,categories,created_at,users_user_id,user_categories,user_categories_key}') THEN
 			RAISE EXCEPTION 'unknown column mapping key "%"', k
 				USING ERRCODE = 'invalid_parameter_value',
-					  HINT = 'Keys are user_id, item_id, ts, event_type, event_value, items_item_id, categories, created_at, users_user_id, user_categories and user_categories_key.';
+					  HINT = 'Keys are user_id, item_id, ts, event_type, event_value, context, items_item_id, categories, created_at, users_user_id, user_categories and user_categories_key.';
+		END IF;
+		IF k = 'context' THEN
+			IF jsonb_typeof(columns -> k) <> 'array' OR jsonb_array_length(columns -> k) = 0
+			   OR EXISTS (SELECT FROM jsonb_array_elements(columns -> k) e WHERE jsonb_typeof(e) <> 'string') THEN
+				RAISE EXCEPTION 'column mapping "context" must be a non-empty array of column names'
+					USING ERRCODE = 'invalid_parameter_value',
+						  HINT = 'Give it as ''{"context": ["device", "daypart"]}''.';
+			END IF;
+			CONTINUE;
 		END IF;
 		IF jsonb_typeof(columns -> k) <> 'string' THEN
 			RAISE EXCEPTION 'column mapping "%" must be a column name string', k
@@ -137,6 +146,17 @@ BEGIN
 				USING ERRCODE = 'datatype_mismatch';
 		END IF;
 		m := m || jsonb_build_object('event_value', coalesce(columns ->> 'event_value', 'event_value'));
+	END IF;
+
+	-- context (Personalize's context): columns of the interactions, of any type,
+	-- that serving's context => {"column": value} compares as text
+	FOR k IN SELECT DISTINCT e FROM jsonb_array_elements_text(columns -> 'context') e ORDER BY 1 LOOP
+		PERFORM rec_internal.column_type(interactions, k, 'context',
+			'Map the interactions'' context columns with columns => ''{"context": ["device", "daypart"]}''.');
+	END LOOP;
+	IF columns ? 'context' THEN
+		m := m || jsonb_build_object('context', (SELECT jsonb_agg(DISTINCT e ORDER BY e)
+												 FROM jsonb_array_elements_text(columns -> 'context') e));
 	END IF;
 
 	-- items: an id column of the same kind as the interactions' item ids, and optional text[] categories
@@ -245,4 +265,4 @@ EXCEPTION WHEN unique_violation THEN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.create_dataset_group(text, regclass, regclass, regclass, jsonb, boolean) IS
-'Bind a dataset group to your own tables or views. columns maps rec''s names (user_id, item_id, ts, event_type, event_value; items_item_id, categories, created_at of the items; users_user_id, user_categories (text[] or jsonb), user_categories_key of the users) to yours; user and item ids may be integers, text, varchar or uuid (each its own; the items'' and users'' id columns of the same kind), ts a timestamp or epoch seconds.';
+'Bind a dataset group to your own tables or views. columns maps rec''s names (user_id, item_id, ts, event_type, event_value; items_item_id, categories, created_at of the items; users_user_id, user_categories (text[] or jsonb), user_categories_key of the users) to yours, and context to a JSON array of the interactions'' context columns (Personalize''s context, e.g. ["device"]); user and item ids may be integers, text, varchar or uuid (each its own; the items'' and users'' id columns of the same kind), ts a timestamp or epoch seconds.';

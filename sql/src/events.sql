@@ -36,12 +36,13 @@ CREATE FUNCTION @extschema@.log_event(
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL,
-	impression bigint[] DEFAULT NULL)
+	impression bigint[] DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(bigint, bigint, text, double precision, timestamptz, text, text, text, integer, bigint[]) IS
-'Record one event in a dataset group''s interactions (Personalize''s PutEvents). The next recommend(), even in the same transaction, reflects it. event_type and event_value left NULL take the column''s default (''click'' in rec.interactions); giving one to a group without that column is an error. An event dated more than a day after now() is refused. dataset_group defaults to the group of campaign, else of rec.campaign, else ''default''. event_value is double precision, so that a client''s floating-point value reaches it, and is stored in the column''s type. With campaign, the event is also attributed to the recommendation that led to it (rec.event_attribution): variant defaults to the user''s variant, rank is the position it was shown at. impression (Personalize''s impression list) records the items shown with the event, as rec.log_impression() does, under campaign (else rec.campaign), in the same call.';
+COMMENT ON FUNCTION @extschema@.log_event(bigint, bigint, text, double precision, timestamptz, text, text, text, integer, bigint[], jsonb) IS
+'Record one event in a dataset group''s interactions (Personalize''s PutEvents). The next recommend(), even in the same transaction, reflects it. event_type and event_value left NULL take the column''s default (''click'' in rec.interactions); giving one to a group without that column is an error. An event dated more than a day after now() is refused. dataset_group defaults to the group of campaign, else of rec.campaign, else ''default''. event_value is double precision, so that a client''s floating-point value reaches it, and is stored in the column''s type. With campaign, the event is also attributed to the recommendation that led to it (rec.event_attribution): variant defaults to the user''s variant, rank is the position it was shown at. impression (Personalize''s impression list) records the items shown with the event, as rec.log_impression() does, under campaign (else rec.campaign), in the same call. context (Personalize''s PutEvents context, e.g. ''{"device": "mobile"}'') stores its values in the group''s context columns, which recommend(..., context => ...) reads at once.';
 
 CREATE FUNCTION @extschema@.log_impression(
 	user_id bigint,
@@ -79,11 +80,12 @@ CREATE FUNCTION @extschema@.log_event(
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL,
-	impression text[] DEFAULT NULL)
+	impression text[] DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(text, text, text, double precision, timestamptz, text, text, text, integer, text[]) IS
+COMMENT ON FUNCTION @extschema@.log_event(text, text, text, double precision, timestamptz, text, text, text, integer, text[], jsonb) IS
 'rec.log_event() for a text user id and a text item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_event(
@@ -96,11 +98,12 @@ CREATE FUNCTION @extschema@.log_event(
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL,
-	impression uuid[] DEFAULT NULL)
+	impression uuid[] DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(text, uuid, text, double precision, timestamptz, text, text, text, integer, uuid[]) IS
+COMMENT ON FUNCTION @extschema@.log_event(text, uuid, text, double precision, timestamptz, text, text, text, integer, uuid[], jsonb) IS
 'rec.log_event() for a text user id and a uuid item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_event(
@@ -113,11 +116,12 @@ CREATE FUNCTION @extschema@.log_event(
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL,
-	impression bigint[] DEFAULT NULL)
+	impression bigint[] DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(text, bigint, text, double precision, timestamptz, text, text, text, integer, bigint[]) IS
+COMMENT ON FUNCTION @extschema@.log_event(text, bigint, text, double precision, timestamptz, text, text, text, integer, bigint[], jsonb) IS
 'rec.log_event() for a text user id and a bigint item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_event(
@@ -130,11 +134,12 @@ CREATE FUNCTION @extschema@.log_event(
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL,
-	impression text[] DEFAULT NULL)
+	impression text[] DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(uuid, text, text, double precision, timestamptz, text, text, text, integer, text[]) IS
+COMMENT ON FUNCTION @extschema@.log_event(uuid, text, text, double precision, timestamptz, text, text, text, integer, text[], jsonb) IS
 'rec.log_event() for a uuid user id and a text item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_event(
@@ -147,11 +152,12 @@ CREATE FUNCTION @extschema@.log_event(
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL,
-	impression uuid[] DEFAULT NULL)
+	impression uuid[] DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(uuid, uuid, text, double precision, timestamptz, text, text, text, integer, uuid[]) IS
+COMMENT ON FUNCTION @extschema@.log_event(uuid, uuid, text, double precision, timestamptz, text, text, text, integer, uuid[], jsonb) IS
 'rec.log_event() for a uuid user id and a uuid item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_event(
@@ -164,11 +170,12 @@ CREATE FUNCTION @extschema@.log_event(
 	campaign text DEFAULT NULL,
 	variant text DEFAULT NULL,
 	rank integer DEFAULT NULL,
-	impression bigint[] DEFAULT NULL)
+	impression bigint[] DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'rec_log_event';
-COMMENT ON FUNCTION @extschema@.log_event(uuid, bigint, text, double precision, timestamptz, text, text, text, integer, bigint[]) IS
+COMMENT ON FUNCTION @extschema@.log_event(uuid, bigint, text, double precision, timestamptz, text, text, text, integer, bigint[], jsonb) IS
 'rec.log_event() for a uuid user id and a bigint item id. An attributed event of a text or uuid group is recorded with the ids'' rec.key_id(). Otherwise as rec.log_event(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.log_impression(

@@ -23,12 +23,13 @@ CREATE FUNCTION @extschema@.rank(
 	items bigint[],
 	campaign text DEFAULT NULL,
 	filter text DEFAULT NULL,
-	filter_values jsonb DEFAULT NULL)
+	filter_values jsonb DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (item_id bigint, score real, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_rank';
-COMMENT ON FUNCTION @extschema@.rank(bigint, bigint[], text, text, jsonb) IS
-'Re-rank a caller''s candidate items for a user (Personalize''s GetPersonalizedRanking). Items unknown to the model come last with a NULL score. filter names a filter (rec.create_filter) with its filter_values: only the items that pass it are listed, as Personalize''s filters do for personalized-ranking.';
+COMMENT ON FUNCTION @extschema@.rank(bigint, bigint[], text, text, jsonb, jsonb) IS
+'Re-rank a caller''s candidate items for a user (Personalize''s GetPersonalizedRanking). Items unknown to the model come last with a NULL score. filter names a filter (rec.create_filter) with its filter_values: only the items that pass it are listed, as Personalize''s filters do for personalized-ranking. context weighs the user''s events recorded in that context as in rec.recommend().';
 
 CREATE FUNCTION @extschema@.user_history(user_id bigint, k integer DEFAULT 25, dataset_group text DEFAULT 'default')
 RETURNS TABLE (item_id bigint, ts timestamptz)
@@ -66,11 +67,12 @@ CREATE FUNCTION @extschema@.rank(
 	items text[],
 	campaign text DEFAULT NULL,
 	filter text DEFAULT NULL,
-	filter_values jsonb DEFAULT NULL)
+	filter_values jsonb DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (item_id text, score real, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_rank';
-COMMENT ON FUNCTION @extschema@.rank(text, text[], text, text, jsonb) IS
+COMMENT ON FUNCTION @extschema@.rank(text, text[], text, text, jsonb, jsonb) IS
 'rec.rank() for a user id given as text: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
 
 CREATE FUNCTION @extschema@.rank(
@@ -78,11 +80,12 @@ CREATE FUNCTION @extschema@.rank(
 	items text[],
 	campaign text DEFAULT NULL,
 	filter text DEFAULT NULL,
-	filter_values jsonb DEFAULT NULL)
+	filter_values jsonb DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (item_id text, score real, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_rank';
-COMMENT ON FUNCTION @extschema@.rank(uuid, text[], text, text, jsonb) IS
+COMMENT ON FUNCTION @extschema@.rank(uuid, text[], text, text, jsonb, jsonb) IS
 'rec.rank() for a uuid user id: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
 
 CREATE FUNCTION @extschema@.explain(
@@ -200,12 +203,13 @@ CREATE FUNCTION @extschema@.recommend(
 	filter_values jsonb DEFAULT NULL,
 	promotion text DEFAULT NULL,
 	promotion_share double precision DEFAULT 0.2,
-	promotion_values jsonb DEFAULT NULL)
+	promotion_values jsonb DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (item_id bigint, score real, reason text, because_item_id bigint, variant text, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE ROWS 25
 AS 'MODULE_PATHNAME', 'rec_recommend';
-COMMENT ON FUNCTION @extschema@.recommend(bigint, integer, boolean, bigint[], bigint[], text, text, jsonb, text, double precision, jsonb) IS
-'Top-k items for a user from the user''s current history, best first. score is the item''s share of the positive scores over the whole catalogue (they sum to 1; the popularity fallback''s is the item''s share of all events), on one scale for every user and model. reason is ''personalized'' (because_item_id: the history item that contributes most), ''session'' (a new category the newest events turned to; because_item_id: the newest such event), ''exploration'' (a new item matching the user''s categories), ''user-metadata'' (a user without history: the most popular items of the categories the user''s metadata names), ''promotion'' (promoted by the promotion filter), ''impressed'' (shown to the user again and again without the user acting on it: moved down by impression_decay), ''trending'' (a trending-now campaign: the item''s events rise fastest in the newest window, the same list for every user) or ''popular'' (the fallback for a user with no usable history, and the fill after the positive scores). filter names a filter (rec.create_filter) with its filter_values; promotion a filter whose best items take round(k * promotion_share) places (default 0.2), spread evenly over the list. variant is the campaign that served: an A/B campaign''s variant for this user, or the campaign itself. rank is the row''s place in the list, from 1 (promoted items sit at their places, whatever their score). Campaign defaults to rec.campaign.';
+COMMENT ON FUNCTION @extschema@.recommend(bigint, integer, boolean, bigint[], bigint[], text, text, jsonb, text, double precision, jsonb, jsonb) IS
+'Top-k items for a user from the user''s current history, best first. score is the item''s share of the positive scores over the whole catalogue (they sum to 1; the popularity fallback''s is the item''s share of all events), on one scale for every user and model. reason is ''personalized'' (because_item_id: the history item that contributes most), ''session'' (a new category the newest events turned to; because_item_id: the newest such event), ''exploration'' (a new item matching the user''s categories), ''user-metadata'' (a user without history: the most popular items of the categories the user''s metadata names), ''promotion'' (promoted by the promotion filter), ''impressed'' (shown to the user again and again without the user acting on it: moved down by impression_decay), ''trending'' (a trending-now campaign: the item''s events rise fastest in the newest window, the same list for every user) or ''popular'' (the fallback for a user with no usable history, and the fill after the positive scores). filter names a filter (rec.create_filter) with its filter_values; promotion a filter whose best items take round(k * promotion_share) places (default 0.2), spread evenly over the list. variant is the campaign that served: an A/B campaign''s variant for this user, or the campaign itself. rank is the row''s place in the list, from 1 (promoted items sit at their places, whatever their score). context (Personalize''s context, e.g. ''{"device": "mobile"}'') names values of the dataset group''s context columns: the user''s events recorded in that context weigh 4 times more in the scores (NULL or {}: the list without context). Campaign defaults to rec.campaign.';
 
 CREATE FUNCTION @extschema@.similar_items(
 	item_id bigint,
@@ -231,11 +235,12 @@ CREATE FUNCTION @extschema@.recommend(
 	filter_values jsonb DEFAULT NULL,
 	promotion text DEFAULT NULL,
 	promotion_share double precision DEFAULT 0.2,
-	promotion_values jsonb DEFAULT NULL)
+	promotion_values jsonb DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE ROWS 25
 AS 'MODULE_PATHNAME', 'rec_recommend';
-COMMENT ON FUNCTION @extschema@.recommend(text, integer, boolean, text[], text[], text, text, jsonb, text, double precision, jsonb) IS
+COMMENT ON FUNCTION @extschema@.recommend(text, integer, boolean, text[], text[], text, text, jsonb, text, double precision, jsonb, jsonb) IS
 'rec.recommend() for a user id given as text (a text or varchar id, or an integer or uuid one written as text): item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...), filters and promotions included.';
 
 CREATE FUNCTION @extschema@.recommend(
@@ -249,11 +254,12 @@ CREATE FUNCTION @extschema@.recommend(
 	filter_values jsonb DEFAULT NULL,
 	promotion text DEFAULT NULL,
 	promotion_share double precision DEFAULT 0.2,
-	promotion_values jsonb DEFAULT NULL)
+	promotion_values jsonb DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (item_id text, score real, reason text, because_item_id text, variant text, rank integer)
 LANGUAGE C STABLE PARALLEL SAFE ROWS 25
 AS 'MODULE_PATHNAME', 'rec_recommend';
-COMMENT ON FUNCTION @extschema@.recommend(uuid, integer, boolean, text[], text[], text, text, jsonb, text, double precision, jsonb) IS
+COMMENT ON FUNCTION @extschema@.recommend(uuid, integer, boolean, text[], text[], text, text, jsonb, text, double precision, jsonb, jsonb) IS
 'rec.recommend() for a uuid user id: item ids come back as text, exactly as stored (uuids in canonical form). Otherwise as rec.recommend(bigint, ...), filters and promotions included.';
 
 CREATE FUNCTION @extschema@.similar_items(

@@ -29,6 +29,8 @@ typedef struct RecHistory
 	int32	   *items;			/* dense item index, -1 when unknown to the model */
 	float8	   *times;			/* event time, epoch seconds */
 	float	   *weights;		/* event type weight of each event, or NULL: all 1 */
+	bool	   *in_context;		/* each event was recorded in the asked context, or
+								 * NULL: no context asked (or none of them was) */
 } RecHistory;
 
 extern void RecCheckK(int32 k);

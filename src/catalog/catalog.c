@@ -9,8 +9,11 @@
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "catalog/pg_type.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/inval.h"
+#include "utils/jsonb.h"
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -36,8 +39,9 @@
 	COL("created_at") ", " COL("user_type") ", " COL("item_type") ", " \
 	"g.users::oid, " COL("users_user_id") ", " \
 	COL("user_categories") ", (" COL("user_categories_json") ")::bool, " \
-	COL("user_categories_key")
-#define BINDING_NATTS 19
+	COL("user_categories_key") ", ARRAY(SELECT pg_catalog.jsonb_array_elements_text(" \
+	"g.columns OPERATOR(pg_catalog.->) 'context'))"
+#define BINDING_NATTS 20
 
 #define KEPT_PLAN_SLOTS 32	/* filters and promotions keep a plan per part too */
 
@@ -141,6 +145,22 @@ ReadBinding(HeapTuple tuple, TupleDesc desc, int first, RecBinding *b, MemoryCon
 	b->user_categories_col = GetText(tuple, desc, first + 16);
 	b->user_categories_json = DatumGetBool(SPI_getbinval(tuple, desc, first + 17, &isnull)) && !isnull;
 	b->user_categories_key = GetText(tuple, desc, first + 18);
+	b->n_context = 0;
+	b->context_cols = NULL;
+	{
+		Datum		d = SPI_getbinval(tuple, desc, first + 19, &isnull);
+		Datum	   *elems;
+		int			i;
+
+		if (!isnull)
+		{
+			deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
+							  &elems, NULL, &b->n_context);
+			b->context_cols = palloc(sizeof(char *) * Max(b->n_context, 1));
+			for (i = 0; i < b->n_context; i++)
+				b->context_cols[i] = TextDatumGetCString(elems[i]);
+		}
+	}
 	if (!OidIsValid(b->users) || b->users_id_col == NULL)
 		b->user_categories_col = NULL;
 	b->event_weights = NULL;
@@ -203,6 +223,8 @@ CheckMappedColumn(const RecBinding *b, Oid relid, const char *key, const char *c
 void
 RecCheckBinding(const RecBinding *b)
 {
+	int			i;
+
 	(void) RecRelationName(b->interactions, b->group);
 	CheckMappedColumn(b, b->interactions, "user_id", b->user_col);
 	CheckMappedColumn(b, b->interactions, "item_id", b->item_col);
@@ -222,6 +244,66 @@ RecCheckBinding(const RecBinding *b)
 		CheckMappedColumn(b, b->users, "users_user_id", b->users_id_col);
 		CheckMappedColumn(b, b->users, "user_categories", b->user_categories_col);
 	}
+	for (i = 0; i < b->n_context; i++)
+		CheckMappedColumn(b, b->interactions, "context", b->context_cols[i]);
+}
+
+/*
+ * Error unless context (the context argument of rec.recommend, rec.rank and
+ * rec.log_event) is a JSON object whose keys are context columns of the
+ * group and whose values are strings, numbers or booleans.  Return whether
+ * it names any ({} names none).
+ */
+bool
+RecCheckContext(const RecBinding *b, Jsonb *context)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char	   *key = NULL;
+
+	if (!JB_ROOT_IS_OBJECT(context))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("context must be a JSON object"),
+				 errhint("Give it as '{\"device\": \"mobile\"}'.")));
+	if (JB_ROOT_COUNT(context) == 0)
+		return false;
+	if (b->n_context == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dataset group \"%s\" maps no context columns", b->group),
+				 errhint("Map them with rec.create_dataset_group(..., columns => '{\"context\": [\"device\"]}', replace => true).")));
+	it = JsonbIteratorInit(&context->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			StringInfoData names;
+			int			i;
+
+			key = pnstrdup(v.val.string.val, v.val.string.len);
+			for (i = 0; i < b->n_context; i++)
+				if (strcmp(b->context_cols[i], key) == 0)
+					break;
+			if (i < b->n_context)
+				continue;
+			initStringInfo(&names);
+			for (i = 0; i < b->n_context; i++)
+				appendStringInfo(&names, "%s%s", i > 0 ? ", " : "", b->context_cols[i]);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("context key \"%s\" is not a context column of dataset group \"%s\"",
+							key, b->group),
+					 errdetail("Its context columns are: %s.", names.data)));
+		}
+		else if (tok == WJB_VALUE &&
+				 v.type != jbvString && v.type != jbvNumeric && v.type != jbvBool)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("context value of \"%s\" must be a string, number or boolean", key)));
+	}
+	return true;
 }
 
 /* Read a campaign's A/B variants and their shares into target, in cxt */
@@ -338,6 +420,14 @@ CopyTarget(const RecCampaignTarget *from, RecCampaignTarget *to, MemoryContext c
 	COPY(binding.user_type);
 	COPY(binding.item_type);
 #undef COPY
+	if (from->binding.n_context > 0)
+	{
+		int			i;
+
+		to->binding.context_cols = MemoryContextAlloc(cxt, sizeof(char *) * from->binding.n_context);
+		for (i = 0; i < from->binding.n_context; i++)
+			to->binding.context_cols[i] = MemoryContextStrdup(cxt, from->binding.context_cols[i]);
+	}
 	if (from->n_variants > 0)
 	{
 		int			i;

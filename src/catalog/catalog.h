@@ -9,6 +9,7 @@
 
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
+#include "utils/jsonb.h"
 
 /* What kind of ids a dataset group's column holds */
 typedef enum RecKeyKind
@@ -38,6 +39,8 @@ typedef struct RecBinding
 	char	   *user_categories_col;	/* its column of liked categories, or NULL */
 	bool		user_categories_json;	/* that column is jsonb (else text[]) */
 	char	   *user_categories_key;	/* the jsonb key holding them, or NULL: every value */
+	int			n_context;		/* context columns of the interactions (Personalize's context) */
+	char	  **context_cols;	/* their names */
 	char	   *event_weights;	/* a version's event type weights (JSON object), or NULL */
 	double		value_threshold;	/* a version's event value threshold; NaN: none */
 	char	   *user_type;		/* type of the user ids (e.g. "text"); NULL: integer */
@@ -67,6 +70,7 @@ extern void RecResolveCampaignForUser(const char *name, int64 user_id, RecCampai
 extern void RecResolveCampaignEntry(const char *name, RecCampaignTarget *target);
 extern void RecResolveCampaignVariant(RecCampaignTarget *target, int64 user_id);
 extern void RecCheckBinding(const RecBinding *binding);
+extern bool RecCheckContext(const RecBinding *binding, Jsonb *context);
 extern RecKeyKind RecKeyKindOf(const char *type_name);
 extern char *RecRelationName(Oid relid, const char *group);
 extern char *RecTimeExpr(const RecBinding *binding);

@@ -16,6 +16,8 @@
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 #include "catalog.h"
@@ -46,6 +48,31 @@ RequireColumn(const RecBinding *b, const char *col, const char *key)
 						strcmp(key, "event_type") == 0 ? "event type" : "event value"),
 				 errhint("Bind one with rec.create_dataset_group(..., columns => '{\"%s\": \"column_name\"}', replace => true), or leave %s out.",
 						 key, key)));
+}
+
+/*
+ * Add the context columns the event's context names to an INSERT's column
+ * and value lists: each value is read from the context ($param) as text and
+ * cast to its column's type.
+ */
+static void
+AddContextColumns(const RecBinding *b, Jsonb *context, int param, StringInfo cols, StringInfo vals)
+{
+	int			i;
+
+	for (i = 0; i < b->n_context; i++)
+	{
+		const char *col = b->context_cols[i];
+		AttrNumber	attnum = get_attnum(b->interactions, col);
+		JsonbValue *v = getKeyJsonValueFromContainer(&context->root, col, strlen(col), NULL);
+
+		if (v == NULL || attnum == InvalidAttrNumber)
+			continue;
+		appendStringInfo(cols, ", %s", quote_identifier(col));
+		appendStringInfo(vals, ", CAST(($%d OPERATOR(pg_catalog.->>) %s) AS %s)", param,
+						 quote_literal_cstr(col),
+						 format_type_be_qualified(get_atttype(b->interactions, attnum)));
+	}
 }
 
 /*
@@ -235,7 +262,7 @@ ReadKeys(FunctionCallInfo fcinfo, const RecBinding *b, const char *how, RecKey *
 
 /*
  * rec.log_event(user_id, item_id, event_type, event_value, ts, dataset_group,
- * campaign, variant, rank, impression) inserts one event, and with campaign
+ * campaign, variant, rank, impression, context) inserts one event, and with campaign
  * attributes it to the recommendation that led to it (AttributeEvent); with
  * impression, it records the list shown too (LogImpression).  event_type and event_value are stored only when given
  * (a NULL leaves the column to its default); giving one to a group bound to
@@ -243,7 +270,8 @@ ReadKeys(FunctionCallInfo fcinfo, const RecBinding *b, const char *how, RecKey *
  * dated more than a day after now() is refused: one such event would
  * otherwise become the newest of its user's history for good.  Without
  * dataset_group the event goes to the group of its campaign, or of
- * rec.campaign, or to "default" (EventGroup).
+ * rec.campaign, or to "default" (EventGroup).  context stores the values it
+ * names in the group's context columns (Personalize's PutEvents context).
  */
 Datum
 rec_log_event(PG_FUNCTION_ARGS)
@@ -255,9 +283,10 @@ rec_log_event(PG_FUNCTION_ARGS)
 	const char *relation;
 	StringInfoData cols;
 	StringInfoData vals;
-	Oid			argtypes[5];
-	Datum		args[5];
-	char		nulls[5];
+	Oid			argtypes[6];
+	Datum		args[6];
+	char		nulls[6];
+	Jsonb	   *context = NULL;
 	int			nargs = 0;
 	int			ret;
 	const char *how = NULL;
@@ -351,6 +380,16 @@ rec_log_event(PG_FUNCTION_ARGS)
 		ADD_ARG(b.event_value_col, FLOAT8OID, PG_GETARG_DATUM(3), false);
 	}
 #undef ADD_ARG
+	if (PG_NARGS() > 10 && !PG_ARGISNULL(10))
+		context = PG_GETARG_JSONB_P(10);
+	if (context != NULL && RecCheckContext(&b, context))
+		AddContextColumns(&b, context, nargs + 1, &cols, &vals);
+	if (context != NULL && JB_ROOT_COUNT(context) > 0)
+	{
+		argtypes[nargs] = JSONBOID;
+		args[nargs] = JsonbPGetDatum(context);
+		nulls[nargs++] = ' ';
+	}
 
 	ret = SPI_execute_plan(RecKeptPlan(psprintf("INSERT INTO %s (%s) VALUES (%s)",
 												relation, cols.data, vals.data),

@@ -226,6 +226,7 @@ AsOfHistory(const RecDataset *ds, const int32 *to_model, const HoldoutPair *pair
 	h->items = palloc(sizeof(int32) * Max(to - from, 1));
 	h->times = palloc(sizeof(float8) * Max(to - from, 1));
 	h->weights = ds->ev_weight ? palloc(sizeof(float) * Max(to - from, 1)) : NULL;
+	h->in_context = NULL;
 	for (int64 e = from; e < to; e++)
 	{
 		int32		at = FindItem(pairs, hu, ds->item_ids[ds->ev_item[e]]);

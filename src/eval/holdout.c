@@ -112,6 +112,7 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 			hs[b].items = ds->ev_item + first + split->input_len[u] - n;
 			hs[b].times = ds->ev_time + first + split->input_len[u] - n;
 			hs[b].weights = ds->ev_weight ? ds->ev_weight + first + split->input_len[u] - n : NULL;
+			hs[b].in_context = NULL;
 		}
 		RecScoreBlock(m, hs, nb, &block);
 

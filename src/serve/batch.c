@@ -240,6 +240,7 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 			hs[b].items = palloc(sizeof(int32) * Max(hs[b].n, 1));
 			hs[b].times = ds->ev_time + from;
 			hs[b].weights = ds->ev_weight ? ds->ev_weight + from : NULL;
+			hs[b].in_context = NULL;
 			for (e = from; e < to; e++)
 				hs[b].items[e - from] = to_model[ds->ev_item[e]];
 		}

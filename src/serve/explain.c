@@ -115,7 +115,7 @@ rec_explain(PG_FUNCTION_ARGS)
 		SPI_finish();
 		return (Datum) 0;
 	}
-	RecReadHistory(&target.binding, &user, m, &h);
+	RecReadHistory(&target.binding, &user, m, NULL, &h);
 
 	/*
 	 * contributions per event, summed per history item (in event order, over

@@ -18,10 +18,36 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "utils/acl.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 
 #include "dataset.h"
 #include "history.h"
+
+/*
+ * Return the SQL condition "this event happened in the context $5": each
+ * context column the context names equals its value (compared as text), and
+ * the columns it does not name match anything.
+ */
+static char *
+ContextMatchExpr(const RecBinding *b)
+{
+	StringInfoData e;
+	int			i;
+
+	initStringInfo(&e);
+	for (i = 0; i < b->n_context; i++)
+	{
+		const char *key = quote_literal_cstr(b->context_cols[i]);
+
+		appendStringInfo(&e, "%sCOALESCE(%s::text OPERATOR(pg_catalog.=)"
+						 " ($5 OPERATOR(pg_catalog.->>) %s),"
+						 " NOT ($5 OPERATOR(pg_catalog.?) %s))",
+						 i > 0 ? " AND " : "", quote_identifier(b->context_cols[i]), key, key);
+	}
+	return e.data;
+}
 
 /*
  * Read the newest rec.max_history events of a user, oldest first, mapped to
@@ -30,21 +56,31 @@
  * uuid items are read as text and looked up by their keys.  A version trained
  * with event_value_threshold or event_weights reads the events as its
  * training did: those below the threshold (or weighing 0) are left out, and
- * each keeps its type's weight (history.weights).
+ * each keeps its type's weight (history.weights).  With a context (a jsonb
+ * object over the group's context columns; NULL or {}: none), the events
+ * recorded in that context weigh REC_CONTEXT_LIFT times more: what the user
+ * does in this context leads the list, and the next-item term follows the
+ * newest events of that context (RecTransitionWeights); when none of the
+ * events was recorded in it, the list is the one without context.  The
+ * context columns are read with the history, so an event logged a moment
+ * ago counts at once.
  */
 void
-RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, RecHistory *h)
+RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, Jsonb *context,
+			   RecHistory *h)
 {
 	const char *ts = quote_identifier(b->ts_col);
 	const char *item = quote_identifier(b->item_col);
 	bool		keyed = (m->key_kind != REC_KEY_INT);
 	bool		weighed = b->event_weights != NULL || !isnan(b->value_threshold);
+	bool		contextual = context != NULL && RecCheckContext(b, context);
 	char	   *weight = b->event_weights ? RecEventWeightExpr(b, 4) : "1::float4";
-	char	   *sql = psprintf("SELECT %s::%s, %s%s%s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1"
+	char	   *sql = psprintf("SELECT %s::%s, %s, %s, %s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1"
 							   " AND %s IS NOT NULL AND %s IS NOT NULL%s%s%s%s"
 							   " ORDER BY %s DESC LIMIT $2",
 							   item, keyed ? "text" : "int8", RecTimeExpr(b),
-							   weighed ? ", " : "", weighed ? weight : "",
+							   weighed ? weight : "1::float4",
+							   contextual ? ContextMatchExpr(b) : "false",
 							   RecRelationName(b->interactions, b->group),
 							   quote_identifier(b->user_col), item, ts,
 							   b->event_weights ? psprintf(" AND %s OPERATOR(pg_catalog.>) 0", weight) : "",
@@ -52,29 +88,42 @@ RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, RecHi
 							   !isnan(b->value_threshold) ? quote_identifier(b->event_value_col ? b->event_value_col : "") : "",
 							   !isnan(b->value_threshold) ? "::float8 OPERATOR(pg_catalog.>=) $3" : "",
 							   ts);
-	Oid			argtypes[4] = {user->type, INT4OID, FLOAT8OID, JSONBOID};
-	Datum		args[4];
+	Oid			argtypes[5] = {user->type, INT4OID, FLOAT8OID, JSONBOID, JSONBOID};
+	Datum		args[5];
+	char		nulls[6] = "  nnn";
+	int			nargs = contextual ? 5 : weighed ? 4 : 2;
+	int			in_context = 0;
 	int			ret;
 	uint64		r;
 
 	args[0] = user->native;
 	args[1] = Int32GetDatum(rec_max_history);
+	args[2] = args[3] = args[4] = (Datum) 0;
 	if (weighed)
 	{
 		RecCheckEventColumns(b);
 		args[2] = Float8GetDatum(b->value_threshold);
-		args[3] = b->event_weights ?
-			DirectFunctionCall1(jsonb_in, CStringGetDatum(b->event_weights)) : (Datum) 0;
+		nulls[2] = ' ';
+		if (b->event_weights)
+		{
+			args[3] = DirectFunctionCall1(jsonb_in, CStringGetDatum(b->event_weights));
+			nulls[3] = ' ';
+		}
 	}
-	ret = SPI_execute_plan(RecKeptPlan(sql, weighed ? 4 : 2, argtypes), args,
-						   weighed ? (b->event_weights ? "    " : "   n") : NULL, true, 0);
+	if (contextual)
+	{
+		args[4] = JsonbPGetDatum(context);
+		nulls[4] = ' ';
+	}
+	ret = SPI_execute_plan(RecKeptPlan(sql, nargs, argtypes), args, nulls, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "history query failed: %s", SPI_result_code_string(ret));
 
 	h->n = (int) SPI_processed;
 	h->items = palloc(sizeof(int32) * Max(h->n, 1));
 	h->times = palloc(sizeof(float8) * Max(h->n, 1));
-	h->weights = weighed ? palloc(sizeof(float) * Max(h->n, 1)) : NULL;
+	h->weights = weighed || contextual ? palloc(sizeof(float) * Max(h->n, 1)) : NULL;
+	h->in_context = contextual ? palloc(sizeof(bool) * Max(h->n, 1)) : NULL;
 	for (r = 0; r < SPI_processed; r++)
 	{
 		bool		isnull;
@@ -84,10 +133,22 @@ RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, RecHi
 
 		h->items[at] = RecItemDatumIndex(m, d, keyed);
 		h->times[at] = DatumGetFloat8(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
-		if (weighed)
+		if (h->weights)
 			h->weights[at] = DatumGetFloat4(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &isnull));
+		if (h->in_context)
+		{
+			d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 4, &isnull);
+			h->in_context[at] = !isnull && DatumGetBool(d);
+			if (h->in_context[at])
+			{
+				h->weights[at] *= REC_CONTEXT_LIFT;
+				in_context++;
+			}
+		}
 	}
 	SPI_freetuptable(SPI_tuptable);
+	if (contextual && in_context == 0)
+		h->in_context = NULL;	/* none in this context: the list without context */
 	pfree(sql);
 }
 

@@ -10,8 +10,10 @@
 #include "model.h"
 #include "score.h"
 
+#define REC_CONTEXT_LIFT 4.0f	/* weight of a history event recorded in the asked context */
+
 extern void RecReadHistory(const RecBinding *binding, const RecKey *user, const RecModel *m,
-						   RecHistory *h);
+						   Jsonb *context, RecHistory *h);
 extern void RecReadShown(const char *campaign, const RecKey *user, const RecModel *m,
 						 const RecHistory *h, RecShown *shown);
 

@@ -176,7 +176,7 @@ ExplainList(bool trending, const RecExplainer *ex, const RecScores *s, const Rec
 /*
  * rec.recommend(user_id, k, exclude_seen, include_items, exclude_items,
  * campaign, filter, filter_values, promotion, promotion_share,
- * promotion_values) returns (item_id, score, reason, because_item_id,
+ * promotion_values, context) returns (item_id, score, reason, because_item_id,
  * variant) best first; variant is the campaign that served: an A/B
  * campaign's variant for this user, or the campaign itself.
  *
@@ -244,7 +244,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 		promotion = RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(8)), &target.binding,
 								  PG_ARGISNULL(10) ? (Datum) 0 : PG_GETARG_DATUM(10),
 								  !PG_ARGISNULL(10), &user);
-	RecReadHistory(&target.binding, &user, m, &h);
+	RecReadHistory(&target.binding, &user, m, PG_NARGS() <= 11 || PG_ARGISNULL(11) ? NULL : PG_GETARG_JSONB_P(11), &h);
 	best = palloc(sizeof(RecScored) * k);
 	placed = palloc(sizeof(RecPlacement) * k);
 
@@ -401,6 +401,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	h.items = &idx;
 	h.times = NULL;
 	h.weights = NULL;
+	h.in_context = NULL;
 	best = palloc(sizeof(RecScored) * k);
 	if (m->kind == REC_KIND_POPULARITY)
 	{
@@ -483,7 +484,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
 }
 
 /*
- * rec.rank(user_id, items, campaign) returns the given items as
+ * rec.rank(user_id, items, campaign, context) returns the given items as
  * (item_id, score, rank), best first; items the model does not know come
  * last, in the order given, with a NULL score.  Repeated ids appear once.
  * A trending-now campaign ranks them by their rise (as rec.recommend).
@@ -531,7 +532,7 @@ rec_rank(PG_FUNCTION_ARGS)
 	m = OpenCampaignForUser(fcinfo, 2, &target, &user, 0);
 	ids = RecItemArrayIndices(m, &target.binding, arr, "items", &n, &elems, &keys);
 	filter = OpenFilterArg(fcinfo, 3, &target.binding, &user);
-	RecReadHistory(&target.binding, &user, m, &h);
+	RecReadHistory(&target.binding, &user, m, PG_NARGS() <= 5 || PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5), &h);
 	best = palloc(sizeof(RecScored) * Max(n, 1));
 
 	/* each candidate's first occurrence, and whether it passes the filter */

@@ -116,17 +116,27 @@ SparseEntry(const int32 *off, const int32 *idx, const float *val, int32 row, int
 	return 0.0f;
 }
 
-/* Weigh the newest transition_window events by transition_decay^age, the rest 0 */
+/*
+ * Weigh the newest transition_window events by transition_decay^age, the rest
+ * 0.  With a context, the window holds the newest events of that context
+ * only: what comes next there follows the user's session in that context.
+ */
 void
 RecTransitionWeights(const RecModel *m, const RecHistory *h, float *w)
 {
 	int			window = (int) m->serve.transition_window;
 	float		weight = 1.0f;
+	int			age = 0;
 	int			i;
 
 	for (i = h->n - 1; i >= 0; i--)
 	{
-		w[i] = (h->n - 1 - i < window) ? weight : 0.0f;
+		if (h->in_context && !h->in_context[i])
+		{
+			w[i] = 0.0f;
+			continue;
+		}
+		w[i] = (age++ < window) ? weight : 0.0f;
 		if (h->items[i] >= 0)
 			weight *= m->serve.transition_decay;
 	}

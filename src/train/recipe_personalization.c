@@ -354,6 +354,7 @@ BuildProbes(const RecModel *m, const RecDataset *ds, const RecSplit *split, Prob
 		p->after.items = palloc(sizeof(int32) * p->after.n);
 		p->after.times = palloc(sizeof(float8) * p->after.n);
 		p->after.weights = NULL;
+		p->before.in_context = p->after.in_context = NULL;
 		memcpy(p->after.items, p->before.items, sizeof(int32) * n);
 		memcpy(p->after.times, p->before.times, sizeof(float8) * n);
 		if (p->before.weights)
