@@ -483,6 +483,52 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* Order candidate positions by key, equal keys by position */
+static int
+CompareKeyPositions(const void *a, const void *b, void *arg)
+{
+	const RecKey *keys = (const RecKey *) arg;
+	const RecKey *x = &keys[*(const int *) a];
+	const RecKey *y = &keys[*(const int *) b];
+	int			c;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	if (x->text && y->text && (c = memcmp(x->text, y->text, x->len)) != 0)
+		return c;
+	return *(const int *) a - *(const int *) b;
+}
+
+/*
+ * first[i] = the position of candidate i's key's first occurrence among the
+ * n candidates (i itself when it is the first), in n log n: a caller may pass
+ * up to REC_MAX_CANDIDATES of them.
+ */
+static void
+FirstOccurrences(const RecKey *keys, int n, int *first)
+{
+	int		   *order = palloc(sizeof(int) * Max(n, 1));
+	int			i;
+	int			start = 0;
+
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	qsort_arg(order, n, sizeof(int), CompareKeyPositions, (void *) keys);
+	for (i = 0; i < n; i++)
+	{
+		const RecKey *k = &keys[order[i]];
+		const RecKey *s = &keys[order[start]];
+
+		if (k->id != s->id || k->len != s->len ||
+			(k->text && s->text && memcmp(k->text, s->text, k->len) != 0))
+			start = i;
+		first[order[i]] = order[start];
+	}
+	pfree(order);
+}
+
 /*
  * rec.rank(user_id, items, campaign, context) returns the given items as
  * (item_id, score, rank), best first; items the model does not know come
@@ -538,17 +584,9 @@ rec_rank(PG_FUNCTION_ARGS)
 	/* each candidate's first occurrence, and whether it passes the filter */
 	first = palloc(sizeof(int) * Max(n, 1));
 	pass = palloc(sizeof(bool) * Max(n, 1));
+	FirstOccurrences(keys, n, first);
 	for (i = 0; i < n; i++)
-	{
-		int			j;
-
-		for (j = 0; j < i; j++)
-			if (keys[j].id == keys[i].id && keys[j].len == keys[i].len &&
-				(keys[i].text == NULL || memcmp(keys[j].text, keys[i].text, keys[i].len) == 0))
-				break;
-		first[i] = j;
 		pass[i] = true;
-	}
 	if (filter)
 	{
 		RecKey	   *uniq = palloc(sizeof(RecKey) * Max(n, 1));
