@@ -679,13 +679,16 @@ BeginCall(const RecModel *m, RecScores *s)
 static float
 Normalize(void)
 {
+	Cell	   *pg_restrict cells = cell;	/* locals: see AddRow */
+	const int32 *list = touched;
+	int			nt = n_touched;
 	double		total = 0;
 	float		factor;
 	int			i;
 
-	for (i = 0; i < n_touched; i++)
+	for (i = 0; i < nt; i++)
 	{
-		float		v = cell[touched[i]].acc;
+		float		v = cells[list[i]].acc;
 
 		if (v > 0 && !isinf(v))
 			total += v;
@@ -693,9 +696,9 @@ Normalize(void)
 	if (total <= 0)
 		return 1.0f;
 	factor = (float) (1.0 / total);
-	for (i = 0; i < n_touched; i++)
-		if (!isinf(cell[touched[i]].acc))
-			cell[touched[i]].acc *= factor;
+	for (i = 0; i < nt; i++)
+		if (!isinf(cells[list[i]].acc))
+			cells[list[i]].acc *= factor;
 	return factor;
 }
 
@@ -980,13 +983,24 @@ RecListTopK(const RecScores *s, const int32 *include, int n_include, int k,
 	}
 	else
 	{
+		/*
+		 * the touched items' scores are their cells' (RecScoreOf), read
+		 * through locals (see AddRow): this loop runs over most of a small
+		 * catalogue
+		 */
+		const Cell *cells = cell;
+		const uint32 *excl = excl_stamp;
+		uint32		eg = excl_gen;
+		bool		all_touched = (cand == s->touched);
+
 		for (i = 0, nc = 0; i < n_cand; i++)
 		{
-			float		v = RecScoreOf(s, cand[i]);
+			int32		item = cand[i];
+			float		v = all_touched ? cells[item].acc : RecScoreOf(s, item);
 
-			if (v > 0 && !RecExcluded(cand[i]))
+			if (v > 0 && excl[item] != eg)
 			{
-				ci[nc] = cand[i];
+				ci[nc] = item;
 				cs[nc++] = v;
 			}
 		}
