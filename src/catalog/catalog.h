@@ -70,5 +70,7 @@ extern void RecCheckBinding(const RecBinding *binding);
 extern RecKeyKind RecKeyKindOf(const char *type_name);
 extern char *RecRelationName(Oid relid, const char *group);
 extern char *RecTimeExpr(const RecBinding *binding);
+extern char *RecTimeColumn(const RecBinding *binding);
+extern float8 RecTimeValue(Datum d, Oid type, Timestamp epoch);
 
 #endif							/* REC_CATALOG_H */

@@ -19,6 +19,7 @@
 #include "nodes/makefuncs.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 
 #include "dataset.h"
 #include "history.h"
@@ -43,7 +44,7 @@ RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, RecHi
 	char	   *sql = psprintf("SELECT %s::%s, %s%s%s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1"
 							   " AND %s IS NOT NULL AND %s IS NOT NULL%s%s%s%s"
 							   " ORDER BY %s DESC LIMIT $2",
-							   item, keyed ? "text" : "int8", RecTimeExpr(b),
+							   item, keyed ? "text" : "int8", RecTimeColumn(b),
 							   weighed ? ", " : "", weighed ? weight : "",
 							   RecRelationName(b->interactions, b->group),
 							   quote_identifier(b->user_col), item, ts,
@@ -56,6 +57,8 @@ RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, RecHi
 	Datum		args[4];
 	int			ret;
 	uint64		r;
+	Oid			ts_type;
+	Timestamp	epoch = SetEpochTimestamp();
 
 	args[0] = user->native;
 	args[1] = Int32GetDatum(rec_max_history);
@@ -72,6 +75,7 @@ RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, RecHi
 		elog(ERROR, "history query failed: %s", SPI_result_code_string(ret));
 
 	h->n = (int) SPI_processed;
+	ts_type = SPI_gettypeid(SPI_tuptable->tupdesc, 2);
 	h->items = palloc(sizeof(int32) * Max(h->n, 1));
 	h->times = palloc(sizeof(float8) * Max(h->n, 1));
 	h->weights = weighed ? palloc(sizeof(float) * Max(h->n, 1)) : NULL;
@@ -83,7 +87,7 @@ RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, RecHi
 		Datum		d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull);
 
 		h->items[at] = RecItemDatumIndex(m, d, keyed);
-		h->times[at] = DatumGetFloat8(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
+		h->times[at] = RecTimeValue(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull), ts_type, epoch);
 		if (weighed)
 			h->weights[at] = DatumGetFloat4(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &isnull));
 	}
