@@ -17,6 +17,8 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/params.h"
+#include "executor/tuptable.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -25,13 +27,94 @@
 #include "history.h"
 
 /*
+ * Where the history query's rows go: straight into the history, newest
+ * first, from the executor's slots (SPI's own receiver would copy each row
+ * into a tuple of its table first, a third of the read's cost).
+ */
+typedef struct HistoryReceiver
+{
+	DestReceiver pub;
+	RecHistory *h;
+	const RecModel *m;
+	bool		keyed;			/* items read as text keys */
+	bool		weighed;		/* a third column: each event's weight */
+	Oid			ts_type;		/* the time column's type (RecTimeValue) */
+	Timestamp	epoch;			/* SetEpochTimestamp() */
+	int			cap;			/* room in h's arrays (repalloc keeps their context) */
+} HistoryReceiver;
+
+/* Note the time column's type */
+static void
+HistoryStartup(DestReceiver *self, pg_attribute_unused() int operation, TupleDesc typeinfo)
+{
+	((HistoryReceiver *) self)->ts_type = TupleDescAttr(typeinfo, 1)->atttypid;
+}
+
+/* Append one event (newest first) */
+static bool
+HistoryReceive(TupleTableSlot *slot, DestReceiver *self)
+{
+	HistoryReceiver *r = (HistoryReceiver *) self;
+	RecHistory *h = r->h;
+
+	slot_getsomeattrs(slot, r->weighed ? 3 : 2);
+	if (h->n >= r->cap)
+	{
+		r->cap *= 2;
+		h->items = repalloc(h->items, sizeof(int32) * r->cap);
+		h->times = repalloc(h->times, sizeof(float8) * r->cap);
+		if (r->weighed)
+			h->weights = repalloc(h->weights, sizeof(float) * r->cap);
+	}
+	h->items[h->n] = RecItemDatumIndex(r->m, slot->tts_values[0], r->keyed);
+	h->times[h->n] = RecTimeValue(slot->tts_values[1], r->ts_type, r->epoch);
+	if (r->weighed)
+		h->weights[h->n] = DatumGetFloat4(slot->tts_values[2]);
+	h->n++;
+	return true;
+}
+
+/* Nothing to do at the end of the query */
+static void
+HistoryShutdown(pg_attribute_unused() DestReceiver *self)
+{
+}
+
+/* Reverse a history read newest first into oldest first */
+static void
+OldestFirst(RecHistory *h)
+{
+	int			a,
+				b;
+
+	for (a = 0, b = h->n - 1; a < b; a++, b--)
+	{
+		int32		item = h->items[a];
+		float8		time = h->times[a];
+
+		h->items[a] = h->items[b];
+		h->items[b] = item;
+		h->times[a] = h->times[b];
+		h->times[b] = time;
+		if (h->weights)
+		{
+			float		w = h->weights[a];
+
+			h->weights[a] = h->weights[b];
+			h->weights[b] = w;
+		}
+	}
+}
+
+/*
  * Read the newest rec.max_history events of a user, oldest first, mapped to
  * the model's item indices (-1 for items the model does not know).  The
  * user is compared in the column's own type (so its index serves), text and
  * uuid items are read as text and looked up by their keys.  A version trained
  * with event_value_threshold or event_weights reads the events as its
  * training did: those below the threshold (or weighing 0) are left out, and
- * each keeps its type's weight (history.weights).
+ * each keeps its type's weight (history.weights).  The rows go from the
+ * executor to the history through a receiver of our own (HistoryReceiver).
  */
 void
 RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, RecHistory *h)
@@ -54,44 +137,56 @@ RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, RecHi
 							   !isnan(b->value_threshold) ? "::float8 OPERATOR(pg_catalog.>=) $3" : "",
 							   ts);
 	Oid			argtypes[4] = {user->type, INT4OID, FLOAT8OID, JSONBOID};
-	Datum		args[4];
+	int			nargs = weighed ? 4 : 2;
+	ParamListInfo params = makeParamList(nargs);
+	SPIExecuteOptions options;
+	HistoryReceiver r;
 	int			ret;
-	uint64		r;
-	Oid			ts_type;
-	Timestamp	epoch = SetEpochTimestamp();
+	int			i;
 
-	args[0] = user->native;
-	args[1] = Int32GetDatum(rec_max_history);
+	memset(&options, 0, sizeof(options));
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < nargs; i++)
+	{
+		params->params[i].isnull = false;	/* makeParamList leaves them unset */
+		params->params[i].pflags = PARAM_FLAG_CONST;
+		params->params[i].ptype = argtypes[i];
+	}
+	params->params[0].value = user->native;
+	params->params[1].value = Int32GetDatum(rec_max_history);
 	if (weighed)
 	{
 		RecCheckEventColumns(b);
-		args[2] = Float8GetDatum(b->value_threshold);
-		args[3] = b->event_weights ?
+		params->params[2].value = Float8GetDatum(b->value_threshold);
+		params->params[3].value = b->event_weights ?
 			DirectFunctionCall1(jsonb_in, CStringGetDatum(b->event_weights)) : (Datum) 0;
+		params->params[3].isnull = b->event_weights == NULL;
 	}
-	ret = SPI_execute_plan(RecKeptPlan(sql, weighed ? 4 : 2, argtypes), args,
-						   weighed ? (b->event_weights ? "    " : "   n") : NULL, true, 0);
-	if (ret != SPI_OK_SELECT)
+
+	r.pub.receiveSlot = HistoryReceive;
+	r.pub.rStartup = HistoryStartup;
+	r.pub.rShutdown = HistoryShutdown;
+	r.pub.rDestroy = HistoryShutdown;
+	r.pub.mydest = DestTuplestore;	/* a receiver of rows (as PL/pgSQL's RETURN QUERY's) */
+	r.h = h;
+	r.m = m;
+	r.keyed = keyed;
+	r.weighed = weighed;
+	r.epoch = SetEpochTimestamp();
+	r.cap = 64;
+	h->n = 0;
+	h->items = palloc(sizeof(int32) * r.cap);
+	h->times = palloc(sizeof(float8) * r.cap);
+	h->weights = weighed ? palloc(sizeof(float) * r.cap) : NULL;
+
+	options.params = params;
+	options.read_only = true;
+	options.dest = (DestReceiver *) &r;
+	ret = SPI_execute_plan_extended(RecKeptPlan(sql, nargs, argtypes), &options);
+	if (ret < 0)
 		elog(ERROR, "history query failed: %s", SPI_result_code_string(ret));
-
-	h->n = (int) SPI_processed;
-	ts_type = SPI_gettypeid(SPI_tuptable->tupdesc, 2);
-	h->items = palloc(sizeof(int32) * Max(h->n, 1));
-	h->times = palloc(sizeof(float8) * Max(h->n, 1));
-	h->weights = weighed ? palloc(sizeof(float) * Max(h->n, 1)) : NULL;
-	for (r = 0; r < SPI_processed; r++)
-	{
-		bool		isnull;
-		HeapTuple	tuple = SPI_tuptable->vals[r];
-		int			at = h->n - 1 - (int) r;
-		Datum		d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull);
-
-		h->items[at] = RecItemDatumIndex(m, d, keyed);
-		h->times[at] = RecTimeValue(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull), ts_type, epoch);
-		if (weighed)
-			h->weights[at] = DatumGetFloat4(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &isnull));
-	}
-	SPI_freetuptable(SPI_tuptable);
+	OldestFirst(h);
+	pfree(params);
 	pfree(sql);
 }
 
