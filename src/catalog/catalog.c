@@ -5,6 +5,7 @@
 #include "rec.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
@@ -699,6 +700,52 @@ RecTimeExpr(const RecBinding *binding)
 	if (binding->ts_is_epoch)
 		return psprintf("%s::float8", quote_identifier(binding->ts_col));
 	return psprintf("pg_catalog.date_part('epoch', %s)", quote_identifier(binding->ts_col));
+}
+
+/*
+ * Return an SQL expression giving the binding's event time as a per-row read
+ * wants it: the bare column when it is a timestamp (with or without time
+ * zone), which RecTimeValue turns into epoch seconds in C, else RecTimeExpr.
+ * date_part's own work (parsing 'epoch', the epoch's date arithmetic) is
+ * most of what it costs, once per row.
+ */
+char *
+RecTimeColumn(const RecBinding *binding)
+{
+	AttrNumber	att = get_attnum(binding->interactions, binding->ts_col);
+	Oid			type = att == InvalidAttrNumber ? InvalidOid :
+		get_atttype(binding->interactions, att);
+
+	if (!binding->ts_is_epoch && (type == TIMESTAMPTZOID || type == TIMESTAMPOID))
+		return pstrdup(quote_identifier(binding->ts_col));
+	return RecTimeExpr(binding);
+}
+
+/*
+ * Return a value read through RecTimeColumn, of the given type, in epoch
+ * seconds: a float8 as it is, a timestamp as date_part('epoch', ...) gives
+ * it (PostgreSQL's timestamp(tz)_part: +-infinity for infinite times, the
+ * microseconds since the epoch divided by 10^6).  epoch is
+ * SetEpochTimestamp(), found once by the caller.
+ */
+float8
+RecTimeValue(Datum d, Oid type, Timestamp epoch)
+{
+	int64		t;
+
+	if (type == FLOAT8OID)
+		return DatumGetFloat8(d);
+	if (type != TIMESTAMPTZOID && type != TIMESTAMPOID)
+		elog(ERROR, "unexpected event time type %u", type);
+	t = DatumGetInt64(d);
+	if (TIMESTAMP_IS_NOBEGIN(t))
+		return -get_float8_infinity();
+	if (TIMESTAMP_IS_NOEND(t))
+		return get_float8_infinity();
+	/* as PostgreSQL does, to avoid precision loss in the subtraction */
+	if (t < (PG_INT64_MAX + epoch))
+		return (t - epoch) / 1000000.0;
+	return ((float8) t - epoch) / 1000000.0;
 }
 
 PG_FUNCTION_INFO_V1(rec_catalogue_changed);

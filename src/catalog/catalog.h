@@ -74,5 +74,7 @@ extern bool RecCheckContext(const RecBinding *binding, Jsonb *context);
 extern RecKeyKind RecKeyKindOf(const char *type_name);
 extern char *RecRelationName(Oid relid, const char *group);
 extern char *RecTimeExpr(const RecBinding *binding);
+extern char *RecTimeColumn(const RecBinding *binding);
+extern float8 RecTimeValue(Datum d, Oid type, Timestamp epoch);
 
 #endif							/* REC_CATALOG_H */

@@ -17,10 +17,13 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/params.h"
+#include "executor/tuptable.h"
 #include "utils/acl.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
 
 #include "dataset.h"
 #include "history.h"
@@ -50,6 +53,106 @@ ContextMatchExpr(const RecBinding *b)
 }
 
 /*
+ * Where the history query's rows go: straight into the history, newest
+ * first, from the executor's slots (SPI's own receiver would copy each row
+ * into a tuple of its table first, a third of the read's cost).
+ */
+typedef struct HistoryReceiver
+{
+	DestReceiver pub;
+	RecHistory *h;
+	const RecModel *m;
+	bool		keyed;			/* items read as text keys */
+	bool		weighed;		/* a third column: each event's weight */
+	bool		contextual;		/* a fourth: whether the event is in the asked context */
+	int			in_context;		/* events in it so far */
+	Oid			ts_type;		/* the time column's type (RecTimeValue) */
+	Timestamp	epoch;			/* SetEpochTimestamp() */
+	int			cap;			/* room in h's arrays (repalloc keeps their context) */
+} HistoryReceiver;
+
+/* Note the time column's type */
+static void
+HistoryStartup(DestReceiver *self, pg_attribute_unused() int operation, TupleDesc typeinfo)
+{
+	((HistoryReceiver *) self)->ts_type = TupleDescAttr(typeinfo, 1)->atttypid;
+}
+
+/* Append one event (newest first) */
+static bool
+HistoryReceive(TupleTableSlot *slot, DestReceiver *self)
+{
+	HistoryReceiver *r = (HistoryReceiver *) self;
+	RecHistory *h = r->h;
+
+	slot_getsomeattrs(slot, r->contextual ? 4 : r->weighed ? 3 : 2);
+	if (h->n >= r->cap)
+	{
+		r->cap *= 2;
+		h->items = repalloc(h->items, sizeof(int32) * r->cap);
+		h->times = repalloc(h->times, sizeof(float8) * r->cap);
+		if (r->weighed)
+			h->weights = repalloc(h->weights, sizeof(float) * r->cap);
+		if (r->contextual)
+			h->in_context = repalloc(h->in_context, sizeof(bool) * r->cap);
+	}
+	h->items[h->n] = RecItemDatumIndex(r->m, slot->tts_values[0], r->keyed);
+	h->times[h->n] = RecTimeValue(slot->tts_values[1], r->ts_type, r->epoch);
+	if (r->weighed)
+		h->weights[h->n] = DatumGetFloat4(slot->tts_values[2]);
+	if (r->contextual)
+	{
+		h->in_context[h->n] = !slot->tts_isnull[3] && DatumGetBool(slot->tts_values[3]);
+		if (h->in_context[h->n])
+		{
+			h->weights[h->n] *= REC_CONTEXT_LIFT;
+			r->in_context++;
+		}
+	}
+	h->n++;
+	return true;
+}
+
+/* Nothing to do at the end of the query */
+static void
+HistoryShutdown(pg_attribute_unused() DestReceiver *self)
+{
+}
+
+/* Reverse a history read newest first into oldest first */
+static void
+OldestFirst(RecHistory *h)
+{
+	int			a,
+				b;
+
+	for (a = 0, b = h->n - 1; a < b; a++, b--)
+	{
+		int32		item = h->items[a];
+		float8		time = h->times[a];
+
+		h->items[a] = h->items[b];
+		h->items[b] = item;
+		h->times[a] = h->times[b];
+		h->times[b] = time;
+		if (h->weights)
+		{
+			float		w = h->weights[a];
+
+			h->weights[a] = h->weights[b];
+			h->weights[b] = w;
+		}
+		if (h->in_context)
+		{
+			bool		c = h->in_context[a];
+
+			h->in_context[a] = h->in_context[b];
+			h->in_context[b] = c;
+		}
+	}
+}
+
+/*
  * Read the newest rec.max_history events of a user, oldest first, mapped to
  * the model's item indices (-1 for items the model does not know).  The
  * user is compared in the column's own type (so its index serves), text and
@@ -63,7 +166,8 @@ ContextMatchExpr(const RecBinding *b)
  * newest events of that context (RecTransitionWeights); when none of the
  * events was recorded in it, the list is the one without context.  The
  * context columns are read with the history, so an event logged a moment
- * ago counts at once.
+ * ago counts at once.  The rows go from the executor to the history through
+ * a receiver of our own (HistoryReceiver).
  */
 void
 RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, Jsonb *context,
@@ -75,12 +179,12 @@ RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, Jsonb
 	bool		weighed = b->event_weights != NULL || !isnan(b->value_threshold);
 	bool		contextual = context != NULL && RecCheckContext(b, context);
 	char	   *weight = b->event_weights ? RecEventWeightExpr(b, 4) : "1::float4";
-	char	   *sql = psprintf("SELECT %s::%s, %s, %s, %s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1"
+	char	   *sql = psprintf("SELECT %s::%s, %s%s%s%s%s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1"
 							   " AND %s IS NOT NULL AND %s IS NOT NULL%s%s%s%s"
 							   " ORDER BY %s DESC LIMIT $2",
-							   item, keyed ? "text" : "int8", RecTimeExpr(b),
-							   weighed ? weight : "1::float4",
-							   contextual ? ContextMatchExpr(b) : "false",
+							   item, keyed ? "text" : "int8", RecTimeColumn(b),
+							   weighed || contextual ? ", " : "", weighed ? weight : contextual ? "1::float4" : "",
+							   contextual ? ", " : "", contextual ? ContextMatchExpr(b) : "",
 							   RecRelationName(b->interactions, b->group),
 							   quote_identifier(b->user_col), item, ts,
 							   b->event_weights ? psprintf(" AND %s OPERATOR(pg_catalog.>) 0", weight) : "",
@@ -89,66 +193,71 @@ RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, Jsonb
 							   !isnan(b->value_threshold) ? "::float8 OPERATOR(pg_catalog.>=) $3" : "",
 							   ts);
 	Oid			argtypes[5] = {user->type, INT4OID, FLOAT8OID, JSONBOID, JSONBOID};
-	Datum		args[5];
-	char		nulls[6] = "  nnn";
 	int			nargs = contextual ? 5 : weighed ? 4 : 2;
-	int			in_context = 0;
+	ParamListInfo params = makeParamList(nargs);
+	SPIExecuteOptions options;
+	HistoryReceiver r;
 	int			ret;
-	uint64		r;
+	int			i;
 
-	args[0] = user->native;
-	args[1] = Int32GetDatum(rec_max_history);
-	args[2] = args[3] = args[4] = (Datum) 0;
+	memset(&options, 0, sizeof(options));
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < nargs; i++)
+	{
+		params->params[i].isnull = false;	/* makeParamList leaves them unset */
+		params->params[i].pflags = PARAM_FLAG_CONST;
+		params->params[i].ptype = argtypes[i];
+	}
+	params->params[0].value = user->native;
+	params->params[1].value = Int32GetDatum(rec_max_history);
+	for (i = 2; i < nargs; i++)
+	{
+		params->params[i].value = (Datum) 0;
+		params->params[i].isnull = true;
+	}
 	if (weighed)
 	{
 		RecCheckEventColumns(b);
-		args[2] = Float8GetDatum(b->value_threshold);
-		nulls[2] = ' ';
-		if (b->event_weights)
-		{
-			args[3] = DirectFunctionCall1(jsonb_in, CStringGetDatum(b->event_weights));
-			nulls[3] = ' ';
-		}
+		params->params[2].value = Float8GetDatum(b->value_threshold);
+		params->params[2].isnull = false;
+		params->params[3].value = b->event_weights ?
+			DirectFunctionCall1(jsonb_in, CStringGetDatum(b->event_weights)) : (Datum) 0;
+		params->params[3].isnull = b->event_weights == NULL;
 	}
 	if (contextual)
 	{
-		args[4] = JsonbPGetDatum(context);
-		nulls[4] = ' ';
+		params->params[4].value = JsonbPGetDatum(context);
+		params->params[4].isnull = false;
 	}
-	ret = SPI_execute_plan(RecKeptPlan(sql, nargs, argtypes), args, nulls, true, 0);
-	if (ret != SPI_OK_SELECT)
+
+	r.pub.receiveSlot = HistoryReceive;
+	r.pub.rStartup = HistoryStartup;
+	r.pub.rShutdown = HistoryShutdown;
+	r.pub.rDestroy = HistoryShutdown;
+	r.pub.mydest = DestTuplestore;	/* a receiver of rows (as PL/pgSQL's RETURN QUERY's) */
+	r.h = h;
+	r.m = m;
+	r.keyed = keyed;
+	r.weighed = weighed || contextual;
+	r.contextual = contextual;
+	r.epoch = SetEpochTimestamp();
+	r.cap = 64;
+	h->n = 0;
+	h->items = palloc(sizeof(int32) * r.cap);
+	h->times = palloc(sizeof(float8) * r.cap);
+	h->weights = weighed || contextual ? palloc(sizeof(float) * r.cap) : NULL;
+	h->in_context = contextual ? palloc(sizeof(bool) * r.cap) : NULL;
+
+	options.params = params;
+	options.read_only = true;
+	options.dest = (DestReceiver *) &r;
+	ret = SPI_execute_plan_extended(RecKeptPlan(sql, nargs, argtypes), &options);
+	if (ret < 0)
 		elog(ERROR, "history query failed: %s", SPI_result_code_string(ret));
-
-	h->n = (int) SPI_processed;
-	h->items = palloc(sizeof(int32) * Max(h->n, 1));
-	h->times = palloc(sizeof(float8) * Max(h->n, 1));
-	h->weights = weighed || contextual ? palloc(sizeof(float) * Max(h->n, 1)) : NULL;
-	h->in_context = contextual ? palloc(sizeof(bool) * Max(h->n, 1)) : NULL;
-	for (r = 0; r < SPI_processed; r++)
-	{
-		bool		isnull;
-		HeapTuple	tuple = SPI_tuptable->vals[r];
-		int			at = h->n - 1 - (int) r;
-		Datum		d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull);
-
-		h->items[at] = RecItemDatumIndex(m, d, keyed);
-		h->times[at] = DatumGetFloat8(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
-		if (h->weights)
-			h->weights[at] = DatumGetFloat4(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 3, &isnull));
-		if (h->in_context)
-		{
-			d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 4, &isnull);
-			h->in_context[at] = !isnull && DatumGetBool(d);
-			if (h->in_context[at])
-			{
-				h->weights[at] *= REC_CONTEXT_LIFT;
-				in_context++;
-			}
-		}
-	}
-	SPI_freetuptable(SPI_tuptable);
-	if (contextual && in_context == 0)
+	if (contextual && r.in_context == 0)
 		h->in_context = NULL;	/* none in this context: the list without context */
+	OldestFirst(h);
+	pfree(params);
 	pfree(sql);
 }
 

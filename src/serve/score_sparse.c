@@ -141,6 +141,19 @@ NextGeneration(uint32 *gen, uint32 *stamp)
 	}
 }
 
+/* Start a cell's life in the current call (generation gen): score 0, no source */
+static inline void
+StartCell(Cell *c, uint32 gen)
+{
+	c->stamp = gen;
+	c->row = -1;
+	c->acc = 0.0f;
+	c->tacc = 0.0f;
+	c->src = -1;
+	c->sim = 0.0f;
+	c->best = 0.0f;
+}
+
 /* Give item a score of its own in the current call, starting at 0 */
 static inline void
 Touch(int32 item)
@@ -149,15 +162,55 @@ Touch(int32 item)
 
 	if (c->stamp != touch_gen)
 	{
-		c->stamp = touch_gen;
-		c->row = -1;
-		c->acc = 0.0f;
-		c->tacc = 0.0f;
-		c->src = -1;
-		c->sim = 0.0f;
-		c->best = 0.0f;
+		StartCell(c, touch_gen);
 		touched[n_touched++] = item;
 	}
+}
+
+/*
+ * Add wi times entries [from, to) of a sparse matrix (idx, val) into the
+ * accumulator (acc, or tacc if trans), and, if keep, keep in each cell the
+ * largest contribution and its event src (the first event on a tie).  This
+ * is serving's inner loop, a few instructions per entry: it works on local
+ * copies of the accumulator's globals, which the compiler can then keep in
+ * registers (through the globals, each store into a cell could change them,
+ * as PostgreSQL builds with -fno-strict-aliasing, and each would be read
+ * again for every entry).  Callers pass constant keep and trans, so each use
+ * compiles to a loop of its own.
+ */
+static pg_attribute_always_inline void
+AddRow(const int32 *pg_restrict idx, const float *pg_restrict val, int32 from, int32 to,
+	   float wi, int32 src, bool keep, bool trans)
+{
+	Cell	   *pg_restrict cells = cell;
+	int32	   *pg_restrict list = touched;
+	uint32		gen = touch_gen;
+	int			nt = n_touched;
+	int32		k;
+
+	for (k = from; k < to; k++)
+	{
+		int32		j = idx[k];
+		Cell	   *c = &cells[j];
+		float		v = wi * val[k];
+
+		if (c->stamp != gen)
+		{
+			StartCell(c, gen);
+			list[nt++] = j;
+		}
+		if (trans)
+			c->tacc += v;
+		else
+			c->acc += v;
+		if (keep && v > c->best)	/* as v > 0 && (no src yet || v > w[src] * sim) */
+		{
+			c->src = src;
+			c->sim = val[k];
+			c->best = v;
+		}
+	}
+	n_touched = nt;
 }
 
 /* Order item indices by popularity, highest first, then by index */
@@ -307,7 +360,6 @@ SumSparseRows(const RecModel *m, const RecHistory *h,
 	float		scale;
 	float		trans_scale;
 	int			i;
-	int32		k;
 
 	if (m->n_trans)
 		RecTransitionWeights(m, h, tw);
@@ -317,37 +369,15 @@ SumSparseRows(const RecModel *m, const RecHistory *h,
 
 		if (item < 0 || item >= m->n_warm)
 			continue;
+		/*
+		 * keep each cell's largest contribution when explaining
+		 * (ExplainSparseRows; the transition window's events are compared
+		 * there, with their transition part)
+		 */
 		if (ex && !(m->n_trans && tw[i] != 0))
-		{
-			/*
-			 * keep each cell's largest contribution, first event on a tie
-			 * (ExplainSparseRows; the transition window's events are
-			 * compared there, with their transition part)
-			 */
-			for (k = m->nb_off[item]; k < m->nb_off[item + 1]; k++)
-			{
-				int32		j = m->nb_idx[k];
-				Cell	   *c = &cell[j];
-				float		v = w[i] * m->nb_sim[k];
-
-				Touch(j);
-				c->acc += v;
-				if (v > c->best)	/* as v > 0 && (no src yet || v > w[src] * sim) */
-				{
-					c->src = i;
-					c->sim = m->nb_sim[k];
-					c->best = v;
-				}
-			}
-			continue;
-		}
-		for (k = m->nb_off[item]; k < m->nb_off[item + 1]; k++)
-		{
-			int32		j = m->nb_idx[k];
-
-			Touch(j);
-			cell[j].acc += w[i] * m->nb_sim[k];
-		}
+			AddRow(m->nb_idx, m->nb_sim, m->nb_off[item], m->nb_off[item + 1], w[i], i, true, false);
+		else
+			AddRow(m->nb_idx, m->nb_sim, m->nb_off[item], m->nb_off[item + 1], w[i], i, false, false);
 	}
 	if (m->n_trans == 0)
 		return;
@@ -358,13 +388,7 @@ SumSparseRows(const RecModel *m, const RecHistory *h,
 
 		if (item < 0 || item >= m->n_trans || tw[i] == 0)
 			continue;
-		for (k = m->tr_off[item]; k < m->tr_off[item + 1]; k++)
-		{
-			int32		j = m->tr_idx[k];
-
-			Touch(j);
-			cell[j].tacc += tw[i] * m->tr_val[k];
-		}
+		AddRow(m->tr_idx, m->tr_val, m->tr_off[item], m->tr_off[item + 1], tw[i], i, false, true);
 	}
 	for (i = 0; i < n_touched; i++)
 	{
@@ -658,13 +682,16 @@ BeginCall(const RecModel *m, RecScores *s)
 static float
 Normalize(void)
 {
+	Cell	   *pg_restrict cells = cell;	/* locals: see AddRow */
+	const int32 *list = touched;
+	int			nt = n_touched;
 	double		total = 0;
 	float		factor;
 	int			i;
 
-	for (i = 0; i < n_touched; i++)
+	for (i = 0; i < nt; i++)
 	{
-		float		v = cell[touched[i]].acc;
+		float		v = cells[list[i]].acc;
 
 		if (v > 0 && !isinf(v))
 			total += v;
@@ -672,9 +699,9 @@ Normalize(void)
 	if (total <= 0)
 		return 1.0f;
 	factor = (float) (1.0 / total);
-	for (i = 0; i < n_touched; i++)
-		if (!isinf(cell[touched[i]].acc))
-			cell[touched[i]].acc *= factor;
+	for (i = 0; i < nt; i++)
+		if (!isinf(cells[list[i]].acc))
+			cells[list[i]].acc *= factor;
 	return factor;
 }
 
@@ -959,13 +986,24 @@ RecListTopK(const RecScores *s, const int32 *include, int n_include, int k,
 	}
 	else
 	{
+		/*
+		 * the touched items' scores are their cells' (RecScoreOf), read
+		 * through locals (see AddRow): this loop runs over most of a small
+		 * catalogue
+		 */
+		const Cell *cells = cell;
+		const uint32 *excl = excl_stamp;
+		uint32		eg = excl_gen;
+		bool		all_touched = (cand == s->touched);
+
 		for (i = 0, nc = 0; i < n_cand; i++)
 		{
-			float		v = RecScoreOf(s, cand[i]);
+			int32		item = cand[i];
+			float		v = all_touched ? cells[item].acc : RecScoreOf(s, item);
 
-			if (v > 0 && !RecExcluded(cand[i]))
+			if (v > 0 && excl[item] != eg)
 			{
-				ci[nc] = cand[i];
+				ci[nc] = item;
 				cs[nc++] = v;
 			}
 		}
