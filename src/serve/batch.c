@@ -101,10 +101,12 @@ ListUsers(const RecDataset *ds, const RecKey *given, int n_given, int *n_out)
 }
 
 /*
- * rec.batch_recommend(campaign, k, users, exclude_seen, filter, filter_values) returns
- * (user_id, rank, item_id, score) for every user with events, or for the
- * given users; a given user without history is served from the user's
- * metadata as recommend() serves them.
+ * rec.batch_recommend(campaign, k, users, exclude_seen, filter, filter_values,
+ * promotion, promotion_share, promotion_values) returns (user_id, rank,
+ * item_id, score) for every user with events, or for the given users; a
+ * given user without history is served from the user's metadata, and every
+ * list is filtered and promoted (rank is the place in the list), as
+ * recommend() serves them.
  */
 Datum
 rec_batch_recommend(PG_FUNCTION_ARGS)
@@ -127,6 +129,8 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	RecHistory *hs;
 	RecScored  *best;
 	RecFilter  *filter = NULL;
+	RecFilter  *promotion;
+	double		share;
 	RecFilter  *metadata;
 	RecPlacement *placed;
 	MemoryContext block_cxt;
@@ -140,6 +144,7 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	k = PG_GETARG_INT32(1);
 	exclude_seen = PG_GETARG_BOOL(3);
 	RecCheckK(k);
+	RecCheckPromotionArgs(fcinfo, 6);
 	InitMaterializedSRF(fcinfo, 0);
 	user_type = RecResultColumnType(fcinfo, 0);
 	item_type = RecResultColumnType(fcinfo, 2);
@@ -187,20 +192,20 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 		users_arr = construct_array(ids, n_given, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
 									TYPALIGN_DOUBLE);
 	}
-	if (!PG_ARGISNULL(4))
 	{
 		RecKey		anyone;
 
 		memset(&anyone, 0, sizeof(RecKey));	/* set per user below */
-
-		filter = RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(4)), &target.binding,
-							   PG_ARGISNULL(5) ? (Datum) 0 : PG_GETARG_DATUM(5), !PG_ARGISNULL(5),
-							   &anyone);
+		if (!PG_ARGISNULL(4))
+			filter = RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(4)), &target.binding,
+								   PG_ARGISNULL(5) ? (Datum) 0 : PG_GETARG_DATUM(5),
+								   !PG_ARGISNULL(5), &anyone);
+		else if (!PG_ARGISNULL(5))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("filter values are given without a filter")));
+		promotion = RecOpenPromotionArg(fcinfo, 6, &target.binding, &anyone, &share);
 	}
-	else if (!PG_ARGISNULL(5))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("filter values are given without a filter")));
 	ds = RecLoadDataset(&target.binding, NULL, users_arr, false);
 
 	to_model = RecDatasetToModel(ds, m);
@@ -267,12 +272,16 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 			if (filter)
 				RecFilterSetUser(filter, slots[start + b].user_id, slots[start + b].key,
 								 slots[start + b].len);
+			if (promotion)
+				RecFilterSetUser(promotion, slots[start + b].user_id, slots[start + b].key,
+								 slots[start + b].len);
 			for (j = 0; j < hs[b].n && exclude_seen; j++)
 				RecExclude(hs[b].items[j]);
-			if (filter == NULL && metadata == NULL)
+			if (filter == NULL && metadata == NULL && promotion == NULL)
 				found = RecListTopK(&s, NULL, 0, k, best, &fill_start, &fill_end);
 			else
-				found = RecSelectList(&s, NULL, 0, k, filter, metadata, NULL, 0, best, placed);
+				found = RecSelectList(&s, NULL, 0, k, filter, metadata, promotion, share, best,
+									  placed);
 			for (j = 0; j < found; j++)
 			{
 				Datum		values[4];

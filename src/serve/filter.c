@@ -298,6 +298,41 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 	return f;
 }
 
+/*
+ * Check the promotion arguments of a call, before anything is read: a
+ * promotion is the filter named by argument i, promotion_share argument
+ * i + 1 (0 to 1) and promotion_values argument i + 2, which need the filter.
+ */
+void
+RecCheckPromotionArgs(FunctionCallInfo fcinfo, int i)
+{
+	if (!PG_ARGISNULL(i + 1) && !(PG_GETARG_FLOAT8(i + 1) >= 0 && PG_GETARG_FLOAT8(i + 1) <= 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("promotion_share must be between 0 and 1")));
+	if (PG_ARGISNULL(i) && !PG_ARGISNULL(i + 2))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("promotion values are given without a promotion")));
+}
+
+/*
+ * Open the promotion of a call (arguments i, i + 1, i + 2 as
+ * RecCheckPromotionArgs) for the user (set later for a batch's users), with
+ * its share in *share (default 0.2); NULL without a promotion.
+ */
+RecFilter *
+RecOpenPromotionArg(FunctionCallInfo fcinfo, int i, const RecBinding *b, const RecKey *user,
+					double *share)
+{
+	*share = PG_ARGISNULL(i + 1) ? REC_PROMOTION_SHARE : PG_GETARG_FLOAT8(i + 1);
+	if (PG_ARGISNULL(i))
+		return NULL;
+	return RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(i)), b,
+						 PG_ARGISNULL(i + 2) ? (Datum) 0 : PG_GETARG_DATUM(i + 2),
+						 !PG_ARGISNULL(i + 2), user);
+}
+
 /* Set the user whose interactions a filter's parts read (key: a text or uuid user's, else NULL) */
 void
 RecFilterSetUser(RecFilter *f, int64 user_id, const char *key, int len)

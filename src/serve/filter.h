@@ -9,6 +9,7 @@
 #define REC_FILTER_H
 
 #include "catalog/pg_type.h"
+#include "fmgr.h"
 
 #include "catalog.h"
 #include "keys.h"
@@ -45,6 +46,8 @@ typedef struct RecFilterPart
 	int64		if_user;		/* the user if_sql was last asked for */
 	bool		if_known;		/* applies and if_user are set */
 } RecFilterPart;
+
+#define REC_PROMOTION_SHARE 0.2	/* the share of a list a promotion takes by default */
 
 /* A filter expression compiled against a dataset group (RecCompileFilter) */
 typedef struct RecCompiledFilter
@@ -85,6 +88,9 @@ typedef struct RecFilter
 
 extern RecFilter *RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_values,
 								const RecKey *user);
+extern void RecCheckPromotionArgs(FunctionCallInfo fcinfo, int i);
+extern RecFilter *RecOpenPromotionArg(FunctionCallInfo fcinfo, int i, const RecBinding *b,
+									  const RecKey *user, double *share);
 extern void RecFilterSetUser(RecFilter *f, int64 user_id, const char *key, int len);
 extern void RecFilterSetItem(RecFilter *f, const RecKey *item);
 extern void RecFilterCheck(RecFilter *f, const int64 *ids, int n, bool *pass);

@@ -217,6 +217,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 	RecFilter  *filter;
 	RecFilter  *metadata = NULL;
 	RecFilter  *promotion = NULL;
+	double		share;
 	int			found;
 	int			i;
 
@@ -226,24 +227,14 @@ rec_recommend(PG_FUNCTION_ARGS)
 	k = PG_GETARG_INT32(1);
 	exclude_seen = PG_GETARG_BOOL(2);
 	RecCheckK(k);
-	if (!PG_ARGISNULL(9) && !(PG_GETARG_FLOAT8(9) >= 0 && PG_GETARG_FLOAT8(9) <= 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("promotion_share must be between 0 and 1")));
-	if (PG_ARGISNULL(8) && !PG_ARGISNULL(10))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("promotion values are given without a promotion")));
+	RecCheckPromotionArgs(fcinfo, 8);
 
 	InitMaterializedSRF(fcinfo, 0);
 	item_type = RecResultColumnType(fcinfo, 0);
 	SPI_connect();
 	m = OpenCampaignForUser(fcinfo, 5, &target, &user, 0);
 	filter = OpenFilterArg(fcinfo, 6, &target.binding, &user);
-	if (!PG_ARGISNULL(8))
-		promotion = RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(8)), &target.binding,
-								  PG_ARGISNULL(10) ? (Datum) 0 : PG_GETARG_DATUM(10),
-								  !PG_ARGISNULL(10), &user);
+	promotion = RecOpenPromotionArg(fcinfo, 8, &target.binding, &user, &share);
 	RecReadHistory(&target.binding, &user, m, PG_NARGS() <= 11 || PG_ARGISNULL(11) ? NULL : PG_GETARG_JSONB_P(11), &h);
 	best = palloc(sizeof(RecScored) * k);
 	placed = palloc(sizeof(RecPlacement) * k);
@@ -308,8 +299,8 @@ rec_recommend(PG_FUNCTION_ARGS)
 			for (i = fill_start; i < fill_end; i++)
 				fixed[i].score = 0.0f;
 		}
-		found = RecSelectList(&s, fixed, n_fixed, k, filter, metadata, promotion,
-							  PG_ARGISNULL(9) ? 0.2 : PG_GETARG_FLOAT8(9), best, placed);
+		found = RecSelectList(&s, fixed, n_fixed, k, filter, metadata, promotion, share,
+							  best, placed);
 		reasons = palloc(sizeof(RecReason) * Max(found, 1));
 		because = palloc(sizeof(int32) * Max(found, 1));
 		ExplainList(trending, &ex, &s, best, found, reasons, because);

@@ -166,9 +166,41 @@ SELECT array_agg(r.item_id ORDER BY r.item_id) = (SELECT array_agg('sku-' || x.i
 		FROM rec.similar_items(1, 10, campaign => 'pop', filter => 'same-genre') x) AS as_bigint
 FROM rec.similar_items('sku-1', 10, campaign => 'spop', filter => 's-same-genre') r;
 
+-- promotions in batch_recommend_jsonl (Personalize's batch jobs have none): each
+-- line is rec.recommend()'s list with the same promotion, promoted items at their places
+SELECT rec.create_filter('docs', 'INCLUDE ItemID WHERE Items.categories IN ($genres)');
+SELECT count(*) AS lines,
+	bool_and(l::jsonb #> '{output,recommendedItems}' = (SELECT jsonb_agg(r.item_id::text ORDER BY r.rank)
+		FROM rec.recommend((l::jsonb #>> '{input,userId}')::bigint, 10, promotion => 'docs',
+			promotion_share => 0.3, promotion_values => '{"genres": ["documentary"]}') r)) AS same_as_recommend
+FROM rec.batch_recommend_jsonl('pop', 10, '{1,2,999}', promotion => 'docs', promotion_share => 0.3,
+	promotion_values => '{"genres": ["documentary"]}') l;
+SELECT l::jsonb #>> '{input,userId}' AS user_id, count(*) FILTER (WHERE i.categories && '{documentary}') AS documentary
+FROM rec.batch_recommend_jsonl('pop', 10, '{1,2}', filter => 'no-drama', promotion => 'docs',
+	promotion_values => '{"genres": ["documentary"]}') l,
+	jsonb_array_elements_text(l::jsonb #> '{output,recommendedItems}') x
+JOIN rec.items i ON i.item_id = x::bigint
+GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS rows, count(DISTINCT user_id) AS users
+FROM rec.batch_recommend('pop', 10, promotion => 'docs', promotion_values => '{"genres": ["documentary"]}');
+-- a group of text users
+SELECT rec.create_filter('t-docs', 'INCLUDE ItemID WHERE categories IN ("documentary")', 't');
+SELECT l::jsonb #>> '{input,userId}' AS user_id,
+	l::jsonb #> '{output,recommendedItems}' = (SELECT jsonb_agg(r.item_id ORDER BY r.rank)
+		FROM rec.recommend(l::jsonb #>> '{input,userId}', 10, campaign => 'tpop', promotion => 't-docs',
+			promotion_share => 0.5) r) AS same_as_recommend
+FROM rec.batch_recommend_jsonl_text('tpop', 10, '{u1,u2}', promotion => 't-docs', promotion_share => 0.5) l
+ORDER BY 1;
+-- errors: a share out of range, values without a promotion, a missing value, an unknown filter
+SELECT * FROM rec.batch_recommend_jsonl('pop', 5, '{1}', promotion => 'docs', promotion_share => 1.5);
+SELECT * FROM rec.batch_recommend_jsonl('pop', 5, '{1}', promotion_values => '{"genres": ["drama"]}');
+SELECT * FROM rec.batch_recommend_jsonl('pop', 5, '{1}', promotion => 'docs');
+SELECT * FROM rec.batch_recommend_jsonl_text('tpop', 5, '{u1}', promotion => 'nope');
+SELECT * FROM rec.batch_recommend_jsonl_text('tpop', 5, '{u1}', promotion => 'docs');
+
 -- leave the database as the other tests expect it
 UPDATE rec.items i SET properties = p.properties FROM saved_props p WHERE p.item_id = i.item_id;
-SELECT rec.drop_filter(n) FROM unnest('{minors,adults-comedy,t-minors,no-drama,unseen,only,s-no-drama,same-genre,other-genre,same-brand,s-same-genre}'::text[]) n;
+SELECT rec.drop_filter(n) FROM unnest('{docs,t-docs,minors,adults-comedy,t-minors,no-drama,unseen,only,s-no-drama,same-genre,other-genre,same-brand,s-same-genre}'::text[]) n;
 DELETE FROM rec.items WHERE item_id IN (90001, 90002);
 DELETE FROM rec.campaign WHERE name IN ('tpop', 'spop');
 DELETE FROM rec.solution WHERE dataset_group IN ('t', 's') OR name = 'ff-attr';
