@@ -236,11 +236,15 @@ RETURNS trigger
 LANGUAGE C
 AS 'MODULE_PATHNAME', 'rec_items_changed';
 COMMENT ON FUNCTION rec_internal.items_changed() IS
-'Internal trigger: tells every backend''s filter cache that an items relation changed. A table bound as a group''s items relation that carries it (AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE, FOR EACH STATEMENT, ENABLE ALWAYS) lets filters keep their matching items across calls, as rec.items does.';
+'Internal trigger: tells every backend''s filter cache that an items (or users) relation changed. A table bound as a group''s items or users relation that carries it (AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE, FOR EACH STATEMENT, ENABLE ALWAYS) lets filters keep their matching items (or users) across calls, as rec.items and rec.users do.';
 
 CREATE TRIGGER items_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.items
 	FOR EACH STATEMENT EXECUTE FUNCTION rec_internal.items_changed();
 ALTER TABLE @extschema@.items ENABLE ALWAYS TRIGGER items_changed;
+
+CREATE TRIGGER users_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.users
+	FOR EACH STATEMENT EXECUTE FUNCTION rec_internal.items_changed();
+ALTER TABLE @extschema@.users ENABLE ALWAYS TRIGGER users_changed;
 
 CREATE FUNCTION rec_internal.model_files_sweep()
 RETURNS trigger

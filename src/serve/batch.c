@@ -196,14 +196,7 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 		RecKey		anyone;
 
 		memset(&anyone, 0, sizeof(RecKey));	/* set per user below */
-		if (!PG_ARGISNULL(4))
-			filter = RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(4)), &target.binding,
-								   PG_ARGISNULL(5) ? (Datum) 0 : PG_GETARG_DATUM(5),
-								   !PG_ARGISNULL(5), &anyone);
-		else if (!PG_ARGISNULL(5))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("filter values are given without a filter")));
+		filter = RecOpenFilterArg(fcinfo, 4, &target.binding, &anyone);
 		promotion = RecOpenPromotionArg(fcinfo, 6, &target.binding, &anyone, &share);
 	}
 	ds = RecLoadDataset(&target.binding, NULL, users_arr, false);

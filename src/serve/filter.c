@@ -120,7 +120,8 @@ CheckValues(const char *name, const RecCompiledFilter *cf, Datum values)
  * Read a filter for serving a campaign of dataset group b, with its
  * parameter values (a jsonb object, checked against the parameters the
  * expression uses) and the user whose interactions its parts read (NULL
- * when there is none: similar_items).
+ * when there is none: similar_items); for the user segment function
+ * segment (else NULL), a filter of UserID parts, which selects users.
  *
  * The filter's expression is compiled again here, against the group's
  * relations as they are now: serving never runs the queries stored in
@@ -128,9 +129,9 @@ CheckValues(const char *name, const RecCompiledFilter *cf, Datum values)
  * than every serving role could have put any SQL there), and a filter
  * follows its group's columns.
  */
-RecFilter *
-RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_values,
-			  const RecKey *user)
+static RecFilter *
+OpenFilter(const char *name, const RecBinding *b, Datum values, bool has_values,
+		   const RecKey *user, const char *segment)
 {
 	Oid			argtypes[3] = {TEXTOID, JSONBOID, JSONBOID};
 	Datum		args[3];
@@ -172,9 +173,9 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 	ret = SPI_execute_plan(RecKeptPlan("SELECT NULL, p.include, p.interactions, p.sql, p.all_sql,"
 									   " (SELECT x FROM pg_catalog.jsonb_array_elements_text(p.params) x"
 									   "   WHERE $2 IS NULL OR NOT ($2 OPERATOR(pg_catalog.?) x) ORDER BY x LIMIT 1),"
-									   " p.if_sql, coalesce(p.current_item, false)"
+									   " p.if_sql, coalesce(p.current_item, false), coalesce(p.users, false)"
 									   " FROM pg_catalog.jsonb_to_recordset($3) AS p(include bool, interactions bool,"
-									   "   sql text, all_sql text, params jsonb, if_sql text, current_item bool)"
+									   "   sql text, all_sql text, params jsonb, if_sql text, current_item bool, users bool)"
 									   " WHERE $1 IS NOT NULL",
 									   3, argtypes),
 						   args, nulls, true, 0);
@@ -192,8 +193,24 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 		bool		isnull;
 
 		part->include = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
-		part->interactions = DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull));
+		part->users = DatumGetBool(SPI_getbinval(tuple, desc, 9, &isnull));
+		/* a UserID part on interactions reads everyone's, not one user's */
+		part->interactions = DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull)) && !part->users;
 		part->current_item = DatumGetBool(SPI_getbinval(tuple, desc, 8, &isnull));
+		/* the sets of parts on the items (or users) relation may be kept while it is unchanged */
+		part->rel = part->current_item ? InvalidOid :
+			part->users ? (DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull)) ? InvalidOid : b->users) :
+			part->interactions ? InvalidOid : b->items;
+		if (part->users && segment == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("filter \"%s\" selects users (UserID) and serves only the user segment functions", name),
+					 errhint("Use it with rec.users_for_item(), rec.users_for_attributes() or rec.batch_segment_jsonl(); a filter of items is written INCLUDE ItemID WHERE ... or EXCLUDE ItemID WHERE ....")));
+		if (!part->users && segment != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("filter \"%s\" selects items (ItemID), and %s takes a filter of users", name, segment),
+					 errhint("Write a filter of users: INCLUDE UserID WHERE ... or EXCLUDE UserID WHERE ..., on Users.<field> or Interactions.<field>.")));
 		part->sql = MemoryContextStrdup(cxt, SPI_getvalue(tuple, desc, 4));
 		part->all_sql = MemoryContextStrdup(cxt, SPI_getvalue(tuple, desc, 5));
 		part->set = NULL;
@@ -269,33 +286,67 @@ RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_valu
 	if (has_values)
 		CheckValues(name, &cf, values);
 	f->values = has_values ? values : (Datum) 0;
-	f->items = b->items;
 
-	/* the parts on item metadata start from their kept sets (filter_cache.c) */
+	/* the parts on item (or user) metadata start from their kept sets (filter_cache.c) */
 	for (i = 0; i < (uint64) f->n_parts; i++)
-		if (!f->parts[i].interactions && !f->parts[i].current_item)
-			break;
-	if (i < (uint64) f->n_parts && RecFilterCacheUsable(b->items))
 	{
-		if (has_values)
+		RecFilterPart *part = &f->parts[i];
+
+		if (!OidIsValid(part->rel) || !RecFilterCacheUsable(part->rel))
+			continue;
+		if (has_values && f->values_text == NULL)
 			f->values_text = MemoryContextStrdup(cxt, JsonbToCString(NULL, &DatumGetJsonbP(values)->root,
 																	 VARSIZE(DatumGetPointer(values))));
-		for (i = 0; i < (uint64) f->n_parts; i++)
-		{
-			RecFilterPart *part = &f->parts[i];
-
-			if (part->interactions || part->current_item)
-				continue;
-			part->cacheable = true;
-			part->set = RecFilterCacheGet(b->items, part->all_sql, f->values_text, &part->n_set);
-			part->cache_set = part->set != NULL;
-		}
+		part->cacheable = true;
+		part->set = RecFilterCacheGet(part->rel, part->all_sql, f->values_text, &part->n_set);
+		part->cache_set = part->set != NULL;
 	}
 	f->cxt = cxt;
 	f->has_user = user != NULL;
 	if (user)
 		RecFilterSetUser(f, user->id, user->text, user->len);
 	return f;
+}
+
+/* Read a filter of items (see OpenFilter) */
+RecFilter *
+RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_values,
+			  const RecKey *user)
+{
+	return OpenFilter(name, b, values, has_values, user, NULL);
+}
+
+/*
+ * Read a filter of users (UserID parts) for the user segment function named
+ * function: check candidate users with RecFilterCheckKeys, their keys given
+ * for a group of text or uuid user ids
+ */
+RecFilter *
+RecOpenUserFilter(const char *name, const RecBinding *b, Datum values, bool has_values,
+				  const char *function)
+{
+	return OpenFilter(name, b, values, has_values, NULL, function);
+}
+
+/*
+ * Open the filter named by argument i with the values of argument i + 1, or
+ * NULL (values without a filter are an error): a filter of items for user
+ * (see OpenFilter)
+ */
+RecFilter *
+RecOpenFilterArg(FunctionCallInfo fcinfo, int i, const RecBinding *b, const RecKey *user)
+{
+	if (PG_ARGISNULL(i))
+	{
+		if (!PG_ARGISNULL(i + 1))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("filter values are given without a filter")));
+		return NULL;
+	}
+	return RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(i)), b,
+						 PG_ARGISNULL(i + 1) ? (Datum) 0 : PG_GETARG_DATUM(i + 1),
+						 !PG_ARGISNULL(i + 1), user);
 }
 
 /*
@@ -441,7 +492,7 @@ ReadPartSet(RecFilter *f, RecFilterPart *part)
 	part->set_user = f->user_id;
 	if (part->cacheable)
 	{
-		int64	   *kept = RecFilterCachePut(f->items, part->all_sql, f->values_text, part->set, part->n_set);
+		int64	   *kept = RecFilterCachePut(part->rel, part->all_sql, f->values_text, part->set, part->n_set);
 
 		if (kept)
 		{
@@ -547,7 +598,7 @@ RecFilterCheckKeys(RecFilter *f, const int64 *ids, const RecKey *given, int n, b
 				}
 				qsort(pairs, n, sizeof(int64) * 2, CompareIdPos);
 				arr = construct_array(elems, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-				if (f->model && f->model->key_kind != REC_KEY_INT)
+				if (given ? given[0].text != NULL : f->model && f->model->key_kind != REC_KEY_INT)
 				{
 					/* a text or uuid group's parts compare the candidates' keys */
 					for (j = 0; j < n; j++)

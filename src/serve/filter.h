@@ -32,8 +32,10 @@ typedef struct RecFilterPart
 {
 	bool		include;		/* INCLUDE (else EXCLUDE) */
 	bool		interactions;	/* reads the user's interactions (else item metadata) */
+	bool		users;			/* selects users (UserID: the segment functions), not items */
 	bool		current_item;	/* reads CurrentItem's fields ($6) */
 	bool		cacheable;		/* its set may be kept across calls (filter_cache.c) */
+	Oid			rel;			/* the relation whose changes its kept set follows, or InvalidOid */
 	bool		cache_set;		/* set belongs to the cache: not to be freed */
 	char	   *sql;			/* SELECT of the candidates ($1 bigint[], or their keys $5) that
 								 * match, for user $2 (or key $4), with parameter values $3 */
@@ -78,7 +80,6 @@ typedef struct RecFilter
 	char	   *user_key;		/* that user's key (text or uuid ids), or NULL */
 	bool		has_user;		/* user_id is set */
 	char	   *item_key;		/* the current item's id as text (similar_items), or NULL */
-	Oid			items;			/* the items relation the parts read */
 	char	   *values_text;	/* values as text (the cache's key), or NULL */
 	const RecModel *model;		/* the model whose items are checked (their keys) */
 	MemoryContext cxt;			/* where what the filter keeps across calls lives */
@@ -88,6 +89,10 @@ typedef struct RecFilter
 
 extern RecFilter *RecOpenFilter(const char *name, const RecBinding *b, Datum values, bool has_values,
 								const RecKey *user);
+extern RecFilter *RecOpenUserFilter(const char *name, const RecBinding *b, Datum values,
+									bool has_values, const char *function);
+extern RecFilter *RecOpenFilterArg(FunctionCallInfo fcinfo, int i, const RecBinding *b,
+								   const RecKey *user);
 extern void RecCheckPromotionArgs(FunctionCallInfo fcinfo, int i);
 extern RecFilter *RecOpenPromotionArg(FunctionCallInfo fcinfo, int i, const RecBinding *b,
 									  const RecKey *user, double *share);

@@ -4,11 +4,12 @@
  *	  per (part, parameter values), so that a filter costs a lookup in a
  *	  sorted set after its first call instead of a query per call.
  *
- * Only a part on item metadata that does not read CurrentItem is kept: a
- * part on the user's interactions differs per user, and one on CurrentItem
- * per item.  A set is kept only for an items relation that carries rec's
- * trigger rec_internal.items_changed (rec.items does; a table bound to a
- * group may be given it), which sends a relcache invalidation of the
+ * Only a part on item metadata that does not read CurrentItem is kept (or
+ * a UserID part on the users relation, whose set is of users): a part on
+ * the user's interactions differs per user, and one on CurrentItem per
+ * item.  A set is kept only for a relation that carries rec's trigger
+ * rec_internal.items_changed (rec.items and rec.users do; a table bound to
+ * a group may be given it), which sends a relcache invalidation of the
  * relation on every statement that writes it.  PostgreSQL delivers that
  * invalidation to every backend when the writer commits (to this backend at
  * once), and the callback below forgets the relation's sets.

@@ -8,6 +8,7 @@
  *	   filter	  := part { '|' part }
  *	   part		  := ( INCLUDE | EXCLUDE ) ( ITEMS | ITEMID ) WHERE condition
  *				   [ IF condition ]
+ *				 | ( INCLUDE | EXCLUDE ) USERID WHERE condition
  *	   condition  := conjunct { OR conjunct }
  *	   conjunct   := unary { AND unary }
  *	   unary	  := NOT unary | '(' condition ')' | predicate
@@ -19,7 +20,7 @@
  *	   op		  := = | <> | != | < | <= | > | >= | && | @> | <@
  *	   value	  := 'string' | "string" | number | TRUE | FALSE | $param | current
  *	   current	  := CURRENTITEM. column [ .key ]
- *	   field	  := [ ITEMS. | INTERACTIONS. | CURRENTUSER. ] column [ .key ]
+ *	   field	  := [ ITEMS. | INTERACTIONS. | USERS. | CURRENTUSER. ] column [ .key ]
  *
  * A field names a column of the dataset group's items relation (the
  * default) or interactions relation; rec's names (item_id, categories,
@@ -39,6 +40,16 @@
  * fields (Personalize's "Items.genre IN (CurrentItem.genre)") are values:
  * the current item's row of the items relation ($6: rec.similar_items's
  * item), NULL when it has none, so that no item matches a predicate on them.
+ *
+ * A UserID part (Personalize's filters of user segments, "INCLUDE UserID
+ * WHERE Users.membership IN ($tier)") selects users instead of items: its
+ * fields are the users relation's (Users., the default) or the
+ * interactions' (a user matches when one of the user's interactions
+ * satisfies the condition), and it takes no IF.  A filter's parts are all
+ * ItemID parts or all UserID parts: one filter serves lists of items, the
+ * other the user segment functions (segments.c).  The queries of a UserID
+ * part return user ids as the item parts' return item ids: candidates $1
+ * (or their keys $5), internal ids out.
  *
  * create_filter compiles each part once into two queries, one over an
  * array of candidate items and one over every item, and checks them with
@@ -104,7 +115,9 @@ typedef struct Compiler
 	int			n_tokens;
 	int			at;				/* next token */
 	const RecBinding *b;
-	int			side;			/* the current part reads 0 nothing yet, 1 items, 2 interactions */
+	int			side;			/* the current part reads 0 nothing yet, 1 items, 2 interactions,
+								 * 3 users */
+	bool		users_target;	/* the current part selects users (UserID) */
 	bool		in_if;			/* compiling an IF condition (CurrentUser's fields) */
 	bool		current_item;	/* the current part reads CurrentItem's fields */
 	bool		no_current_item;	/* CurrentItem has no meaning here (item attributes) */
@@ -288,7 +301,7 @@ static bool
 IsKeyword(const char *w)
 {
 	static const char *const words[] = {"and", "or", "not", "in", "is", "null", "where", "include",
-	"exclude", "items", "itemid", "true", "false", "if"};
+	"exclude", "items", "itemid", "userid", "true", "false", "if"};
 	int			i;
 
 	for (i = 0; i < (int) lengthof(words); i++)
@@ -332,6 +345,19 @@ MappedColumn(const RecBinding *b, bool interactions, const char *name)
 	return name;
 }
 
+/* Note that the current part reads side (see Compiler); error if it read another */
+static void
+SetSide(Compiler *c, const Token *t, int side)
+{
+	if (c->side != 0 && c->side != side)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("filter expression mixes %s and interaction fields in one part at position %d",
+						c->side == 3 || side == 3 ? "user" : "item", t->pos),
+				 errhint("Write one part per relation and join the parts with |.")));
+	c->side = side;
+}
+
 /* Resolve a (dotted) field name at token t */
 static Field
 ResolveField(Compiler *c, Token *t)
@@ -341,6 +367,7 @@ ResolveField(Compiler *c, Token *t)
 	int			n = 0;
 	int			first = 0;
 	bool		interactions = false;
+	bool		users = false;
 	Oid			rel;
 	const char *col;
 	AttrNumber	attno;
@@ -360,6 +387,11 @@ ResolveField(Compiler *c, Token *t)
 	}
 	else if (pg_strcasecmp(parts[0], "currentuser") == 0 && n > 1)
 		first = 1;
+	else if (pg_strcasecmp(parts[0], "users") == 0 && n > 1)
+	{
+		first = 1;
+		users = true;
+	}
 	if (n - first > 2)
 		SyntaxError(c, t, "a field: [items. or interactions.]column[.key]");
 	if (c->in_if != (first == 1 && pg_strcasecmp(parts[0], "currentuser") == 0))
@@ -368,9 +400,26 @@ ResolveField(Compiler *c, Token *t)
 				 errmsg("filter field \"%s\" at position %d %s", t->text, t->pos,
 						c->in_if ? "is not a field of CurrentUser" : "is read only in an IF condition"),
 				 errhint("An IF condition reads CurrentUser's fields, as in IF CurrentUser.age > $AGE; WHERE reads the items or the interactions.")));
-	if (c->in_if)
+	if (users && !c->users_target)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("filter field \"%s\" at position %d is read only in a UserID part", t->text, t->pos),
+				 errhint("Users' fields select users, as in INCLUDE UserID WHERE Users.age >= $age (a filter of the user segment functions); an ItemID part reads the items or the interactions.")));
+	if (c->users_target && !interactions && !c->in_if)
+	{
+		if (first == 1 && !users)
+			ereport(ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR),
+					 errmsg("filter field \"%s\" at position %d is not a field of Users or Interactions", t->text, t->pos),
+					 errhint("A UserID part reads the users relation (Users.<field>) or the users' interactions (Interactions.<field>).")));
+		users = true;			/* a UserID part's own fields are the users' */
+	}
+	if (c->in_if || users)
 	{
 		const char *ucol;
+
+		if (users)
+			SetSide(c, t, 3);
 
 		if (!OidIsValid(c->b->users))
 			ereport(ERROR,
@@ -388,12 +437,7 @@ ResolveField(Compiler *c, Token *t)
 		col = ucol;
 		goto key;
 	}
-	if (c->side != 0 && c->side != (interactions ? 2 : 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("filter expression mixes item and interaction fields in one part at position %d", t->pos),
-				 errhint("Write one part per relation and join the parts with |.")));
-	c->side = interactions ? 2 : 1;
+	SetSide(c, t, interactions ? 2 : 1);
 	rel = interactions ? c->b->interactions : c->b->items;
 	if (!OidIsValid(rel))
 		ereport(ERROR,
@@ -727,31 +771,38 @@ IsUserSql(const RecBinding *b, const char *alias, const char *column)
 }
 
 /*
- * Return the query of a part with its condition: over the candidates $1, or
- * (all) over every item, for user $2.
+ * Return the query of a part with its condition: over the candidates $1
+ * (their keys $5), or (all) over every one, for user $2.  An ItemID part's
+ * candidates are items, of the items relation (side 1) or of the user's
+ * interactions (side 2); a UserID part's are users, of the users relation
+ * (side 3) or of anyone's interactions (side 2).
  */
 static char *
-PartSql(const RecBinding *b, bool interactions, const char *cond, bool all)
+PartSql(const RecBinding *b, bool users, int side, const char *cond, bool all)
 {
-	const char *rel = interactions ? "e" : "i";
-	const char *item = quote_identifier(interactions ? b->item_col : b->items_id_col);
+	bool		interactions = side == 2;
+	const char *rel = interactions ? "e" : users ? "u" : "i";
+	const char *id = quote_identifier(users ? (interactions ? b->user_col : b->users_id_col) :
+									  (interactions ? b->item_col : b->items_id_col));
+	RecKeyKind	kind = users ? b->user_kind : b->item_kind;
+	Oid			relid = interactions ? b->interactions : users ? b->users : b->items;
 	char	   *out;
 	char	   *candidates;
 
-	/* a text or uuid group's items are their internal ids, compared by their keys */
-	if (b->item_kind == REC_KEY_INT)
+	/* text or uuid ids are their internal ids, compared by their keys */
+	if (kind == REC_KEY_INT)
 	{
-		out = psprintf("%s.%s::int8", rel, item);
-		candidates = psprintf("%s.%s OPERATOR(pg_catalog.=) ANY($1)", rel, item);
+		out = psprintf("%s.%s::int8", rel, id);
+		candidates = psprintf("%s.%s OPERATOR(pg_catalog.=) ANY($1)", rel, id);
 	}
 	else
 	{
-		out = psprintf("rec.key_id(%s.%s::text)", rel, item);
-		candidates = b->item_kind == REC_KEY_UUID ?
-			psprintf("%s.%s OPERATOR(pg_catalog.=) ANY($5::uuid[])", rel, item) :
-			psprintf("%s.%s::text OPERATOR(pg_catalog.=) ANY($5)", rel, item);
+		out = psprintf("rec.key_id(%s.%s::text)", rel, id);
+		candidates = kind == REC_KEY_UUID ?
+			psprintf("%s.%s OPERATOR(pg_catalog.=) ANY($5::uuid[])", rel, id) :
+			psprintf("%s.%s::text OPERATOR(pg_catalog.=) ANY($5)", rel, id);
 	}
-	if (interactions)
+	if (interactions && !users)
 	{
 		char	   *is_user = IsUserSql(b, "e", b->user_col);
 
@@ -759,8 +810,8 @@ PartSql(const RecBinding *b, bool interactions, const char *cond, bool all)
 						out, RecRelationName(b->interactions, b->group), is_user,
 						all ? "" : " AND ", all ? "" : candidates, cond);
 	}
-	return psprintf("SELECT %s FROM %s i WHERE %s%s(%s)",
-					out, RecRelationName(b->items, b->group),
+	return psprintf("SELECT %s%s FROM %s %s WHERE %s%s(%s)", users ? "DISTINCT " : "",
+					out, RecRelationName(relid, b->group), rel,
 					all ? "" : candidates, all ? "" : " AND ", cond);
 }
 
@@ -837,6 +888,7 @@ RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledF
 	for (;;)
 	{
 		bool		include;
+		bool		users;
 		StringInfoData cond;
 		char	   *sql;
 		char	   *all_sql;
@@ -850,8 +902,19 @@ RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledF
 			include = false;
 		else
 			SyntaxError(&c, Peek(&c), "INCLUDE or EXCLUDE");
-		if (!AcceptWord(&c, "items") && !AcceptWord(&c, "itemid"))
-			SyntaxError(&c, Peek(&c), "ITEMS");
+		if (AcceptWord(&c, "items") || AcceptWord(&c, "itemid"))
+			users = false;
+		else if (AcceptWord(&c, "userid"))
+			users = true;
+		else
+			SyntaxError(&c, Peek(&c), "ITEMS, ItemID or UserID");
+		if (n_parts > 0 && users != c.users_target)
+			ereport(ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR),
+					 errmsg("filter expression mixes ItemID and UserID parts at position %d", part_start),
+					 errhint("A filter selects items (for lists of items) or users (for user segments): create one filter of each.")));
+		c.users_target = users;
+		c.no_current_item = users;
 		ExpectWord(&c, "WHERE");
 		if (++n_parts > FILTER_MAX_PARTS)
 			ereport(ERROR,
@@ -863,6 +926,12 @@ RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledF
 		c.current_item = false;
 		c.part = n_parts;
 		CompileCondition(&c);
+		if (users && Peek(&c)->kind == TK_WORD && pg_strcasecmp(Peek(&c)->text, "if") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR),
+					 errmsg("filter expression part at position %d selects users and takes no IF condition",
+							part_start),
+					 errhint("Write the condition on the users into WHERE: Users.<field>.")));
 		if (AcceptWord(&c, "if"))
 		{
 			StringInfoData ifcond;
@@ -877,8 +946,8 @@ RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledF
 		if (Peek(&c)->kind != TK_END && Peek(&c)->kind != TK_PIPE)
 			SyntaxError(&c, Peek(&c), "AND, OR, | or the end of the expression");
 
-		sql = PartSql(b, c.side == 2, cond.data, false);
-		all_sql = PartSql(b, c.side == 2, cond.data, true);
+		sql = PartSql(b, users, c.side, cond.data, false);
+		all_sql = PartSql(b, users, c.side, cond.data, true);
 		if (check)
 		{
 			/* check the query once: types and operators are resolved here */
@@ -894,8 +963,8 @@ RecCompileFilter(const char *expr, const RecBinding *b, bool check, RecCompiledF
 		escape_json(&parts, sql);
 		appendStringInfoString(&parts, ", \"all_sql\": ");
 		escape_json(&parts, all_sql);
-		appendStringInfo(&parts, ", \"current_item\": %s, \"if_sql\": ",
-						 c.current_item ? "true" : "false");
+		appendStringInfo(&parts, ", \"current_item\": %s, \"users\": %s, \"if_sql\": ",
+						 c.current_item ? "true" : "false", users ? "true" : "false");
 		if (if_sql)
 			escape_json(&parts, if_sql);
 		else
@@ -1034,7 +1103,7 @@ RecCompileItemCondition(const char *expr, const RecBinding *b)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("item attributes must not have $parameters"),
 				 errhint("Write the values into the expression.")));
-	sql = PartSql(b, false, cond.data, true);
+	sql = PartSql(b, false, c.side, cond.data, true);
 	CheckPart(sql, 1);
 	return sql;
 }

@@ -132,23 +132,6 @@ KnownHistory(const RecHistory *h)
 	return false;
 }
 
-/* Open the filter named by argument i with the values of argument i + 1, or NULL */
-static RecFilter *
-OpenFilterArg(FunctionCallInfo fcinfo, int i, const RecBinding *b, const RecKey *user)
-{
-	if (PG_ARGISNULL(i))
-	{
-		if (!PG_ARGISNULL(i + 1))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("filter values are given without a filter")));
-		return NULL;
-	}
-	return RecOpenFilter(text_to_cstring(PG_GETARG_TEXT_PP(i)), b,
-						 PG_ARGISNULL(i + 1) ? (Datum) 0 : PG_GETARG_DATUM(i + 1),
-						 !PG_ARGISNULL(i + 1), user);
-}
-
 /*
  * Fill the reasons of a list: a trending-now list's positively scored items
  * are 'trending', the rest its popularity fill; any other model explains its
@@ -233,7 +216,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 	item_type = RecResultColumnType(fcinfo, 0);
 	SPI_connect();
 	m = OpenCampaignForUser(fcinfo, 5, &target, &user, 0);
-	filter = OpenFilterArg(fcinfo, 6, &target.binding, &user);
+	filter = RecOpenFilterArg(fcinfo, 6, &target.binding, &user);
 	promotion = RecOpenPromotionArg(fcinfo, 8, &target.binding, &user, &share);
 	RecReadHistory(&target.binding, &user, m, PG_NARGS() <= 11 || PG_ARGISNULL(11) ? NULL : PG_GETARG_JSONB_P(11), &h);
 	best = palloc(sizeof(RecScored) * k);
@@ -383,7 +366,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	/* an item added after training: its similar items from its categories */
 	if (idx < 0 && !RecReadNewItem(m, &target.binding, &item, &new_cats, &n_new_cats, &n_new_mine))
 		(void) RecRequireItemKey(m, &item, target.campaign);	/* not in the items either */
-	filter = OpenFilterArg(fcinfo, 4, &target.binding, NULL);
+	filter = RecOpenFilterArg(fcinfo, 4, &target.binding, NULL);
 	if (filter)
 		RecFilterSetItem(filter, &item);
 
@@ -568,7 +551,7 @@ rec_rank(PG_FUNCTION_ARGS)
 	SPI_connect();
 	m = OpenCampaignForUser(fcinfo, 2, &target, &user, 0);
 	ids = RecItemArrayIndices(m, &target.binding, arr, "items", &n, &elems, &keys);
-	filter = OpenFilterArg(fcinfo, 3, &target.binding, &user);
+	filter = RecOpenFilterArg(fcinfo, 3, &target.binding, &user);
 	RecReadHistory(&target.binding, &user, m, PG_NARGS() <= 5 || PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5), &h);
 	best = palloc(sizeof(RecScored) * Max(n, 1));
 

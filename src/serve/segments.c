@@ -16,6 +16,13 @@
  * segment leaves out the users who already interacted with the item, as
  * Personalize's does; an attribute's segment keeps them (they are its
  * likeliest users).
+ *
+ * A filter of users (UserID parts, Personalize's filters of batch segment
+ * jobs) checks the segment's users best first, in rounds, through the same
+ * candidate check as a list's items (filter.c): a part on the users
+ * relation reads its matching users once (kept across calls while the
+ * relation is unchanged, filter_cache.c) or runs over the candidates, so a
+ * filter adds no scan per user.
  */
 #include "rec.h"
 
@@ -36,6 +43,7 @@ PG_FUNCTION_INFO_V1(rec_users_for_attributes);
 
 #define ITEM_RECIPE "item-affinity"
 #define ATTRIBUTE_RECIPE "item-attribute-affinity"
+#define SEGMENT_ROUND 1024		/* candidate users fetched and checked at a time, at least */
 
 /* A (model index, weight) pair, for merging neighbour rows */
 typedef struct IndexWeight
@@ -220,6 +228,26 @@ OpenSolution(const char *solution, const char *recipe, const char *function,
 	return m;
 }
 
+/*
+ * Open the filter of users named by argument 3 with the values of argument
+ * 4, for segment function function; NULL without one
+ */
+static RecFilter *
+OpenUserFilterArg(FunctionCallInfo fcinfo, const RecBinding *b, const char *function)
+{
+	if (PG_NARGS() < 5 || PG_ARGISNULL(3))
+	{
+		if (PG_NARGS() >= 5 && !PG_ARGISNULL(4))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("filter values are given without a filter")));
+		return NULL;
+	}
+	return RecOpenUserFilter(text_to_cstring(PG_GETARG_TEXT_PP(3)), b,
+							 PG_ARGISNULL(4) ? (Datum) 0 : PG_GETARG_DATUM(4), !PG_ARGISNULL(4),
+							 function);
+}
+
 /* Error unless the group's user ids can be returned as restype */
 static void
 CheckUserOutput(const RecBinding *b, Oid restype, const char *function)
@@ -235,12 +263,14 @@ CheckUserOutput(const RecBinding *b, Oid restype, const char *function)
  * Return the users of group b with the highest affinity (the sum of the
  * weights of the distinct items of their history) as rows (user_id, score,
  * rank) of the materialized result; with exclude >= 0, leave out the users
- * who interacted with that item.  One query over the interactions of the
- * weighted items, through the index on the item column.
+ * who interacted with that item; with a filter f, only the users who pass
+ * it.  One query over the interactions of the weighted items, through the
+ * index on the item column; with a filter, read best first through a
+ * cursor until k users pass.
  */
 static void
 EmitSegment(FunctionCallInfo fcinfo, const RecModel *m, const RecBinding *b,
-			const RecSegmentWeights *sw, int32 exclude, int32 k)
+			const RecSegmentWeights *sw, int32 exclude, int32 k, RecFilter *f)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Oid			restype = RecResultColumnType(fcinfo, 0);
@@ -256,7 +286,12 @@ EmitSegment(FunctionCallInfo fcinfo, const RecModel *m, const RecBinding *b,
 	Datum		args[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
 	char	   *sql;
-	uint64		r;
+	Portal		portal = NULL;
+	int			round = Min(Max(2 * k, SEGMENT_ROUND), REC_MAX_SEGMENT);
+	int64	   *ids = NULL;
+	RecKey	   *given = NULL;
+	bool	   *pass = NULL;
+	int32		emitted = 0;
 	int			i;
 
 	if (n == 0)
@@ -294,7 +329,7 @@ EmitSegment(FunctionCallInfo fcinfo, const RecModel *m, const RecBinding *b,
 				   " JOIN ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS w(i, w) ON w.i OPERATOR(pg_catalog.=) e.i"
 				   " GROUP BY e.u"
 				   " HAVING pg_catalog.count(*) FILTER (WHERE e.i OPERATOR(pg_catalog.=) $3) OPERATOR(pg_catalog.=) 0"
-				   " ORDER BY 2 DESC, e.u%s LIMIT $4",
+				   " ORDER BY 2 DESC, e.u%s%s",
 				   ucol, int_users ? "::int8" : "::text",
 				   icol, int_items ? "::int8" : "::text",
 				   rel,
@@ -302,28 +337,79 @@ EmitSegment(FunctionCallInfo fcinfo, const RecModel *m, const RecBinding *b,
 				   b->item_kind == REC_KEY_UUID ?
 				   psprintf("e.%s OPERATOR(pg_catalog.=) ANY($1::uuid[])", icol) :
 				   psprintf("e.%s::text OPERATOR(pg_catalog.=) ANY($1)", icol),
-				   int_users ? "" : " COLLATE \"C\"");
-	if (SPI_execute_with_args(sql, 4, argtypes, args, nulls, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "reading a segment's interactions failed");
-	for (r = 0; r < SPI_processed; r++)
+				   int_users ? "" : " COLLATE \"C\"", f ? "" : " LIMIT $4");
+	if (f == NULL)
 	{
-		HeapTuple	tuple = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		Datum		values[3];
-		bool		out_nulls[3] = {false, false, false};
-		bool		isnull;
-		Datum		u = SPI_getbinval(tuple, desc, 1, &isnull);
-
-		if (isnull)
-			continue;
-		if (int_users)
-			values[0] = RecUserDatum(DatumGetInt64(u), NULL, 0, restype);
-		else
-			values[0] = PointerGetDatum(DatumGetTextPCopy(u));
-		values[1] = SPI_getbinval(tuple, desc, 2, &isnull);
-		values[2] = Int32GetDatum((int32) r + 1);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, out_nulls);
+		if (SPI_execute_with_args(sql, 4, argtypes, args, nulls, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "reading a segment's interactions failed");
 	}
+	else
+	{
+		portal = SPI_cursor_open_with_args(NULL, sql, 4, argtypes, args, nulls, true, 0);
+		ids = palloc(sizeof(int64) * round);
+		given = int_users ? NULL : palloc0(sizeof(RecKey) * round);
+		pass = palloc(sizeof(bool) * round);
+		SPI_cursor_fetch(portal, true, round);
+	}
+	for (;;)
+	{
+		SPITupleTable *tt = SPI_tuptable;	/* the filter's queries replace SPI_tuptable */
+		uint64		n_rows = SPI_processed;
+		uint64		r;
+
+		if (f)
+		{
+			/* the round's users, checked against the filter at once */
+			for (r = 0; r < n_rows; r++)
+			{
+				bool		isnull;
+				Datum		u = SPI_getbinval(tt->vals[r], tt->tupdesc, 1, &isnull);
+
+				pass[r] = !isnull;
+				if (isnull)
+					ids[r] = 0;
+				else if (int_users)
+					ids[r] = DatumGetInt64(u);
+				else
+				{
+					given[r].text = text_to_cstring(DatumGetTextPP(u));
+					given[r].len = strlen(given[r].text);
+					given[r].id = ids[r] = RecKeyHash(given[r].text, given[r].len);
+				}
+			}
+			RecFilterCheckKeys(f, ids, given, (int) n_rows, pass);
+		}
+		for (r = 0; r < n_rows && emitted < k; r++)
+		{
+			HeapTuple	tuple = tt->vals[r];
+			TupleDesc	desc = tt->tupdesc;
+			Datum		values[3];
+			bool		out_nulls[3] = {false, false, false};
+			bool		isnull;
+			Datum		u = SPI_getbinval(tuple, desc, 1, &isnull);
+
+			if (isnull || (f && !pass[r]))
+				continue;
+			if (int_users)
+				values[0] = RecUserDatum(DatumGetInt64(u), NULL, 0, restype);
+			else
+				values[0] = PointerGetDatum(DatumGetTextPCopy(u));
+			values[1] = SPI_getbinval(tuple, desc, 2, &isnull);
+			values[2] = Int32GetDatum(++emitted);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, out_nulls);
+		}
+		if (f)
+			for (r = 0; r < n_rows && given; r++)
+				if (given[r].text)
+					pfree(given[r].text);
+		SPI_freetuptable(tt);
+		if (f == NULL || emitted >= k || n_rows < (uint64) round)
+			break;
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, round);
+	}
+	if (portal)
+		SPI_cursor_close(portal);
 }
 
 /*
@@ -357,7 +443,8 @@ rec_users_for_item(PG_FUNCTION_ARGS)
 				 errmsg("item %lld is unknown to solution \"%s\"", (long long) item.id, target.campaign),
 				 errhint("Items added after training are known once the solution is trained again.")));
 	RecItemSegmentWeights(m, idx, &sw);
-	EmitSegment(fcinfo, m, &target.binding, &sw, idx, k);
+	EmitSegment(fcinfo, m, &target.binding, &sw, idx, k,
+				OpenUserFilterArg(fcinfo, &target.binding, "rec.users_for_item()"));
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -399,7 +486,8 @@ rec_users_for_attributes(PG_FUNCTION_ARGS)
 			items[n_items++] = idx;
 	}
 	RecAttributeSegmentWeights(m, items, n_items, &sw);
-	EmitSegment(fcinfo, m, &target.binding, &sw, -1, k);
+	EmitSegment(fcinfo, m, &target.binding, &sw, -1, k,
+				OpenUserFilterArg(fcinfo, &target.binding, "rec.users_for_attributes()"));
 	SPI_finish();
 	return (Datum) 0;
 }
