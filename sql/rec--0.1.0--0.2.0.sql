@@ -950,64 +950,82 @@ AS 'MODULE_PATHNAME', 'rec_rank';
 COMMENT ON FUNCTION @extschema@.rank(uuid, text[], text, text, jsonb, jsonb) IS
 'rec.rank() for a uuid user id: candidates of any id type written as text, item ids returned as text. Otherwise as rec.rank(bigint, bigint[], ...).';
 
+DROP FUNCTION @extschema@.explain(bigint, bigint, text);
+CREATE FUNCTION @extschema@.explain(
+	user_id bigint,
+	item_id bigint,
+	campaign text DEFAULT NULL,
+	context jsonb DEFAULT NULL)
+RETURNS TABLE (history_item_id bigint, contribution real, share real)
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'rec_explain';
+COMMENT ON FUNCTION @extschema@.explain(bigint, bigint, text, jsonb) IS
+'The user''s history items behind an item''s score, largest contribution first, with their share of the positive total. Exact: the models are linear in the history. context weighs the user''s events recorded in that context as rec.recommend() does, so the contributions are those of the list with that context.';
+
 CREATE FUNCTION @extschema@.explain(
 	user_id text,
 	item_id text,
-	campaign text DEFAULT NULL)
+	campaign text DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (history_item_id text, contribution real, share real)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_explain';
-COMMENT ON FUNCTION @extschema@.explain(text, text, text) IS
+COMMENT ON FUNCTION @extschema@.explain(text, text, text, jsonb) IS
 'rec.explain() for a text user id and a text item id: history items come back as text. Otherwise as rec.explain(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.explain(
 	user_id text,
 	item_id uuid,
-	campaign text DEFAULT NULL)
+	campaign text DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (history_item_id uuid, contribution real, share real)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_explain';
-COMMENT ON FUNCTION @extschema@.explain(text, uuid, text) IS
+COMMENT ON FUNCTION @extschema@.explain(text, uuid, text, jsonb) IS
 'rec.explain() for a text user id and a uuid item id: history items come back as uuid. Otherwise as rec.explain(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.explain(
 	user_id text,
 	item_id bigint,
-	campaign text DEFAULT NULL)
+	campaign text DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (history_item_id bigint, contribution real, share real)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_explain';
-COMMENT ON FUNCTION @extschema@.explain(text, bigint, text) IS
+COMMENT ON FUNCTION @extschema@.explain(text, bigint, text, jsonb) IS
 'rec.explain() for a text user id and a bigint item id: history items come back as bigint. Otherwise as rec.explain(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.explain(
 	user_id uuid,
 	item_id text,
-	campaign text DEFAULT NULL)
+	campaign text DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (history_item_id text, contribution real, share real)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_explain';
-COMMENT ON FUNCTION @extschema@.explain(uuid, text, text) IS
+COMMENT ON FUNCTION @extschema@.explain(uuid, text, text, jsonb) IS
 'rec.explain() for a uuid user id and a text item id: history items come back as text. Otherwise as rec.explain(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.explain(
 	user_id uuid,
 	item_id uuid,
-	campaign text DEFAULT NULL)
+	campaign text DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (history_item_id uuid, contribution real, share real)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_explain';
-COMMENT ON FUNCTION @extschema@.explain(uuid, uuid, text) IS
+COMMENT ON FUNCTION @extschema@.explain(uuid, uuid, text, jsonb) IS
 'rec.explain() for a uuid user id and a uuid item id: history items come back as uuid. Otherwise as rec.explain(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.explain(
 	user_id uuid,
 	item_id bigint,
-	campaign text DEFAULT NULL)
+	campaign text DEFAULT NULL,
+	context jsonb DEFAULT NULL)
 RETURNS TABLE (history_item_id bigint, contribution real, share real)
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'rec_explain';
-COMMENT ON FUNCTION @extschema@.explain(uuid, bigint, text) IS
+COMMENT ON FUNCTION @extschema@.explain(uuid, bigint, text, jsonb) IS
 'rec.explain() for a uuid user id and a bigint item id: history items come back as bigint. Otherwise as rec.explain(bigint, bigint, ...).';
 
 CREATE FUNCTION @extschema@.user_history(user_id text, k integer DEFAULT 25, dataset_group text DEFAULT 'default')

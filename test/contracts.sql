@@ -26,7 +26,7 @@ SELECT has_function('rec', 'create_filter', ARRAY['text', 'text', 'text', 'boole
 SELECT has_function('rec', 'drop_filter', ARRAY['text']);
 SELECT has_function('rec', 'batch_recommend_jsonl', ARRAY['text', 'integer', 'bigint[]', 'text', 'jsonb', 'text', 'double precision', 'jsonb']);
 SELECT has_function('rec', 'log_event', ARRAY['bigint', 'bigint', 'text', 'double precision', 'timestamp with time zone', 'text', 'text', 'text', 'integer', 'bigint[]', 'jsonb']);
-SELECT has_function('rec', 'explain', ARRAY['bigint', 'bigint', 'text']);
+SELECT has_function('rec', 'explain', ARRAY['bigint', 'bigint', 'text', 'jsonb']);
 SELECT has_function('rec', 'evaluate', ARRAY['text', 'regclass', 'text', 'text', 'text', 'boolean']);
 SELECT has_function('rec', 'ndcg_at_k', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer']);
 SELECT has_function('rec', 'precision_at_k', ARRAY['anycompatiblearray', 'anycompatiblearray', 'integer']);

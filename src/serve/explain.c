@@ -51,8 +51,9 @@ CompareEvent(const void *a, const void *b)
 }
 
 /*
- * rec.explain(user_id, item_id, campaign) returns (history_item_id,
- * contribution, share) for the user's current history, largest first; items
+ * rec.explain(user_id, item_id, campaign, context) returns (history_item_id,
+ * contribution, share) for the user's current history (its events in the
+ * context weighed as recommend() weighs them), largest first; items
  * that add nothing are left out.  An item known only from metadata (in the
  * model, or added to the items relation after training) owes nothing to the
  * history: no rows.  With no row, a NOTICE says why.
@@ -115,7 +116,8 @@ rec_explain(PG_FUNCTION_ARGS)
 		SPI_finish();
 		return (Datum) 0;
 	}
-	RecReadHistory(&target.binding, &user, m, NULL, &h);
+	RecReadHistory(&target.binding, &user, m,
+				   PG_NARGS() <= 3 || PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3), &h);
 
 	/*
 	 * contributions per event, summed per history item (in event order, over

@@ -138,3 +138,26 @@ BEGIN;
 SELECT rec.log_event('u1000', 'i11', ts => '2026-02-01 09:00', dataset_group => 'ctx_text', context => '{"device": "tablet"}');
 SELECT array_agg(item_id ORDER BY rank) AS tablet FROM rec.recommend('u1000', 2, campaign => 'ctx_text', context => '{"device": "tablet"}');
 ROLLBACK;
+
+-- rec.explain takes the context as recommend does: the reasons of an item follow the
+-- lift of the events recorded in that context (no context, or none recorded in it: as before)
+SELECT coalesce(d->>'device', '-') AS context, e.history_item_id, round(e.share::numeric, 3) AS share
+FROM unnest(ARRAY[NULL, '{"device": "mobile"}', '{"device": "desktop"}']::jsonb[]) d,
+	rec.explain(1000, 24, 'ctx', context => d) e
+ORDER BY 1, 3 DESC, 2;
+SELECT (SELECT array_agg(history_item_id || ':' || round(share::numeric, 3) ORDER BY history_item_id) FROM rec.explain(1000, 24, 'ctx', context => '{}'))
+     = (SELECT array_agg(history_item_id || ':' || round(share::numeric, 3) ORDER BY history_item_id) FROM rec.explain(1000, 24, 'ctx'))
+	AS empty_is_none,
+	(SELECT array_agg(history_item_id || ':' || round(share::numeric, 3) ORDER BY history_item_id) FROM rec.explain(1000, 24, 'ctx', context => '{"device": "tablet"}'))
+     = (SELECT array_agg(history_item_id || ':' || round(share::numeric, 3) ORDER BY history_item_id) FROM rec.explain(1000, 24, 'ctx'))
+	AS unrecorded_is_none;
+-- text ids: the same reasons, key for key
+SELECT coalesce(d->>'device', '-') AS context,
+	(SELECT array_agg(history_item_id ORDER BY share DESC, history_item_id) FROM rec.explain('u1000', 'i24', 'ctx_text', context => d))
+     = (SELECT array_agg('i' || history_item_id ORDER BY share DESC, 'i' || history_item_id) FROM rec.explain(1000, 24, 'ctx', context => d))
+	AS same_as_bigint
+FROM unnest(ARRAY[NULL, '{"device": "mobile"}', '{"device": "desktop"}']::jsonb[]) d ORDER BY 1;
+-- bad contexts, as recommend's
+SELECT * FROM rec.explain(1000, 24, 'ctx', context => '{"daypart": "evening"}');
+SELECT * FROM rec.explain('u1000', 'i24', 'ctx_text', context => '["mobile"]');
+SELECT * FROM rec.explain(1000, 24, 'ctx', context => '{"device": null}');
