@@ -24,6 +24,7 @@
 #include "catalog.h"
 #include "dataset.h"
 #include "filter.h"
+#include "history.h"
 #include "keys.h"
 #include "linalg.h"
 #include "model.h"
@@ -102,11 +103,13 @@ ListUsers(const RecDataset *ds, const RecKey *given, int n_given, int *n_out)
 
 /*
  * rec.batch_recommend(campaign, k, users, exclude_seen, filter, filter_values,
- * promotion, promotion_share, promotion_values) returns (user_id, rank,
- * item_id, score) for every user with events, or for the given users; a
- * given user without history is served from the user's metadata, and every
- * list is filtered and promoted (rank is the place in the list), as
- * recommend() serves them.
+ * promotion, promotion_share, promotion_values, context) returns (user_id,
+ * rank, item_id, score) for every user with events, or for the given users;
+ * a given user without history is served from the user's metadata, and
+ * every list is filtered and promoted (rank is the place in the list), as
+ * recommend() serves them.  Histories are read in one pass; with a context,
+ * each user's is read as recommend() reads it, with the events recorded in
+ * that context (one indexed query per user).
  */
 Datum
 rec_batch_recommend(PG_FUNCTION_ARGS)
@@ -132,6 +135,7 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	RecFilter  *promotion;
 	double		share;
 	RecFilter  *metadata;
+	Jsonb	   *context;
 	RecPlacement *placed;
 	MemoryContext block_cxt;
 	int			start;
@@ -145,6 +149,7 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	exclude_seen = PG_GETARG_BOOL(3);
 	RecCheckK(k);
 	RecCheckPromotionArgs(fcinfo, 6);
+	context = PG_NARGS() <= 9 || PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9);
 	InitMaterializedSRF(fcinfo, 0);
 	user_type = RecResultColumnType(fcinfo, 0);
 	item_type = RecResultColumnType(fcinfo, 2);
@@ -176,6 +181,8 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 						target.binding.item_type ? target.binding.item_type : "bigint"),
 				 errhint("Use rec.batch_recommend_text(), which returns the ids as text.")));
 	RecCheckItemOutput(m, &target.binding, item_type);
+	if (context && !RecCheckContext(&target.binding, context))
+		context = NULL;			/* {}: the histories without context, in one pass */
 	if (users_arr)
 	{
 		/* the given users, resolved against the group, and their internal ids */
@@ -229,6 +236,17 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 						to = 0,
 						e;
 
+			if (context)
+			{
+				RecKey		key;
+
+				RecUserKey(&target.binding, slots[start + b].key ?
+						   PointerGetDatum(cstring_to_text_with_len(slots[start + b].key, slots[start + b].len)) :
+						   Int64GetDatum(slots[start + b].user_id),
+						   slots[start + b].key ? TEXTOID : INT8OID, &key);
+				RecReadHistory(&target.binding, &key, m, context, &hs[b]);
+				continue;
+			}
 			if (u >= 0)
 			{
 				to = ds->user_off[u + 1];

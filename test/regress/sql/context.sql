@@ -161,3 +161,39 @@ FROM unnest(ARRAY[NULL, '{"device": "mobile"}', '{"device": "desktop"}']::jsonb[
 SELECT * FROM rec.explain(1000, 24, 'ctx', context => '{"daypart": "evening"}');
 SELECT * FROM rec.explain('u1000', 'i24', 'ctx_text', context => '["mobile"]');
 SELECT * FROM rec.explain(1000, 24, 'ctx', context => '{"device": null}');
+
+-- batch_recommend_jsonl takes the input lines of a batch job, each with its own context
+-- ({"userId": "42", "context": {...}}): one output line per input line, the input echoed,
+-- each list as rec.recommend(context => ...) gives it
+SELECT l FROM rec.batch_recommend_jsonl('ctx', 2, inputs => ARRAY['{"userId": "1000"}',
+	'{"userId": 1000, "context": {"device": "mobile"}}', '{"userId": "1000", "context": {"device": "desktop"}}',
+	'{"userId": "7", "context": {}}']::jsonb[]) l;
+SELECT count(*) AS lines, bool_and(l::jsonb #> '{output,recommendedItems}' = (SELECT jsonb_agg(r.item_id::text ORDER BY r.rank)
+		FROM rec.recommend((l::jsonb #>> '{input,userId}')::bigint, 5, campaign => c, context => l::jsonb #> '{input,context}') r))
+	AS same_as_recommend
+FROM unnest('{ctx,ctx_sparse}'::text[]) c, rec.batch_recommend_jsonl(c, 5, inputs => ARRAY(
+	SELECT jsonb_build_object('userId', u, 'context', jsonb_build_object('device', d))
+	FROM generate_series(1, 40) u, unnest('{mobile,desktop}'::text[]) d
+	UNION ALL SELECT '{"userId": 1000}'::jsonb)) l;
+-- rec.batch_recommend takes one context for every user
+SELECT (SELECT array_agg(item_id ORDER BY rank) FROM rec.batch_recommend('ctx', 2, users => '{1000}', context => '{"device": "mobile"}'))
+     = (SELECT array_agg(item_id ORDER BY rank) FROM rec.recommend(1000, 2, campaign => 'ctx', context => '{"device": "mobile"}'))
+	AS same_as_recommend;
+-- text ids
+SELECT l FROM rec.batch_recommend_jsonl_text('ctx_text', 2, inputs => ARRAY['{"userId": "u1000", "context": {"device": "mobile"}}',
+	'{"userId": "u1000", "context": {"device": "desktop"}}', '{"userId": "nobody"}']::jsonb[]) l;
+SELECT (SELECT array_agg(x ORDER BY n) FROM rec.batch_recommend_jsonl_text('ctx_text', 2, inputs => ARRAY['{"userId": "u1000", "context": {"device": "mobile"}}']::jsonb[]) l,
+		jsonb_array_elements_text(l::jsonb #> '{output,recommendedItems}') WITH ORDINALITY AS e(x, n))
+     = (SELECT array_agg(item_id ORDER BY rank) FROM rec.recommend('u1000', 2, campaign => 'ctx_text', context => '{"device": "mobile"}'))
+	AS same_as_recommend;
+SELECT count(*) AS lines FROM rec.batch_recommend_jsonl('ctx', 2, inputs => '{}');
+-- bad input lines
+SELECT * FROM rec.batch_recommend_jsonl('ctx', 2, '{1000}', inputs => ARRAY['{"userId": "1000"}']::jsonb[]);
+SELECT * FROM rec.batch_recommend_jsonl('ctx', 2, inputs => ARRAY['{"userId": "1000"}', '["1000"]']::jsonb[]);
+SELECT * FROM rec.batch_recommend_jsonl('ctx', 2, inputs => ARRAY[NULL]::jsonb[]);
+SELECT * FROM rec.batch_recommend_jsonl('ctx', 2, inputs => ARRAY['{"user": "1000"}']::jsonb[]);
+SELECT * FROM rec.batch_recommend_jsonl('ctx', 2, inputs => ARRAY['{"userId": null}']::jsonb[]);
+SELECT * FROM rec.batch_recommend_jsonl('ctx', 2, inputs => ARRAY['{"userId": "1000", "filterValues": {}}']::jsonb[]);
+SELECT * FROM rec.batch_recommend_jsonl('ctx', 2, inputs => ARRAY['{"userId": "1000", "context": {"daypart": "evening"}}']::jsonb[]);
+SELECT * FROM rec.batch_recommend_jsonl_text('ctx_text', 2, inputs => ARRAY['{"userId": "u1000", "context": "mobile"}']::jsonb[]);
+SELECT * FROM rec.batch_recommend('ctx', 2, users => '{1000}', context => '{"device": null}');
