@@ -325,7 +325,7 @@ EmitSegment(FunctionCallInfo fcinfo, const RecModel *m, const RecBinding *b,
 	}
 	args[3] = Int32GetDatum(k);
 	sql = psprintf("SELECT e.u, pg_catalog.sum(w.w)::float4 AS score"
-				   " FROM (SELECT DISTINCT e.%s%s AS u, e.%s%s AS i FROM %s e WHERE %s) e"
+				   " FROM (SELECT DISTINCT e.%s%s AS u, e.%s%s AS i FROM %s e WHERE %s AND e.%s IS NOT NULL) e"
 				   " JOIN ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS w(i, w) ON w.i OPERATOR(pg_catalog.=) e.i"
 				   " GROUP BY e.u"
 				   " HAVING pg_catalog.count(*) FILTER (WHERE e.i OPERATOR(pg_catalog.=) $3) OPERATOR(pg_catalog.=) 0"
@@ -337,6 +337,7 @@ EmitSegment(FunctionCallInfo fcinfo, const RecModel *m, const RecBinding *b,
 				   b->item_kind == REC_KEY_UUID ?
 				   psprintf("e.%s OPERATOR(pg_catalog.=) ANY($1::uuid[])", icol) :
 				   psprintf("e.%s::text OPERATOR(pg_catalog.=) ANY($1)", icol),
+				   ucol,
 				   int_users ? "" : " COLLATE \"C\"", f ? "" : " LIMIT $4");
 	if (f == NULL)
 	{
@@ -366,13 +367,12 @@ EmitSegment(FunctionCallInfo fcinfo, const RecModel *m, const RecBinding *b,
 				Datum		u = SPI_getbinval(tt->vals[r], tt->tupdesc, 1, &isnull);
 
 				pass[r] = !isnull;
-				if (isnull)
-					ids[r] = 0;
-				else if (int_users)
-					ids[r] = DatumGetInt64(u);
+				if (int_users)
+					ids[r] = isnull ? 0 : DatumGetInt64(u);
 				else
 				{
-					given[r].text = text_to_cstring(DatumGetTextPP(u));
+					/* (a NULL user, left out below, is checked as the empty key) */
+					given[r].text = isnull ? pstrdup("") : text_to_cstring(DatumGetTextPP(u));
 					given[r].len = strlen(given[r].text);
 					given[r].id = ids[r] = RecKeyHash(given[r].text, given[r].len);
 				}
@@ -398,10 +398,8 @@ EmitSegment(FunctionCallInfo fcinfo, const RecModel *m, const RecBinding *b,
 			values[2] = Int32GetDatum(++emitted);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, out_nulls);
 		}
-		if (f)
-			for (r = 0; r < n_rows && given; r++)
-				if (given[r].text)
-					pfree(given[r].text);
+		for (r = 0; r < n_rows && given; r++)
+			pfree(given[r].text);
 		SPI_freetuptable(tt);
 		if (f == NULL || emitted >= k || n_rows < (uint64) round)
 			break;
