@@ -64,6 +64,42 @@ RecTimeSplit(const RecDataset *ds, const bool *candidates, RecSplit *split)
 	}
 }
 
+/*
+ * Split each candidate user whose events show sessions: the truth is the
+ * user's last session (the events after its last gap of at least
+ * REC_SESSION_GAP seconds), when that leaves at least one event of input and
+ * holds out at most half of them; other users are not evaluated.  This is
+ * the split of data whose test is a whole next session, where the newest
+ * events inside a session (the time split) reward recency and transitions
+ * that do not carry over to the next one.
+ */
+void
+RecSessionSplit(const RecDataset *ds, const bool *candidates, RecSplit *split)
+{
+	int			u;
+
+	split->n_eval = 0;
+	split->eval_users = palloc(sizeof(int32) * Max(ds->n_users, 1));
+	split->input_len = palloc(sizeof(int64) * Max(ds->n_users, 1));
+	for (u = 0; u < ds->n_users; u++)
+	{
+		int64		first = ds->user_off[u];
+		int64		len = ds->user_off[u + 1] - first;
+		int64		e;
+
+		split->input_len[u] = len;
+		if (len < 2 || (candidates && !candidates[u]))
+			continue;
+		for (e = len - 1; e >= 1 && 2 * (len - e) <= len; e--)
+			if (ds->ev_time[first + e] - ds->ev_time[first + e - 1] >= REC_SESSION_GAP)
+			{
+				split->input_len[u] = e;
+				split->eval_users[split->n_eval++] = u;
+				break;
+			}
+	}
+}
+
 /* Return the dataset of every user's input events only, to train on */
 RecDataset *
 RecSplitInputs(const RecDataset *ds, const RecSplit *split)

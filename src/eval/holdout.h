@@ -10,6 +10,7 @@
 #include "model.h"
 
 #define REC_HOLDOUT_K 25		/* recommendations scored per held-out user */
+#define REC_SESSION_GAP 1800.0	/* seconds without events that end a session */
 
 /* Each evaluated user's oldest events are its input, the rest its truth */
 typedef struct RecSplit
@@ -22,6 +23,7 @@ typedef struct RecSplit
 extern uint32 RecUserHash(int64 user_id);
 extern bool RecInOfflineHoldout(int64 user_id);
 extern void RecTimeSplit(const RecDataset *ds, const bool *candidates, RecSplit *split);
+extern void RecSessionSplit(const RecDataset *ds, const bool *candidates, RecSplit *split);
 extern RecDataset *RecSplitInputs(const RecDataset *ds, const RecSplit *split);
 extern double RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 							   RecListMetrics *mean);

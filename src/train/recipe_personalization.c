@@ -12,9 +12,16 @@
  * structure used.
  *
  * Tuning holds out the newest 10% of the events of up to TUNE_USERS users
- * (the workshop's time split, applied inside the training data), trains on
- * the rest, and walks the parameters one group at a time, keeping what
- * raises NDCG@10 on the held-out events: EASE's lambda (one solve per value
+ * (the workshop's time split, applied inside the training data) and, when
+ * most of them show sessions (a gap of REC_SESSION_GAP), also each one's
+ * last session (the next-session split), trains on the events before both,
+ * and scores a candidate by its NDCG@10 against plain EASE's (lambda 100, no
+ * recency, transitions or session term) on each split, the lesser of the
+ * two: the newest events inside a session reward recency and transitions
+ * that a whole next session does not.  Plain EASE is itself a candidate, and
+ * what departs from it must gain PLAIN_MARGIN, so that the default is not
+ * below plain EASE where nothing else helps.  It walks the parameters one
+ * group at a time, keeping what raises the score: EASE's lambda (one solve per value
  * over one Gram matrix, stopping when a larger lambda does worse), the
  * recency weights, the transitions' regularisation and decay (one solve per
  * pair) with their weight, and the session weight.  The transitions and the
@@ -48,6 +55,8 @@
  * session weight must give: two of the REC_SESSION_ITEMS it lifts, on average.
  */
 #define PROBE_MIN_GAIN (REC_SESSION_ITEMS * 2.0 / 3.0)
+#define PLAIN_EASE_LAMBDA 100	/* plain EASE's default lambda (train.c) */
+#define PLAIN_MARGIN 0.02		/* the least relative gain over plain EASE tuning keeps */
 #define DENSE_MAX_ITEMS 6000	/* largest catalogue trained dense by default, one matrix */
 #define DEFAULT_NEIGHBORS 200	/* weights per item of the sparse model by default */
 #define MIN_NEIGHBORS 20		/* fewest the memory limit may bring the default down to */
@@ -244,21 +253,64 @@ FitEnd(Fit *f)
 	RecFreeSparseCache(&f->trans_cache);
 }
 
-/* Score candidate parameters q with model m; adopt them into p if they beat best */
-static bool
-Try(RecModel *m, const RecDataset *ds, const RecSplit *split, const RecParams *q,
-	RecParams *p, double *best)
+/*
+ * The inner splits tuning scores on: the time split, and the session split
+ * when the data has sessions, with plain EASE's NDCG@10 on each, which a
+ * candidate's is measured against.
+ */
+typedef struct Splits
+{
+	const RecDataset *ds;
+	RecSplit	time;			/* the newest 10% of each user's events */
+	RecSplit	session;		/* each user's last session */
+	bool		sessions;		/* the session split is scored */
+	double		time0;			/* plain EASE's NDCG@10 on the time split */
+	double		session0;		/* and on the session split */
+	double		ndcg10;			/* the time split's NDCG@10 of the best so far */
+} Splits;
+
+/*
+ * Return the score of model m served with q: its NDCG@10 on the time split
+ * against plain EASE's or, when the data has sessions, the lesser of that and
+ * the same ratio on the session split, so that a parameter is kept only when
+ * it helps both the rest of a session and the next session; *ndcg10 gets the
+ * time split's NDCG@10.
+ */
+static double
+Score(RecModel *m, Splits *sp, const RecParams *q, double *ndcg10)
 {
 	RecListMetrics mean;
+	double		score;
 
 	SetServe(m, q);
-	RecEvaluateSplit(m, ds, split, &mean);
-	elog(DEBUG1, "tuning (at %.3f s): lambda %g, recency %g/%g, transitions %g (decay %g, lambda %g), session %g: NDCG@10 %.5f",
+	RecEvaluateSplit(m, sp->ds, &sp->time, &mean);
+	*ndcg10 = mean.ndcg10;
+	score = mean.ndcg10 / Max(sp->time0, 1e-9);
+	if (sp->sessions)
+	{
+		RecListMetrics next;
+
+		RecEvaluateSplit(m, sp->ds, &sp->session, &next);
+		score = Min(score, next.ndcg10 / Max(sp->session0, 1e-9));
+		elog(DEBUG1, "tuning: next session NDCG@10 %.5f", next.ndcg10);
+	}
+	return score;
+}
+
+/* Score candidate parameters q with model m; adopt them into p if they beat best */
+static bool
+Try(RecModel *m, Splits *sp, const RecParams *q, RecParams *p, double *best)
+{
+	double		ndcg10;
+	double		score = Score(m, sp, q, &ndcg10);
+
+	elog(DEBUG1, "tuning (at %.3f s): lambda %g, recency %g/%g, transitions %g (decay %g, lambda %g), session %g: NDCG@10 %.5f, score %.5f",
 		 (double) (GetCurrentTimestamp() - GetCurrentStatementStartTimestamp()) / USECS_PER_SEC, q->lambda, q->recency_half_life, q->recency_floor, q->transition_weight, q->transition_decay,
-		 q->transition_lambda, q->session_weight, mean.ndcg10);
-	if (mean.ndcg10 <= *best)
+		 q->transition_lambda, q->session_weight, ndcg10, score);
+	if (score <= *best)
 		return false;
-	*best = mean.ndcg10;
+	*best = score;
+	sp->ndcg10 = ndcg10;
 	*p = *q;
 	return true;
 }
@@ -433,7 +485,8 @@ Tune(const RecDataset *ds, RecParams *p)
 	static const double sessions[] = {0, 0.25, 0.5, 0.75, 1, 1.5, 2};
 	bool	   *sample = palloc(sizeof(bool) * Max(ds->n_users, 1));
 	int			keep_one_in = Max(1, ds->n_users / TUNE_USERS);
-	RecSplit	split;
+	Splits		sp;
+	RecSplit	train;
 	RecDataset *inner;
 	RecModel   *m;
 	Fit			fit;
@@ -444,6 +497,7 @@ Tune(const RecDataset *ds, RecParams *p)
 	RecParams	q;
 	double		exploration = p->exploration_weight;
 	RecParams	given = *p;		/* the values before tuning */
+	RecParams	plain;			/* plain EASE's values */
 	int			u,
 				i,
 				j,
@@ -458,13 +512,56 @@ Tune(const RecDataset *ds, RecParams *p)
 	for (u = 0; u < ds->n_users; u++)
 		sample[u] = (RecUserHash(ds->user_ids[u]) / 10) % keep_one_in == 0 &&
 			!RecInOfflineHoldout(ds->user_ids[u]);
-	RecTimeSplit(ds, sample, &split);
-	if (split.n_eval == 0)
+	memset(&sp, 0, sizeof(Splits));
+	sp.ds = ds;
+	RecTimeSplit(ds, sample, &sp.time);
+	if (sp.time.n_eval == 0)
 		return;
-	inner = RecSplitInputs(ds, &split);
+
+	/*
+	 * The session split counts when most of the sampled users show a last
+	 * session; the inner model trains on the events before both holdouts.
+	 */
+	RecSessionSplit(ds, sample, &sp.session);
+	sp.sessions = sp.session.n_eval >= sp.time.n_eval / 2;
+	train.n_eval = 0;
+	train.eval_users = NULL;
+	train.input_len = palloc(sizeof(int64) * Max(ds->n_users, 1));
+	for (u = 0; u < ds->n_users; u++)
+		train.input_len[u] = sp.sessions ? Min(sp.time.input_len[u], sp.session.input_len[u])
+			: sp.time.input_len[u];
+	elog(DEBUG1, "tuning: %d users on the time split, %d on the session split%s",
+		 sp.time.n_eval, sp.session.n_eval, sp.sessions ? "" : " (not scored)");
+	inner = RecSplitInputs(ds, &train);
 	m = RecNewModel(inner, p->neighbors ? REC_KIND_ITEM_SPARSE : REC_KIND_ITEM_DENSE);
 	FitStart(&fit, inner, HALF_NEIGHBORS(p->neighbors), true);
 	mean_pop = FitMeanPopularity(&fit);
+
+	/* plain EASE, the point every score is measured against */
+	q = *p;
+	q.lambda = p->given_lambda ? p->lambda : PLAIN_EASE_LAMBDA;
+	q.recency_half_life = 0;
+	q.recency_floor = 1;
+	q.transition_weight = 0;
+	q.session_weight = 0;
+	q.exploration_weight = 0;
+	plain = q;
+	FitEase(&fit, m, q.lambda);
+	sp.time0 = sp.session0 = 1;
+	{
+		RecListMetrics mean;
+
+		SetServe(m, &q);
+		RecEvaluateSplit(m, ds, &sp.time, &mean);
+		sp.time0 = mean.ndcg10;
+		if (sp.sessions)
+		{
+			RecEvaluateSplit(m, ds, &sp.session, &mean);
+			sp.session0 = mean.ndcg10;
+		}
+	}
+	elog(DEBUG1, "tuning: plain EASE (lambda %g): NDCG@10 %.5f on the time split, %.5f on the session split",
+		 q.lambda, sp.time0, sp.session0);
 
 	/* new items are not in the inner holdout: tune without exploring them */
 	p->exploration_weight = 0;
@@ -479,7 +576,7 @@ Tune(const RecDataset *ds, RecParams *p)
 		q.session_weight = 0;
 		FitEase(&fit, m, q.lambda);
 		last_lambda = q.lambda;
-		if (!Try(m, ds, &split, &q, p, &best) && i > 0)
+		if (!Try(m, &sp, &q, p, &best) && i > 0)
 			break;
 	}
 	if (last_lambda != p->lambda)
@@ -492,13 +589,13 @@ Tune(const RecDataset *ds, RecParams *p)
 		q = *p;
 		q.recency_half_life = half_lives[i];
 		q.recency_floor = half_lives[i] > 0 ? 0.05 : 1;
-		Try(m, ds, &split, &q, p, &best);
+		Try(m, &sp, &q, p, &best);
 	}
 	for (j = 0; j < (int) lengthof(floors) && p->recency_half_life > 0 && !p->given_recency; j++)
 	{
 		q = *p;
 		q.recency_floor = floors[j];
-		Try(m, ds, &split, &q, p, &best);
+		Try(m, &sp, &q, p, &best);
 	}
 
 	/* lambda again around the chosen one when the recency weights changed */
@@ -512,10 +609,27 @@ Tune(const RecDataset *ds, RecParams *p)
 			q = *p;
 			q.lambda = chosen * steps[i];
 			FitEase(&fit, m, q.lambda);
-			Try(m, ds, &split, &q, p, &best);
+			Try(m, &sp, &q, p, &best);
 		}
 		if (p->lambda != chosen * steps[lengthof(steps) - 1])
 			FitEase(&fit, m, p->lambda);
+	}
+
+	/*
+	 * Plain EASE itself, so that tuning can always fall back to it: what
+	 * departs from it must gain PLAIN_MARGIN on every split, more than the
+	 * inner split's noise.
+	 */
+	if (!p->given_recency)
+	{
+		double		chosen = p->lambda;
+		double		plain_best = best / (1 + PLAIN_MARGIN);
+
+		FitEase(&fit, m, plain.lambda);
+		if (Try(m, &sp, &plain, p, &plain_best))
+			best = plain_best * (1 + PLAIN_MARGIN);
+		else
+			FitEase(&fit, m, chosen);
 	}
 
 	/*
@@ -542,7 +656,7 @@ Tune(const RecDataset *ds, RecParams *p)
 			for (k = 0; k < (int) lengthof(weights); k++)
 			{
 				q.transition_weight = weights[k];
-				if (Try(m, ds, &split, &q, p, &best))
+				if (Try(m, &sp, &q, p, &best))
 					chosen_lambda = q.transition_lambda;
 			}
 		}
@@ -555,7 +669,7 @@ Tune(const RecDataset *ds, RecParams *p)
 			for (k = 0; k < (int) lengthof(weights); k++)
 			{
 				q.transition_weight = weights[k];
-				Try(m, ds, &split, &q, p, &best);
+				Try(m, &sp, &q, p, &best);
 			}
 		}
 		if (p->given_transitions)
@@ -578,45 +692,49 @@ Tune(const RecDataset *ds, RecParams *p)
 	else
 	{
 		Probe	   *probes = palloc(sizeof(Probe) * PROBE_USERS);
-		int			n_probes = BuildProbes(m, ds, &split, probes);
+		int			n_probes = BuildProbes(m, ds, &sp.time, probes);
 		RecParams	base = *p;
 		double		best_gain = -1;
 		double		best_ndcg = -1;
 		RecParams	chosen = *p;
 
+		double		chosen_ndcg = sp.ndcg10;
+
 		for (i = 0; i < (n_probes > 0 ? (int) lengthof(sessions) : 0); i++)
 		{
-			RecListMetrics mean;
+			double		ndcg10;
+			double		score;
 			double		gain;
 			bool		responsive;
 
 			q = base;
 			q.session_weight = sessions[i];
 			gain = ProbeGain(m, &q, probes, n_probes);
-			SetServe(m, &q);
-			RecEvaluateSplit(m, ds, &split, &mean);
+			score = Score(m, &sp, &q, &ndcg10);
 			responsive = gain >= PROBE_MIN_GAIN;
-			elog(DEBUG1, "tuning: session %g: new interest +%.2f in the top %d (%d probes), NDCG@10 %.5f",
-				 q.session_weight, gain, PROBE_LIST, n_probes, mean.ndcg10);
-			if ((responsive && (best_gain < PROBE_MIN_GAIN || mean.ndcg10 > best_ndcg)) ||
+			elog(DEBUG1, "tuning: session %g: new interest +%.2f in the top %d (%d probes), NDCG@10 %.5f, score %.5f",
+				 q.session_weight, gain, PROBE_LIST, n_probes, ndcg10, score);
+			if ((responsive && (best_gain < PROBE_MIN_GAIN || score > best_ndcg)) ||
 				(!responsive && best_gain < PROBE_MIN_GAIN && gain > best_gain))
 			{
 				chosen = q;
 				best_gain = gain;
-				best_ndcg = mean.ndcg10;
+				best_ndcg = score;
+				chosen_ndcg = ndcg10;
 			}
 		}
 		if (best_ndcg >= 0)
 		{
 			*p = chosen;
 			best = best_ndcg;
+			sp.ndcg10 = chosen_ndcg;
 		}
 		p->tuned_probes = n_probes;
 		p->tuned_probe_gain = best_gain;
 	}
 	FitEnd(&fit);
-	p->tuned_ndcg10 = best;
-	p->tuned_users = split.n_eval;
+	p->tuned_ndcg10 = sp.ndcg10;
+	p->tuned_users = sp.time.n_eval;
 	p->exploration_weight = exploration;
 }
 
