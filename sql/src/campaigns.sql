@@ -300,4 +300,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.refresh(text) IS
-'Refresh the version a campaign serves without retraining (Personalize''s automatic updates): a new version of the same solution whose popularity, new items and categories come from the events and items now, its neighbour or dense weights and transitions reused; metrics say refreshed_from. The campaign serves it at once. Refuses A/B campaigns (refresh each variant) and popularity-count (retrain it). Returns the new version id.';
+'Refresh the version a campaign serves without retraining (Personalize''s automatic updates): a new version of the same solution whose popularity, new items and categories come from the events and items now, its transitions solved again over the events now with its trained transition parameters, its neighbour or dense weights reused; metrics say refreshed_from. The campaign serves it at once. Refuses A/B campaigns (refresh each variant) and popularity-count (retrain it). Returns the new version id.';

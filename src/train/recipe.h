@@ -73,6 +73,7 @@ extern void RecTrendMetrics(const RecDataset *ds, const RecParams *p, StringInfo
 
 extern float *RecGram(const RecDataset *ds);
 extern float *RecEaseSolve(const float *gram, int n, double lambda);
+extern int	RecTransitionNeighbors(int neighbors);
 extern float *RecTransitionSolve(const RecDataset *ds, double decay, int window, double lambda);
 extern double RecSparseMemory(const RecDataset *ds, int neighbors);
 extern int	RecSparseKeepPerRow(int neighbors, int n);

@@ -69,6 +69,13 @@
  */
 #define HALF_NEIGHBORS(n) ((n) > 0 ? Max(MIN_NEIGHBORS, (n) / 2) : 0)
 
+/* Return the weights per item the sparse transitions keep for a model of `neighbors` */
+int
+RecTransitionNeighbors(int neighbors)
+{
+	return HALF_NEIGHBORS(neighbors);
+}
+
 /* The transitions' regularisation: their own, or EASE's */
 static double
 TransitionLambda(const RecParams *p)

@@ -3,11 +3,16 @@
  *	  rec.refresh: a trained version brought up to date without retraining.
  *
  * The base version's warm items keep their dense indices, so its neighbour
- * or dense weights and its transitions are reused as they are; every other
- * item of the catalogue now (new items, and items that were cold) follows
- * them as a cold item.  Popularity, item ages and categories are recomputed
- * from the events and items read now, so new and newly popular items reach
- * the fallback and the new-items (exploration) index.
+ * or dense EASE weights are reused as they are; every other item of the
+ * catalogue now (new items, and items that were cold) follows them as a
+ * cold item.  Popularity, item ages and categories are recomputed from the
+ * events and items read now, so new and newly popular items reach the
+ * fallback and the new-items (exploration) index.  The transitions, when
+ * the version has them, are solved again over the events read now on the
+ * base version's warm items, with its trained decay, window and
+ * regularisation (no tuning), dense or sparse as it was trained: a sequence
+ * users started after training follows their newest events at once.  That
+ * is one solve of the transitions, not the EASE solve nor the tuning.
  */
 #include "rec.h"
 
@@ -19,11 +24,99 @@
 
 #include "recipe.h"
 
+/* The trained transition values a refresh solves the transitions with */
+typedef struct Transitions
+{
+	double		decay;
+	int			window;
+	double		lambda;			/* their own regularisation, or EASE's */
+	int			neighbors;		/* the model's neighbours per item; 0: dense */
+} Transitions;
+
+/*
+ * Return ds restricted to the events on the base model's warm items, with
+ * each item as the model's index (to_model), and n_warm of them: what the
+ * transition solvers read.
+ */
+static RecDataset *
+WarmView(const RecDataset *ds, const int32 *to_model, int n_warm)
+{
+	RecDataset *v = palloc(sizeof(RecDataset));
+	Size		n_ev = Max(ds->n_events, 1);
+	int64		n = 0;
+	int			u;
+
+	*v = *ds;
+	v->n_warm = n_warm;
+	v->user_off = palloc(sizeof(int64) * (ds->n_users + 1));
+	v->ev_item = palloc_extended(sizeof(int32) * n_ev, MCXT_ALLOC_HUGE);
+	v->ev_time = palloc_extended(sizeof(float8) * n_ev, MCXT_ALLOC_HUGE);
+	v->ev_weight = ds->ev_weight ? palloc_extended(sizeof(float) * n_ev, MCXT_ALLOC_HUGE) : NULL;
+	for (u = 0; u < ds->n_users; u++)
+	{
+		int64		e;
+
+		CHECK_FOR_INTERRUPTS();
+		v->user_off[u] = n;
+		for (e = ds->user_off[u]; e < ds->user_off[u + 1]; e++)
+		{
+			int32		j = to_model[ds->ev_item[e]];
+
+			if (j < 0 || j >= n_warm)
+				continue;
+			v->ev_item[n] = j;
+			v->ev_time[n] = ds->ev_time[e];
+			if (v->ev_weight)
+				v->ev_weight[n] = ds->ev_weight[e];
+			n++;
+		}
+	}
+	v->user_off[ds->n_users] = n;
+	v->n_events = n;
+	return v;
+}
+
+/* Solve the model's transitions again over the warm view of the events read now */
+static void
+RefitTransitions(RecModel *m, const RecDataset *ds, const int32 *to_model, const Transitions *t)
+{
+	RecDataset *v = WarmView(ds, to_model, m->n_warm);
+
+	if (t->neighbors == 0)
+	{
+		m->trans = RecTransitionSolve(v, t->decay, t->window, t->lambda);
+		m->n_trans = m->n_warm;
+	}
+	else
+	{
+		int			nb = RecTransitionNeighbors(t->neighbors);
+		RecSparseRows xx;
+		RecSparseRows xy;
+
+		RecSparseTransitionStats(v, t->decay, t->window, nb, &xx, &xy);
+		RecSparseTransitionsInto(m, &xx, &xy, nb, t->lambda, NULL);
+		RecFreeSparseRows(&xx);
+		RecFreeSparseRows(&xy);
+	}
+}
+
 PG_FUNCTION_INFO_V1(rec_refresh_version);
+
+/* Return column col of an SPI row as a float8 (a float8 or int4 column), 0 if null */
+static double
+DatumGetFloat8OrZero(HeapTuple tuple, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tuple, desc, col, &isnull);
+
+	if (isnull)
+		return 0;
+	return SPI_gettypeid(desc, col) == INT4OID ? (double) DatumGetInt32(d) : DatumGetFloat8(d);
+}
 
 /* Build the refreshed model of base over the dataset read now */
 static RecModel *
-RefreshModel(const RecModel *base, const RecDataset *ds)
+RefreshModel(const RecModel *base, const RecDataset *ds, const Transitions *t)
 {
 	RecModel   *m = palloc(sizeof(RecModel));
 	int32	   *to_model = RecDatasetToModel(ds, base);
@@ -107,6 +200,8 @@ RefreshModel(const RecModel *base, const RecDataset *ds)
 	m->nnz_categories = (int32) nnz;
 	for (e = 0; e < ds->n_events; e++)
 		m->popularity[to_new[ds->ev_item[e]]] += ds->ev_weight ? ds->ev_weight[e] : 1.0f;
+	if (t && base->n_trans > 0)
+		RefitTransitions(m, ds, to_model, t);
 	return m;
 }
 
@@ -136,6 +231,8 @@ rec_refresh_version(PG_FUNCTION_ARGS)
 	char	   *threshold;
 	bool		isnull;
 	int64		version;
+	Transitions trans;
+	bool		has_transitions;
 
 	RecRequirePrimary("refresh", "Refresh on the primary server.");
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "rec refresh", ALLOCSET_DEFAULT_SIZES);
@@ -144,7 +241,10 @@ rec_refresh_version(PG_FUNCTION_ARGS)
 
 	args[0] = Int64GetDatum(base_version);
 	if (SPI_execute_with_args("SELECT s.dataset_group, sv.params->>'event_type',"
-							  " sv.params->>'event_weights', sv.params->>'event_value_threshold'"
+							  " sv.params->>'event_weights', sv.params->>'event_value_threshold',"
+							  " (sv.params->>'transition_weight')::float8, (sv.params->>'transition_decay')::float8,"
+							  " (sv.params->>'transition_window')::int4, (sv.params->>'transition_lambda')::float8,"
+							  " (sv.params->>'lambda')::float8, (sv.params->>'neighbors')::int4"
 							  " FROM rec.solution_version sv JOIN rec.solution s ON s.name OPERATOR(pg_catalog.=) sv.solution"
 							  " WHERE sv.id OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
@@ -158,10 +258,18 @@ rec_refresh_version(PG_FUNCTION_ARGS)
 	binding.event_weights = weights;
 	if (threshold)
 		binding.value_threshold = strtod(threshold, NULL);
+	/* the trained transition values, when the version has transitions */
+	has_transitions = DatumGetFloat8OrZero(tuple, desc, 5) > 0;
+	trans.decay = DatumGetFloat8OrZero(tuple, desc, 6);
+	trans.window = (int) DatumGetFloat8OrZero(tuple, desc, 7);
+	trans.lambda = DatumGetFloat8OrZero(tuple, desc, 8);
+	if (trans.lambda <= 0)
+		trans.lambda = DatumGetFloat8OrZero(tuple, desc, 9);
+	trans.neighbors = (int) DatumGetFloat8OrZero(tuple, desc, 10);
 
 	base = RecLoadStoredModel(base_version);
 	ds = RecLoadDataset(&binding, event_type, NULL, true);
-	m = RefreshModel(base, ds);
+	m = RefreshModel(base, ds, has_transitions ? &trans : NULL);
 	img = RecNewModelImage(m);
 
 	{
