@@ -625,18 +625,17 @@ Tune(const RecDataset *ds, RecParams *p)
 	/*
 	 * Plain EASE itself, so that tuning can always fall back to it: what
 	 * departs from it must gain PLAIN_MARGIN on every split, more than the
-	 * inner split's noise.
+	 * inner split's noise.  Its score is 1 by construction (every score is a
+	 * ratio to its own NDCG@10), so it is neither solved nor scored again.
 	 */
-	if (!p->given_recency)
+	if (!p->given_recency && best < 1 + PLAIN_MARGIN)
 	{
-		double		chosen = p->lambda;
-		double		plain_best = best / (1 + PLAIN_MARGIN);
-
-		FitEase(&fit, m, plain.lambda);
-		if (Try(m, &sp, &plain, p, &plain_best))
-			best = plain_best * (1 + PLAIN_MARGIN);
-		else
-			FitEase(&fit, m, chosen);
+		if (p->lambda != plain.lambda)
+			FitEase(&fit, m, plain.lambda);
+		*p = plain;
+		best = 1 + PLAIN_MARGIN;
+		sp.ndcg10 = sp.time0;
+		elog(DEBUG1, "tuning: plain EASE kept (no candidate gained %g)", PLAIN_MARGIN);
 	}
 
 	/*
