@@ -7,12 +7,31 @@
  * scorer sees already holds the new row, even inside the same transaction.
  * The query uses an index on (user, time) when there is one; its plan is
  * prepared once per backend and relation.
+ *
+ * The ordinary case (a plain table with a btree index on (user, time) that
+ * holds the item too, as rec.interactions has, integer ids, a timestamp
+ * column, no event weights and no context) skips the query: the history is
+ * read through the index directly, as an index-only scan under the active
+ * snapshot (DirectHistory), which is what the query's plan does, without
+ * the executor around it.  Anything else keeps the query: views,
+ * partitioned or inherited tables, row level security, text or uuid ids,
+ * epoch-number times, serializable isolation (whose predicate locks the
+ * executor takes), or a role that may not read the whole table (the query
+ * then checks its column privileges and says what is missing).
  */
 #include "rec.h"
 
 #include <math.h>
 
+#include "access/genam.h"
+#include "access/nbtree.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/visibilitymap.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -23,6 +42,10 @@
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "dataset.h"
@@ -152,6 +175,218 @@ OldestFirst(RecHistory *h)
 	}
 }
 
+/* The index DirectHistory read last, kept per backend (checked again at every use) */
+static Oid	history_rel = InvalidOid;
+static Oid	history_index = InvalidOid;
+
+/* True for the integer types the direct read converts to int64 */
+static bool
+IntegerType(Oid type)
+{
+	return type == INT2OID || type == INT4OID || type == INT8OID;
+}
+
+/* Return an integer Datum of one of IntegerType's types as int64 */
+static inline int64
+IntegerValue(Datum d, Oid type)
+{
+	return type == INT8OID ? DatumGetInt64(d) :
+		type == INT4OID ? DatumGetInt32(d) : DatumGetInt16(d);
+}
+
+/* Return the attribute number of a column of a relation by name, or InvalidAttrNumber */
+static AttrNumber
+ColumnOf(Relation rel, const char *name)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return att->attnum;
+	}
+	return InvalidAttrNumber;
+}
+
+/*
+ * True if index is a valid btree on (user, time, ...) of plain columns,
+ * whole (no predicate), holding the item column among its key or included
+ * columns (its position in *item_pos, 1-based), that any snapshot may use.
+ */
+static bool
+HistoryIndex(Relation index, AttrNumber user, AttrNumber ts, AttrNumber item, int *item_pos)
+{
+	Form_pg_index ix = index->rd_index;
+	int			i;
+
+	if (index->rd_rel->relam != BTREE_AM_OID || !ix->indisvalid || !ix->indisready ||
+		!ix->indislive || ix->indcheckxmin || ix->indnkeyatts < 2 ||
+		ix->indkey.values[0] != user || ix->indkey.values[1] != ts ||
+		!heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, NULL) ||
+		!heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL))
+		return false;
+	for (i = 0; i < ix->indnatts; i++)
+		if (ix->indkey.values[i] == item)
+		{
+			*item_pos = i + 1;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * Open the index of rel that HistoryIndex accepts (the one found last, when
+ * it still is), locked as the executor locks it; NULL if there is none.
+ */
+static Relation
+OpenHistoryIndex(Relation rel, AttrNumber user, AttrNumber ts, AttrNumber item, int *item_pos)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	Relation	index;
+
+	if (RelationGetRelid(rel) == history_rel && list_member_oid(indexes, history_index))
+	{
+		index = index_open(history_index, AccessShareLock);
+		if (HistoryIndex(index, user, ts, item, item_pos))
+		{
+			list_free(indexes);
+			return index;
+		}
+		index_close(index, AccessShareLock);
+	}
+	foreach(lc, indexes)
+	{
+		index = index_open(lfirst_oid(lc), AccessShareLock);
+		if (HistoryIndex(index, user, ts, item, item_pos))
+		{
+			history_rel = RelationGetRelid(rel);
+			history_index = RelationGetRelid(index);
+			list_free(indexes);
+			return index;
+		}
+		index_close(index, AccessShareLock);
+	}
+	list_free(indexes);
+	return NULL;
+}
+
+/*
+ * Read the history as RecReadHistory's query would, through the (user,
+ * time) index directly (see the top of this file); return false, having
+ * read nothing, when the case is not one this read handles.  The scan is an
+ * index-only scan (nodeIndexonlyscan.c's): the index tuple gives the item
+ * and the time, and the heap is visited only to check visibility on pages
+ * the visibility map does not mark all-visible.  Newest first.
+ */
+static bool
+DirectHistory(const RecBinding *b, const RecKey *user, const RecModel *m, RecHistory *h)
+{
+	Relation	rel;
+	Relation	index;
+	AttrNumber	user_att,
+				ts_att,
+				item_att;
+	Oid			user_type,
+				ts_type,
+				item_type;
+	int			item_pos;
+	Oid			eq;
+	ScanKeyData key[2];
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	Buffer		vmbuffer = InvalidBuffer;
+	ScanDirection dir;
+	ItemPointer tid;
+	Timestamp	epoch = SetEpochTimestamp();
+	int			cap = 64;
+
+	if (m->key_kind != REC_KEY_INT || user->type != INT8OID || b->ts_is_epoch ||
+		IsolationIsSerializable() || rec_max_history <= 0)
+		return false;
+	rel = try_table_open(b->interactions, AccessShareLock);
+	if (rel == NULL)
+		return false;			/* the query says what is missing */
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relhassubclass ||
+		check_enable_rls(RelationGetRelid(rel), InvalidOid, true) != RLS_NONE ||
+		pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+		(user_att = ColumnOf(rel, b->user_col)) == InvalidAttrNumber ||
+		(ts_att = ColumnOf(rel, b->ts_col)) == InvalidAttrNumber ||
+		(item_att = ColumnOf(rel, b->item_col)) == InvalidAttrNumber)
+	{
+		table_close(rel, NoLock);
+		return false;
+	}
+	user_type = TupleDescAttr(RelationGetDescr(rel), user_att - 1)->atttypid;
+	ts_type = TupleDescAttr(RelationGetDescr(rel), ts_att - 1)->atttypid;
+	item_type = TupleDescAttr(RelationGetDescr(rel), item_att - 1)->atttypid;
+	if (!IntegerType(user_type) || !IntegerType(item_type) ||
+		(ts_type != TIMESTAMPTZOID && ts_type != TIMESTAMPOID) ||
+		(index = OpenHistoryIndex(rel, user_att, ts_att, item_att, &item_pos)) == NULL)
+	{
+		table_close(rel, NoLock);
+		return false;
+	}
+	/* user = $1, in the index's operator family (integer_ops compares across widths) */
+	eq = get_opfamily_member(index->rd_opfamily[0], user_type, INT8OID, BTEqualStrategyNumber);
+	if (!OidIsValid(eq))
+	{
+		index_close(index, NoLock);
+		table_close(rel, NoLock);
+		return false;
+	}
+	ScanKeyEntryInitialize(&key[0], 0, 1, BTEqualStrategyNumber, INT8OID, InvalidOid,
+						   get_opcode(eq), user->native);
+	/* time IS NOT NULL */
+	ScanKeyEntryInitialize(&key[1], SK_ISNULL | SK_SEARCHNOTNULL, 2, InvalidStrategy,
+						   InvalidOid, InvalidOid, InvalidOid, (Datum) 0);
+	dir = (index->rd_indoption[1] & INDOPTION_DESC) ? ForwardScanDirection : BackwardScanDirection;
+
+	h->n = 0;
+	h->items = palloc(sizeof(int32) * cap);
+	h->times = palloc(sizeof(float8) * cap);
+	h->weights = NULL;
+	h->in_context = NULL;
+	slot = table_slot_create(rel, NULL);
+	scan = index_beginscan(rel, index, GetActiveSnapshot(), 2, 0);
+	scan->xs_want_itup = true;
+	index_rescan(scan, key, 2, NULL, 0);
+	while (h->n < rec_max_history && (tid = index_getnext_tid(scan, dir)) != NULL)
+	{
+		Datum		item;
+		Datum		ts;
+		bool		item_null;
+		bool		ts_null;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!VM_ALL_VISIBLE(rel, ItemPointerGetBlockNumber(tid), &vmbuffer) &&
+			!index_fetch_heap(scan, slot))
+			continue;			/* not visible to the snapshot */
+		item = index_getattr(scan->xs_itup, item_pos, scan->xs_itupdesc, &item_null);
+		ts = index_getattr(scan->xs_itup, 2, scan->xs_itupdesc, &ts_null);
+		if (item_null || ts_null)
+			continue;
+		if (h->n >= cap)
+		{
+			cap *= 2;
+			h->items = repalloc(h->items, sizeof(int32) * cap);
+			h->times = repalloc(h->times, sizeof(float8) * cap);
+		}
+		h->items[h->n] = RecItemIndex(m, IntegerValue(item, item_type));
+		h->times[h->n++] = RecTimeValue(ts, ts_type, epoch);
+	}
+	if (BufferIsValid(vmbuffer))
+		ReleaseBuffer(vmbuffer);
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
+	return true;
+}
+
 /*
  * Read the newest rec.max_history events of a user, oldest first, mapped to
  * the model's item indices (-1 for items the model does not know).  The
@@ -167,7 +402,8 @@ OldestFirst(RecHistory *h)
  * events was recorded in it, the list is the one without context.  The
  * context columns are read with the history, so an event logged a moment
  * ago counts at once.  The rows go from the executor to the history through
- * a receiver of our own (HistoryReceiver).
+ * a receiver of our own (HistoryReceiver), or, in the ordinary case, come
+ * straight from the index (DirectHistory).
  */
 void
 RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, Jsonb *context,
@@ -179,27 +415,34 @@ RecReadHistory(const RecBinding *b, const RecKey *user, const RecModel *m, Jsonb
 	bool		weighed = b->event_weights != NULL || !isnan(b->value_threshold);
 	bool		contextual = context != NULL && RecCheckContext(b, context);
 	char	   *weight = b->event_weights ? RecEventWeightExpr(b, 4) : "1::float4";
-	char	   *sql = psprintf("SELECT %s::%s, %s%s%s%s%s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1"
-							   " AND %s IS NOT NULL AND %s IS NOT NULL%s%s%s%s"
-							   " ORDER BY %s DESC LIMIT $2",
-							   item, keyed ? "text" : "int8", RecTimeColumn(b),
-							   weighed || contextual ? ", " : "", weighed ? weight : contextual ? "1::float4" : "",
-							   contextual ? ", " : "", contextual ? ContextMatchExpr(b) : "",
-							   RecRelationName(b->interactions, b->group),
-							   quote_identifier(b->user_col), item, ts,
-							   b->event_weights ? psprintf(" AND %s OPERATOR(pg_catalog.>) 0", weight) : "",
-							   !isnan(b->value_threshold) ? " AND " : "",
-							   !isnan(b->value_threshold) ? quote_identifier(b->event_value_col ? b->event_value_col : "") : "",
-							   !isnan(b->value_threshold) ? "::float8 OPERATOR(pg_catalog.>=) $3" : "",
-							   ts);
+	char	   *sql;
 	Oid			argtypes[5] = {user->type, INT4OID, FLOAT8OID, JSONBOID, JSONBOID};
 	int			nargs = contextual ? 5 : weighed ? 4 : 2;
-	ParamListInfo params = makeParamList(nargs);
+	ParamListInfo params;
 	SPIExecuteOptions options;
 	HistoryReceiver r;
 	int			ret;
 	int			i;
 
+	if (!weighed && !contextual && DirectHistory(b, user, m, h))
+	{
+		OldestFirst(h);
+		return;
+	}
+	sql = psprintf("SELECT %s::%s, %s%s%s%s%s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1"
+				   " AND %s IS NOT NULL AND %s IS NOT NULL%s%s%s%s"
+				   " ORDER BY %s DESC LIMIT $2",
+				   item, keyed ? "text" : "int8", RecTimeColumn(b),
+				   weighed || contextual ? ", " : "", weighed ? weight : contextual ? "1::float4" : "",
+				   contextual ? ", " : "", contextual ? ContextMatchExpr(b) : "",
+				   RecRelationName(b->interactions, b->group),
+				   quote_identifier(b->user_col), item, ts,
+				   b->event_weights ? psprintf(" AND %s OPERATOR(pg_catalog.>) 0", weight) : "",
+				   !isnan(b->value_threshold) ? " AND " : "",
+				   !isnan(b->value_threshold) ? quote_identifier(b->event_value_col ? b->event_value_col : "") : "",
+				   !isnan(b->value_threshold) ? "::float8 OPERATOR(pg_catalog.>=) $3" : "",
+				   ts);
+	params = makeParamList(nargs);
 	memset(&options, 0, sizeof(options));
 	memset(&r, 0, sizeof(r));
 	for (i = 0; i < nargs; i++)

@@ -6,7 +6,10 @@
 # partitioned by time it reads each partition through its index newest first
 # and merges them without a sort, so the limit of rec.max_history rows stops
 # it early;
-# on rec.interactions itself it is an index-only scan.  The plans are those of the query recommend()
+# on rec.interactions itself no query is planned at all: recommend() reads
+# the history through the (user_id, ts) INCLUDE (item_id) index directly
+# (src/serve/history.c), so auto_explain logs no history query (the same
+# log shows checks 1-3's).  The plans are those of the query recommend()
 # itself runs, logged by auto_explain (log_nested_statements), which is why
 # this is a shell test: the log lines carry durations.  About 5 s.
 set -euo pipefail
@@ -64,8 +67,8 @@ check "range by month: each month through its index, newest first, merged withou
 
 psql -X -q -d $db -c "VACUUM rec.interactions"
 plan=$(history_plan default-up force_generic_plan)
-ok=0; [[ $plan == *"Index Only Scan Backward using interactions_user_ts_idx on interactions"* ]] || ok=1
-check "rec.interactions (not partitioned): an index-only scan of (user_id, ts) INCLUDE (item_id)" $ok "$plan"
+ok=0; [[ -z $plan ]] || ok=1
+check "rec.interactions (not partitioned): no history query planned, the index is read directly" $ok "$plan"
 
 echo "1..$n"
 [[ $failed -eq 0 ]]
