@@ -53,10 +53,14 @@ CompareBestFirst(const void *a, const void *b)
 	return 0;
 }
 
-/* Offer candidate c to a min-heap of at most k best entries holding *size */
-static inline void
-Offer(RecScored *heap, int *size, int k, RecScored c)
+/* Insert a candidate better than the worst kept (RecTopKOffer) into the heap */
+void
+RecTopKInsert(RecScored *heap, int *size, int k, int32 idx, float score)
 {
+	RecScored	c;
+
+	c.idx = idx;
+	c.score = score;
 	if (*size < k)
 	{
 		int			j = (*size)++;
@@ -79,6 +83,13 @@ Offer(RecScored *heap, int *size, int k, RecScored c)
 	}
 }
 
+/* Order a selection (RecTopKOffer) best first */
+void
+RecTopKFinish(RecScored *heap, int size)
+{
+	qsort(heap, size, sizeof(RecScored), CompareBestFirst);
+}
+
 /*
  * Select the k best of scores[0..n-1], skipping excluded items and NaN, into
  * out[] best first; return how many were found.  Ties go to the lower index.
@@ -90,16 +101,9 @@ RecTopK(const float *scores, int n, const bool *excluded, int k, RecScored *out)
 	int			i;
 
 	for (i = 0; i < n; i++)
-	{
-		RecScored	c;
-
-		if ((excluded && excluded[i]) || isnan(scores[i]))
-			continue;
-		c.idx = i;
-		c.score = scores[i];
-		Offer(out, &size, k, c);
-	}
-	qsort(out, size, sizeof(RecScored), CompareBestFirst);
+		if (!(excluded && excluded[i]) && !isnan(scores[i]))
+			RecTopKOffer(out, &size, k, i, scores[i]);
+	RecTopKFinish(out, size);
 	return size;
 }
 
@@ -116,15 +120,8 @@ RecTopKItems(const int32 *items, const float *scores, int n, int k, RecScored *o
 	int			i;
 
 	for (i = 0; i < n; i++)
-	{
-		RecScored	c;
-
-		if (isnan(scores[i]))
-			continue;
-		c.idx = items[i];
-		c.score = scores[i];
-		Offer(out, &size, k, c);
-	}
-	qsort(out, size, sizeof(RecScored), CompareBestFirst);
+		if (!isnan(scores[i]))
+			RecTopKOffer(out, &size, k, items[i], scores[i]);
+	RecTopKFinish(out, size);
 	return size;
 }
