@@ -171,21 +171,22 @@ Touch(int32 item)
  * Add one entry of a sparse matrix (item *ip, value *vp), times wi, into
  * the accumulator (AddRow): start its cell if this call has not touched it
  * (listing it at list[(*nt)++]), add to acc (or tacc if trans), and if
- * keep, keep the largest contribution and its event src.
+ * keep, keep the largest contribution and its event src.  The item listed
+ * is found again from the cell's address, on the rare first touch, so the
+ * common path keeps no copy of it.
  */
 static pg_attribute_always_inline void
 AddEntry(Cell *pg_restrict cells, int32 *pg_restrict list, int *nt, uint32 gen,
 		 const int32 *pg_restrict ip, const float *pg_restrict vp, float wi, int32 src,
 		 bool keep, bool trans)
 {
-	int32		j = *ip;
-	Cell	   *c = &cells[j];
+	Cell	   *c = &cells[*ip];
 	float		v = wi * *vp;
 
 	if (c->stamp != gen)
 	{
 		StartCell(c, gen);
-		list[(*nt)++] = j;
+		list[(*nt)++] = (int32) (c - cells);	/* the cell's place is its item */
 	}
 	if (trans)
 		c->tacc += v;
