@@ -39,20 +39,6 @@ SiftDown(RecScored *heap, int n, int i)
 	}
 }
 
-/* Order best first */
-static int
-CompareBestFirst(const void *a, const void *b)
-{
-	const RecScored *x = a;
-	const RecScored *y = b;
-
-	if (Worse(x, y))
-		return 1;
-	if (Worse(y, x))
-		return -1;
-	return 0;
-}
-
 /* Insert a candidate better than the worst kept (RecTopKOffer) into the heap */
 void
 RecTopKInsert(RecScored *heap, int *size, int k, int32 idx, float score)
@@ -83,11 +69,25 @@ RecTopKInsert(RecScored *heap, int *size, int k, int32 idx, float score)
 	}
 }
 
-/* Order a selection (RecTopKOffer) best first */
+/*
+ * Order a selection (RecTopKOffer) best first, in place, by heapsort: the
+ * heap's root, its worst entry, goes to the end, and the rest is a heap
+ * again.  The order is the one qsort would give (no two entries tie: ties
+ * are broken by index), in k log k comparisons that need no call each.
+ */
 void
 RecTopKFinish(RecScored *heap, int size)
 {
-	qsort(heap, size, sizeof(RecScored), CompareBestFirst);
+	int			n;
+
+	for (n = size - 1; n > 0; n--)
+	{
+		RecScored	t = heap[0];
+
+		heap[0] = heap[n];
+		heap[n] = t;
+		SiftDown(heap, n, 0);
+	}
 }
 
 /*

@@ -560,13 +560,17 @@ typedef struct SolveJob
  * Fill sys (k x k) with A_SS for a target's neighbourhood S =
  * members[0..k-1]: each member's kept row is scanned for partners in S
  * (pos[item] is the item's place in S, -1 outside it; most entries are
- * outside, a branch the processor predicts well), a pair being kept by
- * either row or both with the same count.
+ * outside, a branch the processor predicts well) and written into the
+ * member's own row of sys, in order; then sys is made symmetric, a pair
+ * being kept by either row or both with the same count (the larger of the
+ * two, as both rows' entries would give it).  Writing the rows one at a
+ * time keeps the scan's stores on one row, not on a column k floats apart.
  */
 static void
 BuildSystem(const RecSparseRows *a, const int32 *members, int k, int32 *pos, float *sys)
 {
-	int			s;
+	int			s,
+				o;
 
 	for (s = 0; s < k; s++)
 		pos[members[s]] = s;
@@ -574,6 +578,7 @@ BuildSystem(const RecSparseRows *a, const int32 *members, int k, int32 *pos, flo
 	for (s = 0; s < k; s++)
 	{
 		int32		item = members[s];
+		float	   *row = sys + (Size) s * k;
 		int64		e;
 
 		for (e = a->off[item]; e < a->off[item + 1]; e++)
@@ -581,13 +586,18 @@ BuildSystem(const RecSparseRows *a, const int32 *members, int k, int32 *pos, flo
 			int32		other = pos[a->idx[e]];
 
 			if (other >= 0 && other != s)
-			{
-				sys[(Size) s * k + other] = Max(sys[(Size) s * k + other], a->val[e]);
-				sys[(Size) other * k + s] = Max(sys[(Size) other * k + s], a->val[e]);
-			}
+				row[other] = Max(row[other], a->val[e]);
 		}
-		sys[(Size) s * k + s] = a->diag[item];
+		row[s] = a->diag[item];
 	}
+	for (s = 0; s < k; s++)
+		for (o = s + 1; o < k; o++)
+		{
+			float		v = Max(sys[(Size) s * k + o], sys[(Size) o * k + s]);
+
+			sys[(Size) s * k + o] = v;
+			sys[(Size) o * k + s] = v;
+		}
 	for (s = 0; s < k; s++)
 		pos[members[s]] = -1;
 }
