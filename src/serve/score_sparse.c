@@ -724,15 +724,22 @@ Normalize(void)
 	{
 		float		v = cells[list[i]].acc;
 
-		if (v > 0 && !isinf(v))
+		if (v > 0 && v < INFINITY)	/* positive and finite: one test each */
 			total += v;
 	}
 	if (total <= 0)
 		return 1.0f;
 	factor = (float) (1.0 / total);
-	for (i = 0; i < nt; i++)
-		if (!isinf(cells[list[i]].acc))
+	if (factor > 0 && factor < INFINITY)
+	{
+		/* an infinite score times a positive finite factor stays itself */
+		for (i = 0; i < nt; i++)
 			cells[list[i]].acc *= factor;
+	}
+	else
+		for (i = 0; i < nt; i++)
+			if (!isinf(cells[list[i]].acc))
+				cells[list[i]].acc *= factor;
 	return factor;
 }
 
