@@ -59,8 +59,8 @@ typedef struct RecServeIndex
  * One item's entry in the accumulator, 32 bytes aligned to 32: one cache
  * line access per touch.  While a list to be explained is scored, each cell
  * also keeps the history event whose neighbour row contributed most to it
- * (src, and that row's entry sim), so that the explanation costs no second
- * walk over the rows.
+ * (src, and the place of that row's entry in the neighbour matrix), so that
+ * the explanation costs no second walk over the rows.
  */
 typedef struct Cell
 {
@@ -69,8 +69,8 @@ typedef struct Cell
 	float		acc;			/* its score */
 	float		tacc;			/* its transition part, until combined */
 	int32		src;			/* the event of its largest neighbour contribution, or -1 */
-	float		sim;			/* that event's row entry */
-	float		best;			/* that contribution, w[src] * sim (0 while src is -1) */
+	int32		entry;			/* that row's entry: its place in nb_sim */
+	float		best;			/* that contribution, w[src] * nb_sim[entry] (0 while src is -1) */
 	int32		pad;
 } Cell;
 
@@ -150,7 +150,7 @@ StartCell(Cell *c, uint32 gen)
 	c->acc = 0.0f;
 	c->tacc = 0.0f;
 	c->src = -1;
-	c->sim = 0.0f;
+	c->entry = -1;
 	c->best = 0.0f;
 }
 
@@ -171,14 +171,16 @@ Touch(int32 item)
  * Add one entry of a sparse matrix (item *ip, value *vp), times wi, into
  * the accumulator (AddRow): start its cell if this call has not touched it
  * (listing it at list[(*nt)++]), add to acc (or tacc if trans), and if
- * keep, keep the largest contribution and its event src.  The item listed
+ * keep, keep the largest contribution, its event src and the entry's place
+ * in the matrix (vp - val: the value is read again from there to explain it,
+ * so the loop keeps no copy of it beside the product).  The item listed
  * is found again from the cell's address, on the rare first touch, so the
  * common path keeps no copy of it.
  */
 static pg_attribute_always_inline void
 AddEntry(Cell *pg_restrict cells, int32 *pg_restrict list, int *nt, uint32 gen,
-		 const int32 *pg_restrict ip, const float *pg_restrict vp, float wi, int32 src,
-		 bool keep, bool trans)
+		 const int32 *pg_restrict ip, const float *pg_restrict vp, const float *val,
+		 float wi, int32 src, bool keep, bool trans)
 {
 	Cell	   *c = &cells[*ip];
 	float		v = wi * *vp;
@@ -195,7 +197,7 @@ AddEntry(Cell *pg_restrict cells, int32 *pg_restrict list, int *nt, uint32 gen,
 	if (keep && v > c->best)	/* as v > 0 && (no src yet || v > w[src] * sim) */
 	{
 		c->src = src;
-		c->sim = *vp;
+		c->entry = (int32) (vp - val);
 		c->best = v;
 	}
 }
@@ -230,17 +232,17 @@ AddRow(const int32 *pg_restrict idx, const float *pg_restrict val, int32 from, i
 
 	for (; turns > 0; turns--, ip += 8, vp += 8)
 	{
-		AddEntry(cells, list, &nt, gen, ip, vp, wi, src, keep, trans);
-		AddEntry(cells, list, &nt, gen, ip + 1, vp + 1, wi, src, keep, trans);
-		AddEntry(cells, list, &nt, gen, ip + 2, vp + 2, wi, src, keep, trans);
-		AddEntry(cells, list, &nt, gen, ip + 3, vp + 3, wi, src, keep, trans);
-		AddEntry(cells, list, &nt, gen, ip + 4, vp + 4, wi, src, keep, trans);
-		AddEntry(cells, list, &nt, gen, ip + 5, vp + 5, wi, src, keep, trans);
-		AddEntry(cells, list, &nt, gen, ip + 6, vp + 6, wi, src, keep, trans);
-		AddEntry(cells, list, &nt, gen, ip + 7, vp + 7, wi, src, keep, trans);
+		AddEntry(cells, list, &nt, gen, ip, vp, val, wi, src, keep, trans);
+		AddEntry(cells, list, &nt, gen, ip + 1, vp + 1, val, wi, src, keep, trans);
+		AddEntry(cells, list, &nt, gen, ip + 2, vp + 2, val, wi, src, keep, trans);
+		AddEntry(cells, list, &nt, gen, ip + 3, vp + 3, val, wi, src, keep, trans);
+		AddEntry(cells, list, &nt, gen, ip + 4, vp + 4, val, wi, src, keep, trans);
+		AddEntry(cells, list, &nt, gen, ip + 5, vp + 5, val, wi, src, keep, trans);
+		AddEntry(cells, list, &nt, gen, ip + 6, vp + 6, val, wi, src, keep, trans);
+		AddEntry(cells, list, &nt, gen, ip + 7, vp + 7, val, wi, src, keep, trans);
 	}
 	for (; rest > 0; rest--, ip++, vp++)
-		AddEntry(cells, list, &nt, gen, ip, vp, wi, src, keep, trans);
+		AddEntry(cells, list, &nt, gen, ip, vp, val, wi, src, keep, trans);
 	n_touched = nt;
 }
 
@@ -1163,7 +1165,7 @@ ExplainSparseRows(const RecExplainer *ex, const RecScored *rows, const int *expl
 		r = explained[k];
 		if (c->src < 0)
 			continue;
-		v = ex->scale * ex->w[c->src] * c->sim * ex->norm;
+		v = ex->scale * ex->w[c->src] * m->nb_sim[c->entry] * ex->norm;
 		if (v > best[r])
 		{
 			best[r] = v;
