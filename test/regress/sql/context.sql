@@ -165,7 +165,11 @@ SELECT * FROM rec.explain(1000, 24, 'ctx', context => '{"device": null}');
 -- batch_recommend_jsonl takes the input lines of a batch job, each with its own context
 -- ({"userId": "42", "context": {...}}): one output line per input line, the input echoed,
 -- each list as rec.recommend(context => ...) gives it
-SELECT l FROM rec.batch_recommend_jsonl('ctx', 2, inputs => ARRAY['{"userId": "1000"}',
+-- (scores rounded: their last digits depend on the CPU)
+SELECT l::jsonb -> 'input' AS input, l::jsonb #> '{output,recommendedItems}' AS items,
+	(SELECT array_agg(round(x::numeric, 4) ORDER BY n) FROM jsonb_array_elements_text(l::jsonb #> '{output,scores}')
+		WITH ORDINALITY AS e(x, n)) AS scores, l::jsonb -> 'error' AS error
+FROM rec.batch_recommend_jsonl('ctx', 2, inputs => ARRAY['{"userId": "1000"}',
 	'{"userId": 1000, "context": {"device": "mobile"}}', '{"userId": "1000", "context": {"device": "desktop"}}',
 	'{"userId": "7", "context": {}}']::jsonb[]) l;
 SELECT count(*) AS lines, bool_and(l::jsonb #> '{output,recommendedItems}' = (SELECT jsonb_agg(r.item_id::text ORDER BY r.rank)
@@ -180,7 +184,10 @@ SELECT (SELECT array_agg(item_id ORDER BY rank) FROM rec.batch_recommend('ctx', 
      = (SELECT array_agg(item_id ORDER BY rank) FROM rec.recommend(1000, 2, campaign => 'ctx', context => '{"device": "mobile"}'))
 	AS same_as_recommend;
 -- text ids
-SELECT l FROM rec.batch_recommend_jsonl_text('ctx_text', 2, inputs => ARRAY['{"userId": "u1000", "context": {"device": "mobile"}}',
+SELECT l::jsonb -> 'input' AS input, l::jsonb #> '{output,recommendedItems}' AS items,
+	(SELECT array_agg(round(x::numeric, 4) ORDER BY n) FROM jsonb_array_elements_text(l::jsonb #> '{output,scores}')
+		WITH ORDINALITY AS e(x, n)) AS scores, l::jsonb -> 'error' AS error
+FROM rec.batch_recommend_jsonl_text('ctx_text', 2, inputs => ARRAY['{"userId": "u1000", "context": {"device": "mobile"}}',
 	'{"userId": "u1000", "context": {"device": "desktop"}}', '{"userId": "nobody"}']::jsonb[]) l;
 SELECT (SELECT array_agg(x ORDER BY n) FROM rec.batch_recommend_jsonl_text('ctx_text', 2, inputs => ARRAY['{"userId": "u1000", "context": {"device": "mobile"}}']::jsonb[]) l,
 		jsonb_array_elements_text(l::jsonb #> '{output,recommendedItems}') WITH ORDINALITY AS e(x, n))
