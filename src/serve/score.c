@@ -198,80 +198,61 @@ RecDenseBlockWorth(const RecModel *m, const RecHistory *hs, int nh)
  * Score the collaborative part of a dense model for a block of histories
  * into rows [nh x n_warm]: the EASE rows of the recency-weighted history,
  * brought to a best score of 1 and plus the transition rows brought to
- * transition_weight when the model has transitions.  A block worth it
- * (RecDenseBlockWorth) goes with one matrix product per matrix, the rest
- * history by history; ex, if not NULL (nh == 1), gets the weights and
- * scales the explanation needs.
+ * transition_weight when the model has transitions.  The EASE part of a
+ * block worth it (RecDenseBlockWorth) goes with one matrix product, the
+ * rest history by history; the transitions always go history by history, as
+ * at most transition_window rows each (a matrix product would multiply
+ * the whole catalogue's zeros).  ex, if not NULL (nh == 1), gets the weights
+ * and scales the explanation needs.
  */
 void
 RecDenseRows(const RecModel *m, const RecHistory *hs, int nh, float *rows, RecExplainer *ex)
 {
 	int			n = m->n_warm;
+	bool		block = RecDenseBlockWorth(m, hs, nh);
+	int			max_n = 1;
+	float	   *w;
+	float	   *tw;
+	float	   *trow = m->n_trans ? palloc(sizeof(float) * Max(n, 1)) : NULL;
 	int			u;
 	int			i;
 
 	Assert(m->kind == REC_KIND_ITEM_DENSE);
-	if (RecDenseBlockWorth(m, hs, nh))
+	for (u = 0; u < nh; u++)
+		max_n = Max(max_n, hs[u].n);
+	w = palloc(sizeof(float) * max_n);
+	tw = palloc(sizeof(float) * max_n);
+	if (block)
 	{
 		float	   *x = palloc0(sizeof(float) * (Size) nh * n);
-		float	   *t = m->n_trans ? palloc(sizeof(float) * (Size) nh * n) : NULL;
 
 		for (u = 0; u < nh; u++)
 		{
-			float	   *w = palloc(sizeof(float) * Max(hs[u].n, 1));
-
 			RecHistoryWeights(m, &hs[u], w);
 			for (i = 0; i < hs[u].n; i++)
 				if (hs[u].items[i] >= 0 && hs[u].items[i] < n)
 					x[(Size) u * n + hs[u].items[i]] += w[i];
-			pfree(w);
 		}
 		RecGemm(nh, n, n, x, m->dense, rows);
-		if (t)
-		{
-			memset(x, 0, sizeof(float) * (Size) nh * n);
-			for (u = 0; u < nh; u++)
-			{
-				float	   *w = palloc(sizeof(float) * Max(hs[u].n, 1));
-
-				RecTransitionWeights(m, &hs[u], w);
-				for (i = 0; i < hs[u].n; i++)
-					if (hs[u].items[i] >= 0 && hs[u].items[i] < n)
-						x[(Size) u * n + hs[u].items[i]] += w[i];
-				pfree(w);
-			}
-			RecGemm(nh, n, n, x, m->trans, t);
-			for (u = 0; u < nh; u++)
-			{
-				float	   *row = rows + (Size) u * n;
-				float	   *trow = t + (Size) u * n;
-
-				ScaleRow(row, n, RowScale(row, n, 1.0f));
-				ScaleRow(trow, n, RowScale(trow, n, m->serve.transition_weight));
-				for (i = 0; i < n; i++)
-					row[i] += trow[i];
-			}
-			pfree(t);
-		}
 		pfree(x);
-		return;
 	}
 
 	for (u = 0; u < nh; u++)
 	{
 		float	   *row = rows + (Size) u * n;
-		float	   *w = palloc(sizeof(float) * Max(hs[u].n, 1));
-		float	   *tw = palloc0(sizeof(float) * Max(hs[u].n, 1));
 		float		scale = 1.0f;
 		float		trans_scale = 0.0f;
 
 		RecHistoryWeights(m, &hs[u], w);
-		memset(row, 0, sizeof(float) * n);
-		AddRows(m->dense, n, &hs[u], w, row);
+		memset(tw, 0, sizeof(float) * max_n);
+		if (!block)
+		{
+			memset(row, 0, sizeof(float) * n);
+			AddRows(m->dense, n, &hs[u], w, row);
+		}
 		if (m->n_trans)
 		{
-			float	   *trow = palloc0(sizeof(float) * Max(n, 1));
-
+			memset(trow, 0, sizeof(float) * n);
 			RecTransitionWeights(m, &hs[u], tw);
 			AddRows(m->trans, m->n_trans, &hs[u], tw, trow);
 			scale = RowScale(row, n, 1.0f);
@@ -280,7 +261,6 @@ RecDenseRows(const RecModel *m, const RecHistory *hs, int nh, float *rows, RecEx
 			ScaleRow(trow, n, trans_scale);
 			for (i = 0; i < n; i++)
 				row[i] += trow[i];
-			pfree(trow);
 		}
 		if (ex && nh == 1)
 		{
@@ -290,9 +270,11 @@ RecDenseRows(const RecModel *m, const RecHistory *hs, int nh, float *rows, RecEx
 			ex->scale = scale;
 			ex->trans_scale = trans_scale;
 		}
-		pfree(w);
-		pfree(tw);
 	}
+	pfree(w);
+	pfree(tw);
+	if (trow)
+		pfree(trow);
 }
 
 /*
