@@ -94,3 +94,20 @@ RecSolveSpd(float *a, float *b, int n, int nrhs)
 	sposv_("U", &n, &nrhs, a, &n, b, &n, &info);
 	return info == 0;
 }
+
+/* Write the transpose of a[n x n] into b[n x n], in tiles that stay in cache */
+void
+RecTranspose(const float *a, float *b, int n)
+{
+	const int	tile = 32;
+	int			i0,
+				j0,
+				i,
+				j;
+
+	for (i0 = 0; i0 < n; i0 += tile)
+		for (j0 = 0; j0 < n; j0 += tile)
+			for (i = i0; i < Min(i0 + tile, n); i++)
+				for (j = j0; j < Min(j0 + tile, n); j++)
+					b[(size_t) j * n + i] = a[(size_t) i * n + j];
+}

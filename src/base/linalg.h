@@ -15,5 +15,6 @@ extern float RecDot(int n, const float *x, const float *y);
 extern void RecGemv(int m, int n, const float *a, const float *x, float *y);
 extern bool RecInvertSpd(float *a, int n);
 extern bool RecSolveSpd(float *a, float *b, int n, int nrhs);
+extern void RecTranspose(const float *a, float *b, int n);
 
 #endif							/* REC_LINALG_H */

@@ -75,6 +75,9 @@ extern float *RecGram(const RecDataset *ds);
 extern float *RecEaseSolve(const float *gram, int n, double lambda);
 extern int	RecTransitionNeighbors(int neighbors);
 extern float *RecTransitionSolve(const RecDataset *ds, double decay, int window, double lambda);
+extern void RecTransitionStats(const RecDataset *ds, double decay, int window, float **xx,
+							   float **xy);
+extern float *RecTransitionSolveStats(const float *xx, const float *xy, int n, double lambda);
 extern double RecSparseMemory(const RecDataset *ds, int neighbors);
 extern int	RecSparseKeepPerRow(int neighbors, int n);
 extern void RecSparseGram(const RecDataset *ds, int neighbors, RecSparseRows *g);
