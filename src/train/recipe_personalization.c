@@ -23,8 +23,11 @@
  * below plain EASE where nothing else helps.  It walks the parameters one
  * group at a time, keeping what raises the score: EASE's lambda (one solve per value
  * over one Gram matrix, stopping when a larger lambda does worse), the
- * recency weights, the transitions' regularisation and decay (one solve per
- * pair) with their weight, and the session weight.  The transitions and the
+ * recency weights, the transitions' regularisation (going up until a larger
+ * one does worse) and decay (one solve per pair, the statistics summed once
+ * per decay) with their weight (TryTransitionWeights), and the session
+ * weight (scored only where a new interest shows).  The best matrices so far
+ * are set aside, so that coming back to them costs no solve.  The transitions and the
  * session term are kept only when they raise NDCG@10: on data where they
  * do not help, their weight stays 0.  Parameters the caller sets are
  * left as they are (lambda, the recency weights, any transition parameter,
@@ -55,6 +58,7 @@
  * session weight must give: two of the REC_SESSION_ITEMS it lifts, on average.
  */
 #define PROBE_MIN_GAIN (REC_SESSION_ITEMS * 2.0 / 3.0)
+#define TRANSITION_WEIGHTS {0.25, 0.5, 1}	/* the transitions' weights tuning tries */
 #define PLAIN_EASE_LAMBDA 100	/* plain EASE's default lambda (train.c) */
 #define PLAIN_MARGIN 0.02		/* the least relative gain over plain EASE tuning keeps */
 #define DENSE_MAX_ITEMS 6000	/* largest catalogue trained dense by default, one matrix */
@@ -133,6 +137,23 @@ RecChooseNeighbors(const RecDataset *ds, int requested, int matrices)
 	return n;
 }
 
+/*
+ * One of a model's item-item matrices (EASE's or the transitions'), dense or
+ * sparse, moved out of the model: tuning sets the best so far aside, so that
+ * coming back to it costs no solve.
+ */
+typedef struct Weights
+{
+	bool		set;
+	double		lambda;			/* what it was solved with */
+	double		decay;			/* the transitions': their decay (0 for EASE) */
+	float	   *dense;
+	int32	   *off;
+	int32	   *idx;
+	float	   *val;
+	int64		nnz;
+} Weights;
+
 /* The item-item statistics a model is solved from: a dense Gram matrix or pruned sparse ones */
 typedef struct Fit
 {
@@ -140,14 +161,129 @@ typedef struct Fit
 	int			neighbors;		/* 0: dense */
 	float	   *gram;			/* dense: X'X */
 	RecSparseRows g;			/* sparse: pruned X'X */
-	bool		have_stats;		/* sparse: transition statistics computed */
+	bool		have_stats;		/* transition statistics computed */
 	double		stats_decay;	/* the decay they were computed with */
+	float	   *txx;			/* dense: transition X'X */
+	float	   *txy;			/* dense: transition X'Y */
 	RecSparseRows xx;			/* sparse: pruned transition X'X */
 	RecSparseRows xy;			/* sparse: pruned transition X'Y, by target */
 	bool		keep_systems;	/* sparse: keep the systems across lambdas (tuning) */
 	RecSparseCache ease_cache;	/* EASE's systems */
 	RecSparseCache trans_cache; /* the transitions' systems, for stats_decay */
+	Weights		current[2];		/* what the model holds, by WEIGHTS_* (keys only) */
+	Weights		kept[2];		/* set aside, as current */
 } Fit;
+
+#define WEIGHTS_EASE 0
+#define WEIGHTS_TRANSITIONS 1
+
+/* Move the model's EASE or transition matrix (which) into w, leaving the model without */
+static void
+TakeWeights(RecModel *m, int which, Weights *w)
+{
+	if (which == WEIGHTS_EASE)
+	{
+		w->set = m->dense != NULL || m->nb_off != NULL;
+		w->dense = m->dense;
+		w->off = m->nb_off;
+		w->idx = m->nb_idx;
+		w->val = m->nb_sim;
+		w->nnz = m->nnz_neighbors;
+		m->dense = m->nb_sim = NULL;
+		m->nb_off = m->nb_idx = NULL;
+		m->nnz_neighbors = 0;
+	}
+	else
+	{
+		w->set = m->n_trans > 0;
+		w->dense = m->trans;
+		w->off = m->tr_off;
+		w->idx = m->tr_idx;
+		w->val = m->tr_val;
+		w->nnz = m->nnz_trans;
+		m->trans = m->tr_val = NULL;
+		m->tr_off = m->tr_idx = NULL;
+		m->n_trans = 0;
+		m->nnz_trans = 0;
+	}
+}
+
+/* Give the model the matrix in w, which is left empty */
+static void
+PutWeights(RecModel *m, int which, Weights *w)
+{
+	if (which == WEIGHTS_EASE)
+	{
+		m->dense = w->dense;
+		m->nb_off = w->off;
+		m->nb_idx = w->idx;
+		m->nb_sim = w->val;
+		m->nnz_neighbors = w->nnz;
+	}
+	else
+	{
+		m->trans = w->dense;
+		m->tr_off = w->off;
+		m->tr_idx = w->idx;
+		m->tr_val = w->val;
+		m->nnz_trans = (int32) w->nnz;
+		m->n_trans = m->n_warm;
+	}
+	memset(w, 0, sizeof(Weights));
+}
+
+/* Free the matrix in w */
+static void
+FreeWeights(Weights *w)
+{
+	if (w->dense)
+		pfree(w->dense);
+	if (w->off)
+	{
+		pfree(w->off);
+		pfree(w->idx);
+		pfree(w->val);
+	}
+	memset(w, 0, sizeof(Weights));
+}
+
+/*
+ * Prepare the model's matrix `which` for (lambda, decay): true if it holds
+ * it now (it did, or it was set aside), false if the caller must solve it.
+ * What the model held is set aside when it is (keep_lambda, keep_decay), the
+ * best so far (replacing what was), else freed.
+ */
+static bool
+SwitchWeights(Fit *f, RecModel *m, int which, double lambda, double decay,
+			  double keep_lambda, double keep_decay)
+{
+	Weights    *cur = &f->current[which];
+	Weights    *kept = &f->kept[which];
+	Weights		old;
+	bool		have = false;
+
+	if (cur->set && cur->lambda == lambda && cur->decay == decay)
+		return true;
+	TakeWeights(m, which, &old);
+	old.lambda = cur->lambda;
+	old.decay = cur->decay;
+	if (kept->set && kept->lambda == lambda && kept->decay == decay)
+	{
+		PutWeights(m, which, kept);
+		have = true;
+	}
+	if (old.set && old.lambda == keep_lambda && old.decay == keep_decay)
+	{
+		FreeWeights(kept);
+		*kept = old;
+	}
+	else
+		FreeWeights(&old);
+	cur->set = have;
+	cur->lambda = lambda;
+	cur->decay = decay;
+	return have;
+}
 
 /* Compute the Gram matrix of a dataset, dense or pruned */
 static void
@@ -176,74 +312,82 @@ FitMeanPopularity(const Fit *f)
 	return Max(1.0, sum / Max(n, 1));
 }
 
-/* Set the model's EASE weights for lambda, replacing any */
+/*
+ * Set the model's EASE weights for lambda, replacing any; those of
+ * keep_lambda (the best so far while tuning, else 0) are set aside to come
+ * back to without a solve.
+ */
 static void
-FitEase(Fit *f, RecModel *m, double lambda)
+FitEase(Fit *f, RecModel *m, double lambda, double keep_lambda)
 {
-	if (f->neighbors == 0)
-	{
-		if (m->dense)
-			pfree(m->dense);
-		m->dense = RecEaseSolve(f->gram, f->ds->n_warm, lambda);
+	if (SwitchWeights(f, m, WEIGHTS_EASE, lambda, 0, keep_lambda, 0))
 		return;
-	}
-	if (m->nb_off)
-	{
-		pfree(m->nb_off);
-		pfree(m->nb_idx);
-		pfree(m->nb_sim);
-	}
-	RecSparseEaseInto(m, &f->g, f->neighbors, lambda, f->keep_systems ? &f->ease_cache : NULL);
+	if (f->neighbors == 0)
+		m->dense = RecEaseSolve(f->gram, f->ds->n_warm, lambda);
+	else
+		RecSparseEaseInto(m, &f->g, f->neighbors, lambda, f->keep_systems ? &f->ease_cache : NULL);
+	f->current[WEIGHTS_EASE].set = true;
 }
 
 /* Remove the model's transitions */
 static void
-DropTransitions(RecModel *m)
+DropTransitions(Fit *f, RecModel *m)
 {
-	if (m->trans)
-		pfree(m->trans);
-	if (m->tr_off)
-	{
-		pfree(m->tr_off);
-		pfree(m->tr_idx);
-		pfree(m->tr_val);
-	}
-	m->trans = NULL;
-	m->tr_off = NULL;
-	m->tr_idx = NULL;
-	m->tr_val = NULL;
-	m->n_trans = 0;
-	m->nnz_trans = 0;
+	SwitchWeights(f, m, WEIGHTS_TRANSITIONS, -1, -1, -1, -1);
+	f->current[WEIGHTS_TRANSITIONS].lambda = 0;
+	f->current[WEIGHTS_TRANSITIONS].decay = 0;
 }
 
-/* Set the model's transitions for a decay, window and lambda, replacing any */
+/* The transitions tuning sets aside: those of p, the best so far, if it has any */
+#define KEPT_TRANSITIONS(p) \
+	((p)->transition_weight > 0 ? (p)->transition_decay : -1), \
+	((p)->transition_weight > 0 ? TransitionLambda(p) : -1)
+
+/*
+ * Set the model's transitions for a decay, window and lambda, replacing
+ * any; those of (keep_decay, keep_lambda) are set aside as FitEase's.
+ */
 static void
-FitTransitions(Fit *f, RecModel *m, double decay, int window, double lambda)
+FitTransitions(Fit *f, RecModel *m, double decay, int window, double lambda,
+			   double keep_decay, double keep_lambda)
 {
-	DropTransitions(m);
-	if (f->neighbors == 0)
-	{
-		m->trans = RecTransitionSolve(f->ds, decay, window, lambda);
-		m->n_trans = f->ds->n_warm;
+	if (SwitchWeights(f, m, WEIGHTS_TRANSITIONS, lambda, decay, keep_lambda, keep_decay))
 		return;
-	}
 	if (!f->have_stats || f->stats_decay != decay)
 	{
 		if (f->have_stats)
 		{
-			RecFreeSparseRows(&f->xx);
-			RecFreeSparseRows(&f->xy);
-			RecFreeSparseCache(&f->trans_cache);
+			if (f->neighbors == 0)
+			{
+				pfree(f->txx);
+				pfree(f->txy);
+			}
+			else
+			{
+				RecFreeSparseRows(&f->xx);
+				RecFreeSparseRows(&f->xy);
+				RecFreeSparseCache(&f->trans_cache);
+			}
 		}
-		RecSparseTransitionStats(f->ds, decay, window, HALF_NEIGHBORS(f->neighbors), &f->xx, &f->xy);
+		if (f->neighbors == 0)
+			RecTransitionStats(f->ds, decay, window, &f->txx, &f->txy);
+		else
+			RecSparseTransitionStats(f->ds, decay, window, HALF_NEIGHBORS(f->neighbors), &f->xx, &f->xy);
 		f->have_stats = true;
 		f->stats_decay = decay;
 	}
-	RecSparseTransitionsInto(m, &f->xx, &f->xy, HALF_NEIGHBORS(f->neighbors), lambda,
-							 f->keep_systems ? &f->trans_cache : NULL);
+	if (f->neighbors == 0)
+	{
+		m->trans = RecTransitionSolveStats(f->txx, f->txy, f->ds->n_warm, lambda);
+		m->n_trans = f->ds->n_warm;
+	}
+	else
+		RecSparseTransitionsInto(m, &f->xx, &f->xy, HALF_NEIGHBORS(f->neighbors), lambda,
+								 f->keep_systems ? &f->trans_cache : NULL);
+	f->current[WEIGHTS_TRANSITIONS].set = true;
 }
 
-/* Free the statistics */
+/* Free the statistics and what was set aside */
 static void
 FitEnd(Fit *f)
 {
@@ -253,11 +397,21 @@ FitEnd(Fit *f)
 		RecFreeSparseRows(&f->g);
 	if (f->have_stats)
 	{
-		RecFreeSparseRows(&f->xx);
-		RecFreeSparseRows(&f->xy);
+		if (f->neighbors == 0)
+		{
+			pfree(f->txx);
+			pfree(f->txy);
+		}
+		else
+		{
+			RecFreeSparseRows(&f->xx);
+			RecFreeSparseRows(&f->xy);
+		}
 	}
 	RecFreeSparseCache(&f->ease_cache);
 	RecFreeSparseCache(&f->trans_cache);
+	FreeWeights(&f->kept[WEIGHTS_EASE]);
+	FreeWeights(&f->kept[WEIGHTS_TRANSITIONS]);
 }
 
 /*
@@ -274,6 +428,7 @@ typedef struct Splits
 	double		time0;			/* plain EASE's NDCG@10 on the time split */
 	double		session0;		/* and on the session split */
 	double		ndcg10;			/* the time split's NDCG@10 of the best so far */
+	double		last;			/* the score of the last candidate tried */
 } Splits;
 
 /*
@@ -311,6 +466,8 @@ Try(RecModel *m, Splits *sp, const RecParams *q, RecParams *p, double *best)
 	double		ndcg10;
 	double		score = Score(m, sp, q, &ndcg10);
 
+	sp->last = score;
+
 	elog(DEBUG1, "tuning (at %.3f s): lambda %g, recency %g/%g, transitions %g (decay %g, lambda %g), session %g: NDCG@10 %.5f, score %.5f",
 		 (double) (GetCurrentTimestamp() - GetCurrentStatementStartTimestamp()) / USECS_PER_SEC, q->lambda, q->recency_half_life, q->recency_floor, q->transition_weight, q->transition_decay,
 		 q->transition_lambda, q->session_weight, ndcg10, score);
@@ -320,6 +477,56 @@ Try(RecModel *m, Splits *sp, const RecParams *q, RecParams *p, double *best)
 	sp->ndcg10 = ndcg10;
 	*p = *q;
 	return true;
+}
+
+/*
+ * Try the transition weights (TRANSITION_WEIGHTS) with the model's
+ * transitions, served otherwise as q: all of them when first is -1, else
+ * weight `first` (the best at the first regularisation) and, only when it
+ * beats the best so far, the weights either side of it: the best weight
+ * moves little with the regularisation, as both parts of a list are scaled
+ * to their best score (RecDenseRows).  Return the weight that scored best.
+ */
+static int
+TryTransitionWeights(RecModel *m, Splits *sp, const RecParams *q, RecParams *p, double *best,
+					 int first)
+{
+	static const double weights[] = TRANSITION_WEIGHTS;
+	int			n = (int) lengthof(weights);
+	int			order[lengthof(weights)];
+	int			n_order = 0;
+	RecParams	t = *q;
+	double		top = -1;
+	int			top_k = Max(first, 0);
+	int			i;
+
+	if (first < 0)
+		for (i = 0; i < n; i++)
+			order[n_order++] = i;
+	else
+		order[n_order++] = first;
+	for (i = 0; i < n_order; i++)
+	{
+		int			k = order[i];
+		bool		adopted;
+
+		t.transition_weight = weights[k];
+		adopted = Try(m, sp, &t, p, best);
+		if (sp->last > top)
+		{
+			top = sp->last;
+			top_k = k;
+		}
+		/* the first one adopted: its neighbours too */
+		if (adopted && first >= 0 && k == first)
+		{
+			if (k > 0)
+				order[n_order++] = k - 1;
+			if (k + 1 < n)
+				order[n_order++] = k + 1;
+		}
+	}
+	return top_k;
 }
 
 /*
@@ -488,7 +695,6 @@ Tune(const RecDataset *ds, RecParams *p)
 	static const double floors[] = {0.02, 0.2};
 	static const double transition_scales[] = {1, 10, 30};
 	static const double decays[] = {0.6};
-	static const double weights[] = {0.25, 0.5, 1};
 	static const double sessions[] = {0, 0.25, 0.5, 0.75, 1, 1.5, 2};
 	bool	   *sample = palloc(sizeof(bool) * Max(ds->n_users, 1));
 	int			keep_one_in = Max(1, ds->n_users / TUNE_USERS);
@@ -499,7 +705,6 @@ Tune(const RecDataset *ds, RecParams *p)
 	Fit			fit;
 	double		mean_pop;
 	double		best = -1;
-	double		last_lambda = 0;
 	double		lambda_recency;
 	RecParams	q;
 	double		exploration = p->exploration_weight;
@@ -507,8 +712,7 @@ Tune(const RecDataset *ds, RecParams *p)
 	RecParams	plain;			/* plain EASE's values */
 	int			u,
 				i,
-				j,
-				k;
+				j;
 
 	/* the inner holdout leaves out the users the offline metrics score */
 	/*
@@ -544,7 +748,7 @@ Tune(const RecDataset *ds, RecParams *p)
 	FitStart(&fit, inner, HALF_NEIGHBORS(p->neighbors), true);
 	mean_pop = FitMeanPopularity(&fit);
 
-	/* plain EASE, the point every score is measured against */
+	/* plain WEIGHTS_EASE, the point every score is measured against */
 	q = *p;
 	q.lambda = p->given_lambda ? p->lambda : PLAIN_EASE_LAMBDA;
 	q.recency_half_life = 0;
@@ -553,7 +757,7 @@ Tune(const RecDataset *ds, RecParams *p)
 	q.session_weight = 0;
 	q.exploration_weight = 0;
 	plain = q;
-	FitEase(&fit, m, q.lambda);
+	FitEase(&fit, m, q.lambda, 0);
 	sp.time0 = sp.session0 = 1;
 	{
 		RecListMetrics mean;
@@ -581,13 +785,11 @@ Tune(const RecDataset *ds, RecParams *p)
 			q.lambda = lambda_scales[i] * mean_pop;
 		q.transition_weight = 0;
 		q.session_weight = 0;
-		FitEase(&fit, m, q.lambda);
-		last_lambda = q.lambda;
+		FitEase(&fit, m, q.lambda, p->lambda);
 		if (!Try(m, &sp, &q, p, &best) && i > 0)
 			break;
 	}
-	if (last_lambda != p->lambda)
-		FitEase(&fit, m, p->lambda);
+	FitEase(&fit, m, p->lambda, p->lambda);
 
 	/* recency of the history weights: the half-life, then its floor */
 	lambda_recency = p->recency_half_life;
@@ -596,13 +798,15 @@ Tune(const RecDataset *ds, RecParams *p)
 		q = *p;
 		q.recency_half_life = half_lives[i];
 		q.recency_floor = half_lives[i] > 0 ? 0.05 : 1;
-		Try(m, &sp, &q, p, &best);
+		if (q.recency_half_life != p->recency_half_life || q.recency_floor != p->recency_floor)
+			Try(m, &sp, &q, p, &best);	/* not the best so far again */
 	}
 	for (j = 0; j < (int) lengthof(floors) && p->recency_half_life > 0 && !p->given_recency; j++)
 	{
 		q = *p;
 		q.recency_floor = floors[j];
-		Try(m, &sp, &q, p, &best);
+		if (q.recency_floor != p->recency_floor)
+			Try(m, &sp, &q, p, &best);
 	}
 
 	/* lambda again around the chosen one when the recency weights changed */
@@ -615,11 +819,10 @@ Tune(const RecDataset *ds, RecParams *p)
 		{
 			q = *p;
 			q.lambda = chosen * steps[i];
-			FitEase(&fit, m, q.lambda);
+			FitEase(&fit, m, q.lambda, p->lambda);
 			Try(m, &sp, &q, p, &best);
 		}
-		if (p->lambda != chosen * steps[lengthof(steps) - 1])
-			FitEase(&fit, m, p->lambda);
+		FitEase(&fit, m, p->lambda, p->lambda);
 	}
 
 	/*
@@ -630,8 +833,7 @@ Tune(const RecDataset *ds, RecParams *p)
 	 */
 	if (!p->given_recency && best < 1 + PLAIN_MARGIN)
 	{
-		if (p->lambda != plain.lambda)
-			FitEase(&fit, m, plain.lambda);
+		FitEase(&fit, m, plain.lambda, 0);
 		*p = plain;
 		best = 1 + PLAIN_MARGIN;
 		sp.ndcg10 = sp.time0;
@@ -639,14 +841,16 @@ Tune(const RecDataset *ds, RecParams *p)
 	}
 
 	/*
-	 * Transitions: their regularisation at the default decay, then another
-	 * decay at the best regularisation, each with a few weights; kept only
-	 * when some weight beats none.
+	 * Transitions: their regularisation at the default decay, going up until
+	 * a larger one does worse, then another decay at the best
+	 * regularisation, each with a few weights (TryTransitionWeights); kept
+	 * only when some weight beats none.
 	 */
 	{
 		RecParams	base = *p;
 		RecParams	given_transitions = *p;
 		double		chosen_lambda = 0;
+		int			weight = -1;
 
 		/* the caller's transition values, all of them */
 		given_transitions.transition_weight = given.transition_weight;
@@ -658,33 +862,30 @@ Tune(const RecDataset *ds, RecParams *p)
 		{
 			q = base;
 			q.transition_lambda = transition_scales[j] * base.lambda;
-			FitTransitions(&fit, m, q.transition_decay, q.transition_window, q.transition_lambda);
-			for (k = 0; k < (int) lengthof(weights); k++)
-			{
-				q.transition_weight = weights[k];
-				if (Try(m, &sp, &q, p, &best))
-					chosen_lambda = q.transition_lambda;
-			}
+			FitTransitions(&fit, m, q.transition_decay, q.transition_window, q.transition_lambda,
+						   KEPT_TRANSITIONS(p));
+			weight = TryTransitionWeights(m, &sp, &q, p, &best, weight);
+			if (p->transition_weight > 0 && p->transition_lambda == q.transition_lambda)
+				chosen_lambda = q.transition_lambda;
+			else if (j > 0)
+				break;			/* a larger regularisation did worse: stop */
 		}
 		for (i = 0; i < (int) lengthof(decays) && chosen_lambda > 0; i++)
 		{
 			q = base;
 			q.transition_lambda = chosen_lambda;
 			q.transition_decay = decays[i];
-			FitTransitions(&fit, m, q.transition_decay, q.transition_window, q.transition_lambda);
-			for (k = 0; k < (int) lengthof(weights); k++)
-			{
-				q.transition_weight = weights[k];
-				Try(m, &sp, &q, p, &best);
-			}
+			FitTransitions(&fit, m, q.transition_decay, q.transition_window, q.transition_lambda,
+						   KEPT_TRANSITIONS(p));
+			TryTransitionWeights(m, &sp, &q, p, &best, weight);
 		}
 		if (p->given_transitions)
 			*p = given_transitions;
 		if (p->transition_weight > 0)
 			FitTransitions(&fit, m, p->transition_decay, p->transition_window,
-						   TransitionLambda(p));
+						   TransitionLambda(p), KEPT_TRANSITIONS(p));
 		else
-			DropTransitions(m);
+			DropTransitions(&fit, m);
 	}
 
 	/*
@@ -692,6 +893,11 @@ Tune(const RecDataset *ds, RecParams *p)
 	 * new interest shows (PROBE_MIN_GAIN of its items enter the probes' top
 	 * 10), or the most responsive weight when none does.  A time split alone
 	 * never rewards following a new interest, so it would turn the term off.
+	 * The weights go up from 0: a weight is scored on the splits only once it
+	 * is responsive (a weight that is not is chosen by its gain alone), and
+	 * the search stops at the first responsive weight that scores no better
+	 * than the one before it, as a larger weight departs further from the
+	 * collaborative list.
 	 */
 	if (p->given_session)
 		p->session_weight = given.session_weight;
@@ -699,40 +905,46 @@ Tune(const RecDataset *ds, RecParams *p)
 	{
 		Probe	   *probes = palloc(sizeof(Probe) * PROBE_USERS);
 		int			n_probes = BuildProbes(m, ds, &sp.time, probes);
-		RecParams	base = *p;
-		double		best_gain = -1;
-		double		best_ndcg = -1;
 		RecParams	chosen = *p;
-
+		double		best_gain = -1;
+		double		best_score = -1;
 		double		chosen_ndcg = sp.ndcg10;
 
+		q = *p;
 		for (i = 0; i < (n_probes > 0 ? (int) lengthof(sessions) : 0); i++)
 		{
 			double		ndcg10;
 			double		score;
 			double		gain;
-			bool		responsive;
 
-			q = base;
 			q.session_weight = sessions[i];
 			gain = ProbeGain(m, &q, probes, n_probes);
-			score = Score(m, &sp, &q, &ndcg10);
-			responsive = gain >= PROBE_MIN_GAIN;
-			elog(DEBUG1, "tuning: session %g: new interest +%.2f in the top %d (%d probes), NDCG@10 %.5f, score %.5f",
-				 q.session_weight, gain, PROBE_LIST, n_probes, ndcg10, score);
-			if ((responsive && (best_gain < PROBE_MIN_GAIN || score > best_ndcg)) ||
-				(!responsive && best_gain < PROBE_MIN_GAIN && gain > best_gain))
+			elog(DEBUG1, "tuning (at %.3f s): session %g: new interest +%.2f in the top %d (%d probes)",
+				 (double) (GetCurrentTimestamp() - GetCurrentStatementStartTimestamp()) / USECS_PER_SEC,
+				 q.session_weight, gain, PROBE_LIST, n_probes);
+			if (gain < PROBE_MIN_GAIN)
 			{
-				chosen = q;
-				best_gain = gain;
-				best_ndcg = score;
-				chosen_ndcg = ndcg10;
+				if (best_gain < PROBE_MIN_GAIN && gain > best_gain)
+				{
+					chosen = q;
+					best_gain = gain;
+				}
+				continue;
 			}
+			score = Score(m, &sp, &q, &ndcg10);
+			elog(DEBUG1, "tuning: session %g: NDCG@10 %.5f, score %.5f", q.session_weight, ndcg10, score);
+			if (best_gain >= PROBE_MIN_GAIN && score <= best_score)
+				break;
+			chosen = q;
+			best_gain = gain;
+			best_score = score;
+			chosen_ndcg = ndcg10;
 		}
-		if (best_ndcg >= 0)
+		if (best_gain >= 0 && best_score < 0)
+			best_score = Score(m, &sp, &chosen, &chosen_ndcg);	/* none responsive */
+		if (best_gain >= 0)
 		{
 			*p = chosen;
-			best = best_ndcg;
 			sp.ndcg10 = chosen_ndcg;
 		}
 		p->tuned_probes = n_probes;
@@ -769,9 +981,10 @@ TrainItemModel(const RecDataset *ds, RecParams *p, bool with_transitions)
 	}
 	m = RecNewModel(ds, p->neighbors ? REC_KIND_ITEM_SPARSE : REC_KIND_ITEM_DENSE);
 	FitStart(&fit, ds, p->neighbors, false);
-	FitEase(&fit, m, p->lambda);
+	FitEase(&fit, m, p->lambda, 0);
 	if (with_transitions && p->transition_weight > 0)
-		FitTransitions(&fit, m, p->transition_decay, p->transition_window, TransitionLambda(p));
+		FitTransitions(&fit, m, p->transition_decay, p->transition_window, TransitionLambda(p),
+					   -1, -1);
 	FitEnd(&fit);
 	if (with_transitions)
 		SetServe(m, p);
