@@ -178,8 +178,14 @@ static void
 GramRows(void *arg, int first, int last, int w)
 {
 	GramJob    *job = arg;
-	float	   *acc = job->acc[w];
-	int32	   *touched = job->touched[w];
+
+	/* locals: the stores into acc and touched cannot change them (see score_sparse.c's AddRow) */
+	float	   *pg_restrict acc = job->acc[w];
+	int32	   *pg_restrict touched = job->touched[w];
+	const int32 *pg_restrict uitems = job->uitems;
+	const int64 *pg_restrict uoff = job->uoff;
+	const float *iweights = job->iweights;
+	const float *uweights = job->uweights;
 	int			i;
 
 	for (i = first; i < last; i++)
@@ -189,13 +195,25 @@ GramRows(void *arg, int first, int last, int w)
 
 		for (k = job->ioff[i]; k < job->ioff[i + 1]; k++)
 		{
-			int			v = job->iusers[k];
+			int			u = job->iusers[k];
 			int64		e;
 
-			for (e = job->uoff[v]; e < job->uoff[v + 1]; e++)
+			if (iweights == NULL)
 			{
-				int32		j = job->uitems[e];
-				float		v = job->iweights ? job->iweights[k] * job->uweights[e] : 1.0f;
+				for (e = uoff[u]; e < uoff[u + 1]; e++)
+				{
+					int32		j = uitems[e];
+
+					if (acc[j] == 0.0f)
+						touched[n_touched++] = j;
+					acc[j] += 1.0f;
+				}
+				continue;
+			}
+			for (e = uoff[u]; e < uoff[u + 1]; e++)
+			{
+				int32		j = uitems[e];
+				float		v = iweights[k] * uweights[e];
 
 				/* a weight of 0 (underflowed) would list j again: n slots overflow */
 				if (v == 0.0f)
@@ -569,6 +587,7 @@ typedef struct SolveJob
 static void
 BuildSystem(const RecSparseRows *a, const int32 *members, int k, int32 *pos, float *sys)
 {
+	const int32 *pg_restrict where = pos;	/* locals: the stores into sys cannot change them */
 	int			s,
 				o;
 
@@ -578,17 +597,19 @@ BuildSystem(const RecSparseRows *a, const int32 *members, int k, int32 *pos, flo
 	for (s = 0; s < k; s++)
 	{
 		int32		item = members[s];
-		float	   *row = sys + (Size) s * k;
-		int64		e;
+		float	   *pg_restrict row = sys + (Size) s * k;
+		const int32 *pg_restrict ip = a->idx + a->off[item];
+		const int32 *end = a->idx + a->off[item + 1];
+		const float *pg_restrict vp = a->val + a->off[item];
 
-		for (e = a->off[item]; e < a->off[item + 1]; e++)
+		for (; ip < end; ip++, vp++)
 		{
-			int32		other = pos[a->idx[e]];
+			int32		other = where[*ip];
 
-			if (other >= 0 && other != s)
-				row[other] = Max(row[other], a->val[e]);
+			if (other >= 0)
+				row[other] = Max(row[other], *vp);
 		}
-		row[s] = a->diag[item];
+		row[s] = a->diag[item];	/* over the row's own entry, if it kept one */
 	}
 	for (s = 0; s < k; s++)
 		for (o = s + 1; o < k; o++)
