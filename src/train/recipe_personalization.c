@@ -706,6 +706,7 @@ Tune(const RecDataset *ds, RecParams *p)
 	double		mean_pop;
 	double		best = -1;
 	double		lambda_recency;
+	double		largest_lambda = 0;	/* the largest the lambda scan solved */
 	RecParams	q;
 	double		exploration = p->exploration_weight;
 	RecParams	given = *p;		/* the values before tuning */
@@ -786,6 +787,7 @@ Tune(const RecDataset *ds, RecParams *p)
 		q.transition_weight = 0;
 		q.session_weight = 0;
 		FitEase(&fit, m, q.lambda, p->lambda);
+		largest_lambda = q.lambda;
 		if (!Try(m, &sp, &q, p, &best) && i > 0)
 			break;
 	}
@@ -809,18 +811,24 @@ Tune(const RecDataset *ds, RecParams *p)
 			Try(m, &sp, &q, p, &best);
 	}
 
-	/* lambda again around the chosen one when the recency weights changed */
+	/*
+	 * lambda again around the chosen one when the recency weights changed:
+	 * first on the side the scan was still gaining on (up when it chose its
+	 * largest lambda), the other side only if that one did not gain, the
+	 * score being unimodal in lambda
+	 */
 	if (p->recency_half_life != lambda_recency && !p->given_lambda)
 	{
 		double		chosen = p->lambda;
-		static const double steps[] = {0.5, 2};
+		bool		up_first = chosen >= largest_lambda;
 
-		for (i = 0; i < (int) lengthof(steps); i++)
+		for (i = 0; i < 2; i++)
 		{
 			q = *p;
-			q.lambda = chosen * steps[i];
+			q.lambda = chosen * ((i == 0) == up_first ? 2 : 0.5);
 			FitEase(&fit, m, q.lambda, p->lambda);
-			Try(m, &sp, &q, p, &best);
+			if (Try(m, &sp, &q, p, &best))
+				break;
 		}
 		FitEase(&fit, m, p->lambda, p->lambda);
 	}
