@@ -338,6 +338,24 @@ DropTransitions(Fit *f, RecModel *m)
 	f->current[WEIGHTS_TRANSITIONS].decay = 0;
 }
 
+/* Free the transition statistics and the systems solved from them, if any */
+static void
+FreeTransitionStats(Fit *f)
+{
+	if (f->have_stats && f->neighbors == 0)
+	{
+		pfree(f->txx);
+		pfree(f->txy);
+	}
+	else if (f->have_stats)
+	{
+		RecFreeSparseRows(&f->xx);
+		RecFreeSparseRows(&f->xy);
+	}
+	RecFreeSparseCache(&f->trans_cache);
+	f->have_stats = false;
+}
+
 /* The transitions tuning sets aside: those of p, the best so far, if it has any */
 #define KEPT_TRANSITIONS(p) \
 	((p)->transition_weight > 0 ? (p)->transition_decay : -1), \
@@ -355,20 +373,7 @@ FitTransitions(Fit *f, RecModel *m, double decay, int window, double lambda,
 		return;
 	if (!f->have_stats || f->stats_decay != decay)
 	{
-		if (f->have_stats)
-		{
-			if (f->neighbors == 0)
-			{
-				pfree(f->txx);
-				pfree(f->txy);
-			}
-			else
-			{
-				RecFreeSparseRows(&f->xx);
-				RecFreeSparseRows(&f->xy);
-				RecFreeSparseCache(&f->trans_cache);
-			}
-		}
+		FreeTransitionStats(f);
 		if (f->neighbors == 0)
 			RecTransitionStats(f->ds, decay, window, &f->txx, &f->txy);
 		else
@@ -395,21 +400,8 @@ FitEnd(Fit *f)
 		pfree(f->gram);
 	if (f->neighbors)
 		RecFreeSparseRows(&f->g);
-	if (f->have_stats)
-	{
-		if (f->neighbors == 0)
-		{
-			pfree(f->txx);
-			pfree(f->txy);
-		}
-		else
-		{
-			RecFreeSparseRows(&f->xx);
-			RecFreeSparseRows(&f->xy);
-		}
-	}
+	FreeTransitionStats(f);
 	RecFreeSparseCache(&f->ease_cache);
-	RecFreeSparseCache(&f->trans_cache);
 	FreeWeights(&f->kept[WEIGHTS_EASE]);
 	FreeWeights(&f->kept[WEIGHTS_TRANSITIONS]);
 }
