@@ -75,6 +75,7 @@ typedef struct Cell
 } Cell;
 
 #define CELL_ALIGN 32
+#define PREFETCH_MIN_ITEMS 32768	/* an accumulator of 1 MB: AddRow prefetches its cells */
 
 /* The per-backend accumulator and marks, sized for the largest catalogue served */
 static int	acc_size = 0;
@@ -229,9 +230,25 @@ AddRow(const int32 *pg_restrict idx, const float *pg_restrict val, int32 from, i
 	const float *vp = val + from;
 	int32		turns = (to - from) / 8;
 	int32		rest = (to - from) % 8;
+	bool		prefetch = acc_size >= PREFETCH_MIN_ITEMS;
 
 	for (; turns > 0; turns--, ip += 8, vp += 8)
 	{
+		/*
+		 * on a wide catalogue (an accumulator of megabytes, where a touch
+		 * waits on its cell) ask for the cells of the turn after next now
+		 */
+		if (prefetch && turns > 2)
+		{
+			__builtin_prefetch(&cells[ip[16]], 1);
+			__builtin_prefetch(&cells[ip[17]], 1);
+			__builtin_prefetch(&cells[ip[18]], 1);
+			__builtin_prefetch(&cells[ip[19]], 1);
+			__builtin_prefetch(&cells[ip[20]], 1);
+			__builtin_prefetch(&cells[ip[21]], 1);
+			__builtin_prefetch(&cells[ip[22]], 1);
+			__builtin_prefetch(&cells[ip[23]], 1);
+		}
 		AddEntry(cells, list, &nt, gen, ip, vp, val, wi, src, keep, trans);
 		AddEntry(cells, list, &nt, gen, ip + 1, vp + 1, val, wi, src, keep, trans);
 		AddEntry(cells, list, &nt, gen, ip + 2, vp + 2, val, wi, src, keep, trans);
@@ -425,6 +442,8 @@ SumSparseRows(const RecModel *m, const RecHistory *h,
 	}
 	for (i = 0; i < n_touched; i++)
 	{
+		if (i + 16 < n_touched && acc_size >= PREFETCH_MIN_ITEMS)
+			__builtin_prefetch(&cell[touched[i + 16]], 1);
 		top = Max(top, cell[touched[i]].acc);
 		trans_top = Max(trans_top, cell[touched[i]].tacc);
 	}
