@@ -177,38 +177,7 @@ typedef struct Fit
 #define WEIGHTS_EASE 0
 #define WEIGHTS_TRANSITIONS 1
 
-/* Move the model's EASE or transition matrix (which) into w, leaving the model without */
-static void
-TakeWeights(RecModel *m, int which, Weights *w)
-{
-	if (which == WEIGHTS_EASE)
-	{
-		w->set = m->dense != NULL || m->nb_off != NULL;
-		w->dense = m->dense;
-		w->off = m->nb_off;
-		w->idx = m->nb_idx;
-		w->val = m->nb_sim;
-		w->nnz = m->nnz_neighbors;
-		m->dense = m->nb_sim = NULL;
-		m->nb_off = m->nb_idx = NULL;
-		m->nnz_neighbors = 0;
-	}
-	else
-	{
-		w->set = m->n_trans > 0;
-		w->dense = m->trans;
-		w->off = m->tr_off;
-		w->idx = m->tr_idx;
-		w->val = m->tr_val;
-		w->nnz = m->nnz_trans;
-		m->trans = m->tr_val = NULL;
-		m->tr_off = m->tr_idx = NULL;
-		m->n_trans = 0;
-		m->nnz_trans = 0;
-	}
-}
-
-/* Give the model the matrix in w, which is left empty */
+/* Give the model the matrix in w (none if w is empty); w is left empty */
 static void
 PutWeights(RecModel *m, int which, Weights *w)
 {
@@ -227,9 +196,37 @@ PutWeights(RecModel *m, int which, Weights *w)
 		m->tr_idx = w->idx;
 		m->tr_val = w->val;
 		m->nnz_trans = (int32) w->nnz;
-		m->n_trans = m->n_warm;
+		m->n_trans = w->set ? m->n_warm : 0;
 	}
 	memset(w, 0, sizeof(Weights));
+}
+
+/* Move the model's EASE or transition matrix (which) into w, leaving the model without */
+static void
+TakeWeights(RecModel *m, int which, Weights *w)
+{
+	Weights		none;
+
+	memset(&none, 0, sizeof(Weights));
+	if (which == WEIGHTS_EASE)
+	{
+		w->set = m->dense != NULL || m->nb_off != NULL;
+		w->dense = m->dense;
+		w->off = m->nb_off;
+		w->idx = m->nb_idx;
+		w->val = m->nb_sim;
+		w->nnz = m->nnz_neighbors;
+	}
+	else
+	{
+		w->set = m->n_trans > 0;
+		w->dense = m->trans;
+		w->off = m->tr_off;
+		w->idx = m->tr_idx;
+		w->val = m->tr_val;
+		w->nnz = m->nnz_trans;
+	}
+	PutWeights(m, which, &none);
 }
 
 /* Free the matrix in w */
