@@ -464,7 +464,7 @@ SumSparseRows(const RecModel *m, const RecHistory *h,
 	}
 }
 
-/* The dense kind: a block's rows with one matrix product per matrix, when worth it */
+/* The dense kind: a block's rows together (RecDenseRows), when worth it */
 static float *
 DenseScoreBlock(const RecModel *m, const RecHistory *hs, int nh)
 {
@@ -741,12 +741,32 @@ Normalize(void)
 	float		factor;
 	int			i;
 
+	/*
+	 * the positive finite scores: the positive ones, without a branch (about
+	 * half a dense model's scores are negative, in no order a branch could
+	 * predict), then again without the infinite or NaN ones if there were any
+	 */
 	for (i = 0; i < nt; i++)
 	{
 		float		v = cells[list[i]].acc;
+		uint32		bits;
 
-		if (v > 0 && v < INFINITY)	/* positive and finite: one test each */
-			total += v;
+		/* v if its sign bit is clear, else +0 (the compiler branches on v > 0) */
+		memcpy(&bits, &v, sizeof(bits));
+		bits &= ~(uint32) ((int32) bits >> 31);
+		memcpy(&v, &bits, sizeof(v));
+		total += v;
+	}
+	if (!isfinite(total))
+	{
+		total = 0;
+		for (i = 0; i < nt; i++)
+		{
+			float		v = cells[list[i]].acc;
+
+			if (v > 0 && v < INFINITY)
+				total += v;
+		}
 	}
 	if (total <= 0)
 		return 1.0f;
@@ -1060,6 +1080,13 @@ RecListTopK(const RecScores *s, const int32 *include, int n_include, int k,
 			int32		item = cand[i];
 			float		v = all_touched ? cells[item].acc : RecScoreOf(s, item);
 
+			/*
+			 * once k are kept, what scores below the worst of them is out:
+			 * tested first, as it is rarely false, where v > 0 is a coin
+			 * toss on a dense model's scores
+			 */
+			if (found == k && v < out[0].score)
+				continue;
 			if (v > 0 && excl[item] != eg)
 				RecTopKOffer(out, &found, k, item, v);
 		}
