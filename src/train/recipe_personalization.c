@@ -782,15 +782,42 @@ Tune(const RecDataset *ds, RecParams *p)
 	}
 	FitEase(&fit, m, p->lambda, p->lambda);
 
-	/* recency of the history weights: the half-life, then its floor */
+	/*
+	 * recency of the history weights: the half-life, then its floor.  The
+	 * half-lives go up from none; the recency the lambda scan served is not
+	 * scored again (its score is the scan's best), nor is the best so far,
+	 * and the score being unimodal in the half-life, the first half-life
+	 * that scores below the one before it ends the search.
+	 */
 	lambda_recency = p->recency_half_life;
-	for (i = 0; i < (p->given_recency ? 0 : (int) lengthof(half_lives)); i++)
 	{
-		q = *p;
-		q.recency_half_life = half_lives[i];
-		q.recency_floor = half_lives[i] > 0 ? 0.05 : 1;
-		if (q.recency_half_life != p->recency_half_life || q.recency_floor != p->recency_floor)
-			Try(m, &sp, &q, p, &best);	/* not the best so far again */
+		double		scan_floor = p->recency_floor;
+		double		scan_score = best;
+		double		before = -1;	/* the score of the half-life before, once one is scored */
+
+		for (i = 0; i < (p->given_recency ? 0 : (int) lengthof(half_lives)); i++)
+		{
+			double		score;
+
+			q = *p;
+			q.recency_half_life = half_lives[i];
+			q.recency_floor = half_lives[i] > 0 ? 0.05 : 1;
+			if (q.recency_half_life == lambda_recency && q.recency_floor == scan_floor)
+				score = scan_score;
+			else if (q.recency_half_life == p->recency_half_life && q.recency_floor == p->recency_floor)
+				score = best;
+			else
+			{
+				Try(m, &sp, &q, p, &best);
+				score = sp.last;
+			}
+			if (q.recency_half_life > 0)
+			{
+				if (score < before)
+					break;
+				before = score;
+			}
+		}
 	}
 	for (j = 0; j < (int) lengthof(floors) && p->recency_half_life > 0 && !p->given_recency; j++)
 	{
