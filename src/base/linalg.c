@@ -27,6 +27,13 @@ RecSetBlasThreads(int threads)
 	openblas_set_num_threads(threads);
 }
 
+/* Return the BLAS threads set now: one while serving, rec.threads while training */
+int
+RecBlasThreads(void)
+{
+	return openblas_get_num_threads();
+}
+
 /* Return the threads training may use: rec.threads, or one per CPU when 0 */
 int
 RecTrainThreads(void)

@@ -8,6 +8,7 @@
 #define REC_LINALG_H
 
 extern void RecSetBlasThreads(int threads);
+extern int	RecBlasThreads(void);
 extern int	RecTrainThreads(void);
 extern void RecGemm(int m, int n, int k, const float *a, const float *b, float *c);
 extern void RecAxpy(int n, float alpha, const float *x, float *y);

@@ -19,6 +19,7 @@
 #include "utils/memutils.h"
 
 #include "linalg.h"
+#include "parallel.h"
 #include "model.h"
 #include "score.h"
 #include "topk.h"
@@ -26,6 +27,11 @@
 #define GEMM_MIN_DENSITY 16		/* a block of histories scores with one sgemm when they
 								 * average more than n_items / 16 events; below that, summing
 								 * the rows of each event reads less memory */
+#define DENSE_ROWS_PER_WORKER 32	/* a block's histories a thread must have to be worth starting */
+#define DENSE_ROWS_CHUNK 8		/* histories a thread takes at a time */
+#define AXPY_ONE_THREAD_MAX 10000	/* OpenBLAS runs a saxpy of at most this many floats on
+									 * the calling thread, so several threads may run them
+									 * at once; a longer one uses its own threads */
 
 /*
  * Weigh each event of a history by recency: the j-th newest event weighs
@@ -91,17 +97,6 @@ RecExplorationAffinity(const RecModel *m, const float *profile, int32 item)
 	if (affinity <= 0)
 		return -1;
 	return affinity * (isnan(age) ? 1.0f : 1.0f - Max(age, 0) / Max(cutoff, 1e-3f));
-}
-
-/* Add each history item's weighted row of a dense n x n matrix to scores */
-static void
-AddRows(const float *matrix, int n, const RecHistory *h, const float *w, float *scores)
-{
-	int			i;
-
-	for (i = 0; i < h->n; i++)
-		if (h->items[i] >= 0 && h->items[i] < n && w[i] != 0)
-			RecAxpy(n, w[i], matrix + (Size) h->items[i] * n, scores);
 }
 
 /* Return a sparse CSR's entry (row, col), 0 if absent */
@@ -177,17 +172,17 @@ RecScorable(const RecModel *m, const RecHistory *h)
 }
 
 /*
- * True if a block of histories is scored faster by one matrix product per
- * matrix than history by history: a dense model, and histories that average
- * more than n_warm / GEMM_MIN_DENSITY events.
+ * True if the EASE part of a block of histories is summed faster by one
+ * matrix product than history by history: histories that average more than
+ * n_warm / GEMM_MIN_DENSITY events.
  */
-bool
-RecDenseBlockWorth(const RecModel *m, const RecHistory *hs, int nh)
+static bool
+GemmWorth(const RecModel *m, const RecHistory *hs, int nh)
 {
 	int64		events = 0;
 	int			u;
 
-	if (m->kind != REC_KIND_ITEM_DENSE || nh < 4)
+	if (nh < 4)
 		return false;
 	for (u = 0; u < nh; u++)
 		events += hs[u].n;
@@ -195,36 +190,144 @@ RecDenseBlockWorth(const RecModel *m, const RecHistory *hs, int nh)
 }
 
 /*
+ * Return the threads that sum the dense rows of a block of nh histories
+ * (DenseRowsRange): as many as BLAS has now (rec.threads while training,
+ * one while serving), each with DENSE_ROWS_PER_WORKER histories at least.
+ */
+static int
+DenseRowsWorkers(const RecModel *m, int nh)
+{
+	if (nh <= 1 || m->n_warm > AXPY_ONE_THREAD_MAX)
+		return 1;
+	return Min(RecTrainWorkers(nh, DENSE_ROWS_PER_WORKER), RecBlasThreads());
+}
+
+/*
+ * True if a block of histories is scored faster together (RecDenseRows)
+ * than one by one: a dense model, and one matrix product for the block
+ * (GemmWorth) or enough histories to spread over threads.
+ */
+bool
+RecDenseBlockWorth(const RecModel *m, const RecHistory *hs, int nh)
+{
+	if (m->kind != REC_KIND_ITEM_DENSE)
+		return false;
+	return GemmWorth(m, hs, nh) || DenseRowsWorkers(m, nh) > 1;
+}
+
+/* What the histories of a block share while their dense rows are summed (DenseRowsRange) */
+typedef struct DenseRows
+{
+	const RecModel *m;
+	const RecHistory *hs;
+	float	   *rows;			/* [nh x n_warm] */
+	bool		block;			/* the EASE part is in rows already (one matrix product) */
+	int			max_n;			/* the longest history */
+	float	   *scratch;		/* per worker: w [max_n], tw [max_n], trow [n_warm] */
+	RecExplainer *ex;			/* the one history's explainer, or NULL */
+} DenseRows;
+
+/* Add the rows of matrix [n_rows x n] of a history's events, times their weights w */
+static void
+AddRows(const float *matrix, int n_rows, int n, const RecHistory *h, const float *w, float *scores)
+{
+	int			i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->items[i] >= 0 && h->items[i] < n_rows && w[i] != 0)
+			RecAxpy(n, w[i], matrix + (Size) h->items[i] * n, scores);
+}
+
+/*
+ * Sum the dense rows of histories [first, last) of a block (RecDenseRows),
+ * with worker's scratch: pure computation, no palloc or ereport, so that
+ * the histories of a block can be spread over threads.
+ */
+static void
+DenseRowsRange(void *arg, int first, int last, int worker)
+{
+	DenseRows  *d = arg;
+	const RecModel *m = d->m;
+	int			n = m->n_warm;
+	float	   *w = d->scratch + (Size) worker * (2 * d->max_n + n);
+	float	   *tw = w + d->max_n;
+	float	   *trow = tw + d->max_n;
+	int			u;
+	int			i;
+
+	for (u = first; u < last; u++)
+	{
+		const RecHistory *h = &d->hs[u];
+		float	   *row = d->rows + (Size) u * n;
+		float		scale = 1.0f;
+		float		trans_scale = 0.0f;
+
+		RecHistoryWeights(m, h, w);
+		memset(tw, 0, sizeof(float) * d->max_n);
+		if (!d->block)
+		{
+			memset(row, 0, sizeof(float) * n);
+			AddRows(m->dense, n, n, h, w, row);
+		}
+		if (m->n_trans)
+		{
+			memset(trow, 0, sizeof(float) * n);
+			RecTransitionWeights(m, h, tw);
+			AddRows(m->trans, m->n_trans, m->n_trans, h, tw, trow);
+			scale = RowScale(row, n, 1.0f);
+			trans_scale = RowScale(trow, n, m->serve.transition_weight);
+			ScaleRow(row, n, scale);
+			ScaleRow(trow, n, trans_scale);
+			for (i = 0; i < n; i++)
+				row[i] += trow[i];
+		}
+		if (d->ex)
+		{
+			/* what explaining this list needs, from the pass just made */
+			memcpy(d->ex->w, w, sizeof(float) * Max(h->n, 1));
+			memcpy(d->ex->tw, tw, sizeof(float) * Max(h->n, 1));
+			d->ex->scale = scale;
+			d->ex->trans_scale = trans_scale;
+		}
+	}
+}
+
+/*
  * Score the collaborative part of a dense model for a block of histories
  * into rows [nh x n_warm]: the EASE rows of the recency-weighted history,
  * brought to a best score of 1 and plus the transition rows brought to
  * transition_weight when the model has transitions.  The EASE part of a
- * block worth it (RecDenseBlockWorth) goes with one matrix product, the
- * rest history by history; the transitions always go history by history, as
- * at most transition_window rows each (a matrix product would multiply
- * the whole catalogue's zeros).  ex, if not NULL (nh == 1), gets the weights
- * and scales the explanation needs.
+ * block worth it (GemmWorth) goes with one matrix product, the
+ * rest history by history, a block's histories spread over rec.threads
+ * threads; the transitions always go history by history, as at most
+ * transition_window rows each (a matrix product would multiply the whole
+ * catalogue's zeros).  ex, if not NULL (nh == 1), gets the weights and
+ * scales the explanation needs.
  */
 void
 RecDenseRows(const RecModel *m, const RecHistory *hs, int nh, float *rows, RecExplainer *ex)
 {
 	int			n = m->n_warm;
-	bool		block = RecDenseBlockWorth(m, hs, nh);
-	int			max_n = 1;
-	float	   *w;
-	float	   *tw;
-	float	   *trow = m->n_trans ? palloc(sizeof(float) * Max(n, 1)) : NULL;
+	int			workers = DenseRowsWorkers(m, nh);
+	DenseRows	d;
 	int			u;
 	int			i;
 
 	Assert(m->kind == REC_KIND_ITEM_DENSE);
+	Assert(ex == NULL || nh == 1);
+	d.m = m;
+	d.hs = hs;
+	d.rows = rows;
+	d.block = GemmWorth(m, hs, nh);
+	d.ex = ex;
+	d.max_n = 1;
 	for (u = 0; u < nh; u++)
-		max_n = Max(max_n, hs[u].n);
-	w = palloc(sizeof(float) * max_n);
-	tw = palloc(sizeof(float) * max_n);
-	if (block)
+		d.max_n = Max(d.max_n, hs[u].n);
+	d.scratch = palloc_extended(sizeof(float) * (Size) workers * (2 * d.max_n + n), MCXT_ALLOC_HUGE);
+	if (d.block)
 	{
 		float	   *x = palloc0(sizeof(float) * (Size) nh * n);
+		float	   *w = d.scratch;
 
 		for (u = 0; u < nh; u++)
 		{
@@ -236,45 +339,11 @@ RecDenseRows(const RecModel *m, const RecHistory *hs, int nh, float *rows, RecEx
 		RecGemm(nh, n, n, x, m->dense, rows);
 		pfree(x);
 	}
-
-	for (u = 0; u < nh; u++)
-	{
-		float	   *row = rows + (Size) u * n;
-		float		scale = 1.0f;
-		float		trans_scale = 0.0f;
-
-		RecHistoryWeights(m, &hs[u], w);
-		memset(tw, 0, sizeof(float) * max_n);
-		if (!block)
-		{
-			memset(row, 0, sizeof(float) * n);
-			AddRows(m->dense, n, &hs[u], w, row);
-		}
-		if (m->n_trans)
-		{
-			memset(trow, 0, sizeof(float) * n);
-			RecTransitionWeights(m, &hs[u], tw);
-			AddRows(m->trans, m->n_trans, &hs[u], tw, trow);
-			scale = RowScale(row, n, 1.0f);
-			trans_scale = RowScale(trow, n, m->serve.transition_weight);
-			ScaleRow(row, n, scale);
-			ScaleRow(trow, n, trans_scale);
-			for (i = 0; i < n; i++)
-				row[i] += trow[i];
-		}
-		if (ex && nh == 1)
-		{
-			/* what explaining this list needs, from the pass just made */
-			memcpy(ex->w, w, sizeof(float) * Max(hs[u].n, 1));
-			memcpy(ex->tw, tw, sizeof(float) * Max(hs[u].n, 1));
-			ex->scale = scale;
-			ex->trans_scale = trans_scale;
-		}
-	}
-	pfree(w);
-	pfree(tw);
-	if (trow)
-		pfree(trow);
+	if (workers > 1)
+		RecParallelFor(nh, workers, DENSE_ROWS_CHUNK, DenseRowsRange, &d);
+	else
+		DenseRowsRange(&d, 0, nh, 0);
+	pfree(d.scratch);
 }
 
 /*
