@@ -4,11 +4,11 @@
  *	  scoring contract (RecServeKind), the session term, exploration,
  *	  normalisation, exclusions, selection and the reasons of a list.
  *
- * A call sums the history's rows into a per-backend accumulator: one cell
- * per item (generation stamp, score, transition part, list row), allocated
- * once per backend for the largest catalogue served and never cleared, so
- * that a touch is one cache line; a cell belongs to the current call when
- * its stamp is the current generation.  The touched items are listed as they
+ * A call sums the history's rows into a per-backend accumulator: one 8-byte
+ * cell per item (generation stamp, score), allocated once per backend for
+ * the largest catalogue served and never cleared, so that a touch is one
+ * small access; a cell belongs to the current call when its stamp is the
+ * current generation.  The touched items are listed as they
  * are first touched.  Only the inner loop over a model's rows depends on its
  * kind (RecServeKind): a model whose rows are sparse (sims, sparse EASE,
  * sparse transitions) touches the neighbours of the history's items, so that
@@ -56,26 +56,21 @@ typedef struct RecServeIndex
 } RecServeIndex;
 
 /*
- * One item's entry in the accumulator, 32 bytes aligned to 32: one cache
- * line access per touch.  While a list to be explained is scored, each cell
- * also keeps the history event whose neighbour row contributed most to it
- * (src, and the place of that row's entry in the neighbour matrix), so that
- * the explanation costs no second walk over the rows.
+ * One item's entry in the accumulator, 8 bytes aligned to 8: a touch is one
+ * access, and eight cells share a cache line, so that the accumulator of a
+ * 4,000-item catalogue stays in the first-level cache and that of a
+ * 200,000-item one in the second.  What only some items need lives beside
+ * it: the transition part of the items the transition rows touch (tacc_of),
+ * and the list row of the items being explained (row_of).
  */
 typedef struct Cell
 {
 	uint32		stamp;			/* == touch_gen: touched in the current call */
-	int32		row;			/* its row in the list being explained, else -1 */
 	float		acc;			/* its score */
-	float		tacc;			/* its transition part, until combined */
-	int32		src;			/* the event of its largest neighbour contribution, or -1 */
-	int32		entry;			/* that row's entry: its place in nb_sim */
-	float		best;			/* that contribution, w[src] * nb_sim[entry] (0 while src is -1) */
-	int32		pad;
 } Cell;
 
-#define CELL_ALIGN 32
-#define PREFETCH_MIN_ITEMS 32768	/* an accumulator of 1 MB: AddRow prefetches its cells */
+#define CELL_ALIGN 8
+#define PREFETCH_MIN_ITEMS 131072	/* an accumulator of 1 MB: AddRow prefetches its cells */
 
 /* The per-backend accumulator and marks, sized for the largest catalogue served */
 static int	acc_size = 0;
@@ -88,6 +83,8 @@ static uint32 *mark_stamp;		/* == mark_gen: marked within one step */
 static uint32 mark_gen;
 static uint32 *excl_stamp;		/* == excl_gen: excluded from the current list */
 static uint32 *shown_stamp;		/* == touch_gen: moved down for its impressions in this call */
+static float *tacc_of;			/* a touched item's transition part, until combined */
+static int32 *row_of;			/* an explained item's list row (valid while mark_stamp is mark_gen) */
 static uint32 excl_gen;
 static bool *lifted_flag;		/* true for the session term's lifted items */
 static int32 lifted_items[REC_SESSION_ITEMS];	/* which, to clear them at the next call */
@@ -114,19 +111,23 @@ EnsureAccumulator(int n)
 		pfree(mark_stamp);
 		pfree(excl_stamp);
 		pfree(shown_stamp);
+		pfree(tacc_of);
+		pfree(row_of);
 		pfree(lifted_flag);
 	}
 	acc_size = 0;
 	n_lifted = 0;
 	n_touched = 0;
 	touch_gen = mark_gen = excl_gen = 0;
-	StaticAssertStmt(sizeof(Cell) == CELL_ALIGN, "an accumulator cell is 32 bytes");
+	StaticAssertStmt(sizeof(Cell) == CELL_ALIGN, "an accumulator cell is 8 bytes");
 	cell_mem = AllocBackend(n + 1, sizeof(Cell), true);
 	cell = (Cell *) TYPEALIGN(CELL_ALIGN, cell_mem);
 	touched = AllocBackend(n, sizeof(int32), false);
 	mark_stamp = AllocBackend(n, sizeof(uint32), true);
 	excl_stamp = AllocBackend(n, sizeof(uint32), true);
 	shown_stamp = AllocBackend(n, sizeof(uint32), true);
+	tacc_of = AllocBackend(n, sizeof(float), false);
+	row_of = AllocBackend(n, sizeof(int32), false);
 	lifted_flag = AllocBackend(n, sizeof(bool), true);
 	acc_size = n;
 }
@@ -142,19 +143,6 @@ NextGeneration(uint32 *gen, uint32 *stamp)
 	}
 }
 
-/* Start a cell's life in the current call (generation gen): score 0, no source */
-static inline void
-StartCell(Cell *c, uint32 gen)
-{
-	c->stamp = gen;
-	c->row = -1;
-	c->acc = 0.0f;
-	c->tacc = 0.0f;
-	c->src = -1;
-	c->entry = -1;
-	c->best = 0.0f;
-}
-
 /* Give item a score of its own in the current call, starting at 0 */
 static inline void
 Touch(int32 item)
@@ -163,7 +151,9 @@ Touch(int32 item)
 
 	if (c->stamp != touch_gen)
 	{
-		StartCell(c, touch_gen);
+		c->stamp = touch_gen;
+		c->acc = 0.0f;
+		tacc_of[item] = 0.0f;
 		touched[n_touched++] = item;
 	}
 }
@@ -171,47 +161,38 @@ Touch(int32 item)
 /*
  * Add one entry of a sparse matrix (item *ip, value *vp), times wi, into
  * the accumulator (AddRow): start its cell if this call has not touched it
- * (listing it at list[(*nt)++]), add to acc (or tacc if trans), and if
- * keep, keep the largest contribution, its event src and the entry's place
- * in the matrix (vp - val: the value is read again from there to explain it,
- * so the loop keeps no copy of it beside the product).  The item listed
- * is found again from the cell's address, on the rare first touch, so the
- * common path keeps no copy of it.
+ * (listing it at list[(*nt)++], its transition part tacc[*ip] at 0), and
+ * add to its score, or to its transition part if trans.
  */
 static pg_attribute_always_inline void
-AddEntry(Cell *pg_restrict cells, int32 *pg_restrict list, int *nt, uint32 gen,
-		 const int32 *pg_restrict ip, const float *pg_restrict vp, const float *val,
-		 float wi, int32 src, bool keep, bool trans)
+AddEntry(Cell *pg_restrict cells, float *pg_restrict tacc, int32 *pg_restrict list, int *nt,
+		 uint32 gen, const int32 *pg_restrict ip, const float *pg_restrict vp, float wi, bool trans)
 {
-	Cell	   *c = &cells[*ip];
+	int32		item = *ip;
+	Cell	   *c = &cells[item];
 	float		v = wi * *vp;
 
 	if (c->stamp != gen)
 	{
-		StartCell(c, gen);
-		list[(*nt)++] = (int32) (c - cells);	/* the cell's place is its item */
+		c->stamp = gen;
+		c->acc = 0.0f;
+		tacc[item] = 0.0f;
+		list[(*nt)++] = item;
 	}
 	if (trans)
-		c->tacc += v;
+		tacc[item] += v;
 	else
 		c->acc += v;
-	if (keep && v > c->best)	/* as v > 0 && (no src yet || v > w[src] * sim) */
-	{
-		c->src = src;
-		c->entry = (int32) (vp - val);
-		c->best = v;
-	}
 }
 
 /*
  * Add wi times entries [from, to) of a sparse matrix (idx, val) into the
- * accumulator (acc, or tacc if trans), and, if keep, keep in each cell the
- * largest contribution and its event src (the first event on a tie).  This
- * is serving's inner loop, a few instructions per entry: it works on local
+ * accumulator (its scores, or its transition parts if trans).  This is
+ * serving's inner loop, a few instructions per entry: it works on local
  * copies of the accumulator's globals, which the compiler can then keep in
  * registers (through the globals, each store into a cell could change them,
  * as PostgreSQL builds with -fno-strict-aliasing, and each would be read
- * again for every entry).  Callers pass constant keep and trans, so each use
+ * again for every entry).  Callers pass a constant trans, so each use
  * compiles to a loop of its own.  The loop is unrolled by hand, eight
  * entries a turn read at constant offsets of two pointers (the loop's own
  * count, test and index arithmetic were a fifth of its instructions); a
@@ -220,9 +201,10 @@ AddEntry(Cell *pg_restrict cells, int32 *pg_restrict list, int *nt, uint32 gen,
  */
 static pg_attribute_always_inline void
 AddRow(const int32 *pg_restrict idx, const float *pg_restrict val, int32 from, int32 to,
-	   float wi, int32 src, bool keep, bool trans)
+	   float wi, bool trans)
 {
 	Cell	   *pg_restrict cells = cell;
+	float	   *pg_restrict tacc = tacc_of;
 	int32	   *pg_restrict list = touched;
 	uint32		gen = touch_gen;
 	int			nt = n_touched;
@@ -249,17 +231,17 @@ AddRow(const int32 *pg_restrict idx, const float *pg_restrict val, int32 from, i
 			__builtin_prefetch(&cells[ip[22]], 1);
 			__builtin_prefetch(&cells[ip[23]], 1);
 		}
-		AddEntry(cells, list, &nt, gen, ip, vp, val, wi, src, keep, trans);
-		AddEntry(cells, list, &nt, gen, ip + 1, vp + 1, val, wi, src, keep, trans);
-		AddEntry(cells, list, &nt, gen, ip + 2, vp + 2, val, wi, src, keep, trans);
-		AddEntry(cells, list, &nt, gen, ip + 3, vp + 3, val, wi, src, keep, trans);
-		AddEntry(cells, list, &nt, gen, ip + 4, vp + 4, val, wi, src, keep, trans);
-		AddEntry(cells, list, &nt, gen, ip + 5, vp + 5, val, wi, src, keep, trans);
-		AddEntry(cells, list, &nt, gen, ip + 6, vp + 6, val, wi, src, keep, trans);
-		AddEntry(cells, list, &nt, gen, ip + 7, vp + 7, val, wi, src, keep, trans);
+		AddEntry(cells, tacc, list, &nt, gen, ip, vp, wi, trans);
+		AddEntry(cells, tacc, list, &nt, gen, ip + 1, vp + 1, wi, trans);
+		AddEntry(cells, tacc, list, &nt, gen, ip + 2, vp + 2, wi, trans);
+		AddEntry(cells, tacc, list, &nt, gen, ip + 3, vp + 3, wi, trans);
+		AddEntry(cells, tacc, list, &nt, gen, ip + 4, vp + 4, wi, trans);
+		AddEntry(cells, tacc, list, &nt, gen, ip + 5, vp + 5, wi, trans);
+		AddEntry(cells, tacc, list, &nt, gen, ip + 6, vp + 6, wi, trans);
+		AddEntry(cells, tacc, list, &nt, gen, ip + 7, vp + 7, wi, trans);
 	}
 	for (; rest > 0; rest--, ip++, vp++)
-		AddEntry(cells, list, &nt, gen, ip, vp, val, wi, src, keep, trans);
+		AddEntry(cells, tacc, list, &nt, gen, ip, vp, wi, trans);
 	n_touched = nt;
 }
 
@@ -419,15 +401,7 @@ SumSparseRows(const RecModel *m, const RecHistory *h,
 
 		if (item < 0 || item >= m->n_warm)
 			continue;
-		/*
-		 * keep each cell's largest contribution when explaining
-		 * (ExplainSparseRows; the transition window's events are compared
-		 * there, with their transition part)
-		 */
-		if (ex && !(m->n_trans && tw[i] != 0))
-			AddRow(m->nb_idx, m->nb_sim, m->nb_off[item], m->nb_off[item + 1], w[i], i, true, false);
-		else
-			AddRow(m->nb_idx, m->nb_sim, m->nb_off[item], m->nb_off[item + 1], w[i], i, false, false);
+		AddRow(m->nb_idx, m->nb_sim, m->nb_off[item], m->nb_off[item + 1], w[i], false);
 	}
 	if (m->n_trans == 0)
 		return;
@@ -438,14 +412,14 @@ SumSparseRows(const RecModel *m, const RecHistory *h,
 
 		if (item < 0 || item >= m->n_trans || tw[i] == 0)
 			continue;
-		AddRow(m->tr_idx, m->tr_val, m->tr_off[item], m->tr_off[item + 1], tw[i], i, false, true);
+		AddRow(m->tr_idx, m->tr_val, m->tr_off[item], m->tr_off[item + 1], tw[i], true);
 	}
 	for (i = 0; i < n_touched; i++)
 	{
 		if (i + 16 < n_touched && acc_size >= PREFETCH_MIN_ITEMS)
 			__builtin_prefetch(&cell[touched[i + 16]], 1);
 		top = Max(top, cell[touched[i]].acc);
-		trans_top = Max(trans_top, cell[touched[i]].tacc);
+		trans_top = Max(trans_top, tacc_of[touched[i]]);
 	}
 	scale = top > 0 ? 1.0f / top : 1.0f;
 	trans_scale = trans_top > 0 ? m->serve.transition_weight / trans_top : 1.0f;
@@ -454,8 +428,7 @@ SumSparseRows(const RecModel *m, const RecHistory *h,
 		int32		j = touched[i];
 
 		cell[j].acc *= scale;
-		cell[j].tacc *= trans_scale;
-		cell[j].acc += cell[j].tacc;
+		cell[j].acc += tacc_of[j] * trans_scale;
 	}
 	if (ex)
 	{
@@ -1166,24 +1139,55 @@ RecListTopK(const RecScores *s, const int32 *include, int n_include, int k,
 	return found;
 }
 
-/* Return the list row of an item being explained, -1 if none */
-static inline int
-RowOf(int32 item)
+/*
+ * Set (or add, if add) weight times entries [from, to) of a sparse matrix
+ * (idx, val) into the contributions of the marked items (marks[item] ==
+ * gen, at their rows row[item]): ExplainSparseRows' inner loop, one load
+ * and test per entry, through restrict locals (see AddRow).
+ */
+static pg_attribute_always_inline void
+ContributeEntry(int32 item, float v, float weight, const uint32 *pg_restrict marks, uint32 gen,
+				const int32 *pg_restrict row, float *pg_restrict contrib, bool add)
 {
-	const Cell *c = &cell[item];
+	if (marks[item] != gen)
+		return;
+	if (add)
+		contrib[row[item]] += weight * v;
+	else
+		contrib[row[item]] = weight * v;
+}
 
-	return c->stamp == touch_gen ? c->row : -1;
+static pg_attribute_always_inline void
+ContributeRow(const int32 *pg_restrict idx, const float *pg_restrict val, int32 from, int32 to,
+			  float weight, const uint32 *pg_restrict marks, uint32 gen,
+			  const int32 *pg_restrict row, float *pg_restrict contrib, bool add)
+{
+	const int32 *ip = idx + from;
+	const float *vp = val + from;
+	int32		turns = (to - from) / 4;
+	int32		rest = (to - from) % 4;
+
+	/* unrolled as AddRow is: four entries a turn */
+	for (; turns > 0; turns--, ip += 4, vp += 4)
+	{
+		ContributeEntry(ip[0], vp[0], weight, marks, gen, row, contrib, add);
+		ContributeEntry(ip[1], vp[1], weight, marks, gen, row, contrib, add);
+		ContributeEntry(ip[2], vp[2], weight, marks, gen, row, contrib, add);
+		ContributeEntry(ip[3], vp[3], weight, marks, gen, row, contrib, add);
+	}
+	for (; rest > 0; rest--, ip++, vp++)
+		ContributeEntry(ip[0], vp[0], weight, marks, gen, row, contrib, add);
 }
 
 /*
- * The sparse kind: the history item behind each listed row.  The scoring
- * pass kept in each cell the event outside the transition window whose
- * neighbour row contributed most; the few events of the window, whose
- * contribution has a transition part scaled only once the pass is over, are
- * compared here, over their rows, with each listed item's row kept in its
- * cell.  The contributions are computed as RecContributions computes them,
- * and compared in the order of the events, so the answers are those of
- * RecTopContributor.
+ * The sparse kind: the history item behind each listed row.  The listed
+ * items are marked (mark_stamp, their rows in row_of), and the history's
+ * rows walked once more: each entry is one test of a mark, and each listed
+ * item a row reaches gets that event's contribution, its transition part
+ * too for an event of the transition window.  The scoring pass keeps no
+ * explanation of its own, so that its touch is one 8-byte cell.  The
+ * contributions are computed as RecContributions computes them and compared
+ * in the order of the events, so the answers are those of RecTopContributor.
  */
 static void
 ExplainSparseRows(const RecExplainer *ex, const RecScored *rows, const int *explained, int n,
@@ -1191,6 +1195,9 @@ ExplainSparseRows(const RecExplainer *ex, const RecScored *rows, const int *expl
 {
 	const RecModel *m = ex->m;
 	const RecHistory *h = ex->h;
+	const uint32 *marks = mark_stamp;	/* locals: see AddRow */
+	const int32 *row = row_of;
+	uint32		gen;
 	float	   *contrib;
 	float	   *best;
 	int			n_rows = 0;
@@ -1201,45 +1208,26 @@ ExplainSparseRows(const RecExplainer *ex, const RecScored *rows, const int *expl
 	for (k = 0; k < n; k++)
 		n_rows = Max(n_rows, explained[k] + 1);
 	best = palloc0(sizeof(float) * Max(n_rows, 1));
-
-	/* the events before the transition window, from the scoring pass */
-	for (k = 0; k < n; k++)
-	{
-		const Cell *c = &cell[rows[explained[k]].idx];
-		float		v;
-
-		r = explained[k];
-		if (c->src < 0)
-			continue;
-		v = ex->scale * ex->w[c->src] * m->nb_sim[c->entry] * ex->norm;
-		if (v > best[r])
-		{
-			best[r] = v;
-			because[r] = h->items[c->src];
-		}
-	}
-	if (m->n_trans == 0)
-	{
-		pfree(best);
-		return;
-	}
-
-	/* the events of the window, the newest ones */
-	for (k = 0; k < n; k++)
-		cell[rows[explained[k]].idx].row = explained[k];
 	contrib = palloc0(sizeof(float) * Max(n_rows, 1));
+	NextGeneration(&mark_gen, mark_stamp);
+	gen = mark_gen;
+	for (k = 0; k < n; k++)
+	{
+		mark_stamp[rows[explained[k]].idx] = gen;
+		row_of[rows[explained[k]].idx] = explained[k];
+	}
+
 	for (i = 0; i < h->n; i++)
 	{
 		int32		from = h->items[i];
 
-		if (from < 0 || from >= m->n_warm || ex->tw[i] == 0)
+		if (from < 0 || from >= m->n_warm)
 			continue;
-		for (k = m->nb_off[from]; k < m->nb_off[from + 1]; k++)
-			if ((r = RowOf(m->nb_idx[k])) >= 0)
-				contrib[r] = ex->scale * ex->w[i] * m->nb_sim[k];
-		for (k = m->tr_off[from]; k < m->tr_off[from + 1]; k++)
-			if ((r = RowOf(m->tr_idx[k])) >= 0)
-				contrib[r] += ex->trans_scale * ex->tw[i] * m->tr_val[k];
+		ContributeRow(m->nb_idx, m->nb_sim, m->nb_off[from], m->nb_off[from + 1],
+					  ex->scale * ex->w[i], marks, gen, row, contrib, false);
+		if (m->n_trans && from < m->n_trans && ex->tw[i] != 0)
+			ContributeRow(m->tr_idx, m->tr_val, m->tr_off[from], m->tr_off[from + 1],
+						  ex->trans_scale * ex->tw[i], marks, gen, row, contrib, true);
 		for (k = 0; k < n; k++)
 		{
 			float		v;
@@ -1254,9 +1242,6 @@ ExplainSparseRows(const RecExplainer *ex, const RecScored *rows, const int *expl
 			contrib[r] = 0;
 		}
 	}
-	/* a row left set by an error is ignored (RowOf) until the cell is touched again */
-	for (k = 0; k < n; k++)
-		cell[rows[explained[k]].idx].row = -1;
 	pfree(contrib);
 	pfree(best);
 }
