@@ -172,7 +172,7 @@ AddEntry(Cell *pg_restrict cells, float *pg_restrict tacc, int32 *pg_restrict li
 	Cell	   *c = &cells[item];
 	float		v = wi * *vp;
 
-	if (c->stamp != gen)
+	if (unlikely(c->stamp != gen))	/* a first touch: a few in a hundred entries */
 	{
 		c->stamp = gen;
 		c->acc = 0.0f;
@@ -1149,7 +1149,7 @@ static pg_attribute_always_inline void
 ContributeEntry(int32 item, float v, float weight, const uint32 *pg_restrict marks, uint32 gen,
 				const int32 *pg_restrict row, float *pg_restrict contrib, bool add)
 {
-	if (marks[item] != gen)
+	if (likely(marks[item] != gen))	/* most entries are not of a listed item */
 		return;
 	if (add)
 		contrib[row[item]] += weight * v;
