@@ -113,6 +113,21 @@ RecSplitInputs(const RecDataset *ds, const RecSplit *split)
 	return inputs;
 }
 
+/* The history evaluated user k of a split is scored from: its newest input events */
+void
+RecSplitHistory(const RecDataset *ds, const RecSplit *split, int k, RecHistory *h)
+{
+	int			u = split->eval_users[k];
+	int64		first = ds->user_off[u];
+	int64		n = Min(split->input_len[u], rec_max_history);
+
+	h->n = (int) n;
+	h->items = ds->ev_item + first + split->input_len[u] - n;
+	h->times = ds->ev_time + first + split->input_len[u] - n;
+	h->weights = ds->ev_weight ? ds->ev_weight + first + split->input_len[u] - n : NULL;
+	h->in_context = NULL;
+}
+
 /*
  * Recommend REC_HOLDOUT_K items to every evaluated user from its input
  * (input items excluded) and average the metrics against its truth; return
@@ -122,6 +137,22 @@ double
 RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 				 RecListMetrics *mean)
 {
+	return RecEvaluateSplitUsers(m, ds, split, NULL, NULL, mean);
+}
+
+/*
+ * RecEvaluateSplit, with each evaluated user's NDCG@10 into user_ndcg10[k]
+ * (k: its place in the split) if not NULL.  With only (and user_ndcg10),
+ * only the users k with only[k] are scored: the others' NDCG@10 is taken
+ * from user_ndcg10 as it is, and mean gets the NDCG@10 alone, summed over
+ * every user in the same order as a whole pass, so equal to a whole pass's
+ * when the others' lists are the same as when their NDCG@10 was kept; the
+ * coverage is the scored users'.
+ */
+double
+RecEvaluateSplitUsers(const RecModel *m, const RecDataset *ds, const RecSplit *split,
+					  const bool *only, double *user_ndcg10, RecListMetrics *mean)
+{
 	RecHistory *hs = palloc(sizeof(RecHistory) * EVAL_BLOCK);
 	bool	   *covered = palloc0(sizeof(bool) * Max(m->n_items, 1));
 	RecScored  *best = palloc(sizeof(RecScored) * REC_HOLDOUT_K);
@@ -130,28 +161,22 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 	int			n_covered = 0;
 	int			start;
 
+	Assert(only == NULL || user_ndcg10 != NULL);
 	memset(mean, 0, sizeof(RecListMetrics));
 	for (start = 0; start < split->n_eval; start += EVAL_BLOCK)
 	{
 		int			nb = Min(EVAL_BLOCK, split->n_eval - start);
+		int			n_scored = 0;
 		RecBlock	block;
 		int			b;
 
 		CHECK_FOR_INTERRUPTS();
 		for (b = 0; b < nb; b++)
-		{
-			int			u = split->eval_users[start + b];
-			int64		first = ds->user_off[u];
-			int64		n = Min(split->input_len[u], rec_max_history);
+			if (only == NULL || only[start + b])
+				RecSplitHistory(ds, split, start + b, &hs[n_scored++]);
+		RecScoreBlock(m, hs, n_scored, &block);
 
-			hs[b].n = (int) n;
-			hs[b].items = ds->ev_item + first + split->input_len[u] - n;
-			hs[b].times = ds->ev_time + first + split->input_len[u] - n;
-			hs[b].weights = ds->ev_weight ? ds->ev_weight + first + split->input_len[u] - n : NULL;
-			hs[b].in_context = NULL;
-		}
-		RecScoreBlock(m, hs, nb, &block);
-
+		n_scored = 0;
 		for (b = 0; b < nb; b++)
 		{
 			int			u = split->eval_users[start + b];
@@ -166,8 +191,15 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 			int64		e;
 			int			i;
 
+			if (only && !only[start + b])
+			{
+				mean->ndcg10 += user_ndcg10[start + b];
+				continue;
+			}
+
 			/* the list recommend() would serve */
-			RecScoreHistory(m, &hs[b], RecBlockRow(&block, b), NULL, &s, NULL);
+			RecScoreHistory(m, &hs[n_scored], RecBlockRow(&block, n_scored), NULL, &s, NULL);
+			n_scored++;
 			for (e = first; e < first + split->input_len[u]; e++)
 				RecExclude(ds->ev_item[e]);
 			found = RecListTopK(&s, NULL, 0, REC_HOLDOUT_K, best, &fill_start, &fill_end);
@@ -183,6 +215,8 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 			for (e = first + split->input_len[u]; e < first + len; e++)
 				truth[n_truth++] = ds->item_ids[ds->ev_item[e]];
 			RecScoreList(rec_ids, found, truth, n_truth, &one);
+			if (user_ndcg10)
+				user_ndcg10[start + b] = one.ndcg10;
 			mean->mrr25 += one.mrr25;
 			mean->ndcg5 += one.ndcg5;
 			mean->ndcg10 += one.ndcg10;

@@ -25,7 +25,10 @@ extern bool RecInOfflineHoldout(int64 user_id);
 extern void RecTimeSplit(const RecDataset *ds, const bool *candidates, RecSplit *split);
 extern void RecSessionSplit(const RecDataset *ds, const bool *candidates, RecSplit *split);
 extern RecDataset *RecSplitInputs(const RecDataset *ds, const RecSplit *split);
+extern void RecSplitHistory(const RecDataset *ds, const RecSplit *split, int k, RecHistory *h);
 extern double RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 							   RecListMetrics *mean);
+extern double RecEvaluateSplitUsers(const RecModel *m, const RecDataset *ds, const RecSplit *split,
+									const bool *only, double *user_ndcg10, RecListMetrics *mean);
 
 #endif							/* REC_HOLDOUT_H */

@@ -118,6 +118,7 @@ extern const float *RecBlockRow(const RecBlock *block, int b);
 extern void RecBlockFree(RecBlock *block);
 extern bool RecScoreHistory(const RecModel *m, const RecHistory *h, const float *row,
 							const RecShown *shown, RecScores *s, RecExplainer *ex);
+extern bool RecSessionLifts(const RecModel *m, const RecHistory *h);
 extern bool RecScoreCategories(const RecModel *m, const int32 *cats, int n_cats, int n_mine,
 							   RecScores *s);
 extern double RecTrendRise(int64 c, int64 e, int64 total_c, int64 total_e);

@@ -491,8 +491,10 @@ TopWarmScore(const RecModel *m)
 }
 
 /*
- * Add the session term: items in categories that the newest events visit
- * far more than the user's whole history does.  With p_s(c) the share of
+ * Choose the items the session term lifts (SessionTerm), at most
+ * REC_SESSION_ITEMS into chosen[] with their drift * q, best first; return
+ * how many.  The session term: items in categories that the newest events
+ * visit far more than the user's whole history does.  With p_s(c) the share of
  * the newest session_events events that are in category c (an event counts
  * in each of its item's categories) and p_h(c) the share of the events before
  * them, category c has drifted by n_s(c) = session_events * (p_s(c) - 8 p_h(c))
@@ -515,30 +517,30 @@ TopWarmScore(const RecModel *m)
  * to a new category sees it at once.  The candidates are the warm items of
  * the categories the session turned to, not the catalogue.
  */
-static void
-SessionTerm(const RecModel *m, const RecServeIndex *ix, const RecHistory *h)
+static int
+SessionChoose(const RecModel *m, const RecServeIndex *ix, const RecHistory *h, RecScored *chosen)
 {
 	int			n_session = Min(h->n, (int) m->serve.session_events);
 	float	   *share;
 	int32	   *cand;
 	float	   *drift;
 	int			n_cand = 0;
+	int			n_chosen = 0;
 	int64		room = 0;
-	float		top;
 	float		max_pop = 0;
 	int			n_before = 0;
 	int			i;
 	int			c;
 	int32		t;
 
-	if (m->serve.session_weight <= 0 || m->n_categories == 0 || n_session <= 0)
-		return;
+	if (m->n_categories == 0 || n_session <= 0)
+		return 0;
 
 	/* category shares: of the session, minus REC_SESSION_NOVELTY times of the events before it */
 	for (i = 0; i < h->n - n_session; i++)
 		n_before += h->items[i] >= 0;
 	if (n_before == 0)
-		return;
+		return 0;
 	share = palloc0(sizeof(float) * m->n_categories);
 	for (i = 0; i < h->n; i++)
 	{
@@ -559,7 +561,7 @@ SessionTerm(const RecModel *m, const RecServeIndex *ix, const RecHistory *h)
 	if (room == 0)
 	{
 		pfree(share);
-		return;
+		return 0;
 	}
 	cand = palloc(sizeof(int32) * room);
 	drift = palloc(sizeof(float) * room);
@@ -591,15 +593,10 @@ SessionTerm(const RecModel *m, const RecServeIndex *ix, const RecHistory *h)
 		}
 	}
 
-	top = TopWarmScore(m);
 	if (max_pop > 0)
 	{
-		RecScored	chosen[REC_SESSION_ITEMS];
 		float		log_max = logf(1.0f + max_pop);
-		int			n_chosen;
 
-		if (top <= 0)
-			top = 1;
 		/* lift what the user has not had yet */
 		NextGeneration(&mark_gen, mark_stamp);
 		for (i = 0; i < h->n; i++)
@@ -609,19 +606,54 @@ SessionTerm(const RecModel *m, const RecServeIndex *ix, const RecHistory *h)
 			drift[t] = mark_stamp[cand[t]] == mark_gen ? NAN :
 				drift[t] * ix->log_pop[cand[t]] / log_max;
 		n_chosen = RecTopKItems(cand, drift, n_cand, REC_SESSION_ITEMS, chosen);
-		for (i = 0; i < n_chosen; i++)
-		{
-			int32		item = chosen[i].idx;
-
-			Touch(item);
-			cell[item].acc += m->serve.session_weight * top * chosen[i].score;
-			lifted_flag[item] = true;
-			lifted_items[n_lifted++] = item;
-		}
 	}
 	pfree(share);
 	pfree(cand);
 	pfree(drift);
+	return n_chosen;
+}
+
+/* Add the session term (see SessionChoose) to the list being scored */
+static void
+SessionTerm(const RecModel *m, const RecServeIndex *ix, const RecHistory *h)
+{
+	RecScored	chosen[REC_SESSION_ITEMS];
+	int			n_chosen;
+	float		top;
+	int			i;
+
+	if (m->serve.session_weight <= 0)
+		return;
+	n_chosen = SessionChoose(m, ix, h, chosen);
+	if (n_chosen == 0)
+		return;
+	top = TopWarmScore(m);
+	if (top <= 0)
+		top = 1;
+	for (i = 0; i < n_chosen; i++)
+	{
+		int32		item = chosen[i].idx;
+
+		Touch(item);
+		cell[item].acc += m->serve.session_weight * top * chosen[i].score;
+		lifted_flag[item] = true;
+		lifted_items[n_lifted++] = item;
+	}
+}
+
+/*
+ * True if the session term lifts some item for history h under any positive
+ * session_weight (the items it lifts do not depend on the weight, only how
+ * far): with it off, or for a history it lifts nothing for, the list is
+ * the same for every weight.
+ */
+bool
+RecSessionLifts(const RecModel *m, const RecHistory *h)
+{
+	RecScored	chosen[REC_SESSION_ITEMS];
+
+	EnsureAccumulator(m->n_items);
+	return SessionChoose(m, ServeIndex(m), h, chosen) > 0;
 }
 
 /*

@@ -418,7 +418,29 @@ typedef struct Splits
 	double		session0;		/* and on the session split */
 	double		ndcg10;			/* the time split's NDCG@10 of the best so far */
 	double		last;			/* the score of the last candidate tried */
+	/* each evaluated user's NDCG@10 on each split (time, session) */
+	double	   *users[2];		/* of the last candidate scored */
+	double	   *best_users[2];	/* of the best so far */
+	double	   *plain_users[2]; /* of plain EASE */
+	/* if not NULL, the users whose lists can differ from the best's: only they are scored */
+	bool	   *differ[2];
 } Splits;
+
+/*
+ * Evaluate model m on split `which` (0: time, 1: session) into mean, each
+ * user's NDCG@10 into sp->users[which]; when sp->differ[which] is set, only
+ * the users whose lists can differ from the best's are scored, the others
+ * keeping the best's NDCG@10 (the mean is then the same as a whole pass's).
+ */
+static void
+ScoreSplit(RecModel *m, Splits *sp, int which, RecListMetrics *mean)
+{
+	const RecSplit *split = which == 0 ? &sp->time : &sp->session;
+
+	if (sp->differ[which])
+		memcpy(sp->users[which], sp->best_users[which], sizeof(double) * Max(split->n_eval, 1));
+	RecEvaluateSplitUsers(m, sp->ds, split, sp->differ[which], sp->users[which], mean);
+}
 
 /*
  * Return the score of model m served with q: its NDCG@10 on the time split
@@ -434,18 +456,28 @@ Score(RecModel *m, Splits *sp, const RecParams *q, double *ndcg10)
 	double		score;
 
 	SetServe(m, q);
-	RecEvaluateSplit(m, sp->ds, &sp->time, &mean);
+	ScoreSplit(m, sp, 0, &mean);
 	*ndcg10 = mean.ndcg10;
 	score = mean.ndcg10 / Max(sp->time0, 1e-9);
 	if (sp->sessions)
 	{
 		RecListMetrics next;
 
-		RecEvaluateSplit(m, sp->ds, &sp->session, &next);
+		ScoreSplit(m, sp, 1, &next);
 		score = Min(score, next.ndcg10 / Max(sp->session0, 1e-9));
 		elog(DEBUG1, "tuning: next session NDCG@10 %.5f", next.ndcg10);
 	}
 	return score;
+}
+
+/* Swap two per-user arrays of the splits */
+static void
+SwapUsers(double **a, double **b)
+{
+	double	   *t = *a;
+
+	*a = *b;
+	*b = t;
 }
 
 /* Score candidate parameters q with model m; adopt them into p if they beat best */
@@ -464,6 +496,8 @@ Try(RecModel *m, Splits *sp, const RecParams *q, RecParams *p, double *best)
 		return false;
 	*best = score;
 	sp->ndcg10 = ndcg10;
+	SwapUsers(&sp->users[0], &sp->best_users[0]);
+	SwapUsers(&sp->users[1], &sp->best_users[1]);
 	*p = *q;
 	return true;
 }
@@ -586,7 +620,7 @@ BuildProbes(const RecModel *m, const RecDataset *ds, const RecSplit *split, Prob
 	{
 		int			u = split->eval_users[i];
 		int64		first = ds->user_off[u];
-		int64		n = Min(split->input_len[u], rec_max_history);
+		int			n;
 		int64		e;
 		int			n_eligible = 0;
 		Probe	   *p = &probes[n_probes];
@@ -598,18 +632,16 @@ BuildProbes(const RecModel *m, const RecDataset *ds, const RecSplit *split, Prob
 		for (c = 0; c < n_cat; c++)
 			if (!touched[c] && n_in[c] >= PROBE_EVENTS + PROBE_LIST / 2)
 				eligible[n_eligible++] = c;
+		RecSplitHistory(ds, split, i, &p->before);
+		n = p->before.n;
 		if (n_eligible == 0 || n == 0)
 			continue;
 		p->category = eligible[hash_bytes_uint32((uint32) ds->user_ids[u]) % n_eligible];
-		p->before.n = (int) n;
-		p->before.items = ds->ev_item + first + split->input_len[u] - n;
-		p->before.times = ds->ev_time + first + split->input_len[u] - n;
-		p->before.weights = ds->ev_weight ? ds->ev_weight + first + split->input_len[u] - n : NULL;
-		p->after.n = (int) n + PROBE_EVENTS;
+		p->after.n = n + PROBE_EVENTS;
 		p->after.items = palloc(sizeof(int32) * p->after.n);
 		p->after.times = palloc(sizeof(float8) * p->after.n);
 		p->after.weights = NULL;
-		p->before.in_context = p->after.in_context = NULL;
+		p->after.in_context = NULL;
 		memcpy(p->after.items, p->before.items, sizeof(int32) * n);
 		memcpy(p->after.times, p->before.times, sizeof(float8) * n);
 		if (p->before.weights)
@@ -733,6 +765,14 @@ Tune(const RecDataset *ds, RecParams *p)
 			: sp.time.input_len[u];
 	elog(DEBUG1, "tuning: %d users on the time split, %d on the session split%s",
 		 sp.time.n_eval, sp.session.n_eval, sp.sessions ? "" : " (not scored)");
+	for (i = 0; i < 2; i++)
+	{
+		int			n_eval = Max(i == 0 ? sp.time.n_eval : sp.session.n_eval, 1);
+
+		sp.users[i] = palloc(sizeof(double) * n_eval);
+		sp.best_users[i] = palloc(sizeof(double) * n_eval);
+		sp.plain_users[i] = palloc(sizeof(double) * n_eval);
+	}
 	inner = RecSplitInputs(ds, &train);
 	m = RecNewModel(inner, p->neighbors ? REC_KIND_ITEM_SPARSE : REC_KIND_ITEM_DENSE);
 	FitStart(&fit, inner, HALF_NEIGHBORS(p->neighbors), true);
@@ -753,13 +793,15 @@ Tune(const RecDataset *ds, RecParams *p)
 		RecListMetrics mean;
 
 		SetServe(m, &q);
-		RecEvaluateSplit(m, ds, &sp.time, &mean);
+		ScoreSplit(m, &sp, 0, &mean);
 		sp.time0 = mean.ndcg10;
 		if (sp.sessions)
 		{
-			RecEvaluateSplit(m, ds, &sp.session, &mean);
+			ScoreSplit(m, &sp, 1, &mean);
 			sp.session0 = mean.ndcg10;
 		}
+		SwapUsers(&sp.users[0], &sp.plain_users[0]);
+		SwapUsers(&sp.users[1], &sp.plain_users[1]);
 	}
 	elog(DEBUG1, "tuning: plain EASE (lambda %g): NDCG@10 %.5f on the time split, %.5f on the session split",
 		 q.lambda, sp.time0, sp.session0);
@@ -861,6 +903,8 @@ Tune(const RecDataset *ds, RecParams *p)
 		*p = plain;
 		best = 1 + PLAIN_MARGIN;
 		sp.ndcg10 = sp.time0;
+		SwapUsers(&sp.best_users[0], &sp.plain_users[0]);
+		SwapUsers(&sp.best_users[1], &sp.plain_users[1]);
 		elog(DEBUG1, "tuning: plain EASE kept (no candidate gained %g)", PLAIN_MARGIN);
 	}
 
@@ -934,7 +978,27 @@ Tune(const RecDataset *ds, RecParams *p)
 		double		best_score = -1;
 		double		chosen_ndcg = sp.ndcg10;
 
+		/*
+		 * The best so far has no session term, and the items the term lifts
+		 * do not depend on its weight: the users it lifts nothing for have
+		 * the best's lists under every weight, so only the others are scored
+		 * (the means are those of whole passes).
+		 */
 		q = *p;
+		SetServe(m, &q);
+		for (j = 0; j < (sp.sessions ? 2 : 1) && p->session_weight == 0; j++)
+		{
+			const RecSplit *split = j == 0 ? &sp.time : &sp.session;
+
+			sp.differ[j] = palloc(sizeof(bool) * Max(split->n_eval, 1));
+			for (u = 0; u < split->n_eval; u++)
+			{
+				RecHistory	h;
+
+				RecSplitHistory(ds, split, u, &h);
+				sp.differ[j][u] = RecSessionLifts(m, &h);
+			}
+		}
 		for (i = 0; i < (n_probes > 0 ? (int) lengthof(sessions) : 0); i++)
 		{
 			double		ndcg10;
@@ -966,6 +1030,7 @@ Tune(const RecDataset *ds, RecParams *p)
 		}
 		if (best_gain >= 0 && best_score < 0)
 			best_score = Score(m, &sp, &chosen, &chosen_ndcg);	/* none responsive */
+		sp.differ[0] = sp.differ[1] = NULL;
 		if (best_gain >= 0)
 		{
 			*p = chosen;
