@@ -24,8 +24,6 @@
 #include "linalg.h"
 #include "parallel.h"
 
-#define MAX_WORKERS 64
-
 /* One parallel loop */
 typedef struct Loop
 {
@@ -75,7 +73,7 @@ RunWorker(void *p)
 
 /*
  * Return how many workers to use for n items: rec.threads (0: one per CPU),
- * but at least min_per_worker items each, at most MAX_WORKERS.
+ * but at least min_per_worker items each, at most REC_MAX_WORKERS.
  */
 int
 RecTrainWorkers(int n_items, int min_per_worker)
@@ -83,7 +81,7 @@ RecTrainWorkers(int n_items, int min_per_worker)
 	int			workers = RecTrainThreads();
 
 	workers = Min(workers, n_items / Max(min_per_worker, 1));
-	return Max(1, Min(workers, MAX_WORKERS));
+	return Max(1, Min(workers, REC_MAX_WORKERS));
 }
 
 /*
@@ -95,16 +93,16 @@ void
 RecParallelFor(int n, int workers, int chunk, RecRangeFunc fn, void *arg)
 {
 	Loop		loop;
-	Worker		ws[MAX_WORKERS];
-	pthread_t	threads[MAX_WORKERS];
-	bool		started[MAX_WORKERS];
+	Worker		ws[REC_MAX_WORKERS];
+	pthread_t	threads[REC_MAX_WORKERS];
+	bool		started[REC_MAX_WORKERS];
 	sigset_t	all,
 				old;
 	int			first,
 				last;
 	int			w;
 
-	workers = Max(1, Min(workers, MAX_WORKERS));
+	workers = Max(1, Min(workers, REC_MAX_WORKERS));
 	loop.fn = fn;
 	loop.arg = arg;
 	loop.n = n;

@@ -5,6 +5,8 @@
 #ifndef REC_PARALLEL_H
 #define REC_PARALLEL_H
 
+#define REC_MAX_WORKERS 64		/* threads a parallel loop runs on, at most */
+
 /* Work on items [first, last) with the scratch of worker `worker`; no palloc, no ereport */
 typedef void (*RecRangeFunc) (void *arg, int first, int last, int worker);
 

@@ -13,10 +13,15 @@
 #include "miscadmin.h"
 
 #include "holdout.h"
+#include "linalg.h"
+#include "parallel.h"
 #include "score.h"
 #include "topk.h"
 
 #define EVAL_BLOCK 256
+#define EVAL_CHUNK 8			/* users a thread takes at a time */
+#define EVAL_USERS_PER_WORKER 64	/* users a thread must have to be worth starting */
+#define EVAL_HIT_VECTORS 10		/* the hit vectors RecScoreList's metrics take of scratch */
 
 /*
  * A user's hash, for the samples of users that training draws: the offline
@@ -140,6 +145,75 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 	return RecEvaluateSplitUsers(m, ds, split, NULL, NULL, mean);
 }
 
+/* One block of a split's evaluation, its users scored on one thread or several (EvalUsers) */
+typedef struct EvalBlock
+{
+	const RecModel *m;
+	const RecDataset *ds;
+	const RecSplit *split;
+	int			start;			/* the block's first user: its place in the split */
+	const RecHistory *hs;		/* the histories of the users scored */
+	const int  *slot;			/* [block] each user's history in hs, or -1: not scored */
+	const RecBlock *block;		/* their rows (RecScoreBlock) */
+	int64	   *truth;			/* per worker: [max_truth] */
+	int64		max_truth;		/* the most truth events of a user */
+	RecListMetrics *one;		/* [block] each scored user's metrics */
+	int32	   *listed;			/* [block x REC_HOLDOUT_K] the items recommended to it */
+	int		   *n_listed;		/* [block] how many */
+} EvalBlock;
+
+/*
+ * Score users [first, last) of a block with worker's accumulator: the list
+ * recommend() would serve from each one's input (input items excluded), its
+ * metrics against its truth.  Pure computation when on a worker thread
+ * (RecPrepareWorkers): each user's results go to its own place.
+ */
+static void
+EvalUsers(void *arg, int first, int last, int worker)
+{
+	EvalBlock  *e = arg;
+	const RecModel *m = e->m;
+	const RecDataset *ds = e->ds;
+	int64	   *truth = e->truth + (Size) worker * e->max_truth;
+	int			b;
+
+	RecAccumulatorEnter(worker);
+	for (b = first; b < last; b++)
+	{
+		int			k = e->slot[b];
+		int			u = e->split->eval_users[e->start + b];
+		int64		from = ds->user_off[u];
+		int64		len = ds->user_off[u + 1] - from;
+		RecScored	best[REC_HOLDOUT_K];
+		int64		rec_ids[REC_HOLDOUT_K];
+		RecScores	s;
+		int			fill_start;
+		int			fill_end;
+		int			n_truth = 0;
+		int			found;
+		int64		ev;
+		int			i;
+
+		if (k < 0)
+			continue;
+		RecScratchReset();
+		RecScoreHistory(m, &e->hs[k], RecBlockRow(e->block, k), NULL, &s, NULL);
+		for (ev = from; ev < from + e->split->input_len[u]; ev++)
+			RecExclude(ds->ev_item[ev]);
+		found = RecListTopK(&s, NULL, 0, REC_HOLDOUT_K, best, &fill_start, &fill_end);
+		for (i = 0; i < found; i++)
+		{
+			rec_ids[i] = m->item_ids[best[i].idx];
+			e->listed[(Size) b * REC_HOLDOUT_K + i] = best[i].idx;
+		}
+		e->n_listed[b] = found;
+		for (ev = from + e->split->input_len[u]; ev < from + len; ev++)
+			truth[n_truth++] = ds->item_ids[ds->ev_item[ev]];
+		RecScoreList(rec_ids, found, truth, n_truth, &e->one[b]);
+	}
+	RecAccumulatorLeave(worker);
+}
+
 /*
  * RecEvaluateSplit, with each evaluated user's NDCG@10 into user_ndcg10[k]
  * (k: its place in the split) if not NULL.  With only (and user_ndcg10),
@@ -147,86 +221,109 @@ RecEvaluateSplit(const RecModel *m, const RecDataset *ds, const RecSplit *split,
  * from user_ndcg10 as it is, and mean gets the NDCG@10 alone, summed over
  * every user in the same order as a whole pass, so equal to a whole pass's
  * when the others' lists are the same as when their NDCG@10 was kept; the
- * coverage is the scored users'.
+ * coverage is the scored users'.  The users of a block are scored on BLAS's
+ * threads (rec.threads while training), each on its own accumulator, and
+ * their metrics summed in the split's order, so the means do not depend on
+ * the thread count.
  */
 double
 RecEvaluateSplitUsers(const RecModel *m, const RecDataset *ds, const RecSplit *split,
 					  const bool *only, double *user_ndcg10, RecListMetrics *mean)
 {
 	RecHistory *hs = palloc(sizeof(RecHistory) * EVAL_BLOCK);
+	int		   *slot = palloc(sizeof(int) * EVAL_BLOCK);
+	RecListMetrics *one = palloc(sizeof(RecListMetrics) * EVAL_BLOCK);
+	int32	   *listed = palloc(sizeof(int32) * EVAL_BLOCK * REC_HOLDOUT_K);
+	int		   *n_listed = palloc(sizeof(int) * EVAL_BLOCK);
 	bool	   *covered = palloc0(sizeof(bool) * Max(m->n_items, 1));
-	RecScored  *best = palloc(sizeof(RecScored) * REC_HOLDOUT_K);
-	int64		rec_ids[REC_HOLDOUT_K];
-	int64	   *truth = palloc(sizeof(int64) * Max(ds->n_events, 1));
+	int			workers = Min(RecTrainWorkers(split->n_eval, EVAL_USERS_PER_WORKER), RecBlasThreads());
+	int64		max_truth = 1;
+	int64	   *truth;
 	int			n_covered = 0;
 	int			start;
+	int			k;
 
 	Assert(only == NULL || user_ndcg10 != NULL);
+	for (k = 0; k < split->n_eval; k++)
+	{
+		int			u = split->eval_users[k];
+
+		max_truth = Max(max_truth, ds->user_off[u + 1] - ds->user_off[u] - split->input_len[u]);
+	}
+	truth = palloc_extended(sizeof(int64) * (Size) max_truth * workers, MCXT_ALLOC_HUGE);
+	if (workers > 1)
+		RecPrepareWorkers(m, workers, MAXALIGN(sizeof(int64) * (Size) max_truth) +
+						  EVAL_HIT_VECTORS * MAXALIGN(sizeof(bool) * REC_HOLDOUT_K));
+
 	memset(mean, 0, sizeof(RecListMetrics));
 	for (start = 0; start < split->n_eval; start += EVAL_BLOCK)
 	{
 		int			nb = Min(EVAL_BLOCK, split->n_eval - start);
 		int			n_scored = 0;
 		RecBlock	block;
+		EvalBlock	e;
 		int			b;
+		int			i;
 
 		CHECK_FOR_INTERRUPTS();
 		for (b = 0; b < nb; b++)
+		{
+			slot[b] = -1;
 			if (only == NULL || only[start + b])
+			{
+				slot[b] = n_scored;
 				RecSplitHistory(ds, split, start + b, &hs[n_scored++]);
+			}
+		}
 		RecScoreBlock(m, hs, n_scored, &block);
 
-		n_scored = 0;
+		e.m = m;
+		e.ds = ds;
+		e.split = split;
+		e.start = start;
+		e.hs = hs;
+		e.slot = slot;
+		e.block = &block;
+		e.truth = truth;
+		e.max_truth = max_truth;
+		e.one = one;
+		e.listed = listed;
+		e.n_listed = n_listed;
+		if (workers > 1 && RecBlockThreadSafe(m, &block))
+			RecParallelFor(nb, workers, EVAL_CHUNK, EvalUsers, &e);
+		else
+			EvalUsers(&e, 0, nb, 0);
+
+		/* in the split's order, whichever thread scored each user */
 		for (b = 0; b < nb; b++)
 		{
-			int			u = split->eval_users[start + b];
-			int64		first = ds->user_off[u];
-			int64		len = ds->user_off[u + 1] - first;
-			RecListMetrics one;
-			RecScores	s;
-			int			fill_start;
-			int			fill_end;
-			int			n_truth = 0;
-			int			found;
-			int64		e;
-			int			i;
-
-			if (only && !only[start + b])
+			if (slot[b] < 0)
 			{
 				mean->ndcg10 += user_ndcg10[start + b];
 				continue;
 			}
-
-			/* the list recommend() would serve */
-			RecScoreHistory(m, &hs[n_scored], RecBlockRow(&block, n_scored), NULL, &s, NULL);
-			n_scored++;
-			for (e = first; e < first + split->input_len[u]; e++)
-				RecExclude(ds->ev_item[e]);
-			found = RecListTopK(&s, NULL, 0, REC_HOLDOUT_K, best, &fill_start, &fill_end);
-			for (i = 0; i < found; i++)
+			for (i = 0; i < n_listed[b]; i++)
 			{
-				rec_ids[i] = m->item_ids[best[i].idx];
-				if (!covered[best[i].idx])
+				int32		item = listed[(Size) b * REC_HOLDOUT_K + i];
+
+				if (!covered[item])
 				{
-					covered[best[i].idx] = true;
+					covered[item] = true;
 					n_covered++;
 				}
 			}
-			for (e = first + split->input_len[u]; e < first + len; e++)
-				truth[n_truth++] = ds->item_ids[ds->ev_item[e]];
-			RecScoreList(rec_ids, found, truth, n_truth, &one);
 			if (user_ndcg10)
-				user_ndcg10[start + b] = one.ndcg10;
-			mean->mrr25 += one.mrr25;
-			mean->ndcg5 += one.ndcg5;
-			mean->ndcg10 += one.ndcg10;
-			mean->ndcg25 += one.ndcg25;
-			mean->p5 += one.p5;
-			mean->p10 += one.p10;
-			mean->p25 += one.p25;
-			mean->recall10 += one.recall10;
-			mean->recall25 += one.recall25;
-			mean->hit10 += one.hit10;
+				user_ndcg10[start + b] = one[b].ndcg10;
+			mean->mrr25 += one[b].mrr25;
+			mean->ndcg5 += one[b].ndcg5;
+			mean->ndcg10 += one[b].ndcg10;
+			mean->ndcg25 += one[b].ndcg25;
+			mean->p5 += one[b].p5;
+			mean->p10 += one[b].p10;
+			mean->p25 += one[b].p25;
+			mean->recall10 += one[b].recall10;
+			mean->recall25 += one[b].recall25;
+			mean->hit10 += one[b].hit10;
 		}
 		RecBlockFree(&block);
 	}
@@ -246,8 +343,11 @@ RecEvaluateSplitUsers(const RecModel *m, const RecDataset *ds, const RecSplit *s
 		mean->hit10 /= n;
 	}
 	pfree(hs);
+	pfree(slot);
+	pfree(one);
+	pfree(listed);
+	pfree(n_listed);
 	pfree(covered);
-	pfree(best);
 	pfree(truth);
 	return (double) n_covered / Max(ds->n_warm, 1);
 }

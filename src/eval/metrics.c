@@ -25,6 +25,7 @@
 #include "utils/lsyscache.h"
 
 #include "metrics.h"
+#include "score.h"
 
 /* Signature shared by the per-list metric functions */
 typedef double (*RecMetricFunc) (const int64 *rec, int nrec,
@@ -44,7 +45,7 @@ CompareInt64(const void *a, const void *b)
 	return 0;
 }
 
-/* Build a relevant set from ids: a sorted copy with duplicates removed */
+/* Build a relevant set from ids: a sorted copy with duplicates removed (scratch: RecScratchAlloc) */
 void
 RecRelevantSetInit(RecRelevantSet *set, const int64 *ids, int n)
 {
@@ -55,7 +56,7 @@ RecRelevantSetInit(RecRelevantSet *set, const int64 *ids, int n)
 	if (n <= 0)
 		return;
 
-	set->ids = (int64 *) palloc(sizeof(int64) * n);
+	set->ids = (int64 *) RecScratchAlloc(sizeof(int64) * n, false);
 	memcpy(set->ids, ids, sizeof(int64) * n);
 	qsort(set->ids, n, sizeof(int64), CompareInt64);
 	for (int i = 0; i < n; i++)
@@ -71,7 +72,7 @@ void
 RecRelevantSetFree(RecRelevantSet *set)
 {
 	if (set->ids != NULL)
-		pfree(set->ids);
+		RecScratchFree(set->ids);
 	set->ids = NULL;
 	set->n = 0;
 }
@@ -122,8 +123,8 @@ IsNewHit(const int64 *rec, int i, const RecRelevantSet *rel)
 }
 
 /*
- * Mark the hits of the first len recommendations; return a palloc'd vector,
- * NULL when len is 0.  Every metric is computed from this vector, which the
+ * Mark the hits of the first len recommendations; return a vector of
+ * scratch (RecScratchAlloc), NULL when len is 0.  Every metric is computed from this vector, which the
  * aggregates rebuild from ranks: that makes both forms exactly equal.
  */
 static bool *
@@ -133,7 +134,7 @@ HitVector(const int64 *rec, int len, const RecRelevantSet *rel)
 
 	if (len <= 0)
 		return NULL;
-	hits = (bool *) palloc(sizeof(bool) * len);
+	hits = (bool *) RecScratchAlloc(sizeof(bool) * len, false);
 	for (int i = 0; i < len; i++)
 		hits[i] = rel->n > 0 && IsNewHit(rec, i, rel);
 	return hits;
@@ -226,7 +227,7 @@ RecPrecisionAtK(const int64 *rec, int nrec, const RecRelevantSet *rel, int k)
 	double		v = RecPrecisionFromHits(hits, len, k);
 
 	if (hits)
-		pfree(hits);
+		RecScratchFree(hits);
 	return v;
 }
 
@@ -239,7 +240,7 @@ RecRecallAtK(const int64 *rec, int nrec, const RecRelevantSet *rel, int k)
 	double		v = RecRecallFromHits(hits, len, rel->n, k);
 
 	if (hits)
-		pfree(hits);
+		RecScratchFree(hits);
 	return v;
 }
 
@@ -252,7 +253,7 @@ RecNdcgAtK(const int64 *rec, int nrec, const RecRelevantSet *rel, int k)
 	double		v = RecNdcgFromHits(hits, len, rel->n, k);
 
 	if (hits)
-		pfree(hits);
+		RecScratchFree(hits);
 	return v;
 }
 
@@ -265,7 +266,7 @@ RecMrrAtK(const int64 *rec, int nrec, const RecRelevantSet *rel, int k)
 	double		v = RecMrrFromHits(hits, len);
 
 	if (hits)
-		pfree(hits);
+		RecScratchFree(hits);
 	return v;
 }
 
@@ -278,7 +279,7 @@ RecHitAtK(const int64 *rec, int nrec, const RecRelevantSet *rel, int k)
 	double		v = RecHitFromHits(hits, len);
 
 	if (hits)
-		pfree(hits);
+		RecScratchFree(hits);
 	return v;
 }
 

@@ -62,7 +62,7 @@ RecHistoryWeights(const RecModel *m, const RecHistory *h, float *w)
 float *
 RecCategoryProfile(const RecModel *m, const RecHistory *h, const float *w)
 {
-	float	   *profile = palloc0(sizeof(float) * Max(m->n_categories, 1));
+	float	   *profile = RecScratchAlloc(sizeof(float) * Max(m->n_categories, 1), true);
 	int			i,
 				c;
 

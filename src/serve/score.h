@@ -119,6 +119,13 @@ extern void RecBlockFree(RecBlock *block);
 extern bool RecScoreHistory(const RecModel *m, const RecHistory *h, const float *row,
 							const RecShown *shown, RecScores *s, RecExplainer *ex);
 extern bool RecSessionLifts(const RecModel *m, const RecHistory *h);
+extern void *RecScratchAlloc(Size size, bool zero);
+extern void RecScratchFree(void *p);
+extern void RecScratchReset(void);
+extern void RecPrepareWorkers(const RecModel *m, int workers, Size extra);
+extern void RecAccumulatorEnter(int worker);
+extern void RecAccumulatorLeave(int worker);
+extern bool RecBlockThreadSafe(const RecModel *m, const RecBlock *block);
 extern bool RecScoreCategories(const RecModel *m, const int32 *cats, int n_cats, int n_mine,
 							   RecScores *s);
 extern double RecTrendRise(int64 c, int64 e, int64 total_c, int64 total_e);

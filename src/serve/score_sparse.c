@@ -36,6 +36,7 @@
 #include "utils/memutils.h"
 
 #include "model.h"
+#include "parallel.h"
 #include "score.h"
 #include "topk.h"
 
@@ -72,23 +73,38 @@ typedef struct Cell
 #define CELL_ALIGN 8
 #define PREFETCH_MIN_ITEMS 131072	/* an accumulator of 1 MB: AddRow prefetches its cells */
 
-/* The per-backend accumulator and marks, sized for the largest catalogue served */
-static int	acc_size = 0;
-static Cell *cell;				/* cell_mem, aligned */
-static void *cell_mem;
-static uint32 touch_gen;
-static int32 *touched;			/* the touched items, in order of first touch */
-static int	n_touched;
-static uint32 *mark_stamp;		/* == mark_gen: marked within one step */
-static uint32 mark_gen;
-static uint32 *excl_stamp;		/* == excl_gen: excluded from the current list */
-static uint32 *shown_stamp;		/* == touch_gen: moved down for its impressions in this call */
-static float *tacc_of;			/* a touched item's transition part, until combined */
-static int32 *row_of;			/* an explained item's list row (valid while mark_stamp is mark_gen) */
-static uint32 excl_gen;
-static bool *lifted_flag;		/* true for the session term's lifted items */
-static int32 lifted_items[REC_SESSION_ITEMS];	/* which, to clear them at the next call */
-static int	n_lifted;
+/*
+ * The accumulator and marks, sized for the largest catalogue served: the
+ * backend's, and one for each worker thread that scores a training's
+ * evaluation (RecAccumulatorEnter); each thread reaches its own through
+ * accum, a thread-local variable.
+ */
+typedef struct Accumulator
+{
+	int			acc_size;
+	Cell	   *cell;			/* cell_mem, aligned */
+	void	   *cell_mem;
+	uint32		touch_gen;
+	int32	   *touched;		/* the touched items, in order of first touch */
+	int			n_touched;
+	uint32	   *mark_stamp;		/* == mark_gen: marked within one step */
+	uint32		mark_gen;
+	uint32	   *excl_stamp;		/* == excl_gen: excluded from the current list */
+	uint32	   *shown_stamp;	/* == touch_gen: moved down for its impressions in this call */
+	float	   *tacc_of;		/* a touched item's transition part, until combined */
+	int32	   *row_of;			/* an explained item's list row (valid while mark_stamp is mark_gen) */
+	uint32		excl_gen;
+	bool	   *lifted_flag;	/* true for the session term's lifted items */
+	int32		lifted_items[REC_SESSION_ITEMS];	/* which, to clear them at the next call */
+	int			n_lifted;
+	/* a worker's scratch (RecScratchAlloc): [arena, arena_end), next free at arena_next */
+	char	   *arena;
+	char	   *arena_next;
+	char	   *arena_end;
+} Accumulator;
+
+static __thread Accumulator accum;
+static Accumulator *worker_accum[REC_MAX_WORKERS];	/* [1..): the workers', between their calls */
 
 /* Allocate n elements of size bytes in TopMemoryContext, zeroed if asked */
 static void *
@@ -102,34 +118,34 @@ AllocBackend(int n, Size size, bool zero)
 static void
 EnsureAccumulator(int n)
 {
-	if (n <= acc_size)
+	if (n <= accum.acc_size)
 		return;
-	if (acc_size > 0)
+	if (accum.acc_size > 0)
 	{
-		pfree(cell_mem);
-		pfree(touched);
-		pfree(mark_stamp);
-		pfree(excl_stamp);
-		pfree(shown_stamp);
-		pfree(tacc_of);
-		pfree(row_of);
-		pfree(lifted_flag);
+		pfree(accum.cell_mem);
+		pfree(accum.touched);
+		pfree(accum.mark_stamp);
+		pfree(accum.excl_stamp);
+		pfree(accum.shown_stamp);
+		pfree(accum.tacc_of);
+		pfree(accum.row_of);
+		pfree(accum.lifted_flag);
 	}
-	acc_size = 0;
-	n_lifted = 0;
-	n_touched = 0;
-	touch_gen = mark_gen = excl_gen = 0;
+	accum.acc_size = 0;
+	accum.n_lifted = 0;
+	accum.n_touched = 0;
+	accum.touch_gen = accum.mark_gen = accum.excl_gen = 0;
 	StaticAssertStmt(sizeof(Cell) == CELL_ALIGN, "an accumulator cell is 8 bytes");
-	cell_mem = AllocBackend(n + 1, sizeof(Cell), true);
-	cell = (Cell *) TYPEALIGN(CELL_ALIGN, cell_mem);
-	touched = AllocBackend(n, sizeof(int32), false);
-	mark_stamp = AllocBackend(n, sizeof(uint32), true);
-	excl_stamp = AllocBackend(n, sizeof(uint32), true);
-	shown_stamp = AllocBackend(n, sizeof(uint32), true);
-	tacc_of = AllocBackend(n, sizeof(float), false);
-	row_of = AllocBackend(n, sizeof(int32), false);
-	lifted_flag = AllocBackend(n, sizeof(bool), true);
-	acc_size = n;
+	accum.cell_mem = AllocBackend(n + 1, sizeof(Cell), true);
+	accum.cell = (Cell *) TYPEALIGN(CELL_ALIGN, accum.cell_mem);
+	accum.touched = AllocBackend(n, sizeof(int32), false);
+	accum.mark_stamp = AllocBackend(n, sizeof(uint32), true);
+	accum.excl_stamp = AllocBackend(n, sizeof(uint32), true);
+	accum.shown_stamp = AllocBackend(n, sizeof(uint32), true);
+	accum.tacc_of = AllocBackend(n, sizeof(float), false);
+	accum.row_of = AllocBackend(n, sizeof(int32), false);
+	accum.lifted_flag = AllocBackend(n, sizeof(bool), true);
+	accum.acc_size = n;
 }
 
 /* Start a new generation of a stamp array (clearing it when the counter wraps) */
@@ -138,8 +154,141 @@ NextGeneration(uint32 *gen, uint32 *stamp)
 {
 	if (++(*gen) == 0)
 	{
-		memset(stamp, 0, sizeof(uint32) * (Size) acc_size);
+		memset(stamp, 0, sizeof(uint32) * (Size) accum.acc_size);
 		*gen = 1;
+	}
+}
+
+static const RecServeIndex *ServeIndex(const RecModel *m);
+
+/* A worker's allocation its arena had no room for, freed at the next RecScratchReset */
+typedef struct Overflow
+{
+	struct Overflow *next;
+	double		align;			/* what follows is aligned for any scratch */
+} Overflow;
+
+static __thread Overflow *overflow;
+
+/*
+ * Allocate size bytes of scratch while scoring: palloc on the backend's
+ * thread, the worker's arena on a worker thread (RecAccumulatorEnter), where
+ * nothing may palloc; free it with RecScratchFree.  The arena is sized for
+ * every allocation of one list (RecPrepareWorkers); should it still run out,
+ * the rest comes from malloc, freed at the next RecScratchReset.
+ */
+void *
+RecScratchAlloc(Size size, bool zero)
+{
+	char	   *p;
+
+	if (accum.arena == NULL)
+		return zero ? palloc0(size) : palloc(size);
+	size = MAXALIGN(size);
+	if (size <= (Size) (accum.arena_end - accum.arena_next))
+	{
+		p = accum.arena_next;
+		accum.arena_next += size;
+	}
+	else
+	{
+		Overflow   *o = malloc(offsetof(Overflow, align) + size);
+
+		if (o == NULL)
+			abort();			/* a worker cannot raise an error */
+		o->next = overflow;
+		overflow = o;
+		p = (char *) &o->align;
+	}
+	if (zero)
+		memset(p, 0, size);
+	return p;
+}
+
+/* Free scratch of RecScratchAlloc (on a worker, RecScratchReset frees it all) */
+void
+RecScratchFree(void *p)
+{
+	if (accum.arena == NULL)
+		pfree(p);
+}
+
+/* On a worker, free all its scratch: done before each list */
+void
+RecScratchReset(void)
+{
+	while (overflow)
+	{
+		Overflow   *o = overflow;
+
+		overflow = o->next;
+		free(o);
+	}
+	accum.arena_next = accum.arena;
+}
+
+/*
+ * Prepare an accumulator and a scratch arena for each of workers - 1 worker
+ * threads (worker 0 is the backend's thread) to score lists of model m on,
+ * with extra bytes of scratch per list beyond scoring's own, and derive the
+ * model's serving index, which the workers then only read.  Called on the
+ * backend's thread before the parallel loop (RecParallelFor); the
+ * accumulators are kept for the backend's next loops.
+ */
+void
+RecPrepareWorkers(const RecModel *m, int workers, Size extra)
+{
+	const RecServeIndex *ix = ServeIndex(m);
+	Size		n_pairs = ix->cat_off[m->n_categories];
+	Size		arena_size;
+	int			w;
+
+	/* RecScoreHistory's weights, the session term's and exploration's, the selection's */
+	arena_size = 2 * MAXALIGN(sizeof(float) * Max(rec_max_history, 1)) +
+		2 * MAXALIGN(sizeof(float) * Max(m->n_categories, 1)) +
+		MAXALIGN(sizeof(int32) * Max(n_pairs, 1)) + MAXALIGN(sizeof(float) * Max(n_pairs, 1)) +
+		MAXALIGN(sizeof(int32) * Max(m->n_items, 1)) + MAXALIGN(sizeof(float) * Max(m->n_items, 1)) +
+		MAXALIGN(extra) + 1024;
+	EnsureAccumulator(m->n_items);
+	for (w = 1; w < Min(workers, REC_MAX_WORKERS); w++)
+	{
+		Accumulator mine = accum;
+
+		if (worker_accum[w] == NULL)
+			worker_accum[w] = MemoryContextAllocZero(TopMemoryContext, sizeof(Accumulator));
+		accum = *worker_accum[w];
+		accum.arena = NULL;		/* EnsureAccumulator allocates on this thread */
+		EnsureAccumulator(m->n_items);
+		if ((Size) (worker_accum[w]->arena_end - worker_accum[w]->arena) < arena_size)
+		{
+			if (worker_accum[w]->arena)
+				pfree(worker_accum[w]->arena);
+			worker_accum[w]->arena = MemoryContextAllocHuge(TopMemoryContext, arena_size);
+			worker_accum[w]->arena_end = worker_accum[w]->arena + arena_size;
+		}
+		accum.arena = accum.arena_next = worker_accum[w]->arena;
+		accum.arena_end = worker_accum[w]->arena_end;
+		*worker_accum[w] = accum;
+		accum = mine;
+	}
+}
+
+/* On worker thread `worker` of a loop RecPrepareWorkers prepared, take its accumulator */
+void
+RecAccumulatorEnter(int worker)
+{
+	if (worker > 0)
+		accum = *worker_accum[worker];
+}
+
+/* ... and give it back, for the worker of the next loop */
+void
+RecAccumulatorLeave(int worker)
+{
+	if (worker > 0)
+	{
+		RecScratchReset();
+		*worker_accum[worker] = accum;
 	}
 }
 
@@ -147,14 +296,14 @@ NextGeneration(uint32 *gen, uint32 *stamp)
 static inline void
 Touch(int32 item)
 {
-	Cell	   *c = &cell[item];
+	Cell	   *c = &accum.cell[item];
 
-	if (c->stamp != touch_gen)
+	if (c->stamp != accum.touch_gen)
 	{
-		c->stamp = touch_gen;
+		c->stamp = accum.touch_gen;
 		c->acc = 0.0f;
-		tacc_of[item] = 0.0f;
-		touched[n_touched++] = item;
+		accum.tacc_of[item] = 0.0f;
+		accum.touched[accum.n_touched++] = item;
 	}
 }
 
@@ -203,16 +352,16 @@ static pg_attribute_always_inline void
 AddRow(const int32 *pg_restrict idx, const float *pg_restrict val, int32 from, int32 to,
 	   float wi, bool trans)
 {
-	Cell	   *pg_restrict cells = cell;
-	float	   *pg_restrict tacc = tacc_of;
-	int32	   *pg_restrict list = touched;
-	uint32		gen = touch_gen;
-	int			nt = n_touched;
+	Cell	   *pg_restrict cells = accum.cell;
+	float	   *pg_restrict tacc = accum.tacc_of;
+	int32	   *pg_restrict list = accum.touched;
+	uint32		gen = accum.touch_gen;
+	int			nt = accum.n_touched;
 	const int32 *ip = idx + from;
 	const float *vp = val + from;
 	int32		turns = (to - from) / 8;
 	int32		rest = (to - from) % 8;
-	bool		prefetch = acc_size >= PREFETCH_MIN_ITEMS;
+	bool		prefetch = accum.acc_size >= PREFETCH_MIN_ITEMS;
 
 	for (; turns > 0; turns--, ip += 8, vp += 8)
 	{
@@ -242,7 +391,7 @@ AddRow(const int32 *pg_restrict idx, const float *pg_restrict val, int32 from, i
 	}
 	for (; rest > 0; rest--, ip++, vp++)
 		AddEntry(cells, tacc, list, &nt, gen, ip, vp, wi, trans);
-	n_touched = nt;
+	accum.n_touched = nt;
 }
 
 /* Order item indices by popularity, highest first, then by index */
@@ -414,21 +563,21 @@ SumSparseRows(const RecModel *m, const RecHistory *h,
 			continue;
 		AddRow(m->tr_idx, m->tr_val, m->tr_off[item], m->tr_off[item + 1], tw[i], true);
 	}
-	for (i = 0; i < n_touched; i++)
+	for (i = 0; i < accum.n_touched; i++)
 	{
-		if (i + 16 < n_touched && acc_size >= PREFETCH_MIN_ITEMS)
-			__builtin_prefetch(&cell[touched[i + 16]], 1);
-		top = Max(top, cell[touched[i]].acc);
-		trans_top = Max(trans_top, tacc_of[touched[i]]);
+		if (i + 16 < accum.n_touched && accum.acc_size >= PREFETCH_MIN_ITEMS)
+			__builtin_prefetch(&accum.cell[accum.touched[i + 16]], 1);
+		top = Max(top, accum.cell[accum.touched[i]].acc);
+		trans_top = Max(trans_top, accum.tacc_of[accum.touched[i]]);
 	}
 	scale = top > 0 ? 1.0f / top : 1.0f;
 	trans_scale = trans_top > 0 ? m->serve.transition_weight / trans_top : 1.0f;
-	for (i = 0; i < n_touched; i++)
+	for (i = 0; i < accum.n_touched; i++)
 	{
-		int32		j = touched[i];
+		int32		j = accum.touched[i];
 
-		cell[j].acc *= scale;
-		cell[j].acc += tacc_of[j] * trans_scale;
+		accum.cell[j].acc *= scale;
+		accum.cell[j].acc += accum.tacc_of[j] * trans_scale;
 	}
 	if (ex)
 	{
@@ -471,7 +620,7 @@ SumDenseRows(const RecModel *m, const RecHistory *h, const float *row,
 	for (i = 0; i < m->n_warm; i++)
 	{
 		Touch(i);
-		cell[i].acc = row[i];
+		accum.cell[i].acc = row[i];
 	}
 	if (own)
 		pfree(own);
@@ -484,9 +633,9 @@ TopWarmScore(const RecModel *m)
 	float		top = 0;
 	int			i;
 
-	for (i = 0; i < n_touched; i++)
-		if (touched[i] < m->n_warm)
-			top = Max(top, cell[touched[i]].acc);
+	for (i = 0; i < accum.n_touched; i++)
+		if (accum.touched[i] < m->n_warm)
+			top = Max(top, accum.cell[accum.touched[i]].acc);
 	return top;
 }
 
@@ -541,7 +690,7 @@ SessionChoose(const RecModel *m, const RecServeIndex *ix, const RecHistory *h, R
 		n_before += h->items[i] >= 0;
 	if (n_before == 0)
 		return 0;
-	share = palloc0(sizeof(float) * m->n_categories);
+	share = RecScratchAlloc(sizeof(float) * m->n_categories, true);
 	for (i = 0; i < h->n; i++)
 	{
 		int32		item = h->items[i];
@@ -560,12 +709,12 @@ SessionChoose(const RecModel *m, const RecServeIndex *ix, const RecHistory *h, R
 			room += ix->cat_off[c + 1] - ix->cat_off[c];
 	if (room == 0)
 	{
-		pfree(share);
+		RecScratchFree(share);
 		return 0;
 	}
-	cand = palloc(sizeof(int32) * room);
-	drift = palloc(sizeof(float) * room);
-	NextGeneration(&mark_gen, mark_stamp);
+	cand = RecScratchAlloc(sizeof(int32) * room, false);
+	drift = RecScratchAlloc(sizeof(float) * room, false);
+	NextGeneration(&accum.mark_gen, accum.mark_stamp);
 	for (c = 0; c < m->n_categories; c++)
 	{
 		if (!(share[c] > 0))
@@ -578,9 +727,9 @@ SessionChoose(const RecModel *m, const RecServeIndex *ix, const RecHistory *h, R
 
 			if (item >= m->n_warm)
 				break;			/* the cold items of the category, which follow */
-			if (mark_stamp[item] == mark_gen)
+			if (accum.mark_stamp[item] == accum.mark_gen)
 				continue;
-			mark_stamp[item] = mark_gen;
+			accum.mark_stamp[item] = accum.mark_gen;
 			for (e = m->cat_off[item]; e < m->cat_off[item + 1]; e++)
 				d = Max(d, share[m->cat_idx[e]]);
 			d = Max(0.0f, Min(1.0f, d * n_session - 2));
@@ -598,18 +747,18 @@ SessionChoose(const RecModel *m, const RecServeIndex *ix, const RecHistory *h, R
 		float		log_max = logf(1.0f + max_pop);
 
 		/* lift what the user has not had yet */
-		NextGeneration(&mark_gen, mark_stamp);
+		NextGeneration(&accum.mark_gen, accum.mark_stamp);
 		for (i = 0; i < h->n; i++)
 			if (h->items[i] >= 0 && h->items[i] < m->n_warm)
-				mark_stamp[h->items[i]] = mark_gen;
+				accum.mark_stamp[h->items[i]] = accum.mark_gen;
 		for (t = 0; t < n_cand; t++)
-			drift[t] = mark_stamp[cand[t]] == mark_gen ? NAN :
+			drift[t] = accum.mark_stamp[cand[t]] == accum.mark_gen ? NAN :
 				drift[t] * ix->log_pop[cand[t]] / log_max;
 		n_chosen = RecTopKItems(cand, drift, n_cand, REC_SESSION_ITEMS, chosen);
 	}
-	pfree(share);
-	pfree(cand);
-	pfree(drift);
+	RecScratchFree(share);
+	RecScratchFree(cand);
+	RecScratchFree(drift);
 	return n_chosen;
 }
 
@@ -635,9 +784,9 @@ SessionTerm(const RecModel *m, const RecServeIndex *ix, const RecHistory *h)
 		int32		item = chosen[i].idx;
 
 		Touch(item);
-		cell[item].acc += m->serve.session_weight * top * chosen[i].score;
-		lifted_flag[item] = true;
-		lifted_items[n_lifted++] = item;
+		accum.cell[item].acc += m->serve.session_weight * top * chosen[i].score;
+		accum.lifted_flag[item] = true;
+		accum.lifted_items[accum.n_lifted++] = item;
 	}
 }
 
@@ -675,7 +824,7 @@ Exploration(const RecModel *m, const RecServeIndex *ix, const RecHistory *h, con
 	float	   *profile;
 	float		top;
 	float		best = 0;
-	int			first = n_touched;
+	int			first = accum.n_touched;
 	int			i;
 
 	if (m->serve.exploration_weight <= 0 || m->n_categories == 0 || m->n_items == m->n_warm ||
@@ -696,13 +845,13 @@ Exploration(const RecModel *m, const RecServeIndex *ix, const RecHistory *h, con
 		if (score < 0)
 			continue;
 		Touch(item);
-		cell[item].acc = score;
+		accum.cell[item].acc = score;
 		best = Max(best, score);
 	}
-	for (i = first; i < n_touched && best > 0; i++)
-		if (!isinf(cell[touched[i]].acc))
-			cell[touched[i]].acc *= top * m->serve.exploration_weight / best;
-	pfree(profile);
+	for (i = first; i < accum.n_touched && best > 0; i++)
+		if (!isinf(accum.cell[accum.touched[i]].acc))
+			accum.cell[accum.touched[i]].acc *= top * m->serve.exploration_weight / best;
+	RecScratchFree(profile);
 }
 
 /* Start a call: no item touched, none lifted, none excluded; return the model's serving index */
@@ -712,19 +861,19 @@ BeginCall(const RecModel *m, RecScores *s)
 	int			i;
 
 	EnsureAccumulator(m->n_items);
-	for (i = 0; i < n_lifted; i++)
-		lifted_flag[lifted_items[i]] = false;
-	n_lifted = 0;
-	n_touched = 0;
-	if (++touch_gen == 0)
+	for (i = 0; i < accum.n_lifted; i++)
+		accum.lifted_flag[accum.lifted_items[i]] = false;
+	accum.n_lifted = 0;
+	accum.n_touched = 0;
+	if (++accum.touch_gen == 0)
 	{
-		for (i = 0; i < acc_size; i++)
-			cell[i].stamp = shown_stamp[i] = 0;
-		touch_gen = 1;
+		for (i = 0; i < accum.acc_size; i++)
+			accum.cell[i].stamp = accum.shown_stamp[i] = 0;
+		accum.touch_gen = 1;
 	}
-	NextGeneration(&excl_gen, excl_stamp);
+	NextGeneration(&accum.excl_gen, accum.excl_stamp);
 	s->m = m;
-	s->lifted = lifted_flag;
+	s->lifted = accum.lifted_flag;
 	return ServeIndex(m);
 }
 
@@ -739,9 +888,9 @@ BeginCall(const RecModel *m, RecScores *s)
 static float
 Normalize(void)
 {
-	Cell	   *pg_restrict cells = cell;	/* locals: see AddRow */
-	const int32 *list = touched;
-	int			nt = n_touched;
+	Cell	   *pg_restrict cells = accum.cell;	/* locals: see AddRow */
+	const int32 *list = accum.touched;
+	int			nt = accum.n_touched;
 	double		total = 0;
 	float		factor;
 	int			i;
@@ -807,12 +956,12 @@ DemoteShown(const RecModel *m, const RecShown *shown)
 	for (i = 0; i < shown->n; i++)
 	{
 		int32		item = shown->items[i];
-		Cell	   *c = &cell[item];
+		Cell	   *c = &accum.cell[item];
 
-		if (shown->times[i] < 2 || c->stamp != touch_gen || !(c->acc > 0) || isinf(c->acc))
+		if (shown->times[i] < 2 || c->stamp != accum.touch_gen || !(c->acc > 0) || isinf(c->acc))
 			continue;
 		c->acc *= (float) pow(decay, shown->times[i] - 1);
-		shown_stamp[item] = touch_gen;
+		accum.shown_stamp[item] = accum.touch_gen;
 	}
 }
 
@@ -828,6 +977,17 @@ RecScoreBlock(const RecModel *m, const RecHistory *hs, int nh, RecBlock *block)
 
 	block->stride = m->n_warm;
 	block->rows = kind->score_block ? kind->score_block(m, hs, nh) : NULL;
+}
+
+/*
+ * True if the histories of a block (RecScoreBlock) can be scored on worker
+ * threads (RecPrepareWorkers): what is left to compute allocates only
+ * scratch, as a dense model's rows are in the block.
+ */
+bool
+RecBlockThreadSafe(const RecModel *m, const RecBlock *block)
+{
+	return RecServeKindOf(m)->score_block == NULL || block->rows != NULL;
 }
 
 /* Return history b's row of a block (RecScoreBlock), or NULL if it is scored alone */
@@ -864,8 +1024,8 @@ RecScoreHistory(const RecModel *m, const RecHistory *h, const float *row, const 
 		RecExplainerInit(ex, m, h);
 	if (s->personalized)
 	{
-		float	   *w = ex ? ex->w : palloc(sizeof(float) * Max(h->n, 1));
-		float	   *tw = ex ? ex->tw : palloc(sizeof(float) * Max(h->n, 1));
+		float	   *w = ex ? ex->w : RecScratchAlloc(sizeof(float) * Max(h->n, 1), false);
+		float	   *tw = ex ? ex->tw : RecScratchAlloc(sizeof(float) * Max(h->n, 1), false);
 		float		factor;
 
 		if (!ex)
@@ -879,14 +1039,14 @@ RecScoreHistory(const RecModel *m, const RecHistory *h, const float *row, const 
 			ex->norm = factor;
 		else
 		{
-			pfree(w);
-			pfree(tw);
+			RecScratchFree(w);
+			RecScratchFree(tw);
 		}
 	}
 	else if (ex)
 		ex->norm = ix->pop_factor;
-	s->n_touched = n_touched;
-	s->touched = touched;
+	s->n_touched = accum.n_touched;
+	s->touched = accum.touched;
 	return s->personalized;
 }
 
@@ -906,11 +1066,11 @@ RecScoreTrending(const RecModel *m, const RecTrend *t, RecScores *s)
 	for (i = 0; i < t->n; i++)
 	{
 		Touch(t->items[i]);
-		cell[t->items[i]].acc = t->rise[i];
+		accum.cell[t->items[i]].acc = t->rise[i];
 	}
 	Normalize();
-	s->n_touched = n_touched;
-	s->touched = touched;
+	s->n_touched = accum.n_touched;
+	s->touched = accum.touched;
 	return true;
 }
 
@@ -979,14 +1139,14 @@ RecScoreCategories(const RecModel *m, const int32 *cats, int n_cats, int n_mine,
 		for (c = m->cat_off[j]; c < m->cat_off[j + 1]; c++)
 			shared += mine[m->cat_idx[c]];
 		Touch(j);
-		cell[j].acc = (float) shared / (n_mine + n_theirs - shared) *
+		accum.cell[j].acc = (float) shared / (n_mine + n_theirs - shared) *
 			(0.5f + 0.5f * logf(1.0f + m->popularity[j]) / ix->cat_log_max);
 	}
 	pfree(cand);
 	pfree(mine);
 	Normalize();
-	s->n_touched = n_touched;
-	s->touched = touched;
+	s->n_touched = accum.n_touched;
+	s->touched = accum.touched;
 	return true;
 }
 
@@ -1002,8 +1162,8 @@ RecScoreOf(const RecScores *s, int32 item)
 
 		return isinf(p) ? p : p * ((const RecServeIndex *) m->serving)->pop_factor;
 	}
-	if (cell[item].stamp == touch_gen)
-		return cell[item].acc;
+	if (accum.cell[item].stamp == accum.touch_gen)
+		return accum.cell[item].acc;
 	return item < m->n_warm ? 0.0f : -INFINITY;
 }
 
@@ -1011,22 +1171,22 @@ RecScoreOf(const RecScores *s, int32 item)
 void
 RecExclude(int32 item)
 {
-	if (item >= 0 && item < acc_size)
-		excl_stamp[item] = excl_gen;
+	if (item >= 0 && item < accum.acc_size)
+		accum.excl_stamp[item] = accum.excl_gen;
 }
 
 /* True if impressions moved an item of the list RecScoreHistory scored last down */
 bool
 RecDemoted(int32 item)
 {
-	return item >= 0 && item < acc_size && shown_stamp[item] == touch_gen;
+	return item >= 0 && item < accum.acc_size && accum.shown_stamp[item] == accum.touch_gen;
 }
 
 /* True if an item is left out of the list RecScoreHistory scored last */
 bool
 RecExcluded(int32 item)
 {
-	return excl_stamp[item] == excl_gen;
+	return accum.excl_stamp[item] == accum.excl_gen;
 }
 
 /*
@@ -1045,8 +1205,8 @@ RecListTopK(const RecScores *s, const int32 *include, int n_include, int k,
 	const RecServeIndex *ix = ServeIndex(m);
 	const int32 *cand = include ? include : s->personalized ? s->touched : NULL;
 	int			n_cand = include ? n_include : s->personalized ? s->n_touched : 0;
-	int32	   *ci = palloc(sizeof(int32) * Max(n_cand, 1));
-	float	   *cs = palloc(sizeof(float) * Max(n_cand, 1));
+	int32	   *ci = RecScratchAlloc(sizeof(int32) * Max(n_cand, 1), false);
+	float	   *cs = RecScratchAlloc(sizeof(float) * Max(n_cand, 1), false);
 	int			found = 0;
 	int			nc;
 	int			i;
@@ -1075,9 +1235,9 @@ RecListTopK(const RecScores *s, const int32 *include, int n_include, int k,
 		 * through locals (see AddRow): this loop runs over most of a small
 		 * catalogue, and offers each candidate to the selection as it goes
 		 */
-		const Cell *cells = cell;
-		const uint32 *excl = excl_stamp;
-		uint32		eg = excl_gen;
+		const Cell *cells = accum.cell;
+		const uint32 *excl = accum.excl_stamp;
+		uint32		eg = accum.excl_gen;
 		bool		all_touched = (cand == s->touched);
 
 		for (i = 0; i < n_cand; i++)
@@ -1166,8 +1326,8 @@ RecListTopK(const RecScores *s, const int32 *include, int n_include, int k,
 				out[found++].score = v;
 			}
 		}
-	pfree(ci);
-	pfree(cs);
+	RecScratchFree(ci);
+	RecScratchFree(cs);
 	return found;
 }
 
@@ -1227,8 +1387,8 @@ ExplainSparseRows(const RecExplainer *ex, const RecScored *rows, const int *expl
 {
 	const RecModel *m = ex->m;
 	const RecHistory *h = ex->h;
-	const uint32 *marks = mark_stamp;	/* locals: see AddRow */
-	const int32 *row = row_of;
+	const uint32 *marks = accum.mark_stamp;	/* locals: see AddRow */
+	const int32 *row = accum.row_of;
 	uint32		gen;
 	float	   *contrib;
 	float	   *best;
@@ -1241,12 +1401,12 @@ ExplainSparseRows(const RecExplainer *ex, const RecScored *rows, const int *expl
 		n_rows = Max(n_rows, explained[k] + 1);
 	best = palloc0(sizeof(float) * Max(n_rows, 1));
 	contrib = palloc0(sizeof(float) * Max(n_rows, 1));
-	NextGeneration(&mark_gen, mark_stamp);
-	gen = mark_gen;
+	NextGeneration(&accum.mark_gen, accum.mark_stamp);
+	gen = accum.mark_gen;
 	for (k = 0; k < n; k++)
 	{
-		mark_stamp[rows[explained[k]].idx] = gen;
-		row_of[rows[explained[k]].idx] = explained[k];
+		accum.mark_stamp[rows[explained[k]].idx] = gen;
+		accum.row_of[rows[explained[k]].idx] = explained[k];
 	}
 
 	for (i = 0; i < h->n; i++)
@@ -1316,14 +1476,14 @@ RecExplainList(const RecExplainer *ex, const RecScores *s, const RecScored *rows
 			reasons[r] = REC_REASON_PERSONALIZED;
 			because[r] = -1;
 			/* an item no event touched has no contribution */
-			if (cell[item].stamp == touch_gen)
+			if (accum.cell[item].stamp == accum.touch_gen)
 				explained[n_explained++] = r;
 		}
 	}
 	if (n_explained > 0)
 		RecServeKindOf(m)->explain_rows(ex, rows, explained, n_explained, because);
 	for (r = 0; r < n; r++)
-		if (reasons[r] == REC_REASON_PERSONALIZED && shown_stamp[rows[r].idx] == touch_gen)
+		if (reasons[r] == REC_REASON_PERSONALIZED && accum.shown_stamp[rows[r].idx] == accum.touch_gen)
 			reasons[r] = REC_REASON_IMPRESSED;	/* its because item brought it, impressions moved it down */
 	pfree(explained);
 }
