@@ -14,13 +14,28 @@
 #include "keys.h"
 #include "model.h"
 
-/* Return the dense index of an item id, or -1 if the model does not know it */
+/*
+ * Return the dense index of an item id, or -1 if the model does not know it:
+ * by binary search over the ids in order (by_id), or at once when the ids
+ * are consecutive (as numbered ids 1..n are): n distinct ids from first to
+ * first + n - 1 put id at place id - first.
+ */
 int32
 RecItemIndex(const RecModel *m, int64 item_id)
 {
 	int			lo = 0;
 	int			hi = m->n_items - 1;
+	int64		first;
+	int64		last;
 
+	if (hi < 0)
+		return -1;
+	first = m->item_ids[m->by_id[0]];
+	last = m->item_ids[m->by_id[hi]];
+	if (item_id < first || item_id > last)
+		return -1;
+	if (last - first == hi)
+		return m->by_id[item_id - first];
 	while (lo <= hi)
 	{
 		int			mid = lo + (hi - lo) / 2;
