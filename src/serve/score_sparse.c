@@ -338,8 +338,8 @@ AddEntry(Cell *pg_restrict cells, float *pg_restrict tacc, int32 *pg_restrict li
  * Add wi times entries [from, to) of a sparse matrix (idx, val) into the
  * accumulator (its scores, or its transition parts if trans).  This is
  * serving's inner loop, a few instructions per entry: it works on local
- * copies of the accumulator's globals, which the compiler can then keep in
- * registers (through the globals, each store into a cell could change them,
+ * copies of the accumulator's fields (accum), which the compiler can then
+ * keep in registers (through accum, each store into a cell could change them,
  * as PostgreSQL builds with -fno-strict-aliasing, and each would be read
  * again for every entry).  Callers pass a constant trans, so each use
  * compiles to a loop of its own.  The loop is unrolled by hand, eight
