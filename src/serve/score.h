@@ -123,6 +123,7 @@ extern void *RecScratchAlloc(Size size, bool zero);
 extern void RecScratchFree(void *p);
 extern void RecScratchReset(void);
 extern void RecPrepareWorkers(const RecModel *m, int workers, Size extra);
+extern void RecReleaseWorkers(void);
 extern void RecAccumulatorEnter(int worker);
 extern void RecAccumulatorLeave(int worker);
 extern bool RecBlockThreadSafe(const RecModel *m, const RecBlock *block);

@@ -114,24 +114,31 @@ AllocBackend(int n, Size size, bool zero)
 									  MCXT_ALLOC_HUGE | (zero ? MCXT_ALLOC_ZERO : 0));
 }
 
+/* Free an accumulator's arrays (not its scratch arena), leaving it covering no item */
+static void
+FreeAccumulator(Accumulator *a)
+{
+	if (a->acc_size > 0)
+	{
+		pfree(a->cell_mem);
+		pfree(a->touched);
+		pfree(a->mark_stamp);
+		pfree(a->excl_stamp);
+		pfree(a->shown_stamp);
+		pfree(a->tacc_of);
+		pfree(a->row_of);
+		pfree(a->lifted_flag);
+	}
+	a->acc_size = 0;
+}
+
 /* Make the accumulator cover n items (once per backend and catalogue size) */
 static void
 EnsureAccumulator(int n)
 {
 	if (n <= accum.acc_size)
 		return;
-	if (accum.acc_size > 0)
-	{
-		pfree(accum.cell_mem);
-		pfree(accum.touched);
-		pfree(accum.mark_stamp);
-		pfree(accum.excl_stamp);
-		pfree(accum.shown_stamp);
-		pfree(accum.tacc_of);
-		pfree(accum.row_of);
-		pfree(accum.lifted_flag);
-	}
-	accum.acc_size = 0;
+	FreeAccumulator(&accum);
 	accum.n_lifted = 0;
 	accum.n_touched = 0;
 	accum.touch_gen = accum.mark_gen = accum.excl_gen = 0;
@@ -233,7 +240,7 @@ RecScratchReset(void)
  * with extra bytes of scratch per list beyond scoring's own, and derive the
  * model's serving index, which the workers then only read.  Called on the
  * backend's thread before the parallel loop (RecParallelFor); the
- * accumulators are kept for the backend's next loops.
+ * accumulators are kept for the next loops, until RecReleaseWorkers.
  */
 void
 RecPrepareWorkers(const RecModel *m, int workers, Size extra)
@@ -270,6 +277,27 @@ RecPrepareWorkers(const RecModel *m, int workers, Size extra)
 		accum.arena_end = worker_accum[w]->arena_end;
 		*worker_accum[w] = accum;
 		accum = mine;
+	}
+}
+
+/*
+ * Free the workers' accumulators and arenas (RecPrepareWorkers) once a
+ * training is over, so that a backend keeps only its own between trainings.
+ */
+void
+RecReleaseWorkers(void)
+{
+	int			w;
+
+	for (w = 1; w < REC_MAX_WORKERS; w++)
+	{
+		if (worker_accum[w] == NULL)
+			continue;
+		FreeAccumulator(worker_accum[w]);
+		if (worker_accum[w]->arena)
+			pfree(worker_accum[w]->arena);
+		pfree(worker_accum[w]);
+		worker_accum[w] = NULL;
 	}
 }
 

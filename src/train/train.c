@@ -38,6 +38,7 @@
 #include "holdout.h"
 #include "linalg.h"
 #include "recipe.h"
+#include "score.h"
 
 #define REC_MIN_EVENTS 10		/* fewest events any recipe trains on */
 
@@ -844,6 +845,7 @@ TrainSolution(FunctionCallInfo fcinfo, ArrayType *events)
 	PG_FINALLY();
 	{
 		RecSetBlasThreads(1);
+		RecReleaseWorkers();
 	}
 	PG_END_TRY();
 
