@@ -121,6 +121,7 @@ _PG_init(void)
 	MarkGUCPrefixReserved("rec");
 
 	/* serving runs one BLAS thread per backend; training raises it to rec.threads */
+	RecBlasInit();
 	RecSetBlasThreads(1);
 }
 

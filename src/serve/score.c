@@ -24,11 +24,15 @@
 #include "score.h"
 #include "topk.h"
 
-#define GEMM_MIN_DENSITY 16		/* a block of histories scores with one sgemm when they
-								 * average more than n_items / 16 events; below that, summing
-								 * the rows of each event reads less memory */
+#define GEMM_MIN_DENSITY 4		/* a block of histories scores with one sgemm when they
+								 * average more than n_items / 4 events; below that, summing
+								 * the rows of each event a tile at a time (EaseTiles) is cheaper */
 #define DENSE_ROWS_PER_WORKER 32	/* a block's histories a thread must have to be worth starting */
 #define DENSE_ROWS_CHUNK 8		/* histories a thread takes at a time */
+#define EASE_TILE_BYTES (512 * 1024)	/* the slice of the model's rows a block sums at a
+										 * time (EaseTiles): within a core's L2 cache */
+#define EASE_TILE_STEP 64		/* a tile's width is a multiple of the columns
+								 * RecAxpyRows keeps in registers */
 #define AXPY_ONE_THREAD_MAX 10000	/* OpenBLAS runs a saxpy of at most this many floats on
 									 * the calling thread, so several threads may run them
 									 * at once; a longer one uses its own threads */
@@ -202,46 +206,77 @@ DenseRowsWorkers(const RecModel *m, int nh)
 	return Min(RecTrainWorkers(nh, DENSE_ROWS_PER_WORKER), RecBlasThreads());
 }
 
-/*
- * True if a block of histories is scored faster together (RecDenseRows)
- * than one by one: a dense model, and one matrix product for the block
- * (GemmWorth) or enough histories to spread over threads.
- */
-bool
-RecDenseBlockWorth(const RecModel *m, const RecHistory *hs, int nh)
+/* Return the columns of the EASE rows a block sums at a time (EaseTiles) */
+static int
+EaseTileWidth(int n)
 {
-	if (m->kind != REC_KIND_ITEM_DENSE)
-		return false;
-	return GemmWorth(m, hs, nh) || DenseRowsWorkers(m, nh) > 1;
+	int			width = EASE_TILE_BYTES / (sizeof(float) * Max(n, 1)) / EASE_TILE_STEP * EASE_TILE_STEP;
+
+	return Min(Max(width, EASE_TILE_STEP), Max(n, 1));
 }
 
-/* What the histories of a block share while their dense rows are summed (DenseRowsRange) */
+/*
+ * True if a block of histories is scored faster together (RecDenseRows)
+ * than one by one: a dense model and more than one history, whose sums
+ * read each slice of the model's rows once for all of them.
+ */
+bool
+RecDenseBlockWorth(const RecModel *m, const RecHistory *hs pg_attribute_unused(), int nh)
+{
+	return m->kind == REC_KIND_ITEM_DENSE && nh > 1;
+}
+
+/* What the histories of a block share while their dense rows are summed (RecDenseRows) */
 typedef struct DenseRows
 {
 	const RecModel *m;
 	const RecHistory *hs;
+	int			nh;
 	float	   *rows;			/* [nh x n_warm] */
-	bool		block;			/* the EASE part is in rows already (one matrix product) */
+	float	   *w;				/* each history's weights: history u's from w_off[u] */
+	int64	   *w_off;
+	int			tile;			/* columns of the EASE rows summed at a time (EaseTiles) */
 	int			max_n;			/* the longest history */
-	float	   *scratch;		/* per worker: w [max_n], tw [max_n], trow [n_warm] */
+	float	   *scratch;		/* per worker: tw [max_n], trow [n_warm] */
 	RecExplainer *ex;			/* the one history's explainer, or NULL */
 } DenseRows;
 
-/* Add the rows of matrix [n_rows x n] of a history's events, times their weights w */
+/*
+ * Sum the EASE rows of every history of a block over the column tiles
+ * [first, last) (RecDenseRows).  A tile of the model's rows, read once from
+ * memory, stays in the CPU's cache while every history of the block adds its
+ * events' slices of it; history after history, each would read whole rows
+ * from memory again.  Pure computation: the tiles may go to threads.
+ */
 static void
-AddRows(const float *matrix, int n_rows, int n, const RecHistory *h, const float *w, float *scores)
+EaseTiles(void *arg, int first, int last, int worker pg_attribute_unused())
 {
-	int			i;
+	DenseRows  *d = arg;
+	int			n = d->m->n_warm;
+	int			t;
+	int			u;
 
-	for (i = 0; i < h->n; i++)
-		if (h->items[i] >= 0 && h->items[i] < n_rows && w[i] != 0)
-			RecAxpy(n, w[i], matrix + (Size) h->items[i] * n, scores);
+	for (t = first; t < last; t++)
+	{
+		int			c0 = t * d->tile;
+		int			len = Min(d->tile, n - c0);
+
+		for (u = 0; u < d->nh; u++)
+		{
+			const RecHistory *h = &d->hs[u];
+			float	   *slice = d->rows + (Size) u * n + c0;
+
+			memset(slice, 0, sizeof(float) * len);
+			RecAxpyRows(len, d->m->dense + c0, n, n, h->items, d->w + d->w_off[u], h->n, slice);
+		}
+	}
 }
 
 /*
- * Sum the dense rows of histories [first, last) of a block (RecDenseRows),
- * with worker's scratch: pure computation, no palloc or ereport, so that
- * the histories of a block can be spread over threads.
+ * Add the transition rows of histories [first, last) of a block to their
+ * EASE rows (RecDenseRows), each part brought to its best score, and keep
+ * what explaining the one history needs; with worker's scratch, pure
+ * computation, so that the histories may go to threads.
  */
 static void
 DenseRowsRange(void *arg, int first, int last, int worker)
@@ -249,8 +284,7 @@ DenseRowsRange(void *arg, int first, int last, int worker)
 	DenseRows  *d = arg;
 	const RecModel *m = d->m;
 	int			n = m->n_warm;
-	float	   *w = d->scratch + (Size) worker * (2 * d->max_n + n);
-	float	   *tw = w + d->max_n;
+	float	   *tw = d->scratch + (Size) worker * (d->max_n + n);
 	float	   *trow = tw + d->max_n;
 	int			u;
 	int			i;
@@ -262,18 +296,12 @@ DenseRowsRange(void *arg, int first, int last, int worker)
 		float		scale = 1.0f;
 		float		trans_scale = 0.0f;
 
-		RecHistoryWeights(m, h, w);
 		memset(tw, 0, sizeof(float) * d->max_n);
-		if (!d->block)
-		{
-			memset(row, 0, sizeof(float) * n);
-			AddRows(m->dense, n, n, h, w, row);
-		}
 		if (m->n_trans)
 		{
 			memset(trow, 0, sizeof(float) * n);
 			RecTransitionWeights(m, h, tw);
-			AddRows(m->trans, m->n_trans, m->n_trans, h, tw, trow);
+			RecAxpyRows(m->n_trans, m->trans, m->n_trans, m->n_trans, h->items, tw, h->n, trow);
 			scale = RowScale(row, n, 1.0f);
 			trans_scale = RowScale(trow, n, m->serve.transition_weight);
 			ScaleRow(row, n, scale);
@@ -284,7 +312,7 @@ DenseRowsRange(void *arg, int first, int last, int worker)
 		if (d->ex)
 		{
 			/* what explaining this list needs, from the pass just made */
-			memcpy(d->ex->w, w, sizeof(float) * Max(h->n, 1));
+			memcpy(d->ex->w, d->w + d->w_off[u], sizeof(float) * Max(h->n, 1));
 			memcpy(d->ex->tw, tw, sizeof(float) * Max(h->n, 1));
 			d->ex->scale = scale;
 			d->ex->trans_scale = trans_scale;
@@ -297,12 +325,12 @@ DenseRowsRange(void *arg, int first, int last, int worker)
  * into rows [nh x n_warm]: the EASE rows of the recency-weighted history,
  * brought to a best score of 1 and plus the transition rows brought to
  * transition_weight when the model has transitions.  The EASE part of a
- * block worth it (GemmWorth) goes with one matrix product, the
- * rest history by history, a block's histories spread over rec.threads
- * threads; the transitions always go history by history, as at most
- * transition_window rows each (a matrix product would multiply the whole
- * catalogue's zeros).  ex, if not NULL (nh == 1), gets the weights and
- * scales the explanation needs.
+ * block worth it (GemmWorth) goes with one matrix product, else a tile of
+ * columns at a time for the whole block (EaseTiles), the tiles spread over
+ * rec.threads threads; the transitions always go history by history, as at
+ * most transition_window rows each (a matrix product would multiply the
+ * whole catalogue's zeros).  ex, if not NULL (nh == 1), gets the weights
+ * and scales the explanation needs.
  */
 void
 RecDenseRows(const RecModel *m, const RecHistory *hs, int nh, float *rows, RecExplainer *ex)
@@ -310,6 +338,7 @@ RecDenseRows(const RecModel *m, const RecHistory *hs, int nh, float *rows, RecEx
 	int			n = m->n_warm;
 	int			workers = DenseRowsWorkers(m, nh);
 	DenseRows	d;
+	int64		total = 0;
 	int			u;
 	int			i;
 
@@ -317,33 +346,55 @@ RecDenseRows(const RecModel *m, const RecHistory *hs, int nh, float *rows, RecEx
 	Assert(ex == NULL || nh == 1);
 	d.m = m;
 	d.hs = hs;
+	d.nh = nh;
 	d.rows = rows;
-	d.block = GemmWorth(m, hs, nh);
 	d.ex = ex;
 	d.max_n = 1;
+	d.w_off = palloc(sizeof(int64) * (nh + 1));
 	for (u = 0; u < nh; u++)
-		d.max_n = Max(d.max_n, hs[u].n);
-	d.scratch = palloc_extended(sizeof(float) * (Size) workers * (2 * d.max_n + n), MCXT_ALLOC_HUGE);
-	if (d.block)
 	{
-		float	   *x = palloc0(sizeof(float) * (Size) nh * n);
-		float	   *w = d.scratch;
+		d.w_off[u] = total;
+		total += hs[u].n;
+		d.max_n = Max(d.max_n, hs[u].n);
+	}
+	d.w = palloc_extended(sizeof(float) * Max(total, 1), MCXT_ALLOC_HUGE);
+	for (u = 0; u < nh; u++)
+		RecHistoryWeights(m, &hs[u], d.w + d.w_off[u]);
+
+	if (GemmWorth(m, hs, nh))
+	{
+		float	   *x = palloc_extended(sizeof(float) * (Size) nh * n, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 
 		for (u = 0; u < nh; u++)
-		{
-			RecHistoryWeights(m, &hs[u], w);
 			for (i = 0; i < hs[u].n; i++)
 				if (hs[u].items[i] >= 0 && hs[u].items[i] < n)
-					x[(Size) u * n + hs[u].items[i]] += w[i];
-		}
+					x[(Size) u * n + hs[u].items[i]] += d.w[d.w_off[u] + i];
 		RecGemm(nh, n, n, x, m->dense, rows);
 		pfree(x);
 	}
-	if (workers > 1)
-		RecParallelFor(nh, workers, DENSE_ROWS_CHUNK, DenseRowsRange, &d);
 	else
-		DenseRowsRange(&d, 0, nh, 0);
-	pfree(d.scratch);
+	{
+		int			n_tiles;
+
+		d.tile = nh > 1 ? EaseTileWidth(n) : n;
+		n_tiles = (n + d.tile - 1) / d.tile;
+		if (workers > 1)
+			RecParallelFor(n_tiles, Min(workers, n_tiles), 1, EaseTiles, &d);
+		else
+			EaseTiles(&d, 0, n_tiles, 0);
+	}
+
+	if (m->n_trans || ex)
+	{
+		d.scratch = palloc_extended(sizeof(float) * (Size) workers * (d.max_n + n), MCXT_ALLOC_HUGE);
+		if (workers > 1 && m->n_trans)
+			RecParallelFor(nh, workers, DENSE_ROWS_CHUNK, DenseRowsRange, &d);
+		else
+			DenseRowsRange(&d, 0, nh, 0);
+		pfree(d.scratch);
+	}
+	pfree(d.w);
+	pfree(d.w_off);
 }
 
 /*

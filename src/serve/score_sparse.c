@@ -320,19 +320,30 @@ RecAccumulatorLeave(int worker)
 	}
 }
 
-/* Give item a score of its own in the current call, starting at 0 */
+/*
+ * Give item a score of its own in the current call of accumulator a,
+ * starting at 0 (a loop takes &accum once: each use of the thread-local
+ * variable is a call in a loadable module)
+ */
+static inline void
+TouchIn(Accumulator *a, int32 item)
+{
+	Cell	   *c = &a->cell[item];
+
+	if (c->stamp != a->touch_gen)
+	{
+		c->stamp = a->touch_gen;
+		c->acc = 0.0f;
+		a->tacc_of[item] = 0.0f;
+		a->touched[a->n_touched++] = item;
+	}
+}
+
+/* TouchIn on this thread's accumulator */
 static inline void
 Touch(int32 item)
 {
-	Cell	   *c = &accum.cell[item];
-
-	if (c->stamp != accum.touch_gen)
-	{
-		c->stamp = accum.touch_gen;
-		c->acc = 0.0f;
-		accum.tacc_of[item] = 0.0f;
-		accum.touched[accum.n_touched++] = item;
-	}
+	TouchIn(&accum, item);
 }
 
 /*
@@ -636,6 +647,7 @@ static void
 SumDenseRows(const RecModel *m, const RecHistory *h, const float *row,
 			 pg_attribute_unused() float *w, pg_attribute_unused() float *tw, RecExplainer *ex)
 {
+	Accumulator *a = &accum;
 	float	   *own = NULL;
 	int32		i;
 
@@ -647,8 +659,8 @@ SumDenseRows(const RecModel *m, const RecHistory *h, const float *row,
 	}
 	for (i = 0; i < m->n_warm; i++)
 	{
-		Touch(i);
-		accum.cell[i].acc = row[i];
+		TouchIn(a, i);
+		a->cell[i].acc = row[i];
 	}
 	if (own)
 		pfree(own);
