@@ -665,9 +665,12 @@ BuildProbes(const RecModel *m, const RecDataset *ds, const RecSplit *split, Prob
 	return n_probes;
 }
 
-/* Count the items of category c in the top PROBE_LIST of a history (its items excluded) */
+/*
+ * Count the items of category c in the top PROBE_LIST of a history (its items
+ * excluded); row is its row of a block (RecBlockRow), or NULL
+ */
 static int
-CategoryInList(const RecModel *m, const RecHistory *h, int32 c)
+CategoryInList(const RecModel *m, const RecHistory *h, const float *row, int32 c)
 {
 	RecScores	s;
 	RecScored	best[PROBE_LIST];
@@ -677,7 +680,7 @@ CategoryInList(const RecModel *m, const RecHistory *h, int32 c)
 	int			count = 0;
 	int			i;
 
-	RecScoreHistory(m, h, NULL, NULL, &s, NULL);
+	RecScoreHistory(m, h, row, NULL, &s, NULL);
 	for (i = 0; i < h->n; i++)
 		if (h->items[i] >= 0)
 			RecExclude(h->items[i]);
@@ -688,11 +691,33 @@ CategoryInList(const RecModel *m, const RecHistory *h, int32 c)
 }
 
 /*
+ * Score the probes' histories, before and after, as one block (RecScoreBlock)
+ * under the serving values set now: what a block scores does not depend on
+ * the session weight, so ProbeGain serves every weight from these rows.
+ */
+static void
+ScoreProbes(const RecModel *m, const Probe *probes, int n_probes, RecBlock *rows)
+{
+	RecHistory *hs = palloc(sizeof(RecHistory) * Max(2 * n_probes, 1));
+	int			i;
+
+	for (i = 0; i < n_probes; i++)
+	{
+		hs[2 * i] = probes[i].before;
+		hs[2 * i + 1] = probes[i].after;
+	}
+	RecScoreBlock(m, hs, 2 * n_probes, rows);
+	pfree(hs);
+}
+
+/*
  * Return the mean gain, over the probes, in items of the new interest in
- * the top PROBE_LIST once its events are logged, serving with q.
+ * the top PROBE_LIST once its events are logged, serving with q, which
+ * differs from the values the probes' rows were scored with (ScoreProbes)
+ * in its session weight alone.
  */
 static double
-ProbeGain(RecModel *m, const RecParams *q, const Probe *probes, int n_probes)
+ProbeGain(RecModel *m, const RecParams *q, const Probe *probes, int n_probes, const RecBlock *rows)
 {
 	double		gain = 0;
 	int			i;
@@ -701,8 +726,8 @@ ProbeGain(RecModel *m, const RecParams *q, const Probe *probes, int n_probes)
 	for (i = 0; i < n_probes; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		gain += CategoryInList(m, &probes[i].after, probes[i].category) -
-			CategoryInList(m, &probes[i].before, probes[i].category);
+		gain += CategoryInList(m, &probes[i].after, RecBlockRow(rows, 2 * i + 1), probes[i].category) -
+			CategoryInList(m, &probes[i].before, RecBlockRow(rows, 2 * i), probes[i].category);
 	}
 	return n_probes > 0 ? gain / n_probes : 0;
 }
@@ -984,8 +1009,11 @@ Tune(const RecDataset *ds, RecParams *p)
 		 * the best's lists under every weight, so only the others are scored
 		 * (the means are those of whole passes).
 		 */
+		RecBlock	probe_rows;
+
 		q = *p;
 		SetServe(m, &q);
+		ScoreProbes(m, probes, n_probes, &probe_rows);
 		for (j = 0; j < (sp.sessions ? 2 : 1) && p->session_weight == 0; j++)
 		{
 			const RecSplit *split = j == 0 ? &sp.time : &sp.session;
@@ -1006,7 +1034,7 @@ Tune(const RecDataset *ds, RecParams *p)
 			double		gain;
 
 			q.session_weight = sessions[i];
-			gain = ProbeGain(m, &q, probes, n_probes);
+			gain = ProbeGain(m, &q, probes, n_probes, &probe_rows);
 			elog(DEBUG1, "tuning (at %.3f s): session %g: new interest +%.2f in the top %d (%d probes)",
 				 (double) (GetCurrentTimestamp() - GetCurrentStatementStartTimestamp()) / USECS_PER_SEC,
 				 q.session_weight, gain, PROBE_LIST, n_probes);
@@ -1028,6 +1056,7 @@ Tune(const RecDataset *ds, RecParams *p)
 			best_score = score;
 			chosen_ndcg = ndcg10;
 		}
+		RecBlockFree(&probe_rows);
 		if (best_gain >= 0 && best_score < 0)
 			best_score = Score(m, &sp, &chosen, &chosen_ndcg);	/* none responsive */
 		sp.differ[0] = sp.differ[1] = NULL;
