@@ -68,11 +68,56 @@ RecGram(const RecDataset *ds)
 	return g;
 }
 
-/* Return the EASE weights for a Gram matrix and lambda; gram is left unchanged */
-float *
-RecEaseSolve(const float *gram, int n, double lambda)
+/* Start an empty pool of n x n matrices */
+void
+RecMatrixPoolInit(RecMatrixPool *pool, int n)
 {
-	float	   *b = palloc_extended(sizeof(float) * (Size) n * n + 1, MCXT_ALLOC_HUGE);
+	memset(pool, 0, sizeof(RecMatrixPool));
+	pool->n = n;
+}
+
+/* Return an n x n matrix, zeroed if asked: one the pool keeps, or a new one */
+float *
+RecMatrixTake(RecMatrixPool *pool, int n, bool zero)
+{
+	Size		bytes = sizeof(float) * (Size) n * n + 1;
+	float	   *a;
+
+	if (pool == NULL || pool->n_free == 0)
+		return palloc_extended(bytes, MCXT_ALLOC_HUGE | (zero ? MCXT_ALLOC_ZERO : 0));
+	Assert(pool->n == n);
+	a = pool->free[--pool->n_free];
+	if (zero)
+		memset(a, 0, bytes);
+	return a;
+}
+
+/* Give back a matrix of RecMatrixTake: the pool keeps it if it has room, else it is freed */
+void
+RecMatrixGive(RecMatrixPool *pool, float *a)
+{
+	if (pool != NULL && pool->n_free < REC_POOL_MATRICES)
+		pool->free[pool->n_free++] = a;
+	else
+		pfree(a);
+}
+
+/* Free the matrices a pool keeps */
+void
+RecMatrixPoolFree(RecMatrixPool *pool)
+{
+	while (pool->n_free > 0)
+		pfree(pool->free[--pool->n_free]);
+}
+
+/*
+ * Return the EASE weights for a Gram matrix and lambda, in a matrix of the
+ * pool (RecMatrixTake); gram is left unchanged
+ */
+float *
+RecEaseSolve(const float *gram, int n, double lambda, RecMatrixPool *pool)
+{
+	float	   *b = RecMatrixTake(pool, n, false);
 	float	   *inv_diag = palloc(sizeof(float) * Max(n, 1));
 	int			i,
 				j;

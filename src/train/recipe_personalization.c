@@ -172,6 +172,7 @@ typedef struct Fit
 	RecSparseCache trans_cache; /* the transitions' systems, for stats_decay */
 	Weights		current[2];		/* what the model holds, by WEIGHTS_* (keys only) */
 	Weights		kept[2];		/* set aside, as current */
+	RecMatrixPool pool;			/* dense: the n_warm x n_warm matrices freed, for the next */
 } Fit;
 
 #define WEIGHTS_EASE 0
@@ -229,12 +230,12 @@ TakeWeights(RecModel *m, int which, Weights *w)
 	PutWeights(m, which, &none);
 }
 
-/* Free the matrix in w */
+/* Free the matrix in w, a dense one into the fit's pool */
 static void
-FreeWeights(Weights *w)
+FreeWeights(Fit *f, Weights *w)
 {
 	if (w->dense)
-		pfree(w->dense);
+		RecMatrixGive(&f->pool, w->dense);
 	if (w->off)
 	{
 		pfree(w->off);
@@ -271,11 +272,11 @@ SwitchWeights(Fit *f, RecModel *m, int which, double lambda, double decay,
 	}
 	if (old.set && old.lambda == keep_lambda && old.decay == keep_decay)
 	{
-		FreeWeights(kept);
+		FreeWeights(f, kept);
 		*kept = old;
 	}
 	else
-		FreeWeights(&old);
+		FreeWeights(f, &old);
 	cur->set = have;
 	cur->lambda = lambda;
 	cur->decay = decay;
@@ -290,6 +291,7 @@ FitStart(Fit *f, const RecDataset *ds, int neighbors, bool keep_systems)
 	f->ds = ds;
 	f->neighbors = neighbors;
 	f->keep_systems = keep_systems;
+	RecMatrixPoolInit(&f->pool, ds->n_warm);
 	if (neighbors == 0)
 		f->gram = RecGram(ds);
 	else
@@ -320,7 +322,7 @@ FitEase(Fit *f, RecModel *m, double lambda, double keep_lambda)
 	if (SwitchWeights(f, m, WEIGHTS_EASE, lambda, 0, keep_lambda, 0))
 		return;
 	if (f->neighbors == 0)
-		m->dense = RecEaseSolve(f->gram, f->ds->n_warm, lambda);
+		m->dense = RecEaseSolve(f->gram, f->ds->n_warm, lambda, &f->pool);
 	else
 		RecSparseEaseInto(m, &f->g, f->neighbors, lambda, f->keep_systems ? &f->ease_cache : NULL);
 	f->current[WEIGHTS_EASE].set = true;
@@ -341,8 +343,8 @@ FreeTransitionStats(Fit *f)
 {
 	if (f->have_stats && f->neighbors == 0)
 	{
-		pfree(f->txx);
-		pfree(f->txy);
+		RecMatrixGive(&f->pool, f->txx);
+		RecMatrixGive(&f->pool, f->txy);
 	}
 	else if (f->have_stats)
 	{
@@ -372,7 +374,7 @@ FitTransitions(Fit *f, RecModel *m, double decay, int window, double lambda,
 	{
 		FreeTransitionStats(f);
 		if (f->neighbors == 0)
-			RecTransitionStats(f->ds, decay, window, &f->txx, &f->txy);
+			RecTransitionStats(f->ds, decay, window, &f->txx, &f->txy, &f->pool);
 		else
 			RecSparseTransitionStats(f->ds, decay, window, HALF_NEIGHBORS(f->neighbors), &f->xx, &f->xy);
 		f->have_stats = true;
@@ -380,7 +382,7 @@ FitTransitions(Fit *f, RecModel *m, double decay, int window, double lambda,
 	}
 	if (f->neighbors == 0)
 	{
-		m->trans = RecTransitionSolveStats(f->txx, f->txy, f->ds->n_warm, lambda);
+		m->trans = RecTransitionSolveStats(f->txx, f->txy, f->ds->n_warm, lambda, &f->pool);
 		m->n_trans = f->ds->n_warm;
 	}
 	else
@@ -399,8 +401,9 @@ FitEnd(Fit *f)
 		RecFreeSparseRows(&f->g);
 	FreeTransitionStats(f);
 	RecFreeSparseCache(&f->ease_cache);
-	FreeWeights(&f->kept[WEIGHTS_EASE]);
-	FreeWeights(&f->kept[WEIGHTS_TRANSITIONS]);
+	FreeWeights(f, &f->kept[WEIGHTS_EASE]);
+	FreeWeights(f, &f->kept[WEIGHTS_TRANSITIONS]);
+	RecMatrixPoolFree(&f->pool);
 }
 
 /*

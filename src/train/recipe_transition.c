@@ -22,10 +22,12 @@
 
 /*
  * Sum the transition statistics of a dataset: *xx = X'X and *xy = X'Y,
- * dense n_warm x n_warm, row i of X'Y the targets that follow item i.
+ * dense n_warm x n_warm matrices of the pool (RecMatrixTake), row i of X'Y
+ * the targets that follow item i.
  */
 void
-RecTransitionStats(const RecDataset *ds, double decay, int window, float **xx_out, float **xy_out)
+RecTransitionStats(const RecDataset *ds, double decay, int window, float **xx_out, float **xy_out,
+				   RecMatrixPool *pool)
 {
 	int			n = ds->n_warm;
 	float	   *xx;
@@ -35,8 +37,8 @@ RecTransitionStats(const RecDataset *ds, double decay, int window, float **xx_ou
 	int			i;
 
 	RecCheckMemory((double) n * n * sizeof(float) * 3, "the dense item transition model");
-	xx = palloc_extended(sizeof(float) * (Size) n * n + 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	xy = palloc_extended(sizeof(float) * (Size) n * n + 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	xx = RecMatrixTake(pool, n, true);
+	xy = RecMatrixTake(pool, n, true);
 	for (i = 0; i < window; i++)
 		w[i] = (i == 0) ? 1.0f : w[i - 1] * (float) decay;
 
@@ -74,18 +76,18 @@ RecTransitionStats(const RecDataset *ds, double decay, int window, float **xx_ou
  * Return the transition weights T = (X'X + lambda I)^-1 X'Y [n x n] from
  * the statistics, which are left as they are: one Cholesky factorisation and
  * its solve with the n columns of X'Y, fewer operations than the inverse
- * and a product.
+ * and a product.  T and the solve's scratch are matrices of the pool.
  */
 float *
-RecTransitionSolveStats(const float *xx, const float *xy, int n, double lambda)
+RecTransitionSolveStats(const float *xx, const float *xy, int n, double lambda, RecMatrixPool *pool)
 {
 	float	   *a;
 	float	   *t;
 	int			i;
 
 	RecCheckMemory((double) n * n * sizeof(float) * 2, "the dense item transition model");
-	a = palloc_extended(sizeof(float) * (Size) n * n + 1, MCXT_ALLOC_HUGE);
-	t = palloc_extended(sizeof(float) * (Size) n * n + 1, MCXT_ALLOC_HUGE);
+	a = RecMatrixTake(pool, n, false);
+	t = RecMatrixTake(pool, n, false);
 	memcpy(a, xx, sizeof(float) * (Size) n * n);
 	for (i = 0; i < n; i++)
 		a[(Size) i * n + i] += (float) lambda;
@@ -99,7 +101,7 @@ RecTransitionSolveStats(const float *xx, const float *xy, int n, double lambda)
 	CHECK_FOR_INTERRUPTS();
 	/* T's columns back into rows, through a */
 	RecTranspose(t, a, n);
-	pfree(t);
+	RecMatrixGive(pool, t);
 	return a;
 }
 
@@ -111,8 +113,8 @@ RecTransitionSolve(const RecDataset *ds, double decay, int window, double lambda
 	float	   *xy;
 	float	   *t;
 
-	RecTransitionStats(ds, decay, window, &xx, &xy);
-	t = RecTransitionSolveStats(xx, xy, ds->n_warm, lambda);
+	RecTransitionStats(ds, decay, window, &xx, &xy, NULL);
+	t = RecTransitionSolveStats(xx, xy, ds->n_warm, lambda, NULL);
 	pfree(xx);
 	pfree(xy);
 	return t;
