@@ -657,11 +657,32 @@ SumDenseRows(const RecModel *m, const RecHistory *h, const float *row,
 		RecDenseRows(m, h, 1, own, ex);
 		row = own;
 	}
-	for (i = 0; i < m->n_warm; i++)
+	if (a->n_touched == 0)
 	{
-		TouchIn(a, i);
-		a->cell[i].acc = row[i];
+		/*
+		 * the first to touch in this call, as usual: every item is TouchIn's
+		 * first touch, in index order, written here in loops that vectorise
+		 * (a held-out user's list is mostly this copy on a small catalogue)
+		 */
+		Cell	   *pg_restrict cells = a->cell;
+		int32	   *pg_restrict touched = a->touched;
+		uint32		gen = a->touch_gen;
+
+		for (i = 0; i < m->n_warm; i++)
+		{
+			cells[i].stamp = gen;
+			cells[i].acc = row[i];
+			touched[i] = i;
+		}
+		memset(a->tacc_of, 0, sizeof(float) * m->n_warm);
+		a->n_touched = m->n_warm;
 	}
+	else
+		for (i = 0; i < m->n_warm; i++)
+		{
+			TouchIn(a, i);
+			a->cell[i].acc = row[i];
+		}
 	if (own)
 		pfree(own);
 }
@@ -1279,6 +1300,7 @@ RecListTopK(const RecScores *s, const int32 *include, int n_include, int k,
 		const uint32 *excl = accum.excl_stamp;
 		uint32		eg = accum.excl_gen;
 		bool		all_touched = (cand == s->touched);
+		float		worst = -INFINITY;	/* the worst kept, once k are */
 
 		for (i = 0; i < n_cand; i++)
 		{
@@ -1290,10 +1312,14 @@ RecListTopK(const RecScores *s, const int32 *include, int n_include, int k,
 			 * tested first, as it is rarely false, where v > 0 is a coin
 			 * toss on a dense model's scores
 			 */
-			if (found == k && v < out[0].score)
+			if (v < worst)
 				continue;
 			if (v > 0 && excl[item] != eg)
+			{
 				RecTopKOffer(out, &found, k, item, v);
+				if (found == k)
+					worst = out[0].score;
+			}
 		}
 		RecTopKFinish(out, found);
 	}
