@@ -155,6 +155,7 @@ typedef struct EvalBlock
 	const RecHistory *hs;		/* the histories of the users scored */
 	const int  *slot;			/* [block] each user's history in hs, or -1: not scored */
 	const RecBlock *block;		/* their rows (RecScoreBlock) */
+	int			depth;			/* the length of each list: REC_HOLDOUT_K, or 10 for NDCG@10 alone */
 	int64	   *truth;			/* per worker: [max_truth] */
 	int64		max_truth;		/* the most truth events of a user */
 	RecListMetrics *one;		/* [block] each scored user's metrics */
@@ -200,7 +201,7 @@ EvalUsers(void *arg, int first, int last, int worker)
 		RecScoreHistory(m, &e->hs[k], RecBlockRow(e->block, k), NULL, &s, NULL);
 		for (ev = from; ev < from + e->split->input_len[u]; ev++)
 			RecExclude(ds->ev_item[ev]);
-		found = RecListTopK(&s, NULL, 0, REC_HOLDOUT_K, best, &fill_start, &fill_end);
+		found = RecListTopK(&s, NULL, 0, e->depth, best, &fill_start, &fill_end);
 		for (i = 0; i < found; i++)
 		{
 			rec_ids[i] = m->item_ids[best[i].idx];
@@ -209,19 +210,30 @@ EvalUsers(void *arg, int first, int last, int worker)
 		e->n_listed[b] = found;
 		for (ev = from + e->split->input_len[u]; ev < from + len; ev++)
 			truth[n_truth++] = ds->item_ids[ds->ev_item[ev]];
-		RecScoreList(rec_ids, found, truth, n_truth, &e->one[b]);
+		if (e->depth == REC_HOLDOUT_K)
+			RecScoreList(rec_ids, found, truth, n_truth, &e->one[b]);
+		else
+		{
+			RecRelevantSet rel;
+
+			RecRelevantSetInit(&rel, truth, n_truth);
+			memset(&e->one[b], 0, sizeof(RecListMetrics));
+			e->one[b].ndcg10 = RecNdcgAtK(rec_ids, found, &rel, 10);
+			RecRelevantSetFree(&rel);
+		}
 	}
 	RecAccumulatorLeave(worker);
 }
 
 /*
- * RecEvaluateSplit, with each evaluated user's NDCG@10 into user_ndcg10[k]
- * (k: its place in the split) if not NULL.  With only (and user_ndcg10),
- * only the users k with only[k] are scored: the others' NDCG@10 is taken
- * from user_ndcg10 as it is, and mean gets the NDCG@10 alone, summed over
- * every user in the same order as a whole pass, so equal to a whole pass's
- * when the others' lists are the same as when their NDCG@10 was kept; the
- * coverage is the scored users'.  The users of a block are scored on BLAS's
+ * RecEvaluateSplit, or with user_ndcg10 (tuning), each evaluated user's
+ * NDCG@10 into user_ndcg10[k] (k: its place in the split) and mean's
+ * NDCG@10 alone, from lists of 10 (the first 10 of REC_HOLDOUT_K: the same
+ * NDCG@10).  With only (and user_ndcg10), only the users k with only[k] are
+ * scored: the others' NDCG@10 is taken from user_ndcg10 as it is, and
+ * summed with the scored users' in the same order as a whole pass, so the
+ * mean equals a whole pass's when the others' lists are the same as when
+ * their NDCG@10 was kept; the coverage is the scored users'.  The users of a block are scored on BLAS's
  * threads (rec.threads while training), each on its own accumulator, and
  * their metrics summed in the split's order, so the means do not depend on
  * the thread count.
@@ -284,6 +296,7 @@ RecEvaluateSplitUsers(const RecModel *m, const RecDataset *ds, const RecSplit *s
 		e.hs = hs;
 		e.slot = slot;
 		e.block = &block;
+		e.depth = user_ndcg10 ? 10 : REC_HOLDOUT_K;
 		e.truth = truth;
 		e.max_truth = max_truth;
 		e.one = one;
