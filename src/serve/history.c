@@ -37,6 +37,7 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/params.h"
+#include "storage/bufmgr.h"
 #include "executor/tuptable.h"
 #include "utils/acl.h"
 #include "lib/stringinfo.h"
@@ -536,15 +537,31 @@ CompareInt32(const void *a, const void *b)
 }
 
 /*
+ * True if rec.impression has no page, so no row (one inserted, even in a
+ * transaction not committed yet, extends the relation): a server that logs
+ * no impressions then pays for no query.
+ */
+static bool
+ImpressionsEmpty(Oid impression)
+{
+	Relation	rel = table_open(impression, AccessShareLock);
+	bool		empty = rel->rd_rel->relkind == RELKIND_RELATION &&
+		RelationGetNumberOfBlocks(rel) == 0;
+
+	table_close(rel, NoLock);
+	return empty;
+}
+
+/*
  * Read what the user was shown in this campaign (the newest SHOWN_LISTS
  * lists logged under its name by rec.log_impression or rec.log_event's
  * impression, through the index on (campaign, user_id, ts)) and count, for
  * each item the model knows, the lists that showed it after the user's last
  * event on it in h (an item the user acted on since is not demoted).
  * Nothing is read when the model's impression_decay turns the demotion off
- * (0 or 1), or when the role serving may not read rec.impression (a serving
+ * (0 or 1), when the role serving may not read rec.impression (a serving
  * role granted only what recommend() needed before keeps working, without
- * the demotion).
+ * the demotion), or when no impression was ever logged (ImpressionsEmpty).
  */
 void
 RecReadShown(const char *campaign, const RecKey *user, const RecModel *m, const RecHistory *h,
@@ -571,7 +588,8 @@ RecReadShown(const char *campaign, const RecKey *user, const RecModel *m, const 
 		return;
 	impression = RangeVarGetRelid(makeRangeVar("rec", "impression", -1), NoLock, true);
 	if (!OidIsValid(impression) ||
-		pg_class_aclcheck(impression, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		pg_class_aclcheck(impression, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+		ImpressionsEmpty(impression))
 		return;
 	args[0] = CStringGetTextDatum(campaign);
 	args[1] = Int64GetDatum(user->id);
