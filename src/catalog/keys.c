@@ -225,6 +225,21 @@ RecUserDatum(int64 id, const char *text, int len, Oid restype)
 	return CStringGetTextDatum(psprintf(INT64_FORMAT, id));
 }
 
+/*
+ * Start the materialized result of a set-returning call, its columns those
+ * the caller expects when it says (a call in FROM or a select list does):
+ * taking that descriptor costs nothing, where building it from the
+ * function's OUT parameters is a catalogue walk on every call.
+ */
+void
+RecInitResultSet(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, rsinfo != NULL && IsA(rsinfo, ReturnSetInfo) &&
+						rsinfo->expectedDesc != NULL ? MAT_SRF_USE_EXPECTED_DESC : 0);
+}
+
 /* Return the type of a result column of a materialized set-returning call */
 Oid
 RecResultColumnType(FunctionCallInfo fcinfo, int attno)

@@ -40,6 +40,7 @@ extern void RecKeyListAdd(RecKeyList *keys, const char *key, int len);
 extern void RecUserKey(const RecBinding *b, Datum value, Oid argtype, RecKey *key);
 extern void RecItemKey(const RecBinding *b, Datum value, Oid argtype, RecKey *key);
 extern Datum RecUserDatum(int64 id, const char *text, int len, Oid restype);
+extern void RecInitResultSet(FunctionCallInfo fcinfo);
 extern Oid	RecResultColumnType(FunctionCallInfo fcinfo, int attno);
 extern void RecResolveCampaignForKey(const char *name, Datum user, Oid argtype,
 									 RecCampaignTarget *target, RecKey *key);

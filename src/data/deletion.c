@@ -152,7 +152,7 @@ rec_delete_users(PG_FUNCTION_ARGS)
 	RecRequirePrimary("delete users",
 					  "Delete users on the primary server; this standby follows once the deletion is replayed.");
 
-	InitMaterializedSRF(fcinfo, 0);
+	RecInitResultSet(fcinfo);
 	SPI_connect();
 	RecLookupDatasetGroup(group, &b);
 

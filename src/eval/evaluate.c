@@ -442,7 +442,7 @@ rec_holdout_recommend(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(5))
 		ts_expr = HoldoutTimeExpr(relid, relname, text_to_cstring(PG_GETARG_TEXT_PP(5)));
 
-	InitMaterializedSRF(fcinfo, 0);
+	RecInitResultSet(fcinfo);
 	as_text = (RecResultColumnType(fcinfo, 0) == TEXTOID);
 	SPI_connect();
 	RecResolveCampaign(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)), &target);

@@ -150,7 +150,7 @@ rec_batch_recommend(PG_FUNCTION_ARGS)
 	RecCheckK(k);
 	RecCheckPromotionArgs(fcinfo, 6);
 	context = PG_NARGS() <= 9 || PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9);
-	InitMaterializedSRF(fcinfo, 0);
+	RecInitResultSet(fcinfo);
 	user_type = RecResultColumnType(fcinfo, 0);
 	item_type = RecResultColumnType(fcinfo, 2);
 	if (!PG_ARGISNULL(2))

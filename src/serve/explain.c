@@ -88,7 +88,7 @@ rec_explain(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be null", PG_ARGISNULL(0) ? "user_id" : "item_id")));
 
-	InitMaterializedSRF(fcinfo, 0);
+	RecInitResultSet(fcinfo);
 	item_type = RecResultColumnType(fcinfo, 0);
 	SPI_connect();
 	RecResolveCampaignForKey(PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)),

@@ -212,7 +212,7 @@ rec_recommend(PG_FUNCTION_ARGS)
 	RecCheckK(k);
 	RecCheckPromotionArgs(fcinfo, 8);
 
-	InitMaterializedSRF(fcinfo, 0);
+	RecInitResultSet(fcinfo);
 	item_type = RecResultColumnType(fcinfo, 0);
 	SPI_connect();
 	m = OpenCampaignForUser(fcinfo, 5, &target, &user, 0);
@@ -355,7 +355,7 @@ rec_similar_items(PG_FUNCTION_ARGS)
 	k = PG_GETARG_INT32(1);
 	RecCheckK(k);
 
-	InitMaterializedSRF(fcinfo, 0);
+	RecInitResultSet(fcinfo);
 	item_type = RecResultColumnType(fcinfo, 0);
 	SPI_connect();
 	m = OpenCampaign(fcinfo, 3, &target);
@@ -546,7 +546,7 @@ rec_rank(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("items must hold at most %d ids", REC_MAX_CANDIDATES)));
 
-	InitMaterializedSRF(fcinfo, 0);
+	RecInitResultSet(fcinfo);
 	item_type = RecResultColumnType(fcinfo, 0);
 	SPI_connect();
 	m = OpenCampaignForUser(fcinfo, 2, &target, &user, 0);

@@ -428,7 +428,7 @@ rec_users_for_item(PG_FUNCTION_ARGS)
 	int32		k;
 
 	k = SegmentArgs(fcinfo, "item_id");
-	InitMaterializedSRF(fcinfo, 0);
+	RecInitResultSet(fcinfo);
 	SPI_connect();
 	m = OpenSolution(OptionalText(fcinfo, 2), ITEM_RECIPE, "users_for_item", &target);
 	CheckUserOutput(&target.binding, RecResultColumnType(fcinfo, 0), "rec.users_for_item(text, ...)");
@@ -466,7 +466,7 @@ rec_users_for_attributes(PG_FUNCTION_ARGS)
 	uint64		r;
 
 	k = SegmentArgs(fcinfo, "attributes");
-	InitMaterializedSRF(fcinfo, 0);
+	RecInitResultSet(fcinfo);
 	SPI_connect();
 	m = OpenSolution(OptionalText(fcinfo, 2), ATTRIBUTE_RECIPE, "users_for_attributes", &target);
 	CheckUserOutput(&target.binding, RecResultColumnType(fcinfo, 0), "rec.users_for_attributes_text()");

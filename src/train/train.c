@@ -916,7 +916,7 @@ rec_recipes(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int			i;
 
-	InitMaterializedSRF(fcinfo, 0);
+	RecInitResultSet(fcinfo);
 	for (i = 0; i < (int) lengthof(recipes); i++)
 	{
 		Datum		values[3];
@@ -967,7 +967,7 @@ rec_recipe_parameters(PG_FUNCTION_ARGS)
 	int			i;
 	int			s;
 
-	InitMaterializedSRF(fcinfo, 0);
+	RecInitResultSet(fcinfo);
 	for (i = 0; i < (int) lengthof(recipes); i++)
 	{
 		const RecRecipe *r = &recipes[i];
