@@ -1400,12 +1400,14 @@ RecListTopK(const RecScores *s, const int32 *include, int n_include, int k,
 /*
  * Set (or add, if add) weight times entries [from, to) of a sparse matrix
  * (idx, val) into the contributions of the marked items (marks[item] ==
- * gen, at their rows row[item]): ExplainSparseRows' inner loop, one load
- * and test per entry, through restrict locals (see AddRow).
+ * gen, at their rows row[item]), listing each row reached in hit[(*n_hit)++]
+ * (a row reached twice is listed twice): ExplainSparseRows' inner loop, one
+ * load and test per entry, through restrict locals (see AddRow).
  */
 static pg_attribute_always_inline void
 ContributeEntry(int32 item, float v, float weight, const uint32 *pg_restrict marks, uint32 gen,
-				const int32 *pg_restrict row, float *pg_restrict contrib, bool add)
+				const int32 *pg_restrict row, float *pg_restrict contrib, int *pg_restrict hit,
+				int *n_hit, bool add)
 {
 	if (likely(marks[item] != gen))	/* most entries are not of a listed item */
 		return;
@@ -1413,28 +1415,32 @@ ContributeEntry(int32 item, float v, float weight, const uint32 *pg_restrict mar
 		contrib[row[item]] += weight * v;
 	else
 		contrib[row[item]] = weight * v;
+	hit[(*n_hit)++] = row[item];
 }
 
 static pg_attribute_always_inline void
 ContributeRow(const int32 *pg_restrict idx, const float *pg_restrict val, int32 from, int32 to,
 			  float weight, const uint32 *pg_restrict marks, uint32 gen,
-			  const int32 *pg_restrict row, float *pg_restrict contrib, bool add)
+			  const int32 *pg_restrict row, float *pg_restrict contrib, int *pg_restrict hit,
+			  int *n_hit, bool add)
 {
 	const int32 *ip = idx + from;
 	const float *vp = val + from;
 	int32		turns = (to - from) / 4;
 	int32		rest = (to - from) % 4;
+	int			nh = *n_hit;
 
 	/* unrolled as AddRow is: four entries a turn */
 	for (; turns > 0; turns--, ip += 4, vp += 4)
 	{
-		ContributeEntry(ip[0], vp[0], weight, marks, gen, row, contrib, add);
-		ContributeEntry(ip[1], vp[1], weight, marks, gen, row, contrib, add);
-		ContributeEntry(ip[2], vp[2], weight, marks, gen, row, contrib, add);
-		ContributeEntry(ip[3], vp[3], weight, marks, gen, row, contrib, add);
+		ContributeEntry(ip[0], vp[0], weight, marks, gen, row, contrib, hit, &nh, add);
+		ContributeEntry(ip[1], vp[1], weight, marks, gen, row, contrib, hit, &nh, add);
+		ContributeEntry(ip[2], vp[2], weight, marks, gen, row, contrib, hit, &nh, add);
+		ContributeEntry(ip[3], vp[3], weight, marks, gen, row, contrib, hit, &nh, add);
 	}
 	for (; rest > 0; rest--, ip++, vp++)
-		ContributeEntry(ip[0], vp[0], weight, marks, gen, row, contrib, add);
+		ContributeEntry(ip[0], vp[0], weight, marks, gen, row, contrib, hit, &nh, add);
+	*n_hit = nh;
 }
 
 /*
@@ -1458,6 +1464,7 @@ ExplainSparseRows(const RecExplainer *ex, const RecScored *rows, const int *expl
 	uint32		gen;
 	float	   *contrib;
 	float	   *best;
+	int		   *hit;			/* the rows an event reached: an item is in a row at most once */
 	int			n_rows = 0;
 	int			i;
 	int			r;
@@ -1467,6 +1474,7 @@ ExplainSparseRows(const RecExplainer *ex, const RecScored *rows, const int *expl
 		n_rows = Max(n_rows, explained[k] + 1);
 	best = palloc0(sizeof(float) * Max(n_rows, 1));
 	contrib = palloc0(sizeof(float) * Max(n_rows, 1));
+	hit = palloc(sizeof(int) * 2 * Max(n, 1));
 	NextGeneration(&accum.mark_gen, accum.mark_stamp);
 	gen = accum.mark_gen;
 	for (k = 0; k < n; k++)
@@ -1478,19 +1486,21 @@ ExplainSparseRows(const RecExplainer *ex, const RecScored *rows, const int *expl
 	for (i = 0; i < h->n; i++)
 	{
 		int32		from = h->items[i];
+		int			n_hit = 0;
 
 		if (from < 0 || from >= m->n_warm)
 			continue;
 		ContributeRow(m->nb_idx, m->nb_sim, m->nb_off[from], m->nb_off[from + 1],
-					  ex->scale * ex->w[i], marks, gen, row, contrib, false);
+					  ex->scale * ex->w[i], marks, gen, row, contrib, hit, &n_hit, false);
 		if (m->n_trans && from < m->n_trans && ex->tw[i] != 0)
 			ContributeRow(m->tr_idx, m->tr_val, m->tr_off[from], m->tr_off[from + 1],
-						  ex->trans_scale * ex->tw[i], marks, gen, row, contrib, true);
-		for (k = 0; k < n; k++)
+						  ex->trans_scale * ex->tw[i], marks, gen, row, contrib, hit, &n_hit, true);
+		/* the rows the event reached (a row it did not reach gets 0, no gain) */
+		for (k = 0; k < n_hit; k++)
 		{
 			float		v;
 
-			r = explained[k];
+			r = hit[k];
 			v = contrib[r] * ex->norm;
 			if (v > best[r])
 			{
@@ -1500,6 +1510,7 @@ ExplainSparseRows(const RecExplainer *ex, const RecScored *rows, const int *expl
 			contrib[r] = 0;
 		}
 	}
+	pfree(hit);
 	pfree(contrib);
 	pfree(best);
 }
