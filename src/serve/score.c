@@ -33,9 +33,10 @@
 										 * time (EaseTiles): within a core's L2 cache */
 #define EASE_TILE_STEP 64		/* a tile's width is a multiple of the columns
 								 * RecAxpyRows keeps in registers */
-#define AXPY_ONE_THREAD_MAX 10000	/* OpenBLAS runs a saxpy of at most this many floats on
-									 * the calling thread, so several threads may run them
-									 * at once; a longer one uses its own threads */
+#define AXPY_ONE_THREAD_MAX 10000	/* OpenBLAS runs a saxpy (RecAxpyRows on a CPU without
+									 * FMA) of at most this many floats on the calling
+									 * thread, so several threads may run them at once; a
+									 * longer one uses its own threads */
 
 /*
  * Weigh each event of a history by recency: the j-th newest event weighs
@@ -195,8 +196,9 @@ GemmWorth(const RecModel *m, const RecHistory *hs, int nh)
 
 /*
  * Return the threads that sum the dense rows of a block of nh histories
- * (DenseRowsRange): as many as BLAS has now (rec.threads while training,
- * one while serving), each with DENSE_ROWS_PER_WORKER histories at least.
+ * (EaseTiles, DenseRowsRange): as many as BLAS has now (rec.threads while
+ * training, one while serving), each with DENSE_ROWS_PER_WORKER histories
+ * at least.
  */
 static int
 DenseRowsWorkers(const RecModel *m, int nh)

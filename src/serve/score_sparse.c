@@ -661,8 +661,9 @@ SumDenseRows(const RecModel *m, const RecHistory *h, const float *row,
 	{
 		/*
 		 * the first to touch in this call, as usual: every item is TouchIn's
-		 * first touch, in index order, written here in loops that vectorise
-		 * (a held-out user's list is mostly this copy on a small catalogue)
+		 * first touch, in index order, written here without its test per
+		 * item (a held-out user's list is mostly this copy on a small
+		 * catalogue)
 		 */
 		Cell	   *pg_restrict cells = a->cell;
 		int32	   *pg_restrict touched = a->touched;
