@@ -233,10 +233,10 @@ EvalUsers(void *arg, int first, int last, int worker)
  * scored: the others' NDCG@10 is taken from user_ndcg10 as it is, and
  * summed with the scored users' in the same order as a whole pass, so the
  * mean equals a whole pass's when the others' lists are the same as when
- * their NDCG@10 was kept; the coverage is the scored users'.  The users of a block are scored on BLAS's
- * threads (rec.threads while training), each on its own accumulator, and
- * their metrics summed in the split's order, so the means do not depend on
- * the thread count.
+ * their NDCG@10 was kept; the coverage is the scored users'.  The users of
+ * a block are scored on BLAS's threads (rec.threads while training), each
+ * on its own accumulator, and their metrics summed in the split's order, so
+ * the means do not depend on the thread count.
  */
 double
 RecEvaluateSplitUsers(const RecModel *m, const RecDataset *ds, const RecSplit *split,
