@@ -9,7 +9,8 @@
  * the largest catalogue served and never cleared, so that a touch is one
  * small access; a cell belongs to the current call when its stamp is the
  * current generation.  The touched items are listed as they
- * are first touched.  Only the inner loop over a model's rows depends on its
+ * are first touched (or, when a sparse walk is longer than the catalogue,
+ * summed without stamps and listed by one pass: SumRowsFlat).  Only the inner loop over a model's rows depends on its
  * kind (RecServeKind): a model whose rows are sparse (sims, sparse EASE,
  * sparse transitions) touches the neighbours of the history's items, so that
  * serving costs history x neighbours, not the catalogue; a dense model
@@ -92,6 +93,7 @@ typedef struct Accumulator
 	uint32	   *excl_stamp;		/* == excl_gen: excluded from the current list */
 	uint32	   *shown_stamp;	/* == touch_gen: moved down for its impressions in this call */
 	float	   *tacc_of;		/* a touched item's transition part, until combined */
+	float	   *flat;			/* all 0 between calls: a walk's scores by item (SumRowsFlat) */
 	int32	   *row_of;			/* an explained item's list row (valid while mark_stamp is mark_gen) */
 	uint32		excl_gen;
 	bool	   *lifted_flag;	/* true for the session term's lifted items */
@@ -126,6 +128,7 @@ FreeAccumulator(Accumulator *a)
 		pfree(a->excl_stamp);
 		pfree(a->shown_stamp);
 		pfree(a->tacc_of);
+		pfree(a->flat);
 		pfree(a->row_of);
 		pfree(a->lifted_flag);
 	}
@@ -150,6 +153,7 @@ EnsureAccumulator(int n)
 	accum.excl_stamp = AllocBackend(n, sizeof(uint32), true);
 	accum.shown_stamp = AllocBackend(n, sizeof(uint32), true);
 	accum.tacc_of = AllocBackend(n, sizeof(float), false);
+	accum.flat = AllocBackend(n, sizeof(float), true);
 	accum.row_of = AllocBackend(n, sizeof(int32), false);
 	accum.lifted_flag = AllocBackend(n, sizeof(bool), true);
 	accum.acc_size = n;
@@ -566,6 +570,93 @@ RecPopularityOrder(const RecModel *m)
 }
 
 /*
+ * The sparse kind's neighbour rows, when they have at least as many entries
+ * as the catalogue has warm items (a long history on a small catalogue):
+ * each entry is added to its item's place in flat, with no test of a stamp
+ * and no branch, and the touched items are then found by one pass over the
+ * warm items, which leaves flat all 0 again.  So the call costs what the walk
+ * costs, never more than twice, however large the catalogue.  The touched
+ * items are listed in index order, and each score is the same sum, in the
+ * same order of events, as AddRow's; an item whose sum is exactly 0 is left
+ * untouched (it scores 0 either way).  While one row is added, the next
+ * event's row is asked for, a line of each array per turn.
+ */
+static void
+SumRowsFlat(const RecModel *m, const RecHistory *h, const float *w)
+{
+	float	   *pg_restrict flat = accum.flat;	/* locals: see AddRow */
+	Cell	   *pg_restrict cells = accum.cell;
+	float	   *pg_restrict tacc = accum.tacc_of;
+	int32	   *pg_restrict list = accum.touched;
+	uint32		gen = accum.touch_gen;
+	int			nt = accum.n_touched;
+	int			i;
+	int32		j;
+
+	for (i = 0; i < h->n; i++)
+	{
+		int32		item = h->items[i];
+		int32		next = i + 1 < h->n ? h->items[i + 1] : -1;
+		const int32 *ip;
+		const float *vp;
+		const int32 *end;
+		int32		pf;
+		int32		pf_end;
+		float		wi = w[i];
+
+		if (item < 0 || item >= m->n_warm)
+			continue;
+		ip = m->nb_idx + m->nb_off[item];
+		vp = m->nb_sim + m->nb_off[item];
+		end = m->nb_idx + m->nb_off[item + 1];
+		pf = next >= 0 && next < m->n_warm ? m->nb_off[next] : 0;
+		pf_end = next >= 0 && next < m->n_warm ? m->nb_off[next + 1] : 0;
+		/* unrolled as AddRow is; a row's items are distinct */
+		for (; end - ip >= 8; ip += 8, vp += 8)
+		{
+			if (pf < pf_end)
+			{
+				__builtin_prefetch(m->nb_idx + pf);
+				__builtin_prefetch(m->nb_sim + pf);
+				pf += 16;
+			}
+			flat[ip[0]] += wi * vp[0];
+			flat[ip[1]] += wi * vp[1];
+			flat[ip[2]] += wi * vp[2];
+			flat[ip[3]] += wi * vp[3];
+			flat[ip[4]] += wi * vp[4];
+			flat[ip[5]] += wi * vp[5];
+			flat[ip[6]] += wi * vp[6];
+			flat[ip[7]] += wi * vp[7];
+		}
+		for (; ip < end; ip++, vp++)
+			flat[ip[0]] += wi * vp[0];
+		for (; pf < pf_end; pf += 16)
+		{
+			__builtin_prefetch(m->nb_idx + pf);
+			__builtin_prefetch(m->nb_sim + pf);
+		}
+	}
+	for (j = 0; j < m->n_warm; j++)
+	{
+		float		v = flat[j];
+
+		if (v == 0)
+			continue;
+		if (cells[j].stamp != gen)
+		{
+			cells[j].stamp = gen;
+			cells[j].acc = 0.0f;
+			tacc[j] = 0.0f;
+			list[nt++] = j;
+		}
+		cells[j].acc += v;
+		flat[j] = 0.0f;
+	}
+	accum.n_touched = nt;
+}
+
+/*
  * The sparse kind: sum the history's neighbour rows (and transition rows)
  * into the accumulator, and bring the two parts to one scale as the dense
  * kind does (RecDenseRows): the collaborative part's best score to 1, the
@@ -579,18 +670,26 @@ SumSparseRows(const RecModel *m, const RecHistory *h,
 	float		trans_top = 0;
 	float		scale;
 	float		trans_scale;
+	int64		entries = 0;
 	int			i;
 
 	if (m->n_trans)
 		RecTransitionWeights(m, h, tw);
+	/* a walk longer than the catalogue: its pass over the catalogue costs less than its tests */
 	for (i = 0; i < h->n; i++)
-	{
-		int32		item = h->items[i];
+		if (h->items[i] >= 0 && h->items[i] < m->n_warm)
+			entries += m->nb_off[h->items[i] + 1] - m->nb_off[h->items[i]];
+	if (entries >= m->n_warm)
+		SumRowsFlat(m, h, w);
+	else
+		for (i = 0; i < h->n; i++)
+		{
+			int32		item = h->items[i];
 
-		if (item < 0 || item >= m->n_warm)
-			continue;
-		AddRow(m->nb_idx, m->nb_sim, m->nb_off[item], m->nb_off[item + 1], w[i], false);
-	}
+			if (item < 0 || item >= m->n_warm)
+				continue;
+			AddRow(m->nb_idx, m->nb_sim, m->nb_off[item], m->nb_off[item + 1], w[i], false);
+		}
 	if (m->n_trans == 0)
 		return;
 
