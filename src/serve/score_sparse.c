@@ -585,6 +585,8 @@ static void
 SumRowsFlat(const RecModel *m, const RecHistory *h, const float *w)
 {
 	float	   *pg_restrict flat = accum.flat;	/* locals: see AddRow */
+	const int32 *nb_idx = m->nb_idx;
+	const float *nb_sim = m->nb_sim;
 	Cell	   *pg_restrict cells = accum.cell;
 	float	   *pg_restrict tacc = accum.tacc_of;
 	int32	   *pg_restrict list = accum.touched;
@@ -600,25 +602,30 @@ SumRowsFlat(const RecModel *m, const RecHistory *h, const float *w)
 		const int32 *ip;
 		const float *vp;
 		const int32 *end;
-		int32		pf;
-		int32		pf_end;
+		const int32 *pf_idx;
+		const float *pf_sim;
+		const int32 *pf_end;
 		float		wi = w[i];
 
 		if (item < 0 || item >= m->n_warm)
 			continue;
-		ip = m->nb_idx + m->nb_off[item];
-		vp = m->nb_sim + m->nb_off[item];
-		end = m->nb_idx + m->nb_off[item + 1];
-		pf = next >= 0 && next < m->n_warm ? m->nb_off[next] : 0;
-		pf_end = next >= 0 && next < m->n_warm ? m->nb_off[next + 1] : 0;
+		ip = nb_idx + m->nb_off[item];
+		vp = nb_sim + m->nb_off[item];
+		end = nb_idx + m->nb_off[item + 1];
+		if (next < 0 || next >= m->n_warm)
+			next = item;		/* nothing to ask for: an empty range */
+		pf_idx = nb_idx + m->nb_off[next];
+		pf_sim = nb_sim + m->nb_off[next];
+		pf_end = next == item ? pf_idx : nb_idx + m->nb_off[next + 1];
 		/* unrolled as AddRow is; a row's items are distinct */
 		for (; end - ip >= 8; ip += 8, vp += 8)
 		{
-			if (pf < pf_end)
+			if (pf_idx < pf_end)
 			{
-				__builtin_prefetch(m->nb_idx + pf);
-				__builtin_prefetch(m->nb_sim + pf);
-				pf += 16;
+				__builtin_prefetch(pf_idx);
+				__builtin_prefetch(pf_sim);
+				pf_idx += 16;
+				pf_sim += 16;
 			}
 			flat[ip[0]] += wi * vp[0];
 			flat[ip[1]] += wi * vp[1];
@@ -631,10 +638,10 @@ SumRowsFlat(const RecModel *m, const RecHistory *h, const float *w)
 		}
 		for (; ip < end; ip++, vp++)
 			flat[ip[0]] += wi * vp[0];
-		for (; pf < pf_end; pf += 16)
+		for (; pf_idx < pf_end; pf_idx += 16, pf_sim += 16)
 		{
-			__builtin_prefetch(m->nb_idx + pf);
-			__builtin_prefetch(m->nb_sim + pf);
+			__builtin_prefetch(pf_idx);
+			__builtin_prefetch(pf_sim);
 		}
 	}
 	for (j = 0; j < m->n_warm; j++)
