@@ -8,12 +8,13 @@
  * cell per item (generation stamp, score), allocated once per backend for
  * the largest catalogue served and never cleared, so that a touch is one
  * small access; a cell belongs to the current call when its stamp is the
- * current generation.  The touched items are listed as they
- * are first touched (or, when a sparse walk is longer than the catalogue,
- * summed without stamps and listed by one pass: SumRowsFlat).  Only the inner loop over a model's rows depends on its
- * kind (RecServeKind): a model whose rows are sparse (sims, sparse EASE,
- * sparse transitions) touches the neighbours of the history's items, so that
- * serving costs history x neighbours, not the catalogue; a dense model
+ * current generation.  The touched items are listed as they are first
+ * touched (or, when a sparse walk is longer than the catalogue, summed
+ * without stamps and listed by one pass: SumRowsFlat).  Only the inner loop
+ * over a model's rows depends on its kind (RecServeKind): a model whose rows
+ * are sparse (sims, sparse EASE, sparse transitions) touches the neighbours
+ * of the history's items, so that serving costs history x neighbours, not
+ * the catalogue; a dense model
  * (EASE weights) scores its rows with BLAS, a block of users with one matrix
  * product, and touches every item seen in training, in index order;
  * popularity touches nothing.  The transition scaling, the session term,
@@ -578,8 +579,9 @@ RecPopularityOrder(const RecModel *m)
  * costs, never more than twice, however large the catalogue.  The touched
  * items are listed in index order, and each score is the same sum, in the
  * same order of events, as AddRow's; an item whose sum is exactly 0 is left
- * untouched (it scores 0 either way).  While one row is added, the next
- * event's row is asked for, a line of each array per turn.
+ * untouched (it scores 0 either way, and RecExplainList explains it as it
+ * does a touched one).  While one row is added, the next event's row is
+ * asked for, a line of each array per turn.
  */
 static void
 SumRowsFlat(const RecModel *m, const RecHistory *h, const float *w)
@@ -1658,10 +1660,8 @@ RecExplainList(const RecExplainer *ex, const RecScores *s, const RecScored *rows
 		else
 		{
 			reasons[r] = REC_REASON_PERSONALIZED;
-			because[r] = -1;
-			/* an item no event touched has no contribution */
-			if (accum.cell[item].stamp == accum.touch_gen)
-				explained[n_explained++] = r;
+			because[r] = -1;	/* unless an event contributes (explain_rows) */
+			explained[n_explained++] = r;
 		}
 	}
 	if (n_explained > 0)
