@@ -646,6 +646,10 @@ SumRowsFlat(const RecModel *m, const RecHistory *h, const float *w)
 			__builtin_prefetch(pf_sim);
 		}
 	}
+	/*
+	 * TouchIn's start of a cell, written out on the locals: through accum,
+	 * each store reloaded its fields (about 100,000 instructions a 1x call)
+	 */
 	for (j = 0; j < m->n_warm; j++)
 	{
 		float		v = flat[j];
